@@ -1,0 +1,81 @@
+//! `dbridge diff`: the SQL that turns one schema into another.
+
+use super::{output, ExitStatus, GlobalOptions};
+use crate::diff::{Plan, Renames};
+use crate::engine::dev::DevDatabase;
+use crate::engine::source::Source;
+
+/// Output formats of `diff`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum DiffFormat {
+    Sql,
+    Json,
+}
+
+/// Arguments of `dbridge diff`.
+#[derive(Debug, clap::Args)]
+pub struct DiffArgs {
+    /// The schema to start from: a postgres:// URL, a .sql file, a directory of .sql files,
+    /// or a .json/.toml snapshot.
+    #[arg(long)]
+    pub from: String,
+    /// The schema to reach (same forms as --from).
+    #[arg(long)]
+    pub to: String,
+    /// Print the SQL that goes back from --to to --from instead.
+    #[arg(long)]
+    pub down: bool,
+    /// Output format: SQL, or JSON listing every change with its hazards and SQL.
+    #[arg(long, value_enum, default_value = "sql")]
+    pub format: DiffFormat,
+    /// Exit with status 2 when the schemas differ.
+    #[arg(long)]
+    pub exit_code: bool,
+    /// Treat a drop and an add as a rename: `schema.table.old=new` or `schema.old_table=new_table`.
+    #[arg(long = "rename", value_name = "OLD=NEW")]
+    pub renames: Vec<String>,
+    /// Only these schemas (repeatable; default: every non-system schema).
+    #[arg(long = "schema")]
+    pub schemas: Vec<String>,
+}
+
+pub async fn run(global: &GlobalOptions, args: DiffArgs) -> anyhow::Result<ExitStatus> {
+    let renames = Renames::parse(&args.renames)?;
+    let from = Source::parse(&args.from)?;
+    let to = Source::parse(&args.to)?;
+    let mut dev = DevDatabase::new(global.dev_url.clone());
+    let loaded = async {
+        let a = from.load(&mut dev, &args.schemas).await?;
+        let b = to.load(&mut dev, &args.schemas).await?;
+        Ok::<_, crate::engine::Error>((a, b))
+    }
+    .await;
+    dev.close().await;
+    let (a, b) = loaded?;
+    let plan = Plan::new(&a, &b, &renames)?;
+    for c in &plan.rename_candidates {
+        eprintln!(
+            "note: {} {} may have been renamed to {}; if so, pass --rename {}",
+            c.kind,
+            c.table
+                .as_ref()
+                .map_or(c.from.clone(), |t| format!("{t}.{}", c.from)),
+            c.to,
+            c.hint()
+        );
+    }
+    let text = match args.format {
+        DiffFormat::Json => {
+            let mut json = serde_json::to_string_pretty(&plan)?;
+            json.push('\n');
+            json
+        }
+        DiffFormat::Sql if args.down => plan.down_sql(),
+        DiffFormat::Sql => plan.up_sql(),
+    };
+    output::emit(&text, None)?;
+    if args.exit_code && !plan.is_empty() {
+        return Ok(ExitStatus::Differences);
+    }
+    Ok(ExitStatus::Success)
+}

@@ -1,0 +1,62 @@
+//! `dbridge inspect`: a live schema as canonical SQL or as a snapshot.
+
+use std::path::PathBuf;
+
+use anyhow::bail;
+
+use super::{output, ExitStatus, GlobalOptions};
+use crate::diff::model::Database;
+use crate::diff::snapshot::{self, Format};
+use crate::diff::{Plan, Renames};
+use crate::engine::postgres::{connect, inspect};
+
+/// Output formats of `inspect`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum InspectFormat {
+    Sql,
+    Json,
+    Toml,
+}
+
+/// Arguments of `dbridge inspect`.
+#[derive(Debug, clap::Args)]
+pub struct InspectArgs {
+    /// Output format.
+    #[arg(long, value_enum, default_value = "sql")]
+    pub format: InspectFormat,
+    /// Write to this file (atomically) instead of stdout.
+    #[arg(short = 'o', long = "output")]
+    pub output: Option<PathBuf>,
+    /// Only these schemas (repeatable; default: every non-system schema).
+    #[arg(long = "schema")]
+    pub schemas: Vec<String>,
+}
+
+pub async fn run(global: &GlobalOptions, args: InspectArgs) -> anyhow::Result<ExitStatus> {
+    let Some(url) = &global.url else {
+        bail!("no database to inspect: pass --url postgres://... or set DATABASE_URL");
+    };
+    let mut conn = connect::connect(url).await?;
+    let db = inspect::inspect(&mut conn, &args.schemas).await?;
+    let text = match args.format {
+        InspectFormat::Json => snapshot::write(&db, Format::Json),
+        InspectFormat::Toml => snapshot::write(&db, Format::Toml),
+        InspectFormat::Sql => canonical_sql(&db)?,
+    };
+    output::emit(&text, args.output.as_deref())?;
+    Ok(ExitStatus::Success)
+}
+
+/// The DDL that creates `db` in a fresh database (which already has `public`).
+pub fn canonical_sql(db: &Database) -> anyhow::Result<String> {
+    let base = Database {
+        schemas: db
+            .schemas
+            .iter()
+            .filter(|s| s.name == "public")
+            .cloned()
+            .collect(),
+        ..Database::default()
+    };
+    Ok(Plan::new(&base, db, &Renames::default())?.up_sql())
+}

@@ -1,0 +1,117 @@
+//! The `dbridge` command line: argument definitions and one module per command.
+//!
+//! The binary only calls [`main`]; every command returns an [`ExitStatus`] or an error that
+//! is printed with its causes.
+
+mod diff;
+mod inspect;
+mod output;
+
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+/// Schema migrations and data access for PostgreSQL.
+#[derive(Debug, Parser)]
+#[command(name = "dbridge", version, about, long_about = None)]
+pub struct Cli {
+    #[command(flatten)]
+    pub global: GlobalOptions,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// Options every command understands.
+#[derive(Debug, clap::Args)]
+pub struct GlobalOptions {
+    /// Target database URL (overrides DATABASE_URL).
+    #[arg(long, global = true, env = "DATABASE_URL", hide_env_values = true)]
+    pub url: Option<String>,
+    /// A PostgreSQL server where scratch databases may be created to read SQL sources
+    /// (default: an embedded, throwaway server started from the installed binaries).
+    #[arg(long, global = true)]
+    pub dev_url: Option<String>,
+}
+
+/// The subcommands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Print a live database's schema as canonical SQL, or as a JSON/TOML snapshot.
+    Inspect(inspect::InspectArgs),
+    /// Print the SQL that turns one schema into another.
+    Diff(diff::DiffArgs),
+}
+
+/// How a command ended, as the process exit code.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ExitStatus {
+    /// Success (0).
+    Success,
+    /// Differences found where the user asked to be told (2).
+    Differences,
+}
+
+impl From<ExitStatus> for ExitCode {
+    fn from(s: ExitStatus) -> ExitCode {
+        match s {
+            ExitStatus::Success => ExitCode::SUCCESS,
+            ExitStatus::Differences => ExitCode::from(2),
+        }
+    }
+}
+
+/// Parses the arguments, runs the command and maps the outcome to an exit code.
+pub fn main() -> ExitCode {
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) => {
+            // Help and version go to stdout with 0; usage errors exit 1, as 2 means "differences".
+            let _ = e.print();
+            return if e.use_stderr() {
+                ExitCode::from(1)
+            } else {
+                ExitCode::SUCCESS
+            };
+        }
+    };
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+    {
+        Ok(rt) => rt,
+        Err(e) => return report(anyhow::Error::from(e)),
+    };
+    match runtime.block_on(run(cli)) {
+        Ok(status) => status.into(),
+        Err(e) => report(e),
+    }
+}
+
+async fn run(cli: Cli) -> anyhow::Result<ExitStatus> {
+    match cli.command {
+        Command::Inspect(args) => inspect::run(&cli.global, args).await,
+        Command::Diff(args) => diff::run(&cli.global, args).await,
+    }
+}
+
+/// Prints an error and its causes; a closed stdout (`dbridge ... | head`) is not an error.
+fn report(err: anyhow::Error) -> ExitCode {
+    if err
+        .chain()
+        .filter_map(|c| c.downcast_ref::<std::io::Error>())
+        .any(|e| e.kind() == std::io::ErrorKind::BrokenPipe)
+    {
+        return ExitCode::SUCCESS;
+    }
+    eprintln!("error: {err}");
+    let mut source = err.source();
+    while let Some(cause) = source {
+        let text = cause.to_string();
+        if !err.to_string().contains(&text) {
+            eprintln!("  caused by: {text}");
+        }
+        source = cause.source();
+    }
+    ExitCode::from(1)
+}

@@ -1,0 +1,162 @@
+//! Hazards: what a change risks on a live database.
+
+use serde::Serialize;
+
+use super::change::{Change, Object};
+use super::model::*;
+
+/// One risk of running a change against a database that holds data and serves traffic.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Hazard {
+    /// Rows or values are deleted.
+    DataLoss,
+    /// The whole table is rewritten (time and disk proportional to its size).
+    TableRewrite,
+    /// The table is locked against reads and writes while the statement runs.
+    AccessExclusiveLock,
+    /// An index is built without CONCURRENTLY, blocking writes while it builds.
+    BlockingIndexBuild,
+    /// The down migration restores the structure but not the data.
+    Irreversible,
+}
+
+impl Hazard {
+    /// The hazard's name as printed: `data_loss`.
+    pub fn name(self) -> &'static str {
+        match self {
+            Hazard::DataLoss => "data_loss",
+            Hazard::TableRewrite => "table_rewrite",
+            Hazard::AccessExclusiveLock => "access_exclusive_lock",
+            Hazard::BlockingIndexBuild => "blocking_index_build",
+            Hazard::Irreversible => "irreversible",
+        }
+    }
+}
+
+/// The hazards of a change; `existed` tells whether the table it touches held data before.
+pub fn hazards(change: &Change, existed: impl Fn(&QualifiedName) -> bool) -> Vec<Hazard> {
+    use Hazard::*;
+    let mut h = match change {
+        Change::Drop(Object::Table(_)) => vec![DataLoss, AccessExclusiveLock, Irreversible],
+        Change::Drop(Object::Column { .. }) => vec![DataLoss, AccessExclusiveLock, Irreversible],
+        Change::Drop(Object::View(v)) if v.materialized => vec![DataLoss],
+        Change::Drop(Object::Sequence(_)) => vec![DataLoss, Irreversible],
+        Change::Alter {
+            from: Object::Column { column: f, .. },
+            to: Object::Column { table, column: t },
+        } if existed(table) => column_hazards(f, t),
+        Change::Alter {
+            from: Object::Enum(f),
+            to: Object::Enum(t),
+        } if !super::sql::types::is_append_only(&f.values, &t.values) => {
+            let lost = f.values.iter().any(|v| !t.values.contains(v));
+            let mut h = vec![TableRewrite, AccessExclusiveLock];
+            if lost {
+                h.extend([DataLoss, Irreversible]);
+            }
+            h
+        }
+        Change::Add(Object::Index { table, .. }) if existed(table) => vec![BlockingIndexBuild],
+        Change::Add(Object::Constraint { table, constraint }) if existed(table) => {
+            match constraint.kind {
+                ConstraintKind::PrimaryKey | ConstraintKind::Unique | ConstraintKind::Exclusion => {
+                    vec![BlockingIndexBuild, AccessExclusiveLock]
+                }
+                _ => vec![AccessExclusiveLock],
+            }
+        }
+        Change::Add(Object::Column { table, column }) if existed(table) => {
+            let volatile = column.generated.is_some()
+                || column.identity.is_some()
+                || column.default.as_deref().is_some_and(is_volatile);
+            if volatile {
+                vec![TableRewrite, AccessExclusiveLock]
+            } else {
+                vec![AccessExclusiveLock]
+            }
+        }
+        Change::Rename { .. } => vec![AccessExclusiveLock],
+        _ => Vec::new(),
+    };
+    h.sort();
+    h.dedup();
+    h
+}
+
+fn column_hazards(f: &Column, t: &Column) -> Vec<Hazard> {
+    use Hazard::*;
+    let mut h = Vec::new();
+    if f.data_type != t.data_type || f.collation != t.collation {
+        h.push(AccessExclusiveLock);
+        if !is_cheap_widening(&f.data_type, &t.data_type) {
+            h.push(TableRewrite);
+        }
+        if is_narrowing(&f.data_type, &t.data_type) {
+            h.extend([DataLoss, Irreversible]);
+        }
+    }
+    if t.not_null && !f.not_null {
+        h.push(AccessExclusiveLock);
+    }
+    if f.generated.is_some() && t.generated.is_none()
+        || t.identity.is_some() && f.identity.is_none()
+    {
+        h.push(AccessExclusiveLock);
+    }
+    h
+}
+
+/// A default that is evaluated per row, so adding the column rewrites the table.
+fn is_volatile(default: &str) -> bool {
+    let d = default.to_ascii_lowercase();
+    [
+        "nextval(",
+        "random(",
+        "gen_random_uuid(",
+        "uuid_generate",
+        "clock_timestamp(",
+        "timeofday(",
+    ]
+    .iter()
+    .any(|f| d.contains(f))
+}
+
+/// The length limit of `character varying(20)` and friends.
+fn length(data_type: &str) -> Option<(String, i64)> {
+    let open = data_type.find('(')?;
+    let close = data_type.find(')')?;
+    let n = data_type[open + 1..close]
+        .split(',')
+        .next()?
+        .trim()
+        .parse()
+        .ok()?;
+    Some((data_type[..open].to_string(), n))
+}
+
+fn is_cheap_widening(from: &str, to: &str) -> bool {
+    if to == "text" && (from.starts_with("character varying") || from == "text") {
+        return true;
+    }
+    if to == "character varying" && from.starts_with("character varying") {
+        return true;
+    }
+    match (length(from), length(to)) {
+        (Some((a, n)), Some((b, m))) => a == b && a == "character varying" && m >= n,
+        _ => false,
+    }
+}
+
+fn is_narrowing(from: &str, to: &str) -> bool {
+    let ints = ["smallint", "integer", "bigint"];
+    let rank = |t: &str| ints.iter().position(|i| *i == t);
+    if let (Some(a), Some(b)) = (rank(from), rank(to)) {
+        return b < a;
+    }
+    match (length(from), length(to)) {
+        (Some((a, n)), Some((b, m))) => a == b && m < n,
+        (None, Some(_)) => from == "text" || from == "character varying",
+        _ => false,
+    }
+}

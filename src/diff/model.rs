@@ -1,0 +1,441 @@
+//! The schema model: what introspection produces and the differ compares.
+//!
+//! Every list is kept sorted by name (see [`Database::normalize`]) so the model compares,
+//! serializes and prints deterministically. Definitions that PostgreSQL itself canonicalizes
+//! (index, constraint, view, function and trigger definitions; default expressions) are kept
+//! as the server's own text, so two schemas that mean the same thing compare equal.
+
+use serde::{Deserialize, Serialize};
+
+use super::quote;
+
+/// A whole database: every object of the schemas that were inspected.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct Database {
+    pub schemas: Vec<Schema>,
+    pub extensions: Vec<Extension>,
+    pub enums: Vec<Enum>,
+    pub composites: Vec<Composite>,
+    pub domains: Vec<Domain>,
+    pub sequences: Vec<Sequence>,
+    pub functions: Vec<Function>,
+    pub tables: Vec<Table>,
+    pub views: Vec<View>,
+}
+
+/// A schema (namespace).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Schema {
+    pub name: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub comment: Option<String>,
+}
+
+/// An installed extension.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Extension {
+    pub name: String,
+    pub schema: String,
+}
+
+/// A schema-qualified object name; `Display` quotes both parts.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+pub struct QualifiedName {
+    pub schema: String,
+    pub name: String,
+}
+
+impl QualifiedName {
+    /// Builds a name from its two parts.
+    pub fn new(schema: impl Into<String>, name: impl Into<String>) -> Self {
+        QualifiedName {
+            schema: schema.into(),
+            name: name.into(),
+        }
+    }
+}
+
+impl std::fmt::Display for QualifiedName {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&quote::qualified(&self.schema, &self.name))
+    }
+}
+
+/// An enum type and its labels in sort order.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Enum {
+    pub name: QualifiedName,
+    pub values: Vec<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub comment: Option<String>,
+}
+
+/// A composite type (`CREATE TYPE ... AS (...)`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Composite {
+    pub name: QualifiedName,
+    pub attributes: Vec<Attribute>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub comment: Option<String>,
+}
+
+/// One attribute of a composite type.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Attribute {
+    pub name: String,
+    pub data_type: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub collation: Option<String>,
+}
+
+/// A domain over a base type, with its constraints.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Domain {
+    pub name: QualifiedName,
+    pub data_type: String,
+    #[serde(default)]
+    pub not_null: bool,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub default: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub collation: Option<String>,
+    #[serde(default)]
+    pub checks: Vec<NamedDefinition>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub comment: Option<String>,
+}
+
+/// A named piece of server-canonical SQL, such as a domain's `CHECK (VALUE > 0)`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct NamedDefinition {
+    pub name: String,
+    pub definition: String,
+}
+
+/// A sequence that is not the hidden sequence of an identity column.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Sequence {
+    pub name: QualifiedName,
+    #[serde(flatten)]
+    pub options: SequenceOptions,
+    /// The column that owns the sequence (`OWNED BY`), as `(table, column)`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub owned_by: Option<(QualifiedName, String)>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub comment: Option<String>,
+}
+
+/// The options shared by sequences and identity columns.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SequenceOptions {
+    pub data_type: String,
+    pub start: i64,
+    pub increment: i64,
+    pub min_value: i64,
+    pub max_value: i64,
+    pub cache: i64,
+    pub cycle: bool,
+}
+
+/// A function or procedure; `definition` is `pg_get_functiondef`, a complete statement.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Function {
+    pub name: QualifiedName,
+    /// The identity arguments, which with the name identify the function: `a integer, b text`.
+    pub arguments: String,
+    /// `function` or `procedure`.
+    pub kind: String,
+    /// The result type (`pg_get_function_result`), empty for procedures.
+    #[serde(default)]
+    pub result: String,
+    pub definition: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub comment: Option<String>,
+}
+
+/// How a table stores its rows.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Persistence {
+    #[default]
+    Permanent,
+    Unlogged,
+}
+
+/// A table (ordinary, partitioned or a partition).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Table {
+    pub name: QualifiedName,
+    #[serde(default)]
+    pub columns: Vec<Column>,
+    #[serde(default)]
+    pub constraints: Vec<Constraint>,
+    #[serde(default)]
+    pub indexes: Vec<Index>,
+    #[serde(default)]
+    pub triggers: Vec<Trigger>,
+    #[serde(default)]
+    pub policies: Vec<Policy>,
+    #[serde(default)]
+    pub persistence: Persistence,
+    /// `PARTITION BY` clause of a partitioned table: `RANGE (created_at)`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub partition_by: Option<String>,
+    /// Parent and bound of a partition: `FOR VALUES FROM ('2024-01-01') TO ('2025-01-01')`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub partition_of: Option<(QualifiedName, String)>,
+    /// Parents of a table created with `INHERITS`.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub inherits: Vec<QualifiedName>,
+    #[serde(default)]
+    pub row_security: bool,
+    #[serde(default)]
+    pub force_row_security: bool,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub comment: Option<String>,
+}
+
+/// A table column.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Column {
+    pub name: String,
+    /// The type as `format_type` prints it, modifiers included: `character varying(20)[]`.
+    pub data_type: String,
+    #[serde(default)]
+    pub not_null: bool,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub default: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub identity: Option<Identity>,
+    /// The expression of a `GENERATED ALWAYS AS (...) STORED` column.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub generated: Option<String>,
+    /// A collation other than the type's default.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub collation: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub comment: Option<String>,
+}
+
+/// An identity column's kind and sequence options.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Identity {
+    /// `ALWAYS` rather than `BY DEFAULT`.
+    pub always: bool,
+    #[serde(flatten)]
+    pub options: SequenceOptions,
+}
+
+/// The kind of a table constraint.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ConstraintKind {
+    PrimaryKey,
+    Unique,
+    Check,
+    Exclusion,
+    ForeignKey,
+}
+
+/// A table constraint; `definition` is `pg_get_constraintdef`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Constraint {
+    pub name: String,
+    pub kind: ConstraintKind,
+    pub definition: String,
+    /// The referenced table of a foreign key.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub references: Option<QualifiedName>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub comment: Option<String>,
+}
+
+/// An index that does not back a constraint; `definition` is `pg_get_indexdef`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Index {
+    pub name: String,
+    pub definition: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub comment: Option<String>,
+}
+
+/// A trigger; `definition` is `pg_get_triggerdef`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Trigger {
+    pub name: String,
+    pub definition: String,
+    /// `O` (origin, the default), `D` (disabled), `R` (replica) or `A` (always).
+    #[serde(default = "default_enabled")]
+    pub enabled: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub comment: Option<String>,
+}
+
+fn default_enabled() -> String {
+    "O".to_string()
+}
+
+/// A row-level security policy.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Policy {
+    pub name: String,
+    pub permissive: bool,
+    /// `ALL`, `SELECT`, `INSERT`, `UPDATE` or `DELETE`.
+    pub command: String,
+    pub roles: Vec<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub using: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub with_check: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub comment: Option<String>,
+}
+
+/// A view or materialized view; `definition` is `pg_get_viewdef`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct View {
+    pub name: QualifiedName,
+    pub materialized: bool,
+    pub definition: String,
+    /// `WITH (...)` options such as `security_barrier=true`.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub options: Vec<String>,
+    /// Columns, kept for their comments.
+    #[serde(default)]
+    pub columns: Vec<ViewColumn>,
+    /// Indexes of a materialized view.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub indexes: Vec<Index>,
+    /// Relations and types the view reads, for ordering and for recreation.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub depends_on: Vec<QualifiedName>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub comment: Option<String>,
+}
+
+/// A view column, with the comment it may carry.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ViewColumn {
+    pub name: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub comment: Option<String>,
+}
+
+impl Database {
+    /// Sorts every list by name so that equal schemas are equal values.
+    pub fn normalize(&mut self) {
+        self.schemas.sort_by(|a, b| a.name.cmp(&b.name));
+        self.extensions.sort_by(|a, b| a.name.cmp(&b.name));
+        self.enums.sort_by(|a, b| a.name.cmp(&b.name));
+        self.composites.sort_by(|a, b| a.name.cmp(&b.name));
+        self.domains.sort_by(|a, b| a.name.cmp(&b.name));
+        for d in &mut self.domains {
+            d.checks.sort_by(|a, b| a.name.cmp(&b.name));
+        }
+        self.sequences.sort_by(|a, b| a.name.cmp(&b.name));
+        self.functions
+            .sort_by(|a, b| (&a.name, &a.arguments).cmp(&(&b.name, &b.arguments)));
+        self.tables.sort_by(|a, b| a.name.cmp(&b.name));
+        for t in &mut self.tables {
+            t.constraints.sort_by(|a, b| a.name.cmp(&b.name));
+            t.indexes.sort_by(|a, b| a.name.cmp(&b.name));
+            t.triggers.sort_by(|a, b| a.name.cmp(&b.name));
+            t.policies.sort_by(|a, b| a.name.cmp(&b.name));
+        }
+        self.views.sort_by(|a, b| a.name.cmp(&b.name));
+        for v in &mut self.views {
+            v.indexes.sort_by(|a, b| a.name.cmp(&b.name));
+            v.depends_on.sort();
+            v.depends_on.dedup();
+        }
+    }
+
+    /// The same schema with each table's columns sorted by name, for comparisons where
+    /// column order does not matter (PostgreSQL can only append columns).
+    pub fn without_column_order(&self) -> Database {
+        let mut db = self.clone();
+        for t in &mut db.tables {
+            t.columns.sort_by(|a, b| a.name.cmp(&b.name));
+        }
+        db
+    }
+
+    /// The part of the model that lives in the given schemas.
+    pub fn only_schemas(&self, schemas: &[String]) -> Database {
+        let keep = |s: &String| schemas.contains(s);
+        Database {
+            schemas: self
+                .schemas
+                .iter()
+                .filter(|s| keep(&s.name))
+                .cloned()
+                .collect(),
+            extensions: self
+                .extensions
+                .iter()
+                .filter(|e| keep(&e.schema))
+                .cloned()
+                .collect(),
+            enums: self
+                .enums
+                .iter()
+                .filter(|e| keep(&e.name.schema))
+                .cloned()
+                .collect(),
+            composites: self
+                .composites
+                .iter()
+                .filter(|e| keep(&e.name.schema))
+                .cloned()
+                .collect(),
+            domains: self
+                .domains
+                .iter()
+                .filter(|e| keep(&e.name.schema))
+                .cloned()
+                .collect(),
+            sequences: self
+                .sequences
+                .iter()
+                .filter(|e| keep(&e.name.schema))
+                .cloned()
+                .collect(),
+            functions: self
+                .functions
+                .iter()
+                .filter(|e| keep(&e.name.schema))
+                .cloned()
+                .collect(),
+            tables: self
+                .tables
+                .iter()
+                .filter(|e| keep(&e.name.schema))
+                .cloned()
+                .collect(),
+            views: self
+                .views
+                .iter()
+                .filter(|e| keep(&e.name.schema))
+                .cloned()
+                .collect(),
+        }
+    }
+
+    /// Finds a table by name.
+    pub fn table(&self, name: &QualifiedName) -> Option<&Table> {
+        self.tables.iter().find(|t| &t.name == name)
+    }
+
+    /// Finds an enum by name.
+    pub fn enum_type(&self, name: &QualifiedName) -> Option<&Enum> {
+        self.enums.iter().find(|e| &e.name == name)
+    }
+}
+
+impl Table {
+    /// Finds a column by name.
+    pub fn column(&self, name: &str) -> Option<&Column> {
+        self.columns.iter().find(|c| c.name == name)
+    }
+}

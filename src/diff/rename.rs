@@ -1,0 +1,302 @@
+//! Renames: hints that turn a drop and an add into a rename, and the candidates reported
+//! when a drop and an add look like one.
+
+use serde::Serialize;
+
+use super::change::{Change, Object};
+use super::error::Error;
+use super::model::*;
+use super::quote;
+
+/// Renames the user asked for with `--rename`.
+#[derive(Debug, Clone, Default)]
+pub struct Renames {
+    tables: Vec<(QualifiedName, String)>,
+    columns: Vec<(QualifiedName, String, String)>,
+}
+
+/// A dropped and an added object that may be the same one renamed.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct RenameCandidate {
+    /// `table` or `column`.
+    pub kind: &'static str,
+    /// The table of a column candidate.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub table: Option<QualifiedName>,
+    pub from: String,
+    pub to: String,
+}
+
+impl RenameCandidate {
+    /// The `--rename` argument that accepts this candidate.
+    pub fn hint(&self) -> String {
+        match &self.table {
+            Some(t) => format!(
+                "{t}.{}={}",
+                quote::ident(&self.from),
+                quote::ident(&self.to)
+            ),
+            None => self.from.clone() + "=" + &self.to,
+        }
+    }
+}
+
+/// Splits a dotted name on dots outside double quotes, unquoting each part.
+fn split_name(text: &str) -> Vec<String> {
+    let mut parts = vec![String::new()];
+    let mut quoted = false;
+    let mut chars = text.chars().peekable();
+    while let Some(c) = chars.next() {
+        match c {
+            '"' if quoted && chars.peek() == Some(&'"') => {
+                chars.next();
+                parts.last_mut().unwrap().push('"');
+            }
+            '"' => quoted = !quoted,
+            '.' if !quoted => parts.push(String::new()),
+            c => parts.last_mut().unwrap().push(c),
+        }
+    }
+    parts
+}
+
+/// Finds the `=` of a hint that is outside double quotes.
+fn split_hint(hint: &str) -> Option<(&str, &str)> {
+    let mut quoted = false;
+    for (i, c) in hint.char_indices() {
+        match c {
+            '"' => quoted = !quoted,
+            '=' if !quoted => return Some((&hint[..i], &hint[i + 1..])),
+            _ => {}
+        }
+    }
+    None
+}
+
+impl Renames {
+    /// Parses `--rename` hints.
+    pub fn parse<S: AsRef<str>>(hints: &[S]) -> Result<Self, Error> {
+        let mut renames = Renames::default();
+        for hint in hints {
+            let hint = hint.as_ref();
+            let bad = |reason: &str| Error::RenameHint {
+                hint: hint.to_string(),
+                reason: reason.to_string(),
+            };
+            let (old, new) = split_hint(hint).ok_or_else(|| bad("no `=`"))?;
+            let old = split_name(old.trim());
+            let new = split_name(new.trim());
+            if new.len() != 1 || new[0].is_empty() || old.iter().any(String::is_empty) {
+                return Err(bad("the new name must be a single name"));
+            }
+            let new = new.into_iter().next().unwrap();
+            match old.as_slice() {
+                [schema, table] => renames
+                    .tables
+                    .push((QualifiedName::new(schema.clone(), table.clone()), new)),
+                [schema, table, column] => renames.columns.push((
+                    QualifiedName::new(schema.clone(), table.clone()),
+                    column.clone(),
+                    new,
+                )),
+                _ => return Err(bad("the old name must have two or three parts")),
+            }
+        }
+        Ok(renames)
+    }
+
+    /// The same hints, undone: for planning the way back.
+    pub fn inverse(&self) -> Renames {
+        let table_new = |t: &QualifiedName| {
+            self.tables
+                .iter()
+                .find(|(old, _)| old == t)
+                .map_or(t.clone(), |(old, new)| {
+                    QualifiedName::new(old.schema.clone(), new.clone())
+                })
+        };
+        Renames {
+            tables: self
+                .tables
+                .iter()
+                .map(|(old, new)| {
+                    (
+                        QualifiedName::new(old.schema.clone(), new.clone()),
+                        old.name.clone(),
+                    )
+                })
+                .collect(),
+            columns: self
+                .columns
+                .iter()
+                .map(|(t, old, new)| (table_new(t), new.clone(), old.clone()))
+                .collect(),
+        }
+    }
+
+    /// Applies the renames to `from`, returning the renamed model and the rename changes.
+    ///
+    /// Column hints name the table by its old name.
+    pub fn apply(&self, from: &Database, to: &Database) -> Result<(Database, Vec<Change>), Error> {
+        let mut db = from.clone();
+        let mut changes = Vec::new();
+        for (old, new) in &self.tables {
+            let new_name = QualifiedName::new(old.schema.clone(), new.clone());
+            let Some(table) = db.tables.iter_mut().find(|t| &t.name == old) else {
+                return Err(self.unknown(
+                    format!("{old}={}", quote::ident(new)),
+                    "no such table in the source schema",
+                ));
+            };
+            if to.table(&new_name).is_none() {
+                return Err(self.unknown(
+                    format!("{old}={}", quote::ident(new)),
+                    "no such table in the target schema",
+                ));
+            }
+            let before = super::differ::table_shell(table);
+            table.name = new_name.clone();
+            changes.push(Change::Rename {
+                from: Object::Table(before),
+                to: Object::Table(super::differ::table_shell(table)),
+            });
+            retarget_references(&mut db, old, &new_name);
+        }
+        for (table_name, old, new) in &self.columns {
+            let hint = format!("{table_name}.{}={}", quote::ident(old), quote::ident(new));
+            let current = self
+                .tables
+                .iter()
+                .find(|(t, _)| t == table_name)
+                .map_or(table_name.clone(), |(t, n)| {
+                    QualifiedName::new(t.schema.clone(), n.clone())
+                });
+            let Some(table) = db.tables.iter_mut().find(|t| t.name == current) else {
+                return Err(self.unknown(hint, "no such table in the source schema"));
+            };
+            let Some(column) = table.columns.iter_mut().find(|c| &c.name == old) else {
+                return Err(self.unknown(hint, "no such column in the source schema"));
+            };
+            if to.table(&current).and_then(|t| t.column(new)).is_none() {
+                return Err(self.unknown(hint, "no such column in the target schema"));
+            }
+            let before = column.clone();
+            column.name = new.clone();
+            changes.push(Change::Rename {
+                from: Object::Column {
+                    table: current.clone(),
+                    column: before,
+                },
+                to: Object::Column {
+                    table: current.clone(),
+                    column: column.clone(),
+                },
+            });
+        }
+        db.normalize();
+        Ok((db, changes))
+    }
+
+    fn unknown(&self, hint: String, reason: &str) -> Error {
+        Error::RenameHint {
+            hint,
+            reason: reason.to_string(),
+        }
+    }
+}
+
+/// Points foreign keys, owned sequences and view dependencies at a renamed table.
+fn retarget_references(db: &mut Database, old: &QualifiedName, new: &QualifiedName) {
+    let old_ref = format!("REFERENCES {old}(");
+    let new_ref = format!("REFERENCES {new}(");
+    for t in &mut db.tables {
+        for c in &mut t.constraints {
+            if c.references.as_ref() == Some(old) {
+                c.references = Some(new.clone());
+                c.definition = c.definition.replace(&old_ref, &new_ref);
+            }
+        }
+    }
+    for s in &mut db.sequences {
+        if let Some((t, _)) = &mut s.owned_by {
+            if t == old {
+                *t = new.clone();
+            }
+        }
+    }
+    for v in &mut db.views {
+        for d in &mut v.depends_on {
+            if d == old {
+                *d = new.clone();
+            }
+        }
+    }
+}
+
+/// Dropped and added tables with the same columns (names and types).
+pub(crate) fn table_candidates(dropped: &[&Table], added: &[&Table]) -> Vec<RenameCandidate> {
+    let shape = |t: &Table| {
+        let mut cols: Vec<(String, String)> = t
+            .columns
+            .iter()
+            .map(|c| (c.name.clone(), c.data_type.clone()))
+            .collect();
+        cols.sort();
+        cols
+    };
+    let mut out = Vec::new();
+    for d in dropped {
+        for a in added {
+            if d.name.schema == a.name.schema && !d.columns.is_empty() && shape(d) == shape(a) {
+                out.push(RenameCandidate {
+                    kind: "table",
+                    table: None,
+                    from: d.name.to_string(),
+                    to: quote::ident(&a.name.name),
+                });
+            }
+        }
+    }
+    out
+}
+
+/// Dropped and added columns of one table with the same type.
+pub(crate) fn column_candidates(
+    table: &QualifiedName,
+    dropped: &[&Column],
+    added: &[&Column],
+) -> Vec<RenameCandidate> {
+    let mut out = Vec::new();
+    for d in dropped {
+        for a in added.iter().filter(|a| a.data_type == d.data_type) {
+            out.push(RenameCandidate {
+                kind: "column",
+                table: Some(table.clone()),
+                from: d.name.clone(),
+                to: a.name.clone(),
+            });
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses_hints_with_quotes() {
+        let r = Renames::parse(&["public.users.name=full_name", "\"My S\".\"a.b\"=c"]).unwrap();
+        assert_eq!(
+            r.columns[0],
+            (
+                QualifiedName::new("public", "users"),
+                "name".into(),
+                "full_name".into()
+            )
+        );
+        assert_eq!(r.tables[0], (QualifiedName::new("My S", "a.b"), "c".into()));
+        assert!(Renames::parse(&["users=people"]).is_err());
+        assert!(Renames::parse(&["public.users"]).is_err());
+    }
+}

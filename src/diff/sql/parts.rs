@@ -1,0 +1,182 @@
+//! Constraints, indexes, triggers and policies: the parts of a table.
+
+use super::{Context, Phase, Steps};
+use crate::diff::change::Object;
+use crate::diff::model::*;
+use crate::diff::quote;
+
+fn is_fk(c: &Constraint) -> bool {
+    c.kind == ConstraintKind::ForeignKey
+}
+
+/// The qualified name of an index, which lives in its table's schema.
+fn index_name(table: &QualifiedName, index: &Index) -> QualifiedName {
+    QualifiedName::new(table.schema.clone(), index.name.clone())
+}
+
+pub(crate) fn add(out: &mut Steps, o: &Object, ctx: &Context) {
+    match o {
+        Object::Constraint {
+            table,
+            constraint: c,
+        } => {
+            let phase = if is_fk(c) {
+                Phase::CreateForeignKey
+            } else {
+                Phase::CreateConstraintIndex
+            };
+            out.push(
+                phase,
+                0,
+                format!(
+                    "ALTER TABLE {table} ADD CONSTRAINT {} {}",
+                    quote::ident(&c.name),
+                    c.definition
+                ),
+            );
+            out.comment(
+                phase,
+                &format!("CONSTRAINT {} ON {table}", quote::ident(&c.name)),
+                &None,
+                &c.comment,
+            );
+        }
+        Object::Index { table, index } => {
+            let on_view = ctx.to.views.iter().any(|v| &v.name == table);
+            let phase = if on_view {
+                Phase::CreateViewIndex
+            } else {
+                Phase::CreateConstraintIndex
+            };
+            out.push(phase, 0, index.definition.clone());
+            let target = format!("INDEX {}", index_name(table, index));
+            out.comment(phase, &target, &None, &index.comment);
+        }
+        Object::Trigger { table, trigger } => {
+            out.push(Phase::CreateTriggerPolicy, 0, trigger.definition.clone());
+            trigger_state(out, table, &trigger.name, "O", &trigger.enabled);
+            let target = format!("TRIGGER {} ON {table}", quote::ident(&trigger.name));
+            out.comment(Phase::CreateTriggerPolicy, &target, &None, &trigger.comment);
+        }
+        Object::Policy { table, policy } => {
+            out.push(Phase::CreateTriggerPolicy, 0, create_policy(table, policy));
+            let target = format!("POLICY {} ON {table}", quote::ident(&policy.name));
+            out.comment(Phase::CreateTriggerPolicy, &target, &None, &policy.comment);
+        }
+        _ => {}
+    }
+}
+
+fn create_policy(table: &QualifiedName, p: &Policy) -> String {
+    let kind = if p.permissive {
+        "PERMISSIVE"
+    } else {
+        "RESTRICTIVE"
+    };
+    let mut sql = format!(
+        "CREATE POLICY {} ON {table} AS {kind} FOR {} TO {}",
+        quote::ident(&p.name),
+        p.command,
+        p.roles.join(", ")
+    );
+    if let Some(u) = &p.using {
+        sql += &format!(" USING ({u})");
+    }
+    if let Some(c) = &p.with_check {
+        sql += &format!(" WITH CHECK ({c})");
+    }
+    sql
+}
+
+pub(crate) fn drop(out: &mut Steps, o: &Object, ctx: &Context) {
+    match o {
+        // A dropped table takes its constraints along, except foreign keys, which are
+        // dropped first so that tables can go in any order.
+        Object::Constraint {
+            table,
+            constraint: c,
+        } if is_fk(c) || !ctx.relation_dropped(table) => {
+            let phase = if is_fk(c) {
+                Phase::DropForeignKey
+            } else {
+                Phase::DropConstraintIndex
+            };
+            let name = quote::ident(&c.name);
+            out.push(
+                phase,
+                0,
+                format!("ALTER TABLE {table} DROP CONSTRAINT {name}"),
+            );
+        }
+        Object::Index { table, index } if !ctx.relation_dropped(table) => {
+            out.push(
+                Phase::DropConstraintIndex,
+                0,
+                format!("DROP INDEX {}", index_name(table, index)),
+            );
+        }
+        Object::Trigger { table, trigger } if !ctx.relation_dropped(table) => out.push(
+            Phase::DropTriggerPolicy,
+            0,
+            format!("DROP TRIGGER {} ON {table}", quote::ident(&trigger.name)),
+        ),
+        Object::Policy { table, policy } if !ctx.relation_dropped(table) => out.push(
+            Phase::DropTriggerPolicy,
+            0,
+            format!("DROP POLICY {} ON {table}", quote::ident(&policy.name)),
+        ),
+        _ => {}
+    }
+}
+
+/// Alters of parts change only what their definition leaves out: comments, trigger state.
+pub(crate) fn alter(out: &mut Steps, from: &Object, to: &Object) {
+    match (from, to) {
+        (
+            Object::Constraint { constraint: f, .. },
+            Object::Constraint {
+                table,
+                constraint: t,
+            },
+        ) => {
+            let target = format!("CONSTRAINT {} ON {table}", quote::ident(&t.name));
+            out.comment(Phase::CreateForeignKey, &target, &f.comment, &t.comment);
+        }
+        (Object::Index { index: f, .. }, Object::Index { table, index: t }) => {
+            let target = format!("INDEX {}", index_name(table, t));
+            out.comment(
+                Phase::CreateConstraintIndex,
+                &target,
+                &f.comment,
+                &t.comment,
+            );
+        }
+        (Object::Trigger { trigger: f, .. }, Object::Trigger { table, trigger: t }) => {
+            trigger_state(out, table, &t.name, &f.enabled, &t.enabled);
+            let target = format!("TRIGGER {} ON {table}", quote::ident(&t.name));
+            out.comment(Phase::CreateTriggerPolicy, &target, &f.comment, &t.comment);
+        }
+        (Object::Policy { policy: f, .. }, Object::Policy { table, policy: t }) => {
+            let target = format!("POLICY {} ON {table}", quote::ident(&t.name));
+            out.comment(Phase::CreateTriggerPolicy, &target, &f.comment, &t.comment);
+        }
+        _ => {}
+    }
+}
+
+fn trigger_state(out: &mut Steps, table: &QualifiedName, name: &str, from: &str, to: &str) {
+    if from == to {
+        return;
+    }
+    let how = match to {
+        "D" => "DISABLE",
+        "R" => "ENABLE REPLICA",
+        "A" => "ENABLE ALWAYS",
+        _ => "ENABLE",
+    };
+    out.push(
+        Phase::CreateTriggerPolicy,
+        1,
+        format!("ALTER TABLE {table} {how} TRIGGER {}", quote::ident(name)),
+    );
+}

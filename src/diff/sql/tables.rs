@@ -1,0 +1,129 @@
+//! Tables: create, and the table-level attributes of an existing table.
+
+use super::columns::column_definition;
+use super::{Context, Phase, Steps};
+use crate::diff::model::*;
+
+pub(crate) fn add(out: &mut Steps, t: &Table, ctx: &Context) {
+    let rank = ctx.depth(&t.name);
+    let unlogged = if t.persistence == Persistence::Unlogged {
+        "UNLOGGED "
+    } else {
+        ""
+    };
+    let mut sql = format!("CREATE {unlogged}TABLE {}", t.name);
+    if let Some((parent, bound)) = &t.partition_of {
+        sql += &format!(" PARTITION OF {parent} {bound}");
+    } else {
+        let cols: Vec<String> = t
+            .columns
+            .iter()
+            .map(|c| format!("    {}", column_definition(c)))
+            .collect();
+        if cols.is_empty() {
+            sql += " ()";
+        } else {
+            sql += &format!(" (\n{}\n)", cols.join(",\n"));
+        }
+        if !t.inherits.is_empty() {
+            let parents: Vec<String> = t.inherits.iter().map(|p| p.to_string()).collect();
+            sql += &format!(" INHERITS ({})", parents.join(", "));
+        }
+    }
+    if let Some(key) = &t.partition_by {
+        sql += &format!(" PARTITION BY {key}");
+    }
+    out.push(Phase::CreateTable, rank, sql);
+    let empty = Table {
+        row_security: false,
+        force_row_security: false,
+        comment: None,
+        ..t.clone()
+    };
+    table_attributes(out, &empty, t);
+    for c in &t.columns {
+        super::columns::comment(out, &t.name, &None, c);
+    }
+}
+
+pub(crate) fn alter(out: &mut Steps, f: &Table, t: &Table) {
+    let name = &t.name;
+    if f.persistence != t.persistence {
+        let how = if t.persistence == Persistence::Unlogged {
+            "UNLOGGED"
+        } else {
+            "LOGGED"
+        };
+        out.push(
+            Phase::AlterTable,
+            0,
+            format!("ALTER TABLE {name} SET {how}"),
+        );
+    }
+    if f.partition_of != t.partition_of {
+        if let Some((parent, _)) = &f.partition_of {
+            out.push(
+                Phase::AlterTable,
+                0,
+                format!("ALTER TABLE {parent} DETACH PARTITION {name}"),
+            );
+        }
+        if let Some((parent, bound)) = &t.partition_of {
+            out.push(
+                Phase::AttachTable,
+                0,
+                format!("ALTER TABLE {parent} ATTACH PARTITION {name} {bound}"),
+            );
+        }
+    }
+    for p in &f.inherits {
+        if !t.inherits.contains(p) {
+            out.push(
+                Phase::AlterTable,
+                0,
+                format!("ALTER TABLE {name} NO INHERIT {p}"),
+            );
+        }
+    }
+    for p in &t.inherits {
+        if !f.inherits.contains(p) {
+            out.push(
+                Phase::AttachTable,
+                0,
+                format!("ALTER TABLE {name} INHERIT {p}"),
+            );
+        }
+    }
+    table_attributes(out, f, t);
+}
+
+/// Row-level security switches and the comment.
+fn table_attributes(out: &mut Steps, f: &Table, t: &Table) {
+    let name = &t.name;
+    if f.row_security != t.row_security {
+        let how = if t.row_security { "ENABLE" } else { "DISABLE" };
+        out.push(
+            Phase::AlterTable,
+            0,
+            format!("ALTER TABLE {name} {how} ROW LEVEL SECURITY"),
+        );
+    }
+    if f.force_row_security != t.force_row_security {
+        let how = if t.force_row_security {
+            "FORCE"
+        } else {
+            "NO FORCE"
+        };
+        out.push(
+            Phase::AlterTable,
+            0,
+            format!("ALTER TABLE {name} {how} ROW LEVEL SECURITY"),
+        );
+    }
+    out.comment(
+        Phase::AlterTable,
+        &format!("TABLE {name}"),
+        &f.comment,
+        &t.comment,
+    );
+}

@@ -1,0 +1,79 @@
+//! Errors of the live-database side of the engine.
+
+use std::path::PathBuf;
+
+/// Everything that can go wrong while talking to a server or running one.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum Error {
+    #[error("no PostgreSQL server binaries found (looked for initdb and postgres on PATH, in `pg_config --bindir` and in /usr/lib/postgresql/*/bin); install them (Debian/Ubuntu: `apt-get install postgresql`) or pass --dev-url with a database dbridge may use as scratch space")]
+    NoServerBinaries,
+
+    #[error("the embedded PostgreSQL could not run because no unprivileged user exists to run it as (initdb refuses root); create a `postgres` user or pass --dev-url")]
+    NoUnprivilegedUser,
+
+    #[error("{program} failed: {detail}")]
+    ServerCommand { program: String, detail: String },
+
+    #[error("the embedded PostgreSQL did not start within {seconds} s; its log:\n{log}")]
+    ServerStart { seconds: u64, log: String },
+
+    #[error("could not connect to {url}: {source}")]
+    Connect {
+        /// The URL with any password removed.
+        url: String,
+        #[source]
+        source: sqlx::Error,
+    },
+
+    #[error("invalid database URL {url}: {reason}")]
+    InvalidUrl { url: String, reason: String },
+
+    #[error("{context}: {source}")]
+    Query {
+        context: String,
+        #[source]
+        source: sqlx::Error,
+    },
+
+    #[error("{file}:{line}: {message}")]
+    Sql {
+        /// The file (or source name) the failing statement came from.
+        file: String,
+        /// The 1-based line where the failing statement starts (or the error points).
+        line: usize,
+        /// PostgreSQL's message, with its detail and hint.
+        message: String,
+    },
+
+    #[error("{0}")]
+    Snapshot(String),
+
+    #[error("{path}: {source}")]
+    Io {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+}
+
+impl Error {
+    /// Wraps an I/O error with the path it happened on.
+    pub fn io(path: impl Into<PathBuf>, source: std::io::Error) -> Self {
+        Error::Io {
+            path: path.into(),
+            source,
+        }
+    }
+
+    /// Wraps a query error with what was being done.
+    pub fn query(context: impl Into<String>, source: sqlx::Error) -> Self {
+        Error::Query {
+            context: context.into(),
+            source,
+        }
+    }
+}
+
+/// The result type of the engine.
+pub type Result<T, E = Error> = std::result::Result<T, E>;

@@ -1,0 +1,458 @@
+//! `dbridge diff` and `dbridge inspect` through the built binary, against real PostgreSQL.
+
+mod common;
+
+use std::path::Path;
+
+use common::{admin_url, dbridge, TestDb};
+
+fn write(dir: &Path, name: &str, text: &str) -> String {
+    std::fs::write(dir.join(name), text).unwrap();
+    name.to_string()
+}
+
+fn temp() -> tempfile::TempDir {
+    tempfile::tempdir().unwrap()
+}
+
+const V1: &str = "CREATE TABLE users (id int PRIMARY KEY, name text NOT NULL);\n";
+const V2: &str = "CREATE TABLE users (id int PRIMARY KEY, full_name text NOT NULL, age int);\n";
+
+#[test]
+fn diff_of_the_demo_with_the_embedded_dev_database() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let run = dbridge(
+        root,
+        &[
+            "diff",
+            "--from",
+            "fixtures/demo/previous.sql",
+            "--to",
+            "fixtures/demo/schema.sql",
+        ],
+    );
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    insta::with_settings!({snapshot_path => "../snapshots/cli", prepend_module_to_snapshot => false}, {
+        insta::assert_snapshot!("diff_demo_up", run.stdout);
+    });
+}
+
+#[test]
+fn equal_schemas_print_nothing_and_exit_code_reports_differences() {
+    let dir = temp();
+    let a = write(dir.path(), "a.sql", V1);
+    let b = write(dir.path(), "b.sql", V2);
+    let dev = admin_url();
+    let same = dbridge(
+        dir.path(),
+        &[
+            "--dev-url",
+            &dev,
+            "diff",
+            "--from",
+            &a,
+            "--to",
+            &a,
+            "--exit-code",
+        ],
+    );
+    assert_eq!(
+        (same.code, same.stdout.as_str()),
+        (0, ""),
+        "{}",
+        same.stderr
+    );
+    let differ = dbridge(
+        dir.path(),
+        &[
+            "--dev-url",
+            &dev,
+            "diff",
+            "--from",
+            &a,
+            "--to",
+            &b,
+            "--exit-code",
+        ],
+    );
+    assert_eq!(differ.code, 2, "{}", differ.stderr);
+    assert!(
+        differ.stdout.contains("ADD COLUMN age integer"),
+        "{}",
+        differ.stdout
+    );
+    let plain = dbridge(
+        dir.path(),
+        &["--dev-url", &dev, "diff", "--from", &a, "--to", &b],
+    );
+    assert_eq!(plain.code, 0);
+}
+
+#[test]
+fn rename_candidates_are_reported_and_hints_make_renames() {
+    let dir = temp();
+    let a = write(dir.path(), "a.sql", V1);
+    let b = write(dir.path(), "b.sql", V2);
+    let dev = admin_url();
+    let guess = dbridge(
+        dir.path(),
+        &["--dev-url", &dev, "diff", "--from", &a, "--to", &b],
+    );
+    assert!(
+        guess.stdout.contains("DROP COLUMN name"),
+        "{}",
+        guess.stdout
+    );
+    assert!(
+        guess
+            .stderr
+            .contains("--rename public.users.name=full_name"),
+        "{}",
+        guess.stderr
+    );
+    let hinted = dbridge(
+        dir.path(),
+        &[
+            "--dev-url",
+            &dev,
+            "diff",
+            "--from",
+            &a,
+            "--to",
+            &b,
+            "--rename",
+            "public.users.name=full_name",
+        ],
+    );
+    assert!(
+        hinted.stdout.contains("RENAME COLUMN name TO full_name"),
+        "{}",
+        hinted.stdout
+    );
+    assert!(!hinted.stdout.contains("DROP COLUMN"), "{}", hinted.stdout);
+    let down = dbridge(
+        dir.path(),
+        &[
+            "--dev-url",
+            &dev,
+            "diff",
+            "--from",
+            &a,
+            "--to",
+            &b,
+            "--down",
+            "--rename",
+            "public.users.name=full_name",
+        ],
+    );
+    assert!(
+        down.stdout.contains("RENAME COLUMN full_name TO name"),
+        "{}",
+        down.stdout
+    );
+    let bad = dbridge(
+        dir.path(),
+        &[
+            "--dev-url",
+            &dev,
+            "diff",
+            "--from",
+            &a,
+            "--to",
+            &b,
+            "--rename",
+            "users=x",
+        ],
+    );
+    assert_eq!(bad.code, 1);
+    assert!(
+        bad.stderr.contains("invalid rename hint `users=x`"),
+        "{}",
+        bad.stderr
+    );
+    let unknown = dbridge(
+        dir.path(),
+        &[
+            "--dev-url",
+            &dev,
+            "diff",
+            "--from",
+            &a,
+            "--to",
+            &b,
+            "--rename",
+            "public.users.nope=full_name",
+        ],
+    );
+    assert_eq!(unknown.code, 1);
+    assert!(
+        unknown.stderr.contains("no such column"),
+        "{}",
+        unknown.stderr
+    );
+}
+
+#[test]
+fn json_format_lists_changes_with_hazards_and_sql_both_ways() {
+    let dir = temp();
+    let a = write(dir.path(), "a.sql", V1);
+    let b = write(dir.path(), "b.sql", V2);
+    let run = dbridge(
+        dir.path(),
+        &[
+            "--dev-url",
+            &admin_url(),
+            "diff",
+            "--from",
+            &a,
+            "--to",
+            &b,
+            "--format",
+            "json",
+        ],
+    );
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let plan: serde_json::Value = serde_json::from_str(&run.stdout).unwrap();
+    let changes = plan["changes"].as_array().unwrap();
+    let drop = changes
+        .iter()
+        .find(|c| c["kind"] == "drop_column")
+        .expect("a drop_column change");
+    assert_eq!(drop["object"], "public.users.name");
+    assert_eq!(
+        drop["hazards"],
+        serde_json::json!(["data_loss", "access_exclusive_lock", "irreversible"])
+    );
+    assert_eq!(drop["up"][0], "ALTER TABLE public.users DROP COLUMN name");
+    assert_eq!(
+        drop["down"][0],
+        "ALTER TABLE public.users ADD COLUMN name text NOT NULL"
+    );
+    assert_eq!(plan["rename_candidates"][0]["to"], "full_name");
+}
+
+#[test]
+fn invalid_sql_names_file_and_line() {
+    let dir = temp();
+    let good = write(dir.path(), "good.sql", V1);
+    let bad = write(
+        dir.path(),
+        "bad.sql",
+        "CREATE TABLE a (id int);\n\nCREATE TABLE b (\n  id int,\n  oops oops\n);\n",
+    );
+    let run = dbridge(
+        dir.path(),
+        &[
+            "--dev-url",
+            &admin_url(),
+            "diff",
+            "--from",
+            &good,
+            "--to",
+            &bad,
+        ],
+    );
+    assert_eq!(run.code, 1);
+    assert!(
+        run.stderr
+            .contains("bad.sql:5: ERROR: type \"oops\" does not exist"),
+        "{}",
+        run.stderr
+    );
+    assert!(run.stdout.is_empty());
+    let syntax = write(
+        dir.path(),
+        "syntax.sql",
+        "CREATE TABLE a (id int);\nCREATE TABEL b (id int);\n",
+    );
+    let run = dbridge(
+        dir.path(),
+        &[
+            "--dev-url",
+            &admin_url(),
+            "diff",
+            "--from",
+            &good,
+            "--to",
+            &syntax,
+        ],
+    );
+    assert!(
+        run.stderr.contains("syntax.sql:2: ERROR: syntax error"),
+        "{}",
+        run.stderr
+    );
+}
+
+#[test]
+fn statements_in_any_order_are_applied() {
+    let dir = temp();
+    let a = write(dir.path(), "a.sql", "");
+    let b = write(
+        dir.path(),
+        "b.sql",
+        "CREATE TABLE posts (id int, author int REFERENCES authors (id));\nCREATE TABLE authors (id int PRIMARY KEY);\n",
+    );
+    let run = dbridge(
+        dir.path(),
+        &["--dev-url", &admin_url(), "diff", "--from", &a, "--to", &b],
+    );
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert!(
+        run.stdout.contains("CREATE TABLE public.posts"),
+        "{}",
+        run.stdout
+    );
+}
+
+#[test]
+fn directory_sources_are_applied_in_name_order() {
+    let dir = temp();
+    std::fs::create_dir(dir.path().join("schema")).unwrap();
+    write(
+        dir.path(),
+        "schema/02_posts.sql",
+        "ALTER TABLE users ADD COLUMN email text;\n",
+    );
+    write(dir.path(), "schema/01_users.sql", V1);
+    write(dir.path(), "schema/notes.txt", "not sql");
+    let empty = write(dir.path(), "empty.sql", "");
+    let run = dbridge(
+        dir.path(),
+        &[
+            "--dev-url",
+            &admin_url(),
+            "diff",
+            "--from",
+            &empty,
+            "--to",
+            "schema",
+        ],
+    );
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert!(run.stdout.contains("email text"), "{}", run.stdout);
+}
+
+#[test]
+fn bad_arguments_are_clear_errors() {
+    let dir = temp();
+    let run = dbridge(
+        dir.path(),
+        &["diff", "--from", "missing.sql", "--to", "missing.sql"],
+    );
+    assert_eq!(run.code, 1);
+    assert!(
+        run.stderr
+            .contains("missing.sql: no such file or directory"),
+        "{}",
+        run.stderr
+    );
+    let run = dbridge(
+        dir.path(),
+        &[
+            "inspect",
+            "--url",
+            "postgres://x@localhost/db",
+            "--format",
+            "yaml",
+        ],
+    );
+    assert_eq!(run.code, 1);
+    assert!(
+        run.stderr.contains("invalid value 'yaml'"),
+        "{}",
+        run.stderr
+    );
+    let run = dbridge(dir.path(), &["inspect"]);
+    assert_eq!(run.code, 1);
+    assert!(run.stderr.contains("pass --url"), "{}", run.stderr);
+    let run = dbridge(dir.path(), &["frobnicate"]);
+    assert_eq!(run.code, 1);
+}
+
+#[test]
+fn unreachable_server_and_wrong_password_never_show_the_password() {
+    let dir = temp();
+    let run = dbridge(
+        dir.path(),
+        &["inspect", "--url", "postgres://app:hunter2@127.0.0.1:1/db"],
+    );
+    assert_eq!(run.code, 1);
+    assert!(
+        run.stderr
+            .contains("could not connect to postgres://app:***@127.0.0.1:1/db"),
+        "{}",
+        run.stderr
+    );
+    assert!(!run.stderr.contains("hunter2"), "{}", run.stderr);
+    let run = dbridge(
+        dir.path(),
+        &[
+            "diff",
+            "--from",
+            "postgres://app:hunter2@127.0.0.1:1/db",
+            "--to",
+            "postgres://127.0.0.1:1/x",
+        ],
+    );
+    assert_eq!(run.code, 1);
+    assert!(!run.stderr.contains("hunter2"), "{}", run.stderr);
+}
+
+#[tokio::test]
+async fn snapshots_round_trip_without_loss_and_canonical_sql_rebuilds_the_schema() {
+    let src = TestDb::new("snapshot_src").await;
+    let schema = std::fs::read_to_string(
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/diff/quoted_names/to.sql"),
+    )
+    .unwrap();
+    src.run("quoted_names", &schema).await.unwrap();
+    let dir = temp();
+    for format in ["json", "toml"] {
+        let file = format!("schema.{format}");
+        let run = dbridge(
+            dir.path(),
+            &[
+                "inspect",
+                "--url",
+                &src.url(),
+                "--format",
+                format,
+                "-o",
+                &file,
+            ],
+        );
+        assert_eq!(run.code, 0, "{}", run.stderr);
+        let run = dbridge(
+            dir.path(),
+            &["diff", "--from", &file, "--to", &src.url(), "--exit-code"],
+        );
+        assert_eq!(
+            (run.code, run.stdout.as_str()),
+            (0, ""),
+            "{format}: {}",
+            run.stderr
+        );
+    }
+    // Canonical SQL applied to an empty database gives the same schema back.
+    let run = dbridge(dir.path(), &["inspect", "--url", &src.url()]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let copy = TestDb::new("snapshot_copy").await;
+    copy.run("canonical.sql", &run.stdout).await.unwrap();
+    assert_eq!(copy.inspect().await, src.inspect().await);
+    let only = dbridge(
+        dir.path(),
+        &[
+            "inspect",
+            "--url",
+            &src.url(),
+            "--schema",
+            "public",
+            "--format",
+            "json",
+        ],
+    );
+    assert!(!only.stdout.contains("My Schema"), "{}", only.stdout);
+    src.drop_db().await;
+    copy.drop_db().await;
+}
