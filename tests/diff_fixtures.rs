@@ -100,3 +100,35 @@ async fn fixtures_round_trip_and_match_snapshots() {
         });
     }
 }
+
+/// The generated benchmark schema (100 tables, enums, views, foreign-key chains) round-trips.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn generated_benchmark_schema_round_trips() {
+    let generate = |variant: &str| {
+        let out = std::process::Command::new("python3")
+            .arg(Path::new(env!("CARGO_MANIFEST_DIR")).join("benchmarks/gen_schema.py"))
+            .args(["100", variant])
+            .output()
+            .expect("python3 runs benchmarks/gen_schema.py");
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8(out.stdout).unwrap()
+    };
+    let (from, to) = (generate("a"), generate("b"));
+    let case = Case {
+        name: "bench100",
+        from: &from,
+        to: &to,
+        setup: None,
+        settings: Vec::new(),
+        renames: Renames::default(),
+    };
+    let outcome = roundtrip::run(&case).await;
+    assert_eq!(outcome.failure, None);
+    let plan = outcome.plan.unwrap();
+    assert!(plan.up.iter().any(|s| s.contains("ADD VALUE 'archived'")));
+    assert!(plan.up.iter().any(|s| s.contains("DROP COLUMN c3")));
+}

@@ -1,6 +1,6 @@
 //! `dbridge diff`: the SQL that turns one schema into another.
 
-use super::{output, ExitStatus, GlobalOptions};
+use super::{output, ExitStatus, GlobalOptions, Timer};
 use crate::diff::{Plan, Renames};
 use crate::engine::dev::DevDatabase;
 use crate::engine::source::Source;
@@ -44,15 +44,13 @@ pub async fn run(global: &GlobalOptions, args: DiffArgs) -> anyhow::Result<ExitS
     let from = Source::parse(&args.from)?;
     let to = Source::parse(&args.to)?;
     let mut dev = DevDatabase::new(global.dev_url.clone());
-    let loaded = async {
-        let a = from.load(&mut dev, &args.schemas).await?;
-        let b = to.load(&mut dev, &args.schemas).await?;
-        Ok::<_, crate::engine::Error>((a, b))
-    }
-    .await;
+    let timer = Timer::new(global.verbose);
+    let loaded = Source::load_pair(&from, &to, &mut dev, &args.schemas).await;
+    timer.lap("read --from and --to");
     dev.close().await;
     let (a, b) = loaded?;
     let plan = Plan::new(&a, &b, &renames)?;
+    timer.lap("diff and render (up and down)");
     for c in &plan.rename_candidates {
         eprintln!(
             "note: {} {} may have been renamed to {}; if so, pass --rename {}",

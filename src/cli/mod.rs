@@ -31,6 +31,9 @@ pub struct GlobalOptions {
     /// (default: an embedded, throwaway server started from the installed binaries).
     #[arg(long, global = true)]
     pub dev_url: Option<String>,
+    /// Print what takes time (stage timings) to stderr.
+    #[arg(short, long, global = true)]
+    pub verbose: bool,
 }
 
 /// The subcommands.
@@ -114,4 +117,28 @@ fn report(err: anyhow::Error) -> ExitCode {
         source = cause.source();
     }
     ExitCode::from(1)
+}
+
+/// Stage timings for `--verbose`: each lap prints the time since the previous one.
+pub(crate) struct Timer {
+    enabled: bool,
+    last: std::cell::Cell<std::time::Instant>,
+}
+
+impl Timer {
+    pub(crate) fn new(enabled: bool) -> Self {
+        Timer {
+            enabled,
+            last: std::cell::Cell::new(std::time::Instant::now()),
+        }
+    }
+
+    pub(crate) fn lap(&self, what: &str) {
+        let now = std::time::Instant::now();
+        if self.enabled {
+            let ms = now.duration_since(self.last.get()).as_secs_f64() * 1000.0;
+            eprintln!("{what}: {ms:.1} ms");
+        }
+        self.last.set(now);
+    }
 }

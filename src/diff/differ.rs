@@ -71,7 +71,7 @@ fn diff_list<T, K: Ord>(
 /// Sub-objects of a renamed table are addressed by the table's new name: renames run first.
 pub fn diff(from: &Database, to: &Database, renames: &Renames) -> Result<Diff, Error> {
     let (renamed, mut out) = renames.apply(from, to)?;
-    let from = &renamed;
+    let from = renamed.as_ref().unwrap_or(from);
     diff_list(
         &mut out,
         &from.schemas,
@@ -118,6 +118,7 @@ pub fn diff(from: &Database, to: &Database, renames: &Renames) -> Result<Diff, E
     let mut candidates = Vec::new();
     diff_tables(&mut out, &mut candidates, from, to);
     diff_views(&mut out, from, to);
+    recreate_parts_using_recreated_enums(&mut out, from, to);
     recreate_dependent_foreign_keys(&mut out, from, to);
     recreate_dependent_views(&mut out, from, to);
     Ok(Diff {
@@ -154,13 +155,32 @@ fn diff_functions(out: &mut Vec<Change>, from: &Database, to: &Database) {
 /// A table without its columns and sub-objects: what an `Alter` of the table compares.
 pub(crate) fn table_shell(t: &Table) -> Table {
     Table {
+        name: t.name.clone(),
         columns: Vec::new(),
         constraints: Vec::new(),
         indexes: Vec::new(),
         triggers: Vec::new(),
         policies: Vec::new(),
-        ..t.clone()
+        persistence: t.persistence,
+        partition_by: t.partition_by.clone(),
+        partition_of: t.partition_of.clone(),
+        inherits: t.inherits.clone(),
+        row_security: t.row_security,
+        force_row_security: t.force_row_security,
+        comment: t.comment.clone(),
     }
+}
+
+/// Whether two tables differ in their own attributes (what [`table_shell`] keeps).
+fn shell_differs(f: &Table, t: &Table) -> bool {
+    f.name != t.name
+        || f.persistence != t.persistence
+        || f.partition_by != t.partition_by
+        || f.partition_of != t.partition_of
+        || f.inherits != t.inherits
+        || f.row_security != t.row_security
+        || f.force_row_security != t.force_row_security
+        || f.comment != t.comment
 }
 
 /// A table with its columns but without sub-objects: what `Add`/`Drop` of a table carry.
@@ -188,7 +208,7 @@ fn diff_tables(
             add_table(out, t);
             continue;
         }
-        if table_shell(f) != table_shell(t) {
+        if shell_differs(f, t) {
             out.push(Change::Alter {
                 from: Object::Table(table_shell(f)),
                 to: Object::Table(table_shell(t)),
@@ -355,7 +375,7 @@ fn diff_views(out: &mut Vec<Change>, from: &Database, to: &Database) {
             drop_view(out, f);
             add_view(out, t);
         } else if f != t {
-            if view_shell(f) != view_shell(t) {
+            if f.comment != t.comment || f.columns != t.columns {
                 out.push(Change::Alter {
                     from: Object::View(view_shell(f)),
                     to: Object::View(view_shell(t)),
@@ -392,8 +412,14 @@ fn view_body_differs(f: &View, t: &View) -> bool {
 /// A view without its indexes: what `Add`, `Drop` and `Alter` of a view carry.
 fn view_shell(v: &View) -> View {
     View {
+        name: v.name.clone(),
+        materialized: v.materialized,
+        definition: v.definition.clone(),
+        options: v.options.clone(),
+        columns: v.columns.clone(),
         indexes: Vec::new(),
-        ..v.clone()
+        depends_on: v.depends_on.clone(),
+        comment: v.comment.clone(),
     }
 }
 
@@ -482,6 +508,61 @@ fn tables_using_type(db: &Database, ty: &QualifiedName) -> Vec<QualifiedName> {
         .collect()
 }
 
+/// Whether server-printed SQL casts to the given type: `'done'::public.status`.
+fn mentions_type(definition: &str, ty: &str) -> bool {
+    let needle = format!("::{ty}");
+    definition.match_indices(&needle).any(|(i, _)| {
+        let next = definition[i + needle.len()..].chars().next();
+        !next.is_some_and(|c| c.is_alphanumeric() || c == '_' || c == '"')
+    })
+}
+
+/// Indexes and checks whose expressions name an enum that is rebuilt (labels removed or
+/// reordered) would keep pointing at the old type: they are dropped first and added after.
+fn recreate_parts_using_recreated_enums(out: &mut Vec<Change>, from: &Database, to: &Database) {
+    let rebuilt: Vec<String> = out
+        .iter()
+        .filter_map(|c| match c {
+            Change::Alter {
+                from: Object::Enum(f),
+                to: Object::Enum(t),
+            } if !super::sql::types::is_append_only(&f.values, &t.values) => {
+                Some(t.name.to_string())
+            }
+            _ => None,
+        })
+        .collect();
+    if rebuilt.is_empty() {
+        return;
+    }
+    let uses = |def: &str| rebuilt.iter().any(|ty| mentions_type(def, ty));
+    let mut extra = Vec::new();
+    for f in &from.tables {
+        let Some(t) = to.table(&f.name) else { continue };
+        for c in f.constraints.iter().filter(|c| uses(&c.definition)) {
+            if let Some(kept) = t.constraints.iter().find(|k| *k == c) {
+                let wrap = |c: &Constraint| Object::Constraint {
+                    table: t.name.clone(),
+                    constraint: c.clone(),
+                };
+                extra.push(Change::Drop(wrap(c)));
+                extra.push(Change::Add(wrap(kept)));
+            }
+        }
+        for i in f.indexes.iter().filter(|i| uses(&i.definition)) {
+            if let Some(kept) = t.indexes.iter().find(|k| *k == i) {
+                let wrap = |i: &Index| Object::Index {
+                    table: t.name.clone(),
+                    index: i.clone(),
+                };
+                extra.push(Change::Drop(wrap(i)));
+                extra.push(Change::Add(wrap(kept)));
+            }
+        }
+    }
+    out.extend(extra);
+}
+
 /// Views that stay the same but read something that is dropped or changes type are dropped
 /// before the change and created again after it.
 fn recreate_dependent_views(out: &mut Vec<Change>, from: &Database, to: &Database) {
@@ -531,6 +612,17 @@ fn recreate_dependent_foreign_keys(out: &mut Vec<Change>, from: &Database, to: &
     if replaced.is_empty() {
         return;
     }
+    let dropped: BTreeSet<(&QualifiedName, &str)> = out
+        .iter()
+        .filter_map(|c| match c {
+            Change::Drop(Object::Constraint { table, constraint }) => {
+                Some((table, constraint.name.as_str()))
+            }
+            _ => None,
+        })
+        .collect();
+    let to_tables: BTreeMap<&QualifiedName, &Table> =
+        to.tables.iter().map(|t| (&t.name, t)).collect();
     let mut extra = Vec::new();
     for t in &from.tables {
         for fk in &t.constraints {
@@ -540,14 +632,11 @@ fn recreate_dependent_foreign_keys(out: &mut Vec<Change>, from: &Database, to: &
             if !replaced.contains(target) {
                 continue;
             }
-            let kept = to
-                .table(&t.name)
+            let kept = to_tables
+                .get(&t.name)
                 .and_then(|tt| tt.constraints.iter().find(|c| c.name == fk.name))
                 .filter(|c| *c == fk);
-            let already = out.iter().any(|c| {
-                matches!(c, Change::Drop(Object::Constraint { table, constraint })
-                    if *table == t.name && constraint.name == fk.name)
-            });
+            let already = dropped.contains(&(&t.name, fk.name.as_str()));
             if let (Some(kept), false) = (kept, already) {
                 let wrap = |c: &Constraint| Object::Constraint {
                     table: t.name.clone(),

@@ -41,6 +41,7 @@ impl Plan {
         let down = diff(to, from, &renames.inverse())?;
         let up_ctx = Context::new(from, to, &up.changes);
         let down_ctx = Context::new(to, from, &down.changes);
+        let existing: std::collections::HashSet<_> = from.tables.iter().map(|t| &t.name).collect();
         let changes = up
             .changes
             .iter()
@@ -48,7 +49,7 @@ impl Plan {
                 kind: c.kind(),
                 object: c.object().display_name(),
                 description: c.describe(),
-                hazards: hazards(c, |t| from.table(t).is_some()),
+                hazards: hazards(c, |t| existing.contains(t)),
                 up: order(vec![render(c, &up_ctx)]),
                 down: order(vec![render(&c.inverse(), &down_ctx)]),
                 change: c.clone(),
@@ -86,13 +87,12 @@ fn script(d: &Diff, ctx: &Context) -> Vec<String> {
 fn order(per_change: Vec<Vec<Step>>) -> Vec<String> {
     let mut steps: Vec<(usize, Step)> = per_change.into_iter().flatten().enumerate().collect();
     steps.sort_by(|(i, a), (j, b)| (a.phase, a.rank, i).cmp(&(b.phase, b.rank, j)));
-    let mut out: Vec<String> = Vec::new();
-    for (_, s) in steps {
-        if !out.contains(&s.sql) {
-            out.push(s.sql);
-        }
-    }
-    out
+    let mut seen = std::collections::HashSet::new();
+    steps
+        .into_iter()
+        .filter(|(_, s)| seen.insert(s.sql.clone()))
+        .map(|(_, s)| s.sql)
+        .collect()
 }
 
 /// Joins statements into a script: each ends with `;` and a blank line separates them.

@@ -137,7 +137,15 @@ impl Renames {
     /// Applies the renames to `from`, returning the renamed model and the rename changes.
     ///
     /// Column hints name the table by its old name.
-    pub fn apply(&self, from: &Database, to: &Database) -> Result<(Database, Vec<Change>), Error> {
+    /// Without hints there is nothing to rename and no copy is made (`None`).
+    pub fn apply(
+        &self,
+        from: &Database,
+        to: &Database,
+    ) -> Result<(Option<Database>, Vec<Change>), Error> {
+        if self.tables.is_empty() && self.columns.is_empty() {
+            return Ok((None, Vec::new()));
+        }
         let mut db = from.clone();
         let mut changes = Vec::new();
         for (old, new) in &self.tables {
@@ -194,7 +202,7 @@ impl Renames {
             });
         }
         db.normalize();
-        Ok((db, changes))
+        Ok((Some(db), changes))
     }
 
     fn unknown(&self, hint: String, reason: &str) -> Error {

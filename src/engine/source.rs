@@ -2,7 +2,7 @@
 
 use std::path::{Path, PathBuf};
 
-use super::dev::DevDatabase;
+use super::dev::{DevDatabase, Scratch};
 use super::error::{Error, Result};
 use sqlx::postgres::PgConnection;
 use sqlx::Executor;
@@ -50,6 +50,37 @@ impl Source {
 
     /// Reads the schema, restricted to `schemas` when not empty.
     pub async fn load(&self, dev: &mut DevDatabase, schemas: &[String]) -> Result<Database> {
+        let scratch = match self {
+            Source::Sql(_) => Some(dev.scratch().await?),
+            _ => None,
+        };
+        self.read(scratch, schemas).await
+    }
+
+    /// Reads two sources at once (each on its own connection), for a diff.
+    pub async fn load_pair(
+        from: &Source,
+        to: &Source,
+        dev: &mut DevDatabase,
+        schemas: &[String],
+    ) -> Result<(Database, Database)> {
+        let scratch = |s: &Source| matches!(s, Source::Sql(_));
+        let a = if scratch(from) {
+            Some(dev.scratch().await?)
+        } else {
+            None
+        };
+        let b = if scratch(to) {
+            Some(dev.scratch().await?)
+        } else {
+            None
+        };
+        let (a, b) = tokio::join!(from.read(a, schemas), to.read(b, schemas));
+        Ok((a?, b?))
+    }
+
+    /// Reads the schema; SQL sources are applied to `scratch`, which they need.
+    async fn read(&self, scratch: Option<Scratch>, schemas: &[String]) -> Result<Database> {
         match self {
             Source::Url(url) => {
                 let mut conn = connect::connect(url).await?;
@@ -65,7 +96,7 @@ impl Source {
                 Ok(db)
             }
             Source::Sql(files) => {
-                let mut scratch = dev.scratch().await?;
+                let mut scratch = scratch.expect("SQL sources are given a scratch database");
                 apply_files(&mut scratch.conn, files).await?;
                 inspect::inspect(&mut scratch.conn, schemas).await
             }

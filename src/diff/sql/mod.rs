@@ -9,7 +9,7 @@ pub(crate) mod routines;
 pub(crate) mod tables;
 pub(crate) mod types;
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeSet, HashMap, HashSet};
 
 use super::change::{Change, Object};
 use super::model::*;
@@ -67,6 +67,10 @@ pub struct Context<'a> {
     dropped_tables: BTreeSet<QualifiedName>,
     dropped_columns: BTreeSet<(QualifiedName, String)>,
     dropped_views: BTreeSet<QualifiedName>,
+    /// Parents of each table (partition parent, inheritance parents) and what each view
+    /// reads, from `to` where the object exists there, else from `from`.
+    parents: HashMap<QualifiedName, Vec<QualifiedName>>,
+    views_after: HashSet<QualifiedName>,
 }
 
 impl<'a> Context<'a> {
@@ -78,7 +82,19 @@ impl<'a> Context<'a> {
             dropped_tables: BTreeSet::new(),
             dropped_columns: BTreeSet::new(),
             dropped_views: BTreeSet::new(),
+            parents: HashMap::new(),
+            views_after: to.views.iter().map(|v| v.name.clone()).collect(),
         };
+        for db in [from, to] {
+            for t in &db.tables {
+                let mut p = t.inherits.clone();
+                p.extend(t.partition_of.iter().map(|(p, _)| p.clone()));
+                ctx.parents.insert(t.name.clone(), p);
+            }
+            for v in &db.views {
+                ctx.parents.insert(v.name.clone(), v.depends_on.clone());
+            }
+        }
         for c in changes {
             match c {
                 Change::Drop(Object::Table(t)) => {
@@ -160,26 +176,19 @@ impl<'a> Context<'a> {
         if !seen.insert(name.clone()) {
             return 0;
         }
-        let parents: Vec<QualifiedName> = [self.to, self.from]
-            .iter()
-            .find_map(|db| {
-                if let Some(t) = db.table(name) {
-                    let mut p = t.inherits.clone();
-                    p.extend(t.partition_of.iter().map(|(p, _)| p.clone()));
-                    Some(p)
-                } else {
-                    db.views
-                        .iter()
-                        .find(|v| &v.name == name)
-                        .map(|v| v.depends_on.clone())
-                }
-            })
-            .unwrap_or_default();
+        let Some(parents) = self.parents.get(name) else {
+            return 0;
+        };
         parents
             .iter()
             .map(|p| 1 + self.depth_in(p, seen))
             .max()
             .unwrap_or(0)
+    }
+
+    /// Whether `name` is a view (or materialized view) once the plan has run.
+    pub(crate) fn is_view_after(&self, name: &QualifiedName) -> bool {
+        self.views_after.contains(name)
     }
 }
 

@@ -42,7 +42,7 @@ pub(crate) fn add(out: &mut Steps, o: &Object, ctx: &Context) {
             );
         }
         Object::Index { table, index } => {
-            let on_view = ctx.to.views.iter().any(|v| &v.name == table);
+            let on_view = ctx.is_view_after(table);
             let phase = if on_view {
                 Phase::CreateViewIndex
             } else {

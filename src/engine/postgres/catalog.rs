@@ -24,6 +24,23 @@ macro_rules! not_extension_member {
     };
 }
 
+/// Every query with the name introspection reports it under, in the order they run.
+pub const ALL: [(&str, &str); 13] = [
+    ("schemas", SCHEMAS),
+    ("extensions", EXTENSIONS),
+    ("types", TYPES),
+    ("domain checks", DOMAIN_CHECKS),
+    ("sequences", SEQUENCES),
+    ("functions", FUNCTIONS),
+    ("relations", RELATIONS),
+    ("columns", COLUMNS),
+    ("constraints", CONSTRAINTS),
+    ("indexes", INDEXES),
+    ("triggers", TRIGGERS),
+    ("policies", POLICIES),
+    ("view dependencies", VIEW_DEPENDENCIES),
+];
+
 pub(crate) const SCHEMAS: &str = concat!(
     "SELECT n.nspname::text, pg_catalog.obj_description(n.oid, 'pg_namespace') \
      FROM pg_catalog.pg_namespace n WHERE",
@@ -107,7 +124,7 @@ pub(crate) const FUNCTIONS: &str = concat!(
 /// Tables, partitions, views and materialized views.
 pub(crate) const RELATIONS: &str = concat!(
     "SELECT n.nspname::text, c.relname::text, c.relkind::text, c.relpersistence::text, \
-            c.relrowsecurity, c.relforcerowsecurity, pg_catalog.obj_description(c.oid, 'pg_class'), \
+            c.relrowsecurity, c.relforcerowsecurity, d.description, \
             CASE WHEN c.relkind = 'p' THEN pg_catalog.pg_get_partkeydef(c.oid) END, \
             CASE WHEN c.relispartition THEN pg_catalog.pg_get_expr(c.relpartbound, c.oid) END, \
             ARRAY(SELECT pn.nspname::text FROM pg_catalog.pg_inherits i \
@@ -120,11 +137,12 @@ pub(crate) const RELATIONS: &str = concat!(
             CASE WHEN c.relkind IN ('v', 'm') THEN pg_catalog.pg_get_viewdef(c.oid) END, \
             COALESCE(c.reloptions::text[], '{}') \
      FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace \
+     LEFT JOIN pg_catalog.pg_description d ON d.objoid = c.oid \
+          AND d.classoid = 'pg_catalog.pg_class'::pg_catalog.regclass AND d.objsubid = 0 \
      WHERE c.relkind IN ('r', 'p', 'v', 'm') AND",
     in_schemas!(),
     "AND",
-    not_extension_member!("pg_class", "c.oid"),
-    "ORDER BY 1, 2"
+    not_extension_member!("pg_class", "c.oid")
 );
 
 /// Columns of tables, views and composite types, in their physical order.
@@ -132,46 +150,53 @@ pub(crate) const COLUMNS: &str = concat!(
     "SELECT n.nspname::text, c.relname::text, a.attname::text, \
             pg_catalog.format_type(a.atttypid, a.atttypmod), a.attnotnull, \
             pg_catalog.pg_get_expr(ad.adbin, ad.adrelid), a.attidentity::text, a.attgenerated::text, \
-            (SELECT pg_catalog.quote_ident(cn.nspname) || '.' || pg_catalog.quote_ident(co.collname) \
-               FROM pg_catalog.pg_collation co JOIN pg_catalog.pg_namespace cn ON cn.oid = co.collnamespace \
-              WHERE co.oid = a.attcollation AND a.attcollation <> t.typcollation), \
-            pg_catalog.col_description(c.oid, a.attnum), a.attislocal, \
+            CASE WHEN co.oid IS NOT NULL \
+                 THEN pg_catalog.quote_ident(cn.nspname) || '.' || pg_catalog.quote_ident(co.collname) END, \
+            d.description, a.attislocal, \
             pg_catalog.format_type(s.seqtypid, NULL), s.seqstart, s.seqincrement, s.seqmin, s.seqmax, \
             s.seqcache, s.seqcycle \
      FROM pg_catalog.pg_attribute a JOIN pg_catalog.pg_class c ON c.oid = a.attrelid \
      JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace \
      JOIN pg_catalog.pg_type t ON t.oid = a.atttypid \
      LEFT JOIN pg_catalog.pg_attrdef ad ON ad.adrelid = a.attrelid AND ad.adnum = a.attnum \
-     LEFT JOIN pg_catalog.pg_depend sd ON a.attidentity <> '' AND sd.refclassid = 'pg_class'::regclass \
-          AND sd.refobjid = c.oid AND sd.refobjsubid = a.attnum AND sd.classid = 'pg_class'::regclass \
-          AND sd.deptype = 'i' \
-     LEFT JOIN pg_catalog.pg_sequence s ON s.seqrelid = sd.objid \
+     LEFT JOIN pg_catalog.pg_collation co ON co.oid = a.attcollation AND a.attcollation <> t.typcollation \
+     LEFT JOIN pg_catalog.pg_namespace cn ON cn.oid = co.collnamespace \
+     LEFT JOIN pg_catalog.pg_description d ON d.objoid = c.oid \
+          AND d.classoid = 'pg_catalog.pg_class'::pg_catalog.regclass AND d.objsubid = a.attnum \
+     LEFT JOIN LATERAL (SELECT sd.objid FROM pg_catalog.pg_depend sd \
+          WHERE a.attidentity <> '' AND sd.refclassid = 'pg_catalog.pg_class'::pg_catalog.regclass \
+            AND sd.refobjid = c.oid AND sd.refobjsubid = a.attnum \
+            AND sd.classid = 'pg_catalog.pg_class'::pg_catalog.regclass AND sd.deptype = 'i' LIMIT 1) idseq ON true \
+     LEFT JOIN pg_catalog.pg_sequence s ON s.seqrelid = idseq.objid \
      WHERE a.attnum > 0 AND NOT a.attisdropped AND c.relkind IN ('r', 'p', 'v', 'm', 'c') AND",
     in_schemas!(),
     "AND",
     not_extension_member!("pg_class", "c.oid"),
-    "ORDER BY 1, 2, a.attnum"
+    "ORDER BY a.attrelid, a.attnum"
 );
 
 /// Table constraints that are the table's own (not inherited from a parent).
 pub(crate) const CONSTRAINTS: &str = concat!(
     "SELECT n.nspname::text, c.relname::text, con.conname::text, con.contype::text, \
             pg_catalog.pg_get_constraintdef(con.oid), rn.nspname::text, rc.relname::text, \
-            pg_catalog.obj_description(con.oid, 'pg_constraint') \
+            d.description \
      FROM pg_catalog.pg_constraint con JOIN pg_catalog.pg_class c ON c.oid = con.conrelid \
+     LEFT JOIN pg_catalog.pg_description d ON d.objoid = con.oid \
+          AND d.classoid = 'pg_catalog.pg_constraint'::pg_catalog.regclass AND d.objsubid = 0 \
      JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace \
      LEFT JOIN pg_catalog.pg_class rc ON rc.oid = con.confrelid \
      LEFT JOIN pg_catalog.pg_namespace rn ON rn.oid = rc.relnamespace \
      WHERE con.contype IN ('p', 'u', 'c', 'x', 'f') AND con.conislocal AND con.conparentid = 0 AND",
-    in_schemas!(),
-    "ORDER BY 1, 2, 3"
+    in_schemas!()
 );
 
 /// Indexes that do not back a constraint and are not a partition's copy of a parent's index.
 pub(crate) const INDEXES: &str = concat!(
     "SELECT n.nspname::text, c.relname::text, ic.relname::text, \
-            pg_catalog.pg_get_indexdef(i.indexrelid), pg_catalog.obj_description(i.indexrelid, 'pg_class') \
+            pg_catalog.pg_get_indexdef(i.indexrelid), d.description \
      FROM pg_catalog.pg_index i JOIN pg_catalog.pg_class ic ON ic.oid = i.indexrelid \
+     LEFT JOIN pg_catalog.pg_description d ON d.objoid = i.indexrelid \
+          AND d.classoid = 'pg_catalog.pg_class'::pg_catalog.regclass AND d.objsubid = 0 \
      JOIN pg_catalog.pg_class c ON c.oid = i.indrelid \
      JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace \
      WHERE NOT EXISTS (SELECT 1 FROM pg_catalog.pg_constraint con WHERE con.conindid = i.indexrelid \
@@ -179,8 +204,7 @@ pub(crate) const INDEXES: &str = concat!(
        AND NOT EXISTS (SELECT 1 FROM pg_catalog.pg_inherits h WHERE h.inhrelid = i.indexrelid) AND",
     in_schemas!(),
     "AND",
-    not_extension_member!("pg_class", "ic.oid"),
-    "ORDER BY 1, 2, 3"
+    not_extension_member!("pg_class", "ic.oid")
 );
 
 /// User triggers, not those a constraint or a parent table created.

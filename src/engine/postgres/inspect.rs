@@ -19,21 +19,7 @@ pub async fn inspect(conn: &mut PgConnection, schemas: &[String]) -> Result<Data
         .map_err(|e| Error::query("setting search_path for introspection", e))?;
     let filter: Option<Vec<String>> = (!schemas.is_empty()).then(|| schemas.to_vec());
     let mut rows = BTreeMap::new();
-    for (name, sql) in [
-        ("schemas", catalog::SCHEMAS),
-        ("extensions", catalog::EXTENSIONS),
-        ("types", catalog::TYPES),
-        ("domain checks", catalog::DOMAIN_CHECKS),
-        ("sequences", catalog::SEQUENCES),
-        ("functions", catalog::FUNCTIONS),
-        ("relations", catalog::RELATIONS),
-        ("columns", catalog::COLUMNS),
-        ("constraints", catalog::CONSTRAINTS),
-        ("indexes", catalog::INDEXES),
-        ("triggers", catalog::TRIGGERS),
-        ("policies", catalog::POLICIES),
-        ("view dependencies", catalog::VIEW_DEPENDENCIES),
-    ] {
+    for (name, sql) in catalog::ALL {
         let fetched = sqlx::query(sql)
             .bind(&filter)
             .fetch_all(&mut *conn)
