@@ -371,6 +371,29 @@ fn bad_arguments_are_clear_errors() {
 }
 
 #[test]
+fn missing_server_binaries_say_how_to_install_them() {
+    let dir = temp();
+    let a = write(dir.path(), "a.sql", V1);
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_dbridge"))
+        .args(["diff", "--from", &a, "--to", &a])
+        .current_dir(dir.path())
+        .env("DBRIDGE_PG_BIN", dir.path().join("no-such-dir"))
+        .env_remove("DATABASE_URL")
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        stderr.contains("no PostgreSQL server binaries found"),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("apt-get install postgresql") && stderr.contains("--dev-url"),
+        "{stderr}"
+    );
+}
+
+#[test]
 fn unreachable_server_and_wrong_password_never_show_the_password() {
     let dir = temp();
     let run = dbridge(

@@ -126,6 +126,14 @@ async fn corpus_round_trips() {
     if !filter.is_empty() {
         return;
     }
+    assert!(
+        up_ok * 10 >= total * 9,
+        "up passes {up_ok} of {total} cases, under 90%"
+    );
+    assert!(
+        down_ok * 10 >= total * 9,
+        "up and down pass {down_ok} of {total} cases, under 90%"
+    );
     let expected = expected_failures();
     let unexpected: Vec<String> = results
         .iter()

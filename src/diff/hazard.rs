@@ -160,3 +160,83 @@ fn is_narrowing(from: &str, to: &str) -> bool {
         _ => false,
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn col(name: &str, ty: &str) -> Column {
+        Column {
+            name: name.into(),
+            data_type: ty.into(),
+            not_null: false,
+            default: None,
+            identity: None,
+            generated: None,
+            collation: None,
+            comment: None,
+        }
+    }
+
+    fn alter(f: Column, t: Column) -> Change {
+        let table = QualifiedName::new("public", "t");
+        Change::Alter {
+            from: Object::Column {
+                table: table.clone(),
+                column: f,
+            },
+            to: Object::Column { table, column: t },
+        }
+    }
+
+    #[test]
+    fn type_changes() {
+        use Hazard::*;
+        let existing = |_: &QualifiedName| true;
+        let widen = alter(
+            col("a", "character varying(10)"),
+            col("a", "character varying(20)"),
+        );
+        assert_eq!(hazards(&widen, existing), vec![AccessExclusiveLock]);
+        let narrow = alter(
+            col("a", "character varying(20)"),
+            col("a", "character varying(10)"),
+        );
+        assert_eq!(
+            hazards(&narrow, existing),
+            vec![DataLoss, TableRewrite, AccessExclusiveLock, Irreversible]
+        );
+        let bigger = alter(col("a", "integer"), col("a", "bigint"));
+        assert_eq!(
+            hazards(&bigger, existing),
+            vec![TableRewrite, AccessExclusiveLock]
+        );
+        let smaller = alter(col("a", "bigint"), col("a", "integer"));
+        assert!(hazards(&smaller, existing).contains(&DataLoss));
+    }
+
+    #[test]
+    fn new_tables_have_no_lock_hazards() {
+        let table = QualifiedName::new("public", "t");
+        let index = Change::Add(Object::Index {
+            table,
+            index: Index {
+                name: "i".into(),
+                definition: "CREATE INDEX i ON public.t USING btree (a)".into(),
+                comment: None,
+            },
+        });
+        assert_eq!(hazards(&index, |_| false), vec![]);
+        assert_eq!(hazards(&index, |_| true), vec![Hazard::BlockingIndexBuild]);
+        let mut volatile = col("id", "uuid");
+        volatile.default = Some("gen_random_uuid()".into());
+        let add = Change::Add(Object::Column {
+            table: QualifiedName::new("public", "t"),
+            column: volatile,
+        });
+        assert_eq!(
+            hazards(&add, |_| true),
+            vec![Hazard::TableRewrite, Hazard::AccessExclusiveLock]
+        );
+    }
+}

@@ -2,6 +2,7 @@
 //! plan A→B, apply up to A and compare with B, then apply down and compare with `from`.
 
 use data_bridge::diff::model::Database;
+use data_bridge::diff::snapshot::{self, Format};
 use data_bridge::diff::{Plan, Renames};
 use data_bridge::engine::postgres::script::{run_script, Atomicity};
 use data_bridge::engine::source::apply_schema;
@@ -100,6 +101,22 @@ async fn run_on(case: &Case<'_>, a: &TestDb, b: &TestDb) -> Outcome {
     let to = b.inspect().await;
     if from != a.inspect().await {
         return fail(Failure::Unstable("introspecting A twice differs".into()));
+    }
+    for (format, name) in [(Format::Json, "JSON"), (Format::Toml, "TOML")] {
+        let text = snapshot::write(&to, format);
+        match snapshot::read(&text, format, "snapshot") {
+            Ok(back) if back == to => {}
+            Ok(_) => {
+                return fail(Failure::Unstable(format!(
+                    "the {name} snapshot reads back different"
+                )))
+            }
+            Err(e) => {
+                return fail(Failure::Unstable(format!(
+                    "the {name} snapshot does not read back: {e}"
+                )))
+            }
+        }
     }
     let plan = match Plan::new(&from, &to, &case.renames) {
         Ok(p) => p,
