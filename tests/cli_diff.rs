@@ -363,9 +363,13 @@ fn bad_arguments_are_clear_errors() {
         "{}",
         run.stderr
     );
-    let run = dbridge(dir.path(), &["inspect"]);
+    let run = dbridge(dir.path(), &["inspect", "--url", "mysql://x@y/z"]);
     assert_eq!(run.code, 1);
-    assert!(run.stderr.contains("pass --url"), "{}", run.stderr);
+    assert!(
+        run.stderr.contains("invalid database URL mysql://x@y/z"),
+        "{}",
+        run.stderr
+    );
     let run = dbridge(dir.path(), &["frobnicate"]);
     assert_eq!(run.code, 1);
 }

@@ -2,8 +2,8 @@
 
 use std::path::PathBuf;
 
-use anyhow::bail;
-
+use super::config::Project;
+use super::target::target_url;
 use super::{output, ExitStatus, GlobalOptions};
 use crate::diff::model::Database;
 use crate::diff::snapshot::{self, Format};
@@ -32,11 +32,13 @@ pub struct InspectArgs {
     pub schemas: Vec<String>,
 }
 
-pub async fn run(global: &GlobalOptions, args: InspectArgs) -> anyhow::Result<ExitStatus> {
-    let Some(url) = &global.url else {
-        bail!("no database to inspect: pass --url postgres://... or set DATABASE_URL");
-    };
-    let mut conn = connect::connect(url).await?;
+pub async fn run(
+    global: &GlobalOptions,
+    project: &Project,
+    args: InspectArgs,
+) -> anyhow::Result<ExitStatus> {
+    let url = target_url(global, project)?;
+    let mut conn = connect::connect(&url).await?;
     let db = inspect::inspect(&mut conn, &args.schemas).await?;
     let text = match args.format {
         InspectFormat::Json => snapshot::write(&db, Format::Json),

@@ -3,9 +3,15 @@
 //! The binary only calls [`main`]; every command returns an [`ExitStatus`] or an error that
 //! is printed with its causes.
 
+mod autogenerate;
+mod config;
+mod dev;
 mod diff;
+mod init;
 mod inspect;
+mod migrate;
 mod output;
+mod target;
 
 use std::process::ExitCode;
 
@@ -24,6 +30,9 @@ pub struct Cli {
 /// Options every command understands.
 #[derive(Debug, clap::Args)]
 pub struct GlobalOptions {
+    /// The configuration file (default: ./dbridge.toml, if present).
+    #[arg(long, global = true, value_name = "FILE")]
+    pub config: Option<std::path::PathBuf>,
     /// Target database URL (overrides DATABASE_URL).
     #[arg(long, global = true, env = "DATABASE_URL", hide_env_values = true)]
     pub url: Option<String>,
@@ -43,6 +52,16 @@ pub enum Command {
     Inspect(inspect::InspectArgs),
     /// Print the SQL that turns one schema into another.
     Diff(diff::DiffArgs),
+    /// Write dbridge.toml, schema/schema.sql and migrations/ (never overwrites a file).
+    Init(init::InitArgs),
+    /// Write the migration that takes migrations/ to the schema source, proven on the dev database.
+    Autogenerate(autogenerate::AutogenerateArgs),
+    /// Apply, revert and inspect migrations on the target database.
+    #[command(subcommand)]
+    Migrate(migrate::MigrateCommand),
+    /// The embedded default database under .dbridge/.
+    #[command(subcommand)]
+    Dev(dev::DevCommand),
 }
 
 /// How a command ended, as the process exit code.
@@ -92,9 +111,14 @@ pub fn main() -> ExitCode {
 }
 
 async fn run(cli: Cli) -> anyhow::Result<ExitStatus> {
+    let load = || config::Project::load(cli.global.config.as_deref());
     match cli.command {
-        Command::Inspect(args) => inspect::run(&cli.global, args).await,
+        Command::Inspect(args) => inspect::run(&cli.global, &load()?, args).await,
         Command::Diff(args) => diff::run(&cli.global, args).await,
+        Command::Init(args) => init::run(args),
+        Command::Autogenerate(args) => autogenerate::run(&cli.global, &load()?, args).await,
+        Command::Migrate(cmd) => migrate::run(&cli.global, &load()?, cmd).await,
+        Command::Dev(cmd) => dev::run(&load()?, cmd),
     }
 }
 

@@ -12,15 +12,14 @@ use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
 use nix::sys::signal::{kill, Signal};
-use nix::unistd::{Gid, Pid, Uid, User};
+use nix::unistd::Pid;
 use sqlx::postgres::PgConnectOptions;
 
 use super::error::{Error, Result};
+use super::install::{copy_dir, Installation, SUPERUSER};
 
 /// The port number in the socket file name; the socket lives in a private directory.
 const PORT: u16 = 5432;
-/// The superuser that `initdb` creates.
-const SUPERUSER: &str = "postgres";
 /// How long a server may take to accept connections.
 const START_TIMEOUT: Duration = Duration::from_secs(60);
 
@@ -29,12 +28,6 @@ pub struct EmbeddedServer {
     dir: PathBuf,
     pid: Pid,
     keeper: Option<std::thread::JoinHandle<()>>,
-}
-
-/// The installed PostgreSQL binaries and the user to run them as.
-struct Installation {
-    bin: PathBuf,
-    run_as: Option<User>,
 }
 
 impl EmbeddedServer {
@@ -192,100 +185,6 @@ fn spawn_kept(mut cmd: Command) -> Result<(Pid, std::thread::JoinHandle<()>)> {
     }
 }
 
-impl Installation {
-    fn find() -> Result<Self> {
-        let bin = find_bin_dir().ok_or(Error::NoServerBinaries)?;
-        let run_as = if Uid::effective().is_root() {
-            Some(
-                User::from_name("postgres")
-                    .ok()
-                    .flatten()
-                    .ok_or(Error::NoUnprivilegedUser)?,
-            )
-        } else {
-            None
-        };
-        Ok(Installation { bin, run_as })
-    }
-
-    fn run_as_server_user(&self, cmd: &mut Command) {
-        use std::os::unix::process::CommandExt;
-        if let Some(user) = &self.run_as {
-            cmd.uid(user.uid.as_raw()).gid(user.gid.as_raw());
-            cmd.env("HOME", &user.dir);
-        }
-    }
-
-    /// Hands a directory tree to the user the server runs as.
-    fn give_to_server(&self, dir: &Path) -> Result<()> {
-        if let Some(user) = &self.run_as {
-            chown_tree(dir, user.uid, user.gid)?;
-        }
-        Ok(())
-    }
-
-    /// The cached `initdb` output for this server version, created on first use.
-    fn template(&self) -> Result<PathBuf> {
-        let version = self.version()?;
-        let uid = Uid::effective();
-        let path = std::env::temp_dir().join(format!("dbridge-template-pg{version}-{uid}"));
-        if path.join("PG_VERSION").exists() {
-            return Ok(path);
-        }
-        let work = tempfile::Builder::new()
-            .prefix("dbridge-initdb-")
-            .tempdir()
-            .map_err(|e| Error::io(std::env::temp_dir(), e))?;
-        self.give_to_server(work.path())?;
-        let data = work.path().join("data");
-        let mut cmd = Command::new(self.bin.join("initdb"));
-        cmd.arg("-D").arg(&data).args([
-            "-U",
-            SUPERUSER,
-            "--auth=trust",
-            "--encoding=UTF8",
-            "--locale=C.UTF-8",
-            "-N",
-        ]);
-        self.run_as_server_user(&mut cmd);
-        run(cmd, "initdb")?;
-        // Another process may have finished first: either way a complete template is in place.
-        if fs::rename(&data, &path).is_err() && !path.join("PG_VERSION").exists() {
-            return Err(Error::ServerCommand {
-                program: "initdb".into(),
-                detail: format!("could not move the new cluster to {}", path.display()),
-            });
-        }
-        Ok(path)
-    }
-
-    fn version(&self) -> Result<String> {
-        let mut cmd = Command::new(self.bin.join("postgres"));
-        cmd.arg("--version");
-        let out = run(cmd, "postgres --version")?;
-        Ok(out
-            .split_whitespace()
-            .last()
-            .unwrap_or("unknown")
-            .replace(|c: char| !c.is_ascii_alphanumeric() && c != '.', "_"))
-    }
-}
-
-/// Runs a command to completion, returning its standard output.
-fn run(mut cmd: Command, what: &str) -> Result<String> {
-    let out = cmd.output().map_err(|e| Error::ServerCommand {
-        program: what.into(),
-        detail: e.to_string(),
-    })?;
-    if !out.status.success() {
-        return Err(Error::ServerCommand {
-            program: what.into(),
-            detail: String::from_utf8_lossy(&out.stderr).trim().to_string(),
-        });
-    }
-    Ok(String::from_utf8_lossy(&out.stdout).into_owned())
-}
-
 /// Removes the directories of embedded servers whose process died without cleaning up
 /// (a crash, or a test process that exited with its server still running).
 fn remove_stale_servers() {
@@ -316,69 +215,4 @@ fn remove_stale_servers() {
             let _ = fs::remove_dir_all(&path);
         }
     }
-}
-
-/// Finds the directory holding `initdb` and `postgres`.
-fn find_bin_dir() -> Option<PathBuf> {
-    let has_both = |dir: &Path| dir.join("initdb").is_file() && dir.join("postgres").is_file();
-    if let Some(dir) = std::env::var_os("DBRIDGE_PG_BIN").map(PathBuf::from) {
-        return has_both(&dir).then_some(dir);
-    }
-    let on_path = std::env::var_os("PATH")
-        .map(|p| std::env::split_paths(&p).collect::<Vec<_>>())
-        .unwrap_or_default();
-    if let Some(dir) = on_path.into_iter().find(|d| has_both(d)) {
-        return Some(dir);
-    }
-    if let Ok(out) = Command::new("pg_config").arg("--bindir").output() {
-        let dir = PathBuf::from(String::from_utf8_lossy(&out.stdout).trim());
-        if out.status.success() && has_both(&dir) {
-            return Some(dir);
-        }
-    }
-    let mut versions: Vec<(u32, PathBuf)> = fs::read_dir("/usr/lib/postgresql")
-        .into_iter()
-        .flatten()
-        .flatten()
-        .filter_map(|e| {
-            let v = e.file_name().to_string_lossy().parse::<u32>().ok()?;
-            let bin = e.path().join("bin");
-            has_both(&bin).then_some((v, bin))
-        })
-        .collect();
-    versions.sort();
-    versions.pop().map(|(_, bin)| bin)
-}
-
-/// Copies a directory tree, keeping permission bits.
-fn copy_dir(from: &Path, to: &Path) -> Result<()> {
-    fs::create_dir_all(to).map_err(|e| Error::io(to, e))?;
-    let perms = fs::metadata(from)
-        .map_err(|e| Error::io(from, e))?
-        .permissions();
-    fs::set_permissions(to, perms).map_err(|e| Error::io(to, e))?;
-    for entry in fs::read_dir(from).map_err(|e| Error::io(from, e))? {
-        let entry = entry.map_err(|e| Error::io(from, e))?;
-        let target = to.join(entry.file_name());
-        let kind = entry.file_type().map_err(|e| Error::io(entry.path(), e))?;
-        if kind.is_dir() {
-            copy_dir(&entry.path(), &target)?;
-        } else {
-            fs::copy(entry.path(), &target).map_err(|e| Error::io(entry.path(), e))?;
-        }
-    }
-    Ok(())
-}
-
-/// Changes the owner of every file below `dir`.
-fn chown_tree(dir: &Path, uid: Uid, gid: Gid) -> Result<()> {
-    nix::unistd::chown(dir, Some(uid), Some(gid))
-        .map_err(|e| Error::io(dir, std::io::Error::from(e)))?;
-    if dir.is_dir() {
-        for entry in fs::read_dir(dir).map_err(|e| Error::io(dir, e))? {
-            let entry = entry.map_err(|e| Error::io(dir, e))?;
-            chown_tree(&entry.path(), uid, gid)?;
-        }
-    }
-    Ok(())
 }

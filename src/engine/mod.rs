@@ -1,8 +1,13 @@
 //! Live databases: connecting, running an embedded server, introspecting, applying SQL.
 
+pub mod autogen;
 pub mod dev;
 pub mod embedded;
 pub mod error;
+pub mod files;
+pub(crate) mod install;
+pub mod local;
+pub mod migrate;
 pub mod postgres;
 pub mod source;
 

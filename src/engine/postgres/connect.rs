@@ -42,6 +42,12 @@ pub fn is_url(source: &str) -> bool {
 
 /// Parses a URL into connection options.
 pub fn options(url: &str) -> Result<PgConnectOptions> {
+    if !is_url(url) {
+        return Err(Error::InvalidUrl {
+            url: redact(url),
+            reason: "expected a postgres:// or postgresql:// URL".into(),
+        });
+    }
     PgConnectOptions::from_str(url)
         .map(|o| o.disable_statement_logging())
         .map_err(|e| Error::InvalidUrl {

@@ -1,0 +1,174 @@
+//! `dbridge.toml`: the project's database, schema source and migrations directory.
+
+use std::path::{Path, PathBuf};
+
+use anyhow::{bail, Context};
+use serde::Deserialize;
+
+/// The default configuration file name.
+pub const CONFIG_FILE: &str = "dbridge.toml";
+
+/// The parsed configuration; paths are relative to the file's directory.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct Config {
+    pub database: DatabaseConfig,
+    pub schema: SchemaConfig,
+    pub migrations: MigrationsConfig,
+}
+
+/// `[database]`
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct DatabaseConfig {
+    /// The target database; `${VAR}` is expanded from the environment.
+    pub url: Option<String>,
+    /// Where scratch databases may be created (default: an embedded server).
+    pub dev_url: Option<String>,
+}
+
+/// `[schema]`
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct SchemaConfig {
+    /// The desired schema: a SQL file, a directory of them, or a snapshot.
+    pub source: String,
+    /// Only these schemas are compared (default: all but the system ones).
+    pub schemas: Vec<String>,
+}
+
+impl Default for SchemaConfig {
+    fn default() -> Self {
+        SchemaConfig {
+            source: "schema/schema.sql".into(),
+            schemas: Vec::new(),
+        }
+    }
+}
+
+/// `[migrations]`
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct MigrationsConfig {
+    pub dir: String,
+}
+
+impl Default for MigrationsConfig {
+    fn default() -> Self {
+        MigrationsConfig {
+            dir: "migrations".into(),
+        }
+    }
+}
+
+/// A configuration together with where it came from.
+#[derive(Debug)]
+pub struct Project {
+    pub config: Config,
+    /// The directory paths in the configuration are relative to.
+    pub root: PathBuf,
+}
+
+impl Project {
+    /// Loads `path`, or `./dbridge.toml` when not given (its absence means defaults).
+    pub fn load(path: Option<&Path>) -> anyhow::Result<Project> {
+        let (file, explicit) = match path {
+            Some(p) => (p.to_path_buf(), true),
+            None => (PathBuf::from(CONFIG_FILE), false),
+        };
+        let root = file
+            .parent()
+            .filter(|p| !p.as_os_str().is_empty())
+            .map_or_else(|| PathBuf::from("."), Path::to_path_buf);
+        let text = match std::fs::read_to_string(&file) {
+            Ok(t) => t,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound && !explicit => {
+                return Ok(Project {
+                    config: Config::default(),
+                    root,
+                });
+            }
+            Err(e) => return Err(e).with_context(|| format!("cannot read {}", file.display())),
+        };
+        let mut config: Config = toml::from_str(&text)
+            .map_err(|e| anyhow::anyhow!("{}: {}", file.display(), e.to_string().trim_end()))?;
+        for value in [&mut config.database.url, &mut config.database.dev_url]
+            .into_iter()
+            .flatten()
+        {
+            *value =
+                expand_env(value).with_context(|| format!("{}: in [database]", file.display()))?;
+        }
+        Ok(Project { config, root })
+    }
+
+    /// The migrations directory.
+    pub fn migrations_dir(&self) -> PathBuf {
+        self.root.join(&self.config.migrations.dir)
+    }
+
+    /// The schema source, as `diff` would take it.
+    pub fn schema_source(&self) -> String {
+        let s = &self.config.schema.source;
+        if crate::engine::postgres::connect::is_url(s) {
+            s.clone()
+        } else {
+            self.root.join(s).display().to_string()
+        }
+    }
+
+    /// The folder of the embedded default database.
+    pub fn local_dir(&self) -> PathBuf {
+        self.root.join(".dbridge")
+    }
+}
+
+/// Expands `${VAR}` from the environment; an unset variable is an error naming it.
+pub fn expand_env(value: &str) -> anyhow::Result<String> {
+    let mut out = String::new();
+    let mut rest = value;
+    while let Some(start) = rest.find("${") {
+        out.push_str(&rest[..start]);
+        let Some(len) = rest[start + 2..].find('}') else {
+            bail!("unterminated `${{` in {value:?}");
+        };
+        let name = &rest[start + 2..start + 2 + len];
+        match std::env::var(name) {
+            Ok(v) => out.push_str(&v),
+            Err(_) => bail!("environment variable {name} is not set (used as ${{{name}}})"),
+        }
+        rest = &rest[start + 3 + len..];
+    }
+    out.push_str(rest);
+    Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn expands_variables() {
+        std::env::set_var("DBRIDGE_TEST_PW", "pw");
+        assert_eq!(
+            expand_env("postgres://u:${DBRIDGE_TEST_PW}@h/d").unwrap(),
+            "postgres://u:pw@h/d"
+        );
+        let err = expand_env("${DBRIDGE_SURELY_UNSET}")
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("DBRIDGE_SURELY_UNSET"), "{err}");
+    }
+
+    #[test]
+    fn unknown_keys_are_named() {
+        let err = toml::from_str::<Config>("[database]\nurll = 'x'\n")
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("unknown field `urll`"), "{err}");
+        let err = toml::from_str::<Config>("[databse]\n")
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("unknown field `databse`"), "{err}");
+    }
+}

@@ -1,0 +1,42 @@
+//! `dbridge dev start|stop|status|url`: the embedded default database under `.dbridge/`.
+
+use super::config::Project;
+use super::ExitStatus;
+use crate::engine::local::{LocalCluster, LocalStatus};
+
+/// What to do with the embedded default database.
+#[derive(Debug, clap::Subcommand)]
+pub enum DevCommand {
+    /// Start it (creating it on first use) and print its URL.
+    Start,
+    /// Stop it; its data stays in .dbridge/.
+    Stop,
+    /// Say whether it runs, and where.
+    Status,
+    /// Print its URL (starting it if needed), e.g. `psql $(dbridge dev url)`.
+    Url,
+}
+
+pub fn run(project: &Project, cmd: DevCommand) -> anyhow::Result<ExitStatus> {
+    let cluster = LocalCluster::new(project.local_dir());
+    match cmd {
+        DevCommand::Start => {
+            let url = cluster.start()?;
+            println!("running at {url}");
+        }
+        DevCommand::Url => println!("{}", cluster.start()?),
+        DevCommand::Stop => {
+            if cluster.stop()? {
+                println!("stopped");
+            } else {
+                println!("not running");
+            }
+        }
+        DevCommand::Status => match cluster.status()? {
+            LocalStatus::Absent => println!("not created (run `dbridge dev start`)"),
+            LocalStatus::Stopped => println!("stopped (data in {})", cluster.dir().display()),
+            LocalStatus::Running(port) => println!("running at {}", LocalCluster::url_for(port)),
+        },
+    }
+    Ok(ExitStatus::Success)
+}

@@ -1,0 +1,226 @@
+//! `dbridge migrate ...`: apply, revert and inspect migrations on the target database.
+
+use std::io::IsTerminal;
+
+use super::config::Project;
+use super::target::target_url;
+use super::{ExitStatus, GlobalOptions};
+use crate::engine::migrate::{
+    write_sum, Direction, Migration, Options, Reporter, Runner, StatusState,
+};
+use crate::engine::postgres::connect;
+
+/// The `migrate` subcommands.
+#[derive(Debug, clap::Subcommand)]
+pub enum MigrateCommand {
+    /// Apply pending migrations, in version order.
+    Up {
+        /// Stop after this version.
+        #[arg(long)]
+        to: Option<i64>,
+        /// Print the SQL that would run, in order, and change nothing.
+        #[arg(long)]
+        dry_run: bool,
+    },
+    /// Revert applied migrations, newest first (one by default).
+    Down {
+        /// How many to revert.
+        #[arg(long, conflicts_with = "to")]
+        steps: Option<usize>,
+        /// Revert every migration applied after this version (0: all of them).
+        #[arg(long)]
+        to: Option<i64>,
+        /// Print the SQL that would run, in order, and change nothing.
+        #[arg(long)]
+        dry_run: bool,
+    },
+    /// List every migration and whether it is applied.
+    Status {
+        /// Machine-readable output.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Check the directory against dbridge.sum and the applied migrations' checksums.
+    Verify,
+    /// Mark every migration up to VERSION as applied without running it (for an existing database).
+    Baseline { version: i64 },
+    /// Revert the last applied migration and apply it again.
+    Redo,
+    /// Rewrite migrations/dbridge.sum for the files as they are.
+    Hash,
+}
+
+pub async fn run(
+    global: &GlobalOptions,
+    project: &Project,
+    cmd: MigrateCommand,
+) -> anyhow::Result<ExitStatus> {
+    let dir = project.migrations_dir();
+    if let MigrateCommand::Hash = cmd {
+        write_sum(&dir)?;
+        println!(
+            "wrote {}",
+            dir.join(crate::engine::migrate::SUM_FILE).display()
+        );
+        return Ok(ExitStatus::Success);
+    }
+    let url = target_url(global, project)?;
+    let conn = connect::connect(&url).await?;
+    let mut runner = Runner::new(conn, &dir).await?;
+    let mut progress = Progress::new();
+    match cmd {
+        MigrateCommand::Up { to, dry_run } => {
+            let done = runner.up(to, &mut progress.options(dry_run)).await?;
+            summary(dry_run, done.len(), progress.seen, "applied", "up to date");
+        }
+        MigrateCommand::Down { steps, to, dry_run } => {
+            let done = runner
+                .down(steps, to, &mut progress.options(dry_run))
+                .await?;
+            summary(
+                dry_run,
+                done.len(),
+                progress.seen,
+                "reverted",
+                "nothing to revert",
+            );
+        }
+        MigrateCommand::Redo => {
+            let done = runner.redo(&mut progress.options(false)).await?;
+            if done.is_empty() {
+                println!("nothing to redo");
+            }
+        }
+        MigrateCommand::Status { json } => {
+            let entries = runner.status().await?;
+            if json {
+                println!("{}", serde_json::to_string_pretty(&entries)?);
+            } else if entries.is_empty() {
+                println!("no migrations in {}", dir.display());
+            } else {
+                for e in &entries {
+                    let state = match e.state {
+                        StatusState::Applied => "applied",
+                        StatusState::Pending => "pending",
+                        StatusState::Failed => "FAILED",
+                        StatusState::Changed => "CHANGED",
+                        StatusState::MissingFile => "MISSING FILE",
+                    };
+                    let when = e.installed_on.as_deref().unwrap_or("");
+                    println!(
+                        "{:<14} {:<12} {:<20} {}",
+                        e.version, state, when, e.description
+                    );
+                }
+            }
+        }
+        MigrateCommand::Verify => {
+            let n = runner.verify().await?;
+            println!(
+                "ok: {} migrations in {}, {n} applied, checksums match",
+                runner.migrations().len(),
+                dir.display()
+            );
+        }
+        MigrateCommand::Baseline { version } => {
+            let marked = runner.baseline(version).await?;
+            println!(
+                "marked {} migration(s) as applied up to {version}",
+                marked.len()
+            );
+        }
+        MigrateCommand::Hash => unreachable!("handled above"),
+    }
+    Ok(ExitStatus::Success)
+}
+
+fn summary(dry_run: bool, done: usize, seen: usize, verb: &str, nothing: &str) {
+    if seen == 0 {
+        println!("{nothing}");
+    } else if dry_run {
+        println!("-- dry run: {seen} migration(s) would run; nothing was changed");
+    } else {
+        println!("{verb} {done} migration(s)");
+    }
+}
+
+/// Per-migration progress: a spinner on a terminal, plain lines otherwise; in a dry run,
+/// the SQL that would run.
+struct Progress {
+    bar: Option<indicatif::ProgressBar>,
+    dry_run: bool,
+    seen: usize,
+}
+
+impl Progress {
+    fn new() -> Self {
+        Progress {
+            bar: None,
+            dry_run: false,
+            seen: 0,
+        }
+    }
+
+    fn options(&mut self, dry_run: bool) -> Options<'_> {
+        self.dry_run = dry_run;
+        Options {
+            dry_run,
+            reporter: self,
+        }
+    }
+}
+
+fn file_label(m: &Migration, d: Direction) -> String {
+    match (d, &m.down_path) {
+        (Direction::Down, Some(p)) => p
+            .file_name()
+            .unwrap_or_default()
+            .to_string_lossy()
+            .into_owned(),
+        _ => m.file_name(),
+    }
+}
+
+impl Reporter for Progress {
+    fn start(&mut self, m: &Migration, d: Direction, sql: &str) {
+        self.seen += 1;
+        if self.dry_run {
+            println!("-- {}\n{}\n", file_label(m, d), sql.trim_end());
+            return;
+        }
+        if self.bar.is_none() && std::io::stderr().is_terminal() {
+            let bar = indicatif::ProgressBar::new_spinner();
+            bar.enable_steady_tick(std::time::Duration::from_millis(100));
+            self.bar = Some(bar);
+        }
+        if let Some(bar) = &self.bar {
+            let verb = if d == Direction::Up {
+                "applying"
+            } else {
+                "reverting"
+            };
+            bar.set_message(format!("{verb} {}", file_label(m, d)));
+        }
+    }
+
+    fn done(&mut self, m: &Migration, d: Direction, seconds: f64) {
+        let verb = if d == Direction::Up {
+            "applied"
+        } else {
+            "reverted"
+        };
+        let line = format!("{verb} {} ({:.0} ms)", file_label(m, d), seconds * 1000.0);
+        match &self.bar {
+            Some(bar) => bar.println(line),
+            None => println!("{line}"),
+        }
+    }
+}
+
+impl Drop for Progress {
+    fn drop(&mut self) {
+        if let Some(bar) = self.bar.take() {
+            bar.finish_and_clear();
+        }
+    }
+}

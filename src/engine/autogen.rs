@@ -1,0 +1,249 @@
+//! Autogenerate: the migration that takes the replayed migrations directory to the desired
+//! schema, proven on the dev database before anything is written.
+//!
+//! The plan's statements are grouped into migrations: statements that cannot run inside a
+//! transaction (`CREATE INDEX CONCURRENTLY`) get a `-- no-transaction` migration of their own,
+//! and new enum labels (`ALTER TYPE ... ADD VALUE`) are committed in a migration before the
+//! statements that may use them. Each group is applied to the dev database in turn; its down
+//! migration is planned from the state it produced back to the state before it. The last state
+//! must equal the desired schema, and the downs, run in reverse, must return to the start.
+
+use sqlx::postgres::PgConnection;
+use sqlx::Executor;
+
+use super::dev::{DevDatabase, Scratch};
+use super::error::{Error, Result};
+use super::migrate::Migration;
+use super::postgres::inspect::inspect;
+use super::postgres::script::statement_error;
+use super::postgres::split::split;
+use super::source::Source;
+use crate::diff::model::Database;
+use crate::diff::plan::{to_text, PlannedChange};
+use crate::diff::{Plan, Renames};
+
+/// How a statement must be run.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Mode {
+    /// With its neighbours, in the migration's transaction.
+    Transaction,
+    /// Outside any transaction block.
+    NoTransaction,
+    /// Committed before what follows can use it (new enum labels).
+    CommitFirst,
+}
+
+/// How a statement of a plan must run.
+pub fn mode_of(sql: &str) -> Mode {
+    let upper = sql.trim_start().to_ascii_uppercase();
+    if upper.contains(" CONCURRENTLY ") || upper.starts_with("VACUUM") {
+        Mode::NoTransaction
+    } else if upper.starts_with("ALTER TYPE") && upper.contains(" ADD VALUE ") {
+        Mode::CommitFirst
+    } else {
+        Mode::Transaction
+    }
+}
+
+/// One migration to write.
+#[derive(Debug, Clone)]
+pub struct Generated {
+    pub up: Vec<String>,
+    pub down: Vec<String>,
+    pub up_no_transaction: bool,
+    pub down_no_transaction: bool,
+    /// The changes this migration makes, with their hazards, for the file header.
+    pub changes: Vec<PlannedChange>,
+}
+
+/// The state of the migrations directory compared with the desired schema.
+pub struct Pending {
+    pub plan: Plan,
+    pub replayed: Database,
+    pub desired: Database,
+    replay: Scratch,
+    schemas: Vec<String>,
+}
+
+/// Replays `migrations` on a scratch database and plans the way to `desired`.
+pub async fn pending(
+    dev: &mut DevDatabase,
+    migrations: &[Migration],
+    desired: &Source,
+    schemas: &[String],
+    renames: &Renames,
+) -> Result<Pending> {
+    let mut replay = dev.scratch().await?;
+    for m in migrations {
+        run(
+            &mut replay.conn,
+            &m.up_path.display().to_string(),
+            &m.up_sql,
+            m.up_no_transaction(),
+        )
+        .await?;
+    }
+    let replayed = inspect(&mut replay.conn, schemas).await?;
+    let desired = desired.load(dev, schemas).await?;
+    let plan =
+        Plan::new(&replayed, &desired, renames).map_err(|e| Error::Snapshot(e.to_string()))?;
+    Ok(Pending {
+        plan,
+        replayed,
+        desired,
+        replay,
+        schemas: schemas.to_vec(),
+    })
+}
+
+/// Why the proof of a generated migration failed.
+#[derive(Debug, thiserror::Error)]
+#[error(
+    "the generated migration does not {what} on the dev database; nothing was written.\n{detail}"
+)]
+pub struct ProofFailed {
+    pub what: &'static str,
+    pub detail: String,
+}
+
+impl Pending {
+    /// Groups the plan into migrations and proves each on the dev database (see module docs).
+    pub async fn prove(mut self) -> Result<std::result::Result<Vec<Generated>, ProofFailed>> {
+        let groups = group(&self.plan.up);
+        let mut states = vec![self.replayed.clone()];
+        let mut out: Vec<Generated> = Vec::new();
+        for statements in groups {
+            let no_tx = statements.iter().any(|s| mode_of(s) == Mode::NoTransaction);
+            if let Err(e) = run(
+                &mut self.replay.conn,
+                "up.sql",
+                &to_text(&statements),
+                no_tx,
+            )
+            .await
+            {
+                return Ok(Err(ProofFailed {
+                    what: "apply",
+                    detail: e.to_string(),
+                }));
+            }
+            let state = inspect(&mut self.replay.conn, &self.schemas).await?;
+            let back = Plan::new(&state, states.last().unwrap(), &Renames::default())
+                .map_err(|e| Error::Snapshot(e.to_string()))?;
+            let changes = self
+                .plan
+                .changes
+                .iter()
+                .filter(|c| c.up.iter().any(|s| statements.contains(s)))
+                .cloned()
+                .collect();
+            out.push(Generated {
+                down_no_transaction: back.up.iter().any(|s| mode_of(s) != Mode::Transaction),
+                down: back.up,
+                up_no_transaction: no_tx,
+                up: statements,
+                changes,
+            });
+            states.push(state);
+        }
+        let reached = states.last().unwrap();
+        let remaining = Plan::new(reached, &self.desired, &Renames::default())
+            .map_err(|e| Error::Snapshot(e.to_string()))?;
+        if !remaining.is_empty() {
+            return Ok(Err(ProofFailed {
+                what: "reach the schema source",
+                detail: format!(
+                    "After it, these statements would still be needed:\n{}",
+                    remaining.up_sql()
+                ),
+            }));
+        }
+        for (i, g) in out.iter().enumerate().rev() {
+            if let Err(e) = run(
+                &mut self.replay.conn,
+                "down.sql",
+                &to_text(&g.down),
+                g.down_no_transaction,
+            )
+            .await
+            {
+                return Ok(Err(ProofFailed {
+                    what: "revert",
+                    detail: e.to_string(),
+                }));
+            }
+            let state = inspect(&mut self.replay.conn, &self.schemas).await?;
+            if state.without_column_order() != states[i].without_column_order() {
+                let left = Plan::new(&state, &states[i], &Renames::default())
+                    .map_err(|e| Error::Snapshot(e.to_string()))?;
+                return Ok(Err(ProofFailed {
+                    what: "revert cleanly",
+                    detail: format!(
+                        "After the down migration, these differences remain:\n{}",
+                        left.up_sql()
+                    ),
+                }));
+            }
+        }
+        Ok(Ok(out))
+    }
+}
+
+/// Splits statements into runs that can share a migration.
+fn group(statements: &[String]) -> Vec<Vec<String>> {
+    let mut groups: Vec<(Mode, Vec<String>)> = Vec::new();
+    for s in statements {
+        let mode = mode_of(s);
+        match groups.last_mut() {
+            Some((m, list)) if *m == mode => list.push(s.clone()),
+            _ => groups.push((mode, vec![s.clone()])),
+        }
+    }
+    groups.into_iter().map(|(_, list)| list).collect()
+}
+
+/// Runs a migration's SQL: in one transaction, or statement by statement without one.
+pub async fn run(
+    conn: &mut PgConnection,
+    file: &str,
+    sql: &str,
+    no_transaction: bool,
+) -> Result<()> {
+    let exec = |e| Error::query("transaction control", e);
+    if !no_transaction {
+        conn.execute("BEGIN").await.map_err(exec)?;
+    }
+    for stmt in split(sql) {
+        if let Err(e) = conn.execute(sqlx::raw_sql(&stmt.text)).await {
+            if !no_transaction {
+                let _ = conn.execute("ROLLBACK").await;
+            }
+            return Err(statement_error(file, &stmt, e));
+        }
+    }
+    if !no_transaction {
+        conn.execute("COMMIT").await.map_err(exec)?;
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn groups_by_mode() {
+        let s = |v: &[&str]| v.iter().map(|x| x.to_string()).collect::<Vec<_>>();
+        let plan = s(&[
+            "ALTER TYPE public.e ADD VALUE 'x'",
+            "ALTER TYPE public.e ADD VALUE 'y'",
+            "ALTER TABLE public.t ADD COLUMN a integer",
+            "CREATE INDEX CONCURRENTLY i ON public.t USING btree (a)",
+            "ALTER TABLE public.t ADD CONSTRAINT c CHECK ((a > 0))",
+        ]);
+        let groups = group(&plan);
+        assert_eq!(groups.len(), 4);
+        assert_eq!(groups[0].len(), 2);
+        assert_eq!(mode_of(&groups[2][0]), Mode::NoTransaction);
+    }
+}

@@ -1,0 +1,161 @@
+//! Migration files: naming, reading, checksums.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use sha2::{Digest, Sha384};
+
+use super::error::MigrateError;
+use crate::engine::Error;
+
+/// One migration: an up file and, for reversible ones, a down file.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Migration {
+    pub version: i64,
+    /// The description as sqlx records it: the file name part with `_` turned into spaces.
+    pub description: String,
+    pub up_path: PathBuf,
+    pub up_sql: String,
+    pub down_path: Option<PathBuf>,
+    pub down_sql: Option<String>,
+}
+
+impl Migration {
+    /// SHA-384 of the up file, the checksum sqlx records.
+    pub fn checksum(&self) -> Vec<u8> {
+        Sha384::digest(self.up_sql.as_bytes()).to_vec()
+    }
+
+    /// Whether the up file opts out of a transaction (its first line is `-- no-transaction`).
+    pub fn up_no_transaction(&self) -> bool {
+        self.up_sql.starts_with("-- no-transaction")
+    }
+
+    /// Whether the down file opts out of a transaction.
+    pub fn down_no_transaction(&self) -> bool {
+        self.down_sql
+            .as_deref()
+            .is_some_and(|s| s.starts_with("-- no-transaction"))
+    }
+
+    /// The up file name, for messages.
+    pub fn file_name(&self) -> String {
+        self.up_path
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default()
+    }
+}
+
+/// Which file of a migration a file name is.
+enum Part {
+    Up,
+    Down,
+    Simple,
+}
+
+/// Parses `<version>_<description>.up.sql` (or `.down.sql`, `.sql`).
+fn parse_name(name: &str) -> Option<(i64, String, Part)> {
+    let stem = name.strip_suffix(".sql")?;
+    let (stem, part) = if let Some(s) = stem.strip_suffix(".up") {
+        (s, Part::Up)
+    } else if let Some(s) = stem.strip_suffix(".down") {
+        (s, Part::Down)
+    } else {
+        (stem, Part::Simple)
+    };
+    let (version, description) = stem.split_once('_')?;
+    let version = version.parse().ok()?;
+    Some((version, description.replace('_', " "), part))
+}
+
+/// Reads every migration of a directory, sorted by version. A missing directory is empty.
+pub fn read_dir(dir: &Path) -> Result<Vec<Migration>, MigrateError> {
+    let entries = match std::fs::read_dir(dir) {
+        Ok(e) => e,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Vec::new()),
+        Err(e) => return Err(Error::io(dir, e).into()),
+    };
+    let mut paths: Vec<PathBuf> = entries
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| p.is_file() && p.extension().is_some_and(|e| e == "sql"))
+        .collect();
+    paths.sort();
+    let mut found: BTreeMap<i64, Migration> = BTreeMap::new();
+    for path in paths {
+        let name = path
+            .file_name()
+            .unwrap_or_default()
+            .to_string_lossy()
+            .into_owned();
+        let (version, description, part) =
+            parse_name(&name).ok_or_else(|| MigrateError::BadFileName { path: path.clone() })?;
+        let sql = std::fs::read_to_string(&path).map_err(|e| Error::io(&path, e))?;
+        let entry = found.entry(version).or_insert_with(|| Migration {
+            version,
+            description: description.clone(),
+            up_path: PathBuf::new(),
+            up_sql: String::new(),
+            down_path: None,
+            down_sql: None,
+        });
+        match part {
+            Part::Up | Part::Simple if !entry.up_path.as_os_str().is_empty() => {
+                return Err(MigrateError::DuplicateVersion {
+                    version,
+                    first: entry.up_path.clone(),
+                    second: path,
+                })
+            }
+            Part::Up | Part::Simple => {
+                entry.up_path = path;
+                entry.up_sql = sql;
+                entry.description = description;
+            }
+            Part::Down if entry.down_path.is_some() => {
+                return Err(MigrateError::DuplicateVersion {
+                    version,
+                    first: entry.down_path.clone().unwrap_or_default(),
+                    second: path,
+                })
+            }
+            Part::Down => {
+                entry.down_path = Some(path);
+                entry.down_sql = Some(sql);
+            }
+        }
+    }
+    found
+        .into_values()
+        .map(|m| {
+            if m.up_path.as_os_str().is_empty() {
+                Err(MigrateError::BadFileName {
+                    path: m.down_path.unwrap_or_default(),
+                })
+            } else {
+                Ok(m)
+            }
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses_sqlx_names() {
+        let (v, d, _) = parse_name("20240101120000_add_users.up.sql").unwrap();
+        assert_eq!((v, d.as_str()), (20240101120000, "add users"));
+        assert!(matches!(
+            parse_name("1_x.down.sql"),
+            Some((1, _, Part::Down))
+        ));
+        assert!(matches!(
+            parse_name("2_simple.sql"),
+            Some((2, _, Part::Simple))
+        ));
+        assert!(parse_name("abc_x.up.sql").is_none());
+        assert!(parse_name("readme.sql").is_none());
+    }
+}

@@ -1,0 +1,371 @@
+//! The runner: lock, check, then apply or revert migrations, one transaction each.
+
+use std::path::{Path, PathBuf};
+use std::time::Instant;
+
+use sqlx::postgres::PgConnection;
+use sqlx::Executor;
+
+use super::error::MigrateError;
+use super::history::{AppliedMigration, History};
+use super::migration::{read_dir, Migration};
+use super::sum::verify_sum;
+use crate::engine::error::Error;
+use crate::engine::postgres::script::statement_error;
+use crate::engine::postgres::split::split;
+
+/// Which way a migration runs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Direction {
+    Up,
+    Down,
+}
+
+/// Receives the progress of a run.
+pub trait Reporter {
+    /// Called before each migration runs (or, in a dry run, instead of running it).
+    fn start(&mut self, migration: &Migration, direction: Direction, sql: &str);
+    /// Called after each migration ran, with its duration in seconds.
+    fn done(&mut self, migration: &Migration, direction: Direction, seconds: f64);
+}
+
+/// How a run reports progress and whether it changes anything.
+pub struct Options<'a> {
+    /// Report the SQL that would run instead of running it.
+    pub dry_run: bool,
+    pub reporter: &'a mut dyn Reporter,
+}
+
+/// The state of one migration, for `migrate status`.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum StatusState {
+    Applied,
+    Pending,
+    /// Recorded with `success = false`: a no-transaction migration that failed partway.
+    Failed,
+    /// Applied, but the file changed since.
+    Changed,
+    /// Applied, but its file is gone.
+    MissingFile,
+}
+
+/// One line of `migrate status`.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct StatusEntry {
+    pub version: i64,
+    pub description: String,
+    pub state: StatusState,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub installed_on: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub file: Option<String>,
+}
+
+/// Runs the migrations of one directory against one database connection.
+pub struct Runner {
+    conn: PgConnection,
+    dir: PathBuf,
+    migrations: Vec<Migration>,
+}
+
+impl Runner {
+    /// Reads the directory and checks it against `dbridge.sum` before touching the database.
+    pub async fn new(mut conn: PgConnection, dir: &Path) -> Result<Self, MigrateError> {
+        verify_sum(dir)?;
+        // A runner that dies mid-migration should release its lock and transaction promptly
+        // even when the server is busy in a long statement (PostgreSQL 14+; ignored before).
+        let _ = conn
+            .execute("SET client_connection_check_interval = '1s'")
+            .await;
+        Ok(Runner {
+            conn,
+            dir: dir.to_path_buf(),
+            migrations: read_dir(dir)?,
+        })
+    }
+
+    /// The migrations of the directory.
+    pub fn migrations(&self) -> &[Migration] {
+        &self.migrations
+    }
+
+    fn file(&self, version: i64) -> String {
+        self.migrations
+            .iter()
+            .find(|m| m.version == version)
+            .map(|m| m.up_path.display().to_string())
+            .unwrap_or_else(|| format!("{}/{version}_*", self.dir.display()))
+    }
+
+    /// Takes the lock, ensures the history table, refuses a dirty or tampered history.
+    async fn begin(&mut self) -> Result<Vec<AppliedMigration>, MigrateError> {
+        History::lock(&mut self.conn).await?;
+        match self.check().await {
+            Ok(applied) => Ok(applied),
+            Err(e) => {
+                let _ = History::unlock(&mut self.conn).await;
+                Err(e)
+            }
+        }
+    }
+
+    async fn check(&mut self) -> Result<Vec<AppliedMigration>, MigrateError> {
+        History::ensure_table(&mut self.conn).await?;
+        let applied = History::list(&mut self.conn).await?;
+        self.verify_history(&applied)?;
+        Ok(applied)
+    }
+
+    /// Refuses a history with a failed migration or with checksums that no longer match.
+    fn verify_history(&self, applied: &[AppliedMigration]) -> Result<(), MigrateError> {
+        if let Some(bad) = applied.iter().find(|a| !a.success) {
+            return Err(MigrateError::Dirty {
+                version: bad.version,
+                file: self.file(bad.version),
+            });
+        }
+        self.verify_checksums(applied)
+    }
+
+    fn verify_checksums(&self, applied: &[AppliedMigration]) -> Result<(), MigrateError> {
+        for a in applied.iter().filter(|a| a.success) {
+            match self.migrations.iter().find(|m| m.version == a.version) {
+                None => {
+                    return Err(MigrateError::MissingFile {
+                        version: a.version,
+                        description: a.description.clone(),
+                    })
+                }
+                Some(m) if m.checksum() != a.checksum => {
+                    return Err(MigrateError::ChecksumMismatch {
+                        version: a.version,
+                        file: m.up_path.display().to_string(),
+                    })
+                }
+                Some(_) => {}
+            }
+        }
+        Ok(())
+    }
+
+    /// Applies pending migrations in order, up to `to` (inclusive) when given.
+    pub async fn up(
+        &mut self,
+        to: Option<i64>,
+        opts: &mut Options<'_>,
+    ) -> Result<Vec<i64>, MigrateError> {
+        self.require_known(to)?;
+        let applied = self.begin().await?;
+        let pending: Vec<Migration> = self
+            .migrations
+            .iter()
+            .filter(|m| !applied.iter().any(|a| a.version == m.version))
+            .filter(|m| to.is_none_or(|t| m.version <= t))
+            .cloned()
+            .collect();
+        let result = self.run_all(&pending, Direction::Up, opts).await;
+        History::unlock(&mut self.conn).await?;
+        result
+    }
+
+    /// Reverts the last `steps` applied migrations, or all applied after version `to`.
+    pub async fn down(
+        &mut self,
+        steps: Option<usize>,
+        to: Option<i64>,
+        opts: &mut Options<'_>,
+    ) -> Result<Vec<i64>, MigrateError> {
+        if let Some(t) = to.filter(|t| *t != 0) {
+            self.require_known(Some(t))?;
+        }
+        let applied = self.begin().await?;
+        let mut targets: Vec<Migration> = applied
+            .iter()
+            .rev()
+            .filter(|a| to.is_none_or(|t| a.version > t))
+            .filter_map(|a| {
+                self.migrations
+                    .iter()
+                    .find(|m| m.version == a.version)
+                    .cloned()
+            })
+            .collect();
+        if to.is_none() {
+            targets.truncate(steps.unwrap_or(1));
+        }
+        let result = self.run_all(&targets, Direction::Down, opts).await;
+        History::unlock(&mut self.conn).await?;
+        result
+    }
+
+    /// Reverts the last applied migration and applies it again.
+    pub async fn redo(&mut self, opts: &mut Options<'_>) -> Result<Vec<i64>, MigrateError> {
+        let reverted = self.down(Some(1), None, opts).await?;
+        match reverted.first() {
+            Some(&v) => self.up(Some(v), opts).await,
+            None => Ok(Vec::new()),
+        }
+    }
+
+    fn require_known(&self, version: Option<i64>) -> Result<(), MigrateError> {
+        match version {
+            Some(v) if !self.migrations.iter().any(|m| m.version == v) => {
+                Err(MigrateError::UnknownVersion { version: v })
+            }
+            _ => Ok(()),
+        }
+    }
+
+    async fn run_all(
+        &mut self,
+        list: &[Migration],
+        direction: Direction,
+        opts: &mut Options<'_>,
+    ) -> Result<Vec<i64>, MigrateError> {
+        let mut done = Vec::new();
+        for m in list {
+            let (sql, path) = match direction {
+                Direction::Up => (m.up_sql.clone(), m.up_path.clone()),
+                Direction::Down => match (&m.down_sql, &m.down_path) {
+                    (Some(sql), Some(path)) => (sql.clone(), path.clone()),
+                    _ => {
+                        return Err(MigrateError::NoDown {
+                            version: m.version,
+                            file: m.up_path.display().to_string(),
+                            expected: m
+                                .up_path
+                                .display()
+                                .to_string()
+                                .replace(".up.sql", ".down.sql"),
+                        })
+                    }
+                },
+            };
+            opts.reporter.start(m, direction, &sql);
+            if opts.dry_run {
+                continue;
+            }
+            let started = Instant::now();
+            self.run_one(m, direction, &sql, &path.display().to_string())
+                .await?;
+            opts.reporter
+                .done(m, direction, started.elapsed().as_secs_f64());
+            done.push(m.version);
+        }
+        Ok(done)
+    }
+
+    /// Runs one migration: in a transaction with its history change, or, for
+    /// `-- no-transaction`, statement by statement, recording a failure as `success = false`.
+    async fn run_one(
+        &mut self,
+        m: &Migration,
+        direction: Direction,
+        sql: &str,
+        file: &str,
+    ) -> Result<(), MigrateError> {
+        let started = Instant::now();
+        let no_tx = sql.starts_with("-- no-transaction");
+        let conn = &mut self.conn;
+        if !no_tx {
+            exec(conn, "BEGIN").await?;
+        }
+        for stmt in split(sql) {
+            if let Err(e) = conn.execute(sqlx::raw_sql(&stmt.text)).await {
+                let err = statement_error(file, &stmt, e);
+                if no_tx {
+                    if direction == Direction::Up {
+                        History::record(conn, m, false, started.elapsed().as_nanos() as i64)
+                            .await?;
+                    }
+                } else {
+                    let _ = exec(conn, "ROLLBACK").await;
+                }
+                return Err(err.into());
+            }
+        }
+        let nanos = started.elapsed().as_nanos() as i64;
+        match direction {
+            Direction::Up => History::record(conn, m, true, nanos).await?,
+            Direction::Down => History::forget(conn, m.version).await?,
+        }
+        if !no_tx {
+            exec(conn, "COMMIT").await?;
+        }
+        Ok(())
+    }
+
+    /// Every migration with its state.
+    pub async fn status(&mut self) -> Result<Vec<StatusEntry>, MigrateError> {
+        let applied = History::list(&mut self.conn).await?;
+        let mut out = Vec::new();
+        for m in &self.migrations {
+            let record = applied.iter().find(|a| a.version == m.version);
+            let state = match record {
+                None => StatusState::Pending,
+                Some(a) if !a.success => StatusState::Failed,
+                Some(a) if a.checksum != m.checksum() => StatusState::Changed,
+                Some(_) => StatusState::Applied,
+            };
+            out.push(StatusEntry {
+                version: m.version,
+                description: m.description.clone(),
+                state,
+                installed_on: record.map(|a| a.installed_on.clone()),
+                file: Some(m.file_name()),
+            });
+        }
+        for a in applied
+            .iter()
+            .filter(|a| !self.migrations.iter().any(|m| m.version == a.version))
+        {
+            out.push(StatusEntry {
+                version: a.version,
+                description: a.description.clone(),
+                state: StatusState::MissingFile,
+                installed_on: Some(a.installed_on.clone()),
+                file: None,
+            });
+        }
+        out.sort_by_key(|e| e.version);
+        Ok(out)
+    }
+
+    /// Checks the sum file (done on open), the history's checksums and that nothing is dirty.
+    pub async fn verify(&mut self) -> Result<usize, MigrateError> {
+        let applied = History::list(&mut self.conn).await?;
+        self.verify_history(&applied)?;
+        Ok(applied.len())
+    }
+
+    /// Marks every migration up to `version` as applied without running it.
+    pub async fn baseline(&mut self, version: i64) -> Result<Vec<i64>, MigrateError> {
+        self.require_known(Some(version))?;
+        History::lock(&mut self.conn).await?;
+        let result = async {
+            History::ensure_table(&mut self.conn).await?;
+            let applied = History::list(&mut self.conn).await?;
+            let mut marked = Vec::new();
+            for m in self.migrations.iter().filter(|m| m.version <= version) {
+                let done = applied.iter().any(|a| a.version == m.version && a.success);
+                if !done {
+                    History::record(&mut self.conn, m, true, 0).await?;
+                    marked.push(m.version);
+                }
+            }
+            Ok::<_, MigrateError>(marked)
+        }
+        .await;
+        History::unlock(&mut self.conn).await?;
+        result
+    }
+}
+
+async fn exec(conn: &mut PgConnection, sql: &str) -> Result<(), Error> {
+    conn.execute(sql)
+        .await
+        .map(|_| ())
+        .map_err(|e| Error::query(sql, e))
+}

@@ -1,0 +1,161 @@
+//! `dbridge.sum`: a hash per migration file and one for the whole directory, so that an
+//! edited file or two branches that both added migrations are caught before anything runs.
+//!
+//! The first line is `h1:<hash of the lines below>`, then one line per file:
+//! `<file name> h1:<base64 SHA-256 of the file>`.
+
+use std::collections::BTreeMap;
+use std::path::Path;
+
+use base64::Engine as _;
+use sha2::{Digest, Sha256};
+
+use super::error::MigrateError;
+use crate::engine::Error;
+
+/// The name of the sum file inside the migrations directory.
+pub const SUM_FILE: &str = "dbridge.sum";
+
+fn hash(bytes: &[u8]) -> String {
+    format!(
+        "h1:{}",
+        base64::engine::general_purpose::STANDARD.encode(Sha256::digest(bytes))
+    )
+}
+
+/// The per-file hashes of the `.sql` files of a directory.
+fn file_hashes(dir: &Path) -> Result<BTreeMap<String, String>, MigrateError> {
+    let mut out = BTreeMap::new();
+    let entries = match std::fs::read_dir(dir) {
+        Ok(e) => e,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(out),
+        Err(e) => return Err(Error::io(dir, e).into()),
+    };
+    for entry in entries.flatten() {
+        let path = entry.path();
+        if path.is_file() && path.extension().is_some_and(|e| e == "sql") {
+            let bytes = std::fs::read(&path).map_err(|e| Error::io(&path, e))?;
+            out.insert(
+                entry.file_name().to_string_lossy().into_owned(),
+                hash(&bytes),
+            );
+        }
+    }
+    Ok(out)
+}
+
+fn render(files: &BTreeMap<String, String>) -> String {
+    let body: String = files.iter().map(|(f, h)| format!("{f} {h}\n")).collect();
+    format!("{}\n{body}", hash(body.as_bytes()))
+}
+
+/// Writes `dbridge.sum` for the directory as it is now (atomically).
+pub fn write_sum(dir: &Path) -> Result<(), MigrateError> {
+    let text = render(&file_hashes(dir)?);
+    let path = dir.join(SUM_FILE);
+    crate::engine::files::write_atomic(&path, text.as_bytes())?;
+    Ok(())
+}
+
+/// Checks the directory against its `dbridge.sum`. A directory without migrations needs none.
+pub fn verify_sum(dir: &Path) -> Result<(), MigrateError> {
+    let current = file_hashes(dir)?;
+    let path = dir.join(SUM_FILE);
+    let shown = dir.display().to_string();
+    let recorded = match std::fs::read_to_string(&path) {
+        Ok(text) => text,
+        Err(_) if current.is_empty() => return Ok(()),
+        Err(_) => {
+            return Err(MigrateError::SumMismatch {
+                dir: shown,
+                file: SUM_FILE.into(),
+                problem: "the sum file is missing".into(),
+                fix: "Run `dbridge migrate hash` to create it after checking the files.".into(),
+            })
+        }
+    };
+    let mut lines = recorded.lines();
+    let head = lines.next().unwrap_or_default().trim().to_string();
+    let mut listed = BTreeMap::new();
+    for line in lines.filter(|l| !l.trim().is_empty()) {
+        let (file, h) = line.rsplit_once(' ').unwrap_or((line, ""));
+        listed.insert(file.to_string(), h.to_string());
+    }
+    let edited_fix = "If the edit is intended and the migration was never applied anywhere, run `dbridge migrate hash`; otherwise restore the file and write a new migration.";
+    let added_fix = "If two branches both added migrations, keep the other branch's files and generate yours again on top of them (`dbridge autogenerate`); if you added the file by hand, run `dbridge migrate hash`.";
+    for (file, h) in &current {
+        match listed.get(file) {
+            Some(l) if l == h => {}
+            Some(_) => return Err(mismatch(&shown, file, "the file was edited", edited_fix)),
+            None => {
+                return Err(mismatch(
+                    &shown,
+                    file,
+                    "the file is not in the sum",
+                    added_fix,
+                ))
+            }
+        }
+    }
+    if let Some(file) = listed.keys().find(|f| !current.contains_key(*f)) {
+        return Err(mismatch(&shown, file, "the file is in the sum but missing", "Restore the file, or run `dbridge migrate hash` if it was removed on purpose and never applied."));
+    }
+    if head
+        != hash(
+            render(&current)
+                .split_once('\n')
+                .map_or("", |(_, b)| b)
+                .as_bytes(),
+        )
+    {
+        return Err(mismatch(
+            &shown,
+            SUM_FILE,
+            "its directory hash is wrong",
+            "Run `dbridge migrate hash`.",
+        ));
+    }
+    Ok(())
+}
+
+fn mismatch(dir: &str, file: &str, problem: &str, fix: &str) -> MigrateError {
+    MigrateError::SumMismatch {
+        dir: dir.to_string(),
+        file: file.to_string(),
+        problem: problem.to_string(),
+        fix: fix.to_string(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn detects_edits_additions_and_removals() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path();
+        assert!(verify_sum(p).is_ok(), "an empty directory needs no sum");
+        std::fs::write(p.join("1_a.up.sql"), "select 1;").unwrap();
+        assert!(verify_sum(p).is_err(), "a missing sum is an error");
+        write_sum(p).unwrap();
+        verify_sum(p).unwrap();
+        std::fs::write(p.join("1_a.up.sql"), "select 2;").unwrap();
+        let err = verify_sum(p).unwrap_err().to_string();
+        assert!(
+            err.contains("1_a.up.sql") && err.contains("edited"),
+            "{err}"
+        );
+        write_sum(p).unwrap();
+        std::fs::write(p.join("2_b.up.sql"), "select 3;").unwrap();
+        let err = verify_sum(p).unwrap_err().to_string();
+        assert!(
+            err.contains("2_b.up.sql") && err.contains("two branches"),
+            "{err}"
+        );
+        std::fs::remove_file(p.join("2_b.up.sql")).unwrap();
+        std::fs::remove_file(p.join("1_a.up.sql")).unwrap();
+        let err = verify_sum(p).unwrap_err().to_string();
+        assert!(err.contains("missing"), "{err}");
+    }
+}

@@ -1,0 +1,590 @@
+//! The migration workflow through the built binary: init, config, autogenerate, migrate,
+//! the embedded default database; against real PostgreSQL.
+
+mod common;
+
+use std::path::{Path, PathBuf};
+
+use common::{admin_url, dbridge, Run, TestDb};
+
+/// A project folder with its own database.
+struct Project {
+    dir: tempfile::TempDir,
+    db: TestDb,
+}
+
+impl Project {
+    async fn new(label: &str) -> Project {
+        let dir = tempfile::tempdir().unwrap();
+        let p = Project {
+            dir,
+            db: TestDb::new(label).await,
+        };
+        p.run(&["init"]);
+        p
+    }
+
+    fn path(&self) -> &Path {
+        self.dir.path()
+    }
+
+    fn migrations(&self) -> PathBuf {
+        self.path().join("migrations")
+    }
+
+    fn schema(&self, sql: &str) {
+        std::fs::write(self.path().join("schema/schema.sql"), sql).unwrap();
+    }
+
+    /// Runs dbridge against this project's database, with the test server as dev database.
+    fn run(&self, args: &[&str]) -> Run {
+        let url = self.db.url();
+        let dev = admin_url();
+        let mut all = vec!["--url", url.as_str(), "--dev-url", dev.as_str()];
+        all.extend_from_slice(args);
+        dbridge(self.path(), &all)
+    }
+
+    fn ok(&self, args: &[&str]) -> Run {
+        let r = self.run(args);
+        assert_eq!(
+            r.code, 0,
+            "dbridge {args:?}\nstdout:\n{}\nstderr:\n{}",
+            r.stdout, r.stderr
+        );
+        r
+    }
+
+    fn files(&self) -> Vec<String> {
+        let mut f: Vec<String> = std::fs::read_dir(self.migrations())
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .collect();
+        f.sort();
+        f
+    }
+
+    fn write_migration(&self, name: &str, sql: &str) {
+        std::fs::write(self.migrations().join(name), sql).unwrap();
+    }
+
+    async fn scalar(&self, sql: &str) -> i64 {
+        let mut conn = self.db.connect().await;
+        sqlx::query_scalar::<_, i64>(sql)
+            .fetch_one(&mut conn)
+            .await
+            .unwrap()
+    }
+}
+
+const V1: &str = "CREATE TABLE users (id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY, name text NOT NULL);\n";
+
+#[tokio::test]
+async fn init_writes_the_project_and_never_overwrites() {
+    let p = Project::new("init").await;
+    for f in ["dbridge.toml", "schema/schema.sql", ".gitignore"] {
+        assert!(p.path().join(f).exists(), "{f}");
+    }
+    assert!(p.migrations().is_dir());
+    p.schema("-- mine\n");
+    let again = p.ok(&["init"]);
+    assert!(
+        again.stdout.contains("kept ./dbridge.toml (it exists)"),
+        "{}",
+        again.stdout
+    );
+    assert_eq!(
+        std::fs::read_to_string(p.path().join("schema/schema.sql")).unwrap(),
+        "-- mine\n"
+    );
+    let config = std::fs::read_to_string(p.path().join("dbridge.toml")).unwrap();
+    assert!(config.contains("[migrations]") && config.contains("# url ="));
+}
+
+#[tokio::test]
+async fn config_errors_name_the_key_and_the_variable() {
+    let p = Project::new("config").await;
+    std::fs::write(p.path().join("dbridge.toml"), "[database]\nurll = \"x\"\n").unwrap();
+    let r = dbridge(p.path(), &["migrate", "status"]);
+    assert_eq!(r.code, 1);
+    assert!(
+        r.stderr.contains("dbridge.toml") && r.stderr.contains("unknown field `urll`"),
+        "{}",
+        r.stderr
+    );
+    std::fs::write(
+        p.path().join("dbridge.toml"),
+        "[database]\nurl = \"postgres://u:${DBRIDGE_NOT_SET_ANYWHERE}@h/d\"\n",
+    )
+    .unwrap();
+    let r = dbridge(p.path(), &["migrate", "status"]);
+    assert_eq!(r.code, 1);
+    assert!(
+        r.stderr.contains("DBRIDGE_NOT_SET_ANYWHERE is not set"),
+        "{}",
+        r.stderr
+    );
+    // ${VAR} expansion feeds the URL, and an explicit --config elsewhere is honoured.
+    let other = p.path().join("other.toml");
+    std::fs::write(
+        &other,
+        "[database]
+url = \"${DBRIDGE_TEST_TARGET}\"
+[migrations]
+dir = \"elsewhere\"
+",
+    )
+    .unwrap();
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_dbridge"))
+        .args(["--config", other.to_str().unwrap(), "migrate", "status"])
+        .current_dir(p.path())
+        .env("DBRIDGE_TEST_TARGET", p.db.url())
+        .env_remove("DATABASE_URL")
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(
+        stdout.contains("no migrations in") && stdout.contains("elsewhere"),
+        "{stdout}"
+    );
+}
+
+#[tokio::test]
+async fn autogenerate_checks_proves_writes_and_migrate_runs_it() {
+    let p = Project::new("autogen").await;
+    p.schema(V1);
+    let check = p.run(&["autogenerate", "--check"]);
+    assert_eq!(check.code, 2, "{}", check.stderr);
+    assert!(
+        check.stdout.contains("CREATE TABLE public.users"),
+        "{}",
+        check.stdout
+    );
+    assert_eq!(
+        p.files(),
+        vec!["dbridge.sum".to_string()]
+            .into_iter()
+            .filter(|_| false)
+            .collect::<Vec<_>>()
+    );
+    let gen = p.ok(&["autogenerate", "-m", "Create users"]);
+    assert!(
+        gen.stdout.contains("_create_users.up.sql"),
+        "{}",
+        gen.stdout
+    );
+    let files = p.files();
+    assert_eq!(files.len(), 3, "{files:?}");
+    assert!(files[0].ends_with("_create_users.down.sql") && files[2] == "dbridge.sum");
+    let up = std::fs::read_to_string(p.migrations().join(&files[1])).unwrap();
+    assert!(
+        up.contains("--   add table public.users") && up.contains("CREATE TABLE public.users"),
+        "{up}"
+    );
+    assert_eq!(p.run(&["autogenerate", "--check"]).code, 0);
+    assert!(p
+        .ok(&["autogenerate", "-m", "again"])
+        .stdout
+        .contains("no changes"));
+
+    let status = p.ok(&["migrate", "status"]);
+    assert!(status.stdout.contains("pending"), "{}", status.stdout);
+    let dry = p.ok(&["migrate", "up", "--dry-run"]);
+    assert!(
+        dry.stdout.contains("CREATE TABLE public.users") && dry.stdout.contains("dry run"),
+        "{}",
+        dry.stdout
+    );
+    assert_eq!(
+        p.scalar("SELECT count(*) FROM pg_tables WHERE tablename = 'users'")
+            .await,
+        0
+    );
+    p.ok(&["migrate", "up"]);
+    assert_eq!(
+        p.scalar("SELECT count(*) FROM pg_tables WHERE tablename = 'users'")
+            .await,
+        1
+    );
+    let json: serde_json::Value =
+        serde_json::from_str(&p.ok(&["migrate", "status", "--json"]).stdout).unwrap();
+    assert_eq!(json[0]["state"], "applied");
+
+    // New enum labels go into a migration of their own, committed before they are used.
+    p.schema(&format!(
+        "CREATE TYPE state AS ENUM ('new', 'old');\n{V1}\nALTER TABLE users ADD COLUMN s state;\n"
+    ));
+    p.ok(&["autogenerate", "-m", "state"]);
+    p.ok(&["migrate", "up"]);
+    p.schema(&format!(
+        "CREATE TYPE state AS ENUM ('new', 'mid', 'old');\n{V1}\nALTER TABLE users ADD COLUMN s state DEFAULT 'mid';\n"
+    ));
+    let split = p.ok(&["autogenerate", "-m", "mid"]);
+    assert_eq!(
+        split.stdout.matches("wrote ").count(),
+        2,
+        "{}",
+        split.stdout
+    );
+    let files = p.files();
+    let first = files.iter().find(|f| f.ends_with("_mid.up.sql")).unwrap();
+    let second = files.iter().find(|f| f.ends_with("_mid_2.up.sql")).unwrap();
+    let first = std::fs::read_to_string(p.migrations().join(first)).unwrap();
+    let second = std::fs::read_to_string(p.migrations().join(second)).unwrap();
+    assert!(
+        first.contains("ADD VALUE 'mid'") && !first.contains("SET DEFAULT"),
+        "{first}"
+    );
+    assert!(second.contains("SET DEFAULT 'mid'"), "{second}");
+    p.ok(&["migrate", "up"]);
+    assert_eq!(p.run(&["autogenerate", "--check"]).code, 0);
+
+    // down, redo, verify, baseline
+    let down = p.ok(&["migrate", "down", "--steps", "2"]);
+    assert!(
+        down.stdout.contains("reverted 2 migration(s)"),
+        "{}",
+        down.stdout
+    );
+    p.ok(&["migrate", "redo"]);
+    p.ok(&["migrate", "up"]);
+    assert!(p
+        .ok(&["migrate", "verify"])
+        .stdout
+        .contains("checksums match"));
+    p.ok(&["migrate", "down", "--to", "0"]);
+    assert_eq!(p.scalar("SELECT count(*) FROM _sqlx_migrations").await, 0);
+    assert_eq!(
+        p.scalar("SELECT count(*) FROM pg_tables WHERE tablename = 'users'")
+            .await,
+        0
+    );
+    let versions: Vec<String> = p
+        .files()
+        .iter()
+        .filter(|f| f.ends_with(".up.sql"))
+        .map(|f| f[..14].to_string())
+        .collect();
+    p.ok(&["migrate", "baseline", &versions[1]]);
+    assert_eq!(
+        p.scalar("SELECT count(*) FROM _sqlx_migrations WHERE success")
+            .await,
+        2
+    );
+    let unknown = p.run(&["migrate", "baseline", "123"]);
+    assert!(
+        unknown.stderr.contains("no migration with version 123"),
+        "{}",
+        unknown.stderr
+    );
+    p.db.drop_db().await;
+}
+
+#[tokio::test]
+async fn destructive_changes_are_refused_without_a_tty_and_say_what_to_pass() {
+    let p = Project::new("destructive").await;
+    p.schema(V1);
+    p.ok(&["autogenerate", "-m", "init"]);
+    p.schema("CREATE TABLE users (id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY, full_name text NOT NULL);\n");
+    let r = p.run(&["autogenerate", "-m", "rename"]);
+    assert_eq!(r.code, 1);
+    assert!(
+        r.stderr.contains("drop column public.users.name"),
+        "{}",
+        r.stderr
+    );
+    assert!(
+        r.stderr
+            .contains("pass --rename public.users.name=full_name"),
+        "{}",
+        r.stderr
+    );
+    assert!(
+        r.stderr.contains("pass --allow-destructive"),
+        "{}",
+        r.stderr
+    );
+    assert_eq!(p.files().len(), 3, "nothing written");
+    let renamed = p.ok(&[
+        "autogenerate",
+        "-m",
+        "rename",
+        "--rename",
+        "public.users.name=full_name",
+    ]);
+    assert!(
+        renamed.stdout.contains("_rename.up.sql"),
+        "{}",
+        renamed.stdout
+    );
+    p.schema("CREATE TABLE accounts (id int);\n");
+    assert_eq!(p.run(&["autogenerate", "-m", "drop"]).code, 1);
+    p.ok(&["autogenerate", "-m", "drop", "--allow-destructive"]);
+    p.ok(&["migrate", "up"]);
+    p.ok(&["migrate", "down", "--to", "0"]);
+}
+
+#[tokio::test]
+async fn a_failing_migration_names_file_and_line_and_changes_nothing() {
+    let p = Project::new("failing").await;
+    p.write_migration("1_ok.up.sql", "CREATE TABLE a (id int);\n");
+    p.write_migration(
+        "2_bad.up.sql",
+        "CREATE TABLE b (id int);\n\nINSERT INTO b VALUES ('x');\n",
+    );
+    p.ok(&["migrate", "hash"]);
+    let r = p.run(&["migrate", "up"]);
+    assert_eq!(r.code, 1);
+    assert!(
+        r.stderr
+            .contains("2_bad.up.sql:3: ERROR: invalid input syntax for type integer"),
+        "{}",
+        r.stderr
+    );
+    assert_eq!(p.scalar("SELECT count(*) FROM _sqlx_migrations").await, 1);
+    assert_eq!(
+        p.scalar("SELECT count(*) FROM pg_tables WHERE tablename = 'b'")
+            .await,
+        0
+    );
+    assert!(p.ok(&["migrate", "status"]).stdout.contains("pending"));
+}
+
+#[tokio::test]
+async fn a_no_transaction_migration_that_fails_blocks_later_runs() {
+    let p = Project::new("notx").await;
+    p.write_migration("1_index.up.sql", "-- no-transaction\nCREATE TABLE t (id int);\nCREATE INDEX CONCURRENTLY t_id ON t (id);\nSELECT 1/0;\n");
+    p.ok(&["migrate", "hash"]);
+    let r = p.run(&["migrate", "up"]);
+    assert!(
+        r.stderr
+            .contains("1_index.up.sql:4: ERROR: division by zero"),
+        "{}",
+        r.stderr
+    );
+    assert_eq!(
+        p.scalar("SELECT count(*) FROM pg_indexes WHERE indexname = 't_id'")
+            .await,
+        1
+    );
+    let again = p.run(&["migrate", "up"]);
+    assert_eq!(again.code, 1);
+    assert!(
+        again.stderr.contains("migration 1 (") && again.stderr.contains("failed partway"),
+        "{}",
+        again.stderr
+    );
+    assert!(
+        again.stderr.contains("dbridge migrate baseline 1"),
+        "{}",
+        again.stderr
+    );
+    assert!(p.ok(&["migrate", "status"]).stdout.contains("FAILED"));
+    p.ok(&["migrate", "baseline", "1"]);
+    p.ok(&["migrate", "up"]);
+}
+
+#[tokio::test]
+async fn tampered_files_and_sums_are_refused_before_anything_runs() {
+    let p = Project::new("tamper").await;
+    p.schema(V1);
+    p.ok(&["autogenerate", "-m", "init"]);
+    p.ok(&["migrate", "up"]);
+    let up = p
+        .files()
+        .into_iter()
+        .find(|f| f.ends_with(".up.sql"))
+        .unwrap();
+    let path = p.migrations().join(&up);
+    let text = std::fs::read_to_string(&path).unwrap();
+    std::fs::write(&path, text.replace("name text", "name varchar(10)")).unwrap();
+    let r = p.run(&["migrate", "up"]);
+    assert_eq!(r.code, 1);
+    assert!(
+        r.stderr.contains(&up) && r.stderr.contains("the file was edited"),
+        "{}",
+        r.stderr
+    );
+    p.ok(&["migrate", "hash"]);
+    let r = p.run(&["migrate", "up"]);
+    assert!(
+        r.stderr.contains("was changed after it was applied"),
+        "{}",
+        r.stderr
+    );
+    assert!(r.stderr.contains(&up[..14]), "{}", r.stderr);
+    std::fs::write(&path, text).unwrap();
+    p.ok(&["migrate", "hash"]);
+    // A migration added without updating the sum, as when two branches both add one.
+    p.write_migration("29990101000000_other_branch.up.sql", "SELECT 1;\n");
+    let r = p.run(&["migrate", "up"]);
+    assert!(
+        r.stderr.contains("29990101000000_other_branch.up.sql")
+            && r.stderr.contains("two branches"),
+        "{}",
+        r.stderr
+    );
+    let r = p.run(&["autogenerate", "-m", "x"]);
+    assert_eq!(r.code, 1, "autogenerate checks the sum too");
+}
+
+#[tokio::test]
+async fn eight_concurrent_runners_apply_each_migration_once() {
+    let p = Project::new("concurrent").await;
+    p.write_migration(
+        "1_a.up.sql",
+        "CREATE TABLE a (id int);\nSELECT pg_sleep(0.3);\n",
+    );
+    p.write_migration(
+        "2_b.up.sql",
+        "CREATE TABLE b (id int);\nINSERT INTO a VALUES (1);\n",
+    );
+    p.write_migration("3_c.up.sql", "CREATE TABLE c (id int);\n");
+    p.ok(&["migrate", "hash"]);
+    let url = p.db.url();
+    let children: Vec<_> = (0..8)
+        .map(|_| {
+            std::process::Command::new(env!("CARGO_BIN_EXE_dbridge"))
+                .args(["--url", &url, "migrate", "up"])
+                .current_dir(p.path())
+                .env_remove("DATABASE_URL")
+                .stdout(std::process::Stdio::piped())
+                .stderr(std::process::Stdio::piped())
+                .spawn()
+                .unwrap()
+        })
+        .collect();
+    let mut applied = 0;
+    for c in children {
+        let out = c.wait_with_output().unwrap();
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        applied += String::from_utf8_lossy(&out.stdout)
+            .lines()
+            .filter(|l| l.starts_with("applied ") && l.contains(".up.sql"))
+            .count();
+    }
+    assert_eq!(applied, 3, "each migration applied by exactly one runner");
+    assert_eq!(p.scalar("SELECT count(*) FROM _sqlx_migrations").await, 3);
+    assert_eq!(p.scalar("SELECT count(*) FROM a").await, 1);
+}
+
+#[tokio::test]
+async fn a_runner_killed_mid_migration_leaves_nothing_and_a_rerun_succeeds() {
+    let p = Project::new("killed").await;
+    p.write_migration(
+        "1_slow.up.sql",
+        "CREATE TABLE slow (id int);\nSELECT pg_sleep(30);\n",
+    );
+    p.ok(&["migrate", "hash"]);
+    let url = p.db.url();
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_dbridge"))
+        .args(["--url", &url, "migrate", "up"])
+        .current_dir(p.path())
+        .env_remove("DATABASE_URL")
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    // Wait until the migration is sleeping inside its transaction.
+    for _ in 0..200 {
+        if p.scalar("SELECT count(*) FROM pg_stat_activity WHERE query LIKE 'SELECT pg_sleep(30)%'")
+            .await
+            > 0
+        {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    nix::sys::signal::kill(
+        nix::unistd::Pid::from_raw(child.id() as i32),
+        nix::sys::signal::Signal::SIGKILL,
+    )
+    .unwrap();
+    child.wait().unwrap();
+    std::fs::write(
+        p.migrations().join("1_slow.up.sql"),
+        "CREATE TABLE slow (id int);\n",
+    )
+    .unwrap();
+    p.ok(&["migrate", "hash"]);
+    let started = std::time::Instant::now();
+    p.ok(&["migrate", "up"]);
+    assert!(
+        started.elapsed().as_secs() < 25,
+        "the dead runner's lock was released early"
+    );
+    assert_eq!(p.scalar("SELECT count(*) FROM _sqlx_migrations").await, 1);
+}
+
+#[tokio::test]
+async fn sqlx_migrator_runs_a_dbridge_directory_and_dbridge_sees_it() {
+    let p = Project::new("sqlx").await;
+    p.schema(V1);
+    p.ok(&["autogenerate", "-m", "init"]);
+    p.schema(&format!("{V1}CREATE INDEX users_name ON users (name);\n"));
+    p.ok(&["autogenerate", "-m", "index"]);
+    let migrator = sqlx::migrate::Migrator::new(p.migrations()).await.unwrap();
+    let mut conn = p.db.connect().await;
+    migrator.run(&mut conn).await.unwrap();
+    let status = p.ok(&["migrate", "status", "--json"]);
+    let json: serde_json::Value = serde_json::from_str(&status.stdout).unwrap();
+    assert_eq!(json.as_array().unwrap().len(), 2);
+    assert!(
+        json.as_array()
+            .unwrap()
+            .iter()
+            .all(|e| e["state"] == "applied"),
+        "{json}"
+    );
+    p.ok(&["migrate", "verify"]);
+    p.ok(&["migrate", "down"]);
+    assert_eq!(
+        p.scalar("SELECT count(*) FROM pg_indexes WHERE indexname = 'users_name'")
+            .await,
+        0
+    );
+    // And the other way: what dbridge applied, sqlx accepts.
+    p.ok(&["migrate", "up"]);
+    migrator.run(&mut conn).await.unwrap();
+}
+
+#[tokio::test]
+async fn dev_start_status_stop_and_the_embedded_default_target() {
+    let dir = tempfile::tempdir().unwrap();
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::set_permissions(dir.path(), std::fs::Permissions::from_mode(0o755)).unwrap();
+    let d = |args: &[&str]| {
+        let r = dbridge(dir.path(), args);
+        assert_eq!(r.code, 0, "{args:?}: {}", r.stderr);
+        r.stdout
+    };
+    d(&["init"]);
+    assert!(d(&["dev", "status"]).contains("not created"));
+    let started = d(&["dev", "start"]);
+    assert!(
+        started.contains("running at postgresql://postgres@127.0.0.1:"),
+        "{started}"
+    );
+    let url = d(&["dev", "url"]);
+    assert!(started.contains(url.trim()), "{started} / {url}");
+    // No URL anywhere: commands use the embedded default database.
+    std::fs::write(dir.path().join("schema/schema.sql"), V1).unwrap();
+    d(&["--dev-url", &admin_url(), "autogenerate", "-m", "init"]);
+    assert!(d(&["migrate", "up"]).contains("applied 1 migration(s)"));
+    assert!(d(&["migrate", "status"]).contains("applied"));
+    assert!(d(&["inspect"]).contains("CREATE TABLE public.users"));
+    assert!(d(&["dev", "stop"]).contains("stopped"));
+    assert!(d(&["dev", "status"]).contains("stopped"));
+    // Started on demand, with its data kept.
+    assert!(d(&["migrate", "status"]).contains("applied"));
+    d(&["dev", "stop"]);
+}
