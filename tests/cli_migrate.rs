@@ -588,3 +588,83 @@ async fn dev_start_status_stop_and_the_embedded_default_target() {
     assert!(d(&["migrate", "status"]).contains("applied"));
     d(&["dev", "stop"]);
 }
+
+#[tokio::test]
+async fn safe_mode_writes_lock_safe_forms_in_separate_migrations() {
+    let p = Project::new("safe").await;
+    p.schema("CREATE TABLE parent (id int PRIMARY KEY);\nCREATE TABLE t (id int PRIMARY KEY, a int, b int, p int);\n");
+    p.ok(&["autogenerate", "-m", "init"]);
+    p.ok(&["migrate", "up"]);
+    let mut conn = p.db.connect().await;
+    sqlx::Executor::execute(&mut conn, "INSERT INTO parent VALUES (1); INSERT INTO t SELECT g, 1, 2, 1 FROM generate_series(1, 1000) g")
+        .await
+        .unwrap();
+    p.schema(
+        "CREATE TABLE parent (id int PRIMARY KEY);\n\
+         CREATE TABLE t (id int PRIMARY KEY, a int CHECK (a > 0), b int NOT NULL, p int REFERENCES parent (id));\n\
+         CREATE INDEX t_a ON t (a);\nCREATE TABLE fresh (id int);\nCREATE INDEX fresh_id ON fresh (id);\n",
+    );
+    let r = p.ok(&[
+        "autogenerate",
+        "-m",
+        "harden",
+        "--safe",
+        "--lock-timeout",
+        "2s",
+    ]);
+    assert!(r.stdout.contains("no transaction"), "{}", r.stdout);
+    let ups: Vec<String> = p
+        .files()
+        .into_iter()
+        .filter(|f| f.contains("_harden") && f.ends_with(".up.sql"))
+        .map(|f| std::fs::read_to_string(p.migrations().join(f)).unwrap())
+        .collect();
+    let all = ups.join("\n");
+    assert!(
+        all.contains("CREATE INDEX CONCURRENTLY t_a ON public.t"),
+        "{all}"
+    );
+    assert!(
+        all.contains("CREATE INDEX fresh_id ON public.fresh"),
+        "new tables need no CONCURRENTLY: {all}"
+    );
+    assert!(
+        all.contains("FOREIGN KEY (p) REFERENCES public.parent(id) NOT VALID"),
+        "{all}"
+    );
+    assert!(all.contains("CHECK ((a > 0)) NOT VALID"), "{all}");
+    assert!(
+        all.contains("ADD CONSTRAINT t_b_not_null CHECK (b IS NOT NULL) NOT VALID"),
+        "{all}"
+    );
+    assert!(all.contains("VALIDATE CONSTRAINT t_p_fkey"), "{all}");
+    let concurrent = ups.iter().find(|u| u.contains("CONCURRENTLY")).unwrap();
+    assert!(
+        concurrent.starts_with("-- no-transaction\n"),
+        "{concurrent}"
+    );
+    assert!(
+        concurrent.contains("\nSET lock_timeout = '2s';"),
+        "{concurrent}"
+    );
+    let validate = ups.iter().find(|u| u.contains("VALIDATE")).unwrap();
+    assert!(
+        !validate.contains("NOT VALID"),
+        "validation runs in a later transaction: {validate}"
+    );
+    assert!(
+        validate.contains("SET LOCAL lock_timeout = '2s';") && validate.contains("SET NOT NULL"),
+        "{validate}"
+    );
+    p.ok(&["migrate", "up"]);
+    assert_eq!(p.run(&["autogenerate", "--check"]).code, 0);
+    assert_eq!(
+        p.scalar("SELECT count(*) FROM pg_constraint WHERE NOT convalidated")
+            .await,
+        0,
+        "every constraint ends validated"
+    );
+    p.ok(&["migrate", "down", "--to", "0"]);
+    let bad = p.run(&["autogenerate", "-m", "x", "--lock-timeout", "5s"]);
+    assert_eq!(bad.code, 1, "--lock-timeout needs --safe");
+}

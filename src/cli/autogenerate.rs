@@ -8,7 +8,7 @@ use super::config::Project;
 use super::target::dev_url;
 use super::{ExitStatus, GlobalOptions};
 use crate::diff::hazard::Hazard;
-use crate::diff::plan::to_text;
+use crate::diff::plan::{to_text, PlanOptions};
 use crate::diff::Renames;
 use crate::engine::autogen::{self, Generated};
 use crate::engine::dev::DevDatabase;
@@ -31,6 +31,24 @@ pub struct AutogenerateArgs {
     /// Treat a drop and an add as a rename: `schema.table.old=new` or `schema.old_table=new_table`.
     #[arg(long = "rename", value_name = "OLD=NEW")]
     pub renames: Vec<String>,
+    /// Lock-safe forms on existing tables: indexes built CONCURRENTLY, foreign keys and checks
+    /// added NOT VALID then validated, SET NOT NULL through a validated check, and a
+    /// `lock_timeout` at the top of every migration.
+    #[arg(long)]
+    pub safe: bool,
+    /// The lock_timeout that --safe migrations set, e.g. `5s` or `500ms`.
+    #[arg(long, default_value = "5s", requires = "safe", value_parser = parse_timeout)]
+    pub lock_timeout: String,
+}
+
+/// Accepts `5s`, `500ms`, `1min`: a number and a unit PostgreSQL understands.
+fn parse_timeout(text: &str) -> Result<String, String> {
+    let digits = text.trim_end_matches(|c: char| c.is_ascii_alphabetic());
+    let unit = &text[digits.len()..];
+    if digits.parse::<u64>().is_err() || !["ms", "s", "min", "h"].contains(&unit) {
+        return Err(format!("`{text}` is not a duration like 5s, 500ms or 1min"));
+    }
+    Ok(text.to_string())
 }
 
 pub async fn run(
@@ -58,7 +76,8 @@ pub async fn run(
         return Ok(ExitStatus::Differences);
     }
     let name = args.name.as_deref().unwrap_or("migration");
-    write_migrations(&dir, &migrations, name, &groups)?;
+    let lock_timeout = args.safe.then_some(args.lock_timeout.as_str());
+    write_migrations(&dir, &migrations, name, &groups, lock_timeout)?;
     Ok(ExitStatus::Success)
 }
 
@@ -77,6 +96,7 @@ async fn generate(
         source,
         &project.config.schema.schemas,
         renames,
+        PlanOptions { safe: args.safe },
     )
     .await?;
     if pending.plan.is_empty() {
@@ -146,20 +166,27 @@ fn write_migrations(
     existing: &[Migration],
     name: &str,
     groups: &[Generated],
+    lock_timeout: Option<&str>,
 ) -> anyhow::Result<()> {
     std::fs::create_dir_all(dir)?;
     let slug = slug(name);
     let last = existing.iter().map(|m| m.version).max().unwrap_or(0);
-    let first = utc_version().max(last + 1);
-    for (i, g) in groups.iter().enumerate() {
-        let version = first + i as i64;
+    let versions = next_versions(last, groups.len());
+    for ((i, g), version) in groups.iter().enumerate().zip(versions) {
         let stem = if i == 0 {
             format!("{version}_{slug}")
         } else {
             format!("{version}_{slug}_{}", i + 1)
         };
-        let up = render_file(&stem, "up", g.up_no_transaction, g, &g.up);
-        let down = render_file(&stem, "down", g.down_no_transaction, g, &g.down);
+        let up = render_file(&stem, "up", g.up_no_transaction, g, &g.up, lock_timeout);
+        let down = render_file(
+            &stem,
+            "down",
+            g.down_no_transaction,
+            g,
+            &g.down,
+            lock_timeout,
+        );
         write_atomic(&dir.join(format!("{stem}.up.sql")), up.as_bytes())?;
         write_atomic(&dir.join(format!("{stem}.down.sql")), down.as_bytes())?;
         let hazards: Vec<Hazard> = {
@@ -199,6 +226,7 @@ fn render_file(
     no_tx: bool,
     g: &Generated,
     statements: &[String],
+    lock_timeout: Option<&str>,
 ) -> String {
     let mut out = String::new();
     if no_tx {
@@ -219,6 +247,11 @@ fn render_file(
             format!("undo: {}", c.description)
         };
         out.push_str(&format!("--   {text}{hazards}\n"));
+    }
+    if let Some(t) = lock_timeout {
+        // SET LOCAL ends with the migration's transaction; without one it lasts the session.
+        let scope = if no_tx { "SET" } else { "SET LOCAL" };
+        out.push_str(&format!("\n{scope} lock_timeout = '{t}';\n"));
     }
     out.push('\n');
     out.push_str(&to_text(statements));
@@ -250,12 +283,21 @@ fn slug(name: &str) -> String {
     }
 }
 
-/// The current UTC time as a `YYYYMMDDHHMMSS` number.
-fn utc_version() -> i64 {
-    let secs = std::time::SystemTime::now()
+/// `count` versions after `last`: UTC `YYYYMMDDHHMMSS` of now, now+1s, ... (or, when `last`
+/// lies in the future, the numbers right after it).
+fn next_versions(last: i64, count: usize) -> Vec<i64> {
+    let now = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .map(|d| d.as_secs() as i64)
         .unwrap_or(0);
+    if utc_version(now) <= last {
+        return (1..=count as i64).map(|i| last + i).collect();
+    }
+    (0..count as i64).map(|i| utc_version(now + i)).collect()
+}
+
+/// A UTC time (seconds since 1970) as a `YYYYMMDDHHMMSS` number.
+fn utc_version(secs: i64) -> i64 {
     let (days, rem) = (secs.div_euclid(86_400), secs.rem_euclid(86_400));
     // Civil date from days since 1970-01-01 (Howard Hinnant's algorithm).
     let z = days + 719_468;
@@ -281,8 +323,15 @@ mod tests {
     fn slugs_and_versions() {
         assert_eq!(slug("Add comments!"), "add_comments");
         assert_eq!(slug("  "), "migration");
-        let v = utc_version();
-        assert!(v > 20_260_000_000_000 && v < 21_000_000_000_000, "{v}");
-        assert!((1..=12).contains(&(v / 100_000_000 % 100)));
+        assert_eq!(utc_version(0), 19700101000000);
+        assert_eq!(utc_version(951_782_399), 20000228235959);
+        assert_eq!(utc_version(951_782_400), 20000229000000);
+        assert_eq!(utc_version(1_798_761_599), 20261231235959);
+        let v = next_versions(0, 3);
+        assert!(v[0] < v[1] && v[1] < v[2] && v[2] % 100 < 60, "{v:?}");
+        assert_eq!(
+            next_versions(29990101000000, 2),
+            vec![29990101000001, 29990101000002]
+        );
     }
 }

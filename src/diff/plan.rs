@@ -8,6 +8,7 @@ use super::error::Error;
 use super::hazard::{hazards, Hazard};
 use super::model::Database;
 use super::rename::{RenameCandidate, Renames};
+pub use super::sql::Mode;
 use super::sql::{render, Context, Step};
 
 /// A change with everything a reviewer needs: its hazards and its SQL both ways.
@@ -30,35 +31,74 @@ pub struct Plan {
     pub rename_candidates: Vec<RenameCandidate>,
     /// The statements of the up migration, in order.
     pub up: Vec<String>,
+    /// How each statement of `up` must run.
+    pub up_modes: Vec<Mode>,
     /// The statements of the down migration, in order.
     pub down: Vec<String>,
+    /// How each statement of `down` must run.
+    pub down_modes: Vec<Mode>,
+}
+
+/// How a plan is rendered.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct PlanOptions {
+    /// Lock-safe forms on existing tables: indexes built and dropped CONCURRENTLY, foreign
+    /// keys and checks added NOT VALID then validated, SET NOT NULL through a validated check.
+    pub safe: bool,
 }
 
 impl Plan {
     /// Diffs `from` against `to` and plans both directions.
     pub fn new(from: &Database, to: &Database, renames: &Renames) -> Result<Plan, Error> {
+        Self::with_options(from, to, renames, PlanOptions::default())
+    }
+
+    /// Like [`Plan::new`], with rendering options.
+    pub fn with_options(
+        from: &Database,
+        to: &Database,
+        renames: &Renames,
+        options: PlanOptions,
+    ) -> Result<Plan, Error> {
         let up = diff(from, to, renames)?;
         let down = diff(to, from, &renames.inverse())?;
-        let up_ctx = Context::new(from, to, &up.changes);
-        let down_ctx = Context::new(to, from, &down.changes);
+        let up_ctx = Context::new(from, to, &up.changes, options.safe);
+        let down_ctx = Context::new(to, from, &down.changes, options.safe);
         let existing: std::collections::HashSet<_> = from.tables.iter().map(|t| &t.name).collect();
         let changes = up
             .changes
             .iter()
-            .map(|c| PlannedChange {
-                kind: c.kind(),
-                object: c.object().display_name(),
-                description: c.describe(),
-                hazards: hazards(c, |t| existing.contains(t)),
-                up: order(vec![render(c, &up_ctx)]),
-                down: order(vec![render(&c.inverse(), &down_ctx)]),
-                change: c.clone(),
+            .map(|c| {
+                let up_steps = render(c, &up_ctx);
+                let mut h = hazards(c, |t| existing.contains(t));
+                if up_steps.iter().any(|s| s.mode == Mode::NoTransaction) {
+                    h.retain(|h| *h != Hazard::BlockingIndexBuild);
+                }
+                if up_steps.iter().any(|s| s.mode == Mode::Validate) {
+                    h.retain(|h| *h != Hazard::AccessExclusiveLock);
+                }
+                PlannedChange {
+                    kind: c.kind(),
+                    object: c.object().display_name(),
+                    description: c.describe(),
+                    hazards: h,
+                    up: order(vec![up_steps]).into_iter().map(|(s, _)| s).collect(),
+                    down: order(vec![render(&c.inverse(), &down_ctx)])
+                        .into_iter()
+                        .map(|(s, _)| s)
+                        .collect(),
+                    change: c.clone(),
+                }
             })
             .collect();
+        let (up_sql, up_modes) = script(&up, &up_ctx).into_iter().unzip();
+        let (down_sql, down_modes) = script(&down, &down_ctx).into_iter().unzip();
         Ok(Plan {
             changes,
-            up: script(&up, &up_ctx),
-            down: script(&down, &down_ctx),
+            up: up_sql,
+            up_modes,
+            down: down_sql,
+            down_modes,
             rename_candidates: up.rename_candidates,
         })
     }
@@ -79,19 +119,19 @@ impl Plan {
     }
 }
 
-fn script(d: &Diff, ctx: &Context) -> Vec<String> {
+fn script(d: &Diff, ctx: &Context) -> Vec<(String, Mode)> {
     order(d.changes.iter().map(|c| render(c, ctx)).collect())
 }
 
 /// Sorts the steps of all changes by phase, then rank, keeping the differ's order otherwise.
-fn order(per_change: Vec<Vec<Step>>) -> Vec<String> {
+fn order(per_change: Vec<Vec<Step>>) -> Vec<(String, Mode)> {
     let mut steps: Vec<(usize, Step)> = per_change.into_iter().flatten().enumerate().collect();
     steps.sort_by(|(i, a), (j, b)| (a.phase, a.rank, i).cmp(&(b.phase, b.rank, j)));
     let mut seen = std::collections::HashSet::new();
     steps
         .into_iter()
         .filter(|(_, s)| seen.insert(s.sql.clone()))
-        .map(|(_, s)| s.sql)
+        .map(|(_, s)| (s.sql, s.mode))
         .collect()
 }
 

@@ -19,31 +19,8 @@ use super::postgres::script::statement_error;
 use super::postgres::split::split;
 use super::source::Source;
 use crate::diff::model::Database;
-use crate::diff::plan::{to_text, PlannedChange};
+use crate::diff::plan::{to_text, Mode, PlanOptions, PlannedChange};
 use crate::diff::{Plan, Renames};
-
-/// How a statement must be run.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Mode {
-    /// With its neighbours, in the migration's transaction.
-    Transaction,
-    /// Outside any transaction block.
-    NoTransaction,
-    /// Committed before what follows can use it (new enum labels).
-    CommitFirst,
-}
-
-/// How a statement of a plan must run.
-pub fn mode_of(sql: &str) -> Mode {
-    let upper = sql.trim_start().to_ascii_uppercase();
-    if upper.contains(" CONCURRENTLY ") || upper.starts_with("VACUUM") {
-        Mode::NoTransaction
-    } else if upper.starts_with("ALTER TYPE") && upper.contains(" ADD VALUE ") {
-        Mode::CommitFirst
-    } else {
-        Mode::Transaction
-    }
-}
 
 /// One migration to write.
 #[derive(Debug, Clone)]
@@ -63,6 +40,7 @@ pub struct Pending {
     pub desired: Database,
     replay: Scratch,
     schemas: Vec<String>,
+    options: PlanOptions,
 }
 
 /// Replays `migrations` on a scratch database and plans the way to `desired`.
@@ -72,6 +50,7 @@ pub async fn pending(
     desired: &Source,
     schemas: &[String],
     renames: &Renames,
+    options: PlanOptions,
 ) -> Result<Pending> {
     let mut replay = dev.scratch().await?;
     for m in migrations {
@@ -85,14 +64,15 @@ pub async fn pending(
     }
     let replayed = inspect(&mut replay.conn, schemas).await?;
     let desired = desired.load(dev, schemas).await?;
-    let plan =
-        Plan::new(&replayed, &desired, renames).map_err(|e| Error::Snapshot(e.to_string()))?;
+    let plan = Plan::with_options(&replayed, &desired, renames, options)
+        .map_err(|e| Error::Snapshot(e.to_string()))?;
     Ok(Pending {
         plan,
         replayed,
         desired,
         replay,
         schemas: schemas.to_vec(),
+        options,
     })
 }
 
@@ -109,11 +89,11 @@ pub struct ProofFailed {
 impl Pending {
     /// Groups the plan into migrations and proves each on the dev database (see module docs).
     pub async fn prove(mut self) -> Result<std::result::Result<Vec<Generated>, ProofFailed>> {
-        let groups = group(&self.plan.up);
+        let groups = group(&self.plan.up, &self.plan.up_modes);
         let mut states = vec![self.replayed.clone()];
         let mut out: Vec<Generated> = Vec::new();
-        for statements in groups {
-            let no_tx = statements.iter().any(|s| mode_of(s) == Mode::NoTransaction);
+        for (mode, statements) in groups {
+            let no_tx = mode == Mode::NoTransaction;
             if let Err(e) = run(
                 &mut self.replay.conn,
                 "up.sql",
@@ -128,8 +108,13 @@ impl Pending {
                 }));
             }
             let state = inspect(&mut self.replay.conn, &self.schemas).await?;
-            let back = Plan::new(&state, states.last().unwrap(), &Renames::default())
-                .map_err(|e| Error::Snapshot(e.to_string()))?;
+            let back = Plan::with_options(
+                &state,
+                states.last().unwrap(),
+                &Renames::default(),
+                self.options,
+            )
+            .map_err(|e| Error::Snapshot(e.to_string()))?;
             let changes = self
                 .plan
                 .changes
@@ -138,7 +123,10 @@ impl Pending {
                 .cloned()
                 .collect();
             out.push(Generated {
-                down_no_transaction: back.up.iter().any(|s| mode_of(s) != Mode::Transaction),
+                down_no_transaction: back
+                    .up_modes
+                    .iter()
+                    .any(|m| matches!(m, Mode::NoTransaction | Mode::CommitFirst)),
                 down: back.up,
                 up_no_transaction: no_tx,
                 up: statements,
@@ -189,17 +177,16 @@ impl Pending {
     }
 }
 
-/// Splits statements into runs that can share a migration.
-fn group(statements: &[String]) -> Vec<Vec<String>> {
+/// Splits statements into runs of the same mode, each a migration of its own.
+fn group(statements: &[String], modes: &[Mode]) -> Vec<(Mode, Vec<String>)> {
     let mut groups: Vec<(Mode, Vec<String>)> = Vec::new();
-    for s in statements {
-        let mode = mode_of(s);
+    for (s, mode) in statements.iter().zip(modes) {
         match groups.last_mut() {
-            Some((m, list)) if *m == mode => list.push(s.clone()),
-            _ => groups.push((mode, vec![s.clone()])),
+            Some((m, list)) if m == mode => list.push(s.clone()),
+            _ => groups.push((*mode, vec![s.clone()])),
         }
     }
-    groups.into_iter().map(|(_, list)| list).collect()
+    groups
 }
 
 /// Runs a migration's SQL: in one transaction, or statement by statement without one.
@@ -232,18 +219,19 @@ mod tests {
     use super::*;
 
     #[test]
-    fn groups_by_mode() {
+    fn groups_runs_of_one_mode() {
         let s = |v: &[&str]| v.iter().map(|x| x.to_string()).collect::<Vec<_>>();
-        let plan = s(&[
-            "ALTER TYPE public.e ADD VALUE 'x'",
-            "ALTER TYPE public.e ADD VALUE 'y'",
-            "ALTER TABLE public.t ADD COLUMN a integer",
-            "CREATE INDEX CONCURRENTLY i ON public.t USING btree (a)",
-            "ALTER TABLE public.t ADD CONSTRAINT c CHECK ((a > 0))",
-        ]);
-        let groups = group(&plan);
+        let statements = s(&["a", "b", "c", "d", "e"]);
+        let modes = [
+            Mode::CommitFirst,
+            Mode::CommitFirst,
+            Mode::Transaction,
+            Mode::NoTransaction,
+            Mode::Validate,
+        ];
+        let groups = group(&statements, &modes);
         assert_eq!(groups.len(), 4);
-        assert_eq!(groups[0].len(), 2);
-        assert_eq!(mode_of(&groups[2][0]), Mode::NoTransaction);
+        assert_eq!(groups[0].1, s(&["a", "b"]));
+        assert_eq!(groups[2].0, Mode::NoTransaction);
     }
 }

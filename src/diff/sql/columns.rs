@@ -1,7 +1,7 @@
 //! Columns: their definition, and the `ALTER COLUMN` steps between two versions of one.
 
 use super::types::{collate, identity_defaults, sequence_option_list, sequence_options};
-use super::{Context, Phase, Steps};
+use super::{Context, Mode, Phase, Steps};
 use crate::diff::model::*;
 use crate::diff::quote;
 
@@ -117,7 +117,10 @@ pub(crate) fn alter(out: &mut Steps, table: &QualifiedName, f: &Column, t: &Colu
             out.push(p, 0, format!("{col} SET DEFAULT {d}"));
         }
     }
-    if f.not_null != t.not_null {
+    let adds_identity = f.identity.is_none() && t.identity.is_some();
+    if ctx.safe && t.not_null && !f.not_null && !adds_identity && ctx.keeps_existing(table) {
+        set_not_null_safely(out, table, &t.name);
+    } else if f.not_null != t.not_null {
         let verb = if t.not_null { "SET" } else { "DROP" };
         out.push(p, 0, format!("{col} {verb} NOT NULL"));
     }
@@ -154,4 +157,30 @@ pub(crate) fn alter(out: &mut Steps, table: &QualifiedName, f: &Column, t: &Colu
         _ => {}
     }
     comment(out, table, &f.comment, t);
+}
+
+/// `SET NOT NULL` without a long exclusive scan: a `CHECK (c IS NOT NULL)` added NOT VALID,
+/// validated under a weaker lock, lets PostgreSQL set NOT NULL without scanning; the check is
+/// dropped afterwards.
+fn set_not_null_safely(out: &mut Steps, table: &QualifiedName, column: &str) {
+    let mut check: String = format!("{}_{column}_not_null", table.name);
+    while check.len() > 63 {
+        check.pop();
+    }
+    let (c, k) = (quote::ident(column), quote::ident(&check));
+    out.push(
+        Phase::Column,
+        0,
+        format!("ALTER TABLE {table} ADD CONSTRAINT {k} CHECK ({c} IS NOT NULL) NOT VALID"),
+    );
+    for (rank, sql) in [
+        format!("ALTER TABLE {table} VALIDATE CONSTRAINT {k}"),
+        format!("ALTER TABLE {table} ALTER COLUMN {c} SET NOT NULL"),
+        format!("ALTER TABLE {table} DROP CONSTRAINT {k}"),
+    ]
+    .into_iter()
+    .enumerate()
+    {
+        out.push_mode(Phase::Validate, rank as i64, sql, Mode::Validate);
+    }
 }

@@ -41,6 +41,8 @@ pub enum Phase {
     OwnSequence,
     CreateConstraintIndex,
     CreateForeignKey,
+    /// `--safe`: validation of constraints added NOT VALID, and NOT NULL through them.
+    Validate,
     DropSequence,
     DropFunction,
     DropType,
@@ -58,10 +60,31 @@ pub struct Step {
     /// Order within the phase: dependency depth (negated for drops).
     pub rank: i64,
     pub sql: String,
+    pub mode: Mode,
+}
+
+/// How a statement must be run relative to the transaction of its migration.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Mode {
+    /// With its neighbours, in the migration's transaction.
+    #[default]
+    Transaction,
+    /// Outside any transaction block (`CREATE INDEX CONCURRENTLY`).
+    NoTransaction,
+    /// Committed before what follows can use it (`ALTER TYPE ... ADD VALUE`).
+    CommitFirst,
+    /// In a transaction of its own after what precedes is committed, so that the short
+    /// strong lock of `ADD CONSTRAINT ... NOT VALID` is not held while validating.
+    Validate,
 }
 
 /// What rendering needs to know beyond the change itself.
 pub struct Context<'a> {
+    /// Render lock-safe forms (`--safe`).
+    pub(crate) safe: bool,
+    /// Tables that exist before the plan runs.
+    existing: HashSet<QualifiedName>,
     pub from: &'a Database,
     pub to: &'a Database,
     dropped_tables: BTreeSet<QualifiedName>,
@@ -75,8 +98,10 @@ pub struct Context<'a> {
 
 impl<'a> Context<'a> {
     /// A context for the changes that turn `from` into `to`.
-    pub fn new(from: &'a Database, to: &'a Database, changes: &[Change]) -> Self {
+    pub fn new(from: &'a Database, to: &'a Database, changes: &[Change], safe: bool) -> Self {
         let mut ctx = Context {
+            safe,
+            existing: from.tables.iter().map(|t| t.name.clone()).collect(),
             from,
             to,
             dropped_tables: BTreeSet::new(),
@@ -186,6 +211,12 @@ impl<'a> Context<'a> {
             .unwrap_or(0)
     }
 
+    /// Whether a table exists before the plan and stays: the tables whose changes take locks
+    /// that `--safe` avoids.
+    pub(crate) fn keeps_existing(&self, name: &QualifiedName) -> bool {
+        self.existing.contains(name) && !self.dropped_tables.contains(name)
+    }
+
     /// Whether `name` is a view (or materialized view) once the plan has run.
     pub(crate) fn is_view_after(&self, name: &QualifiedName) -> bool {
         self.views_after.contains(name)
@@ -210,10 +241,21 @@ pub(crate) struct Steps(pub Vec<Step>);
 
 impl Steps {
     pub(crate) fn push(&mut self, phase: Phase, rank: i64, sql: impl Into<String>) {
+        self.push_mode(phase, rank, sql, Mode::Transaction);
+    }
+
+    pub(crate) fn push_mode(
+        &mut self,
+        phase: Phase,
+        rank: i64,
+        sql: impl Into<String>,
+        mode: Mode,
+    ) {
         self.0.push(Step {
             phase,
             rank,
             sql: sql.into(),
+            mode,
         });
     }
 

@@ -1,6 +1,6 @@
 //! Constraints, indexes, triggers and policies: the parts of a table.
 
-use super::{Context, Phase, Steps};
+use super::{Context, Mode, Phase, Steps};
 use crate::diff::change::Object;
 use crate::diff::model::*;
 use crate::diff::quote;
@@ -25,15 +25,28 @@ pub(crate) fn add(out: &mut Steps, o: &Object, ctx: &Context) {
             } else {
                 Phase::CreateConstraintIndex
             };
-            out.push(
-                phase,
-                0,
-                format!(
-                    "ALTER TABLE {table} ADD CONSTRAINT {} {}",
-                    quote::ident(&c.name),
+            let name = quote::ident(&c.name);
+            let validatable = matches!(c.kind, ConstraintKind::ForeignKey | ConstraintKind::Check);
+            if ctx.safe
+                && validatable
+                && ctx.keeps_existing(table)
+                && !c.definition.ends_with("NOT VALID")
+            {
+                // Added without scanning the table, then validated under a weaker lock.
+                let sql = format!(
+                    "ALTER TABLE {table} ADD CONSTRAINT {name} {} NOT VALID",
                     c.definition
-                ),
-            );
+                );
+                out.push(phase, 0, sql);
+                let validate = format!("ALTER TABLE {table} VALIDATE CONSTRAINT {name}");
+                out.push_mode(Phase::Validate, 0, validate, Mode::Validate);
+            } else {
+                out.push(
+                    phase,
+                    0,
+                    format!("ALTER TABLE {table} ADD CONSTRAINT {name} {}", c.definition),
+                );
+            }
             out.comment(
                 phase,
                 &format!("CONSTRAINT {} ON {table}", quote::ident(&c.name)),
@@ -48,7 +61,12 @@ pub(crate) fn add(out: &mut Steps, o: &Object, ctx: &Context) {
             } else {
                 Phase::CreateConstraintIndex
             };
-            out.push(phase, 0, index.definition.clone());
+            if ctx.safe && !on_view && ctx.keeps_existing(table) {
+                let sql = concurrently(&index.definition);
+                out.push_mode(phase, 0, sql, Mode::NoTransaction);
+            } else {
+                out.push(phase, 0, index.definition.clone());
+            }
             let target = format!("INDEX {}", index_name(table, index));
             out.comment(phase, &target, &None, &index.comment);
         }
@@ -109,11 +127,13 @@ pub(crate) fn drop(out: &mut Steps, o: &Object, ctx: &Context) {
             );
         }
         Object::Index { table, index } if !ctx.relation_dropped(table) => {
-            out.push(
-                Phase::DropConstraintIndex,
-                0,
-                format!("DROP INDEX {}", index_name(table, index)),
-            );
+            let name = index_name(table, index);
+            if ctx.safe && !ctx.is_view_after(table) && ctx.keeps_existing(table) {
+                let sql = format!("DROP INDEX CONCURRENTLY {name}");
+                out.push_mode(Phase::DropConstraintIndex, 0, sql, Mode::NoTransaction);
+            } else {
+                out.push(Phase::DropConstraintIndex, 0, format!("DROP INDEX {name}"));
+            }
         }
         Object::Trigger { table, trigger } if !ctx.relation_dropped(table) => out.push(
             Phase::DropTriggerPolicy,
@@ -179,4 +199,16 @@ fn trigger_state(out: &mut Steps, table: &QualifiedName, name: &str, from: &str,
         1,
         format!("ALTER TABLE {table} {how} TRIGGER {}", quote::ident(name)),
     );
+}
+
+/// `CREATE [UNIQUE] INDEX name ...` as `CREATE [UNIQUE] INDEX CONCURRENTLY name ...`.
+fn concurrently(definition: &str) -> String {
+    match definition.find(" INDEX ") {
+        Some(i) => format!(
+            "{} INDEX CONCURRENTLY {}",
+            &definition[..i],
+            &definition[i + 7..]
+        ),
+        None => definition.to_string(),
+    }
 }

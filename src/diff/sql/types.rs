@@ -1,6 +1,6 @@
 //! Enums, composite types, domains and sequences.
 
-use super::{Context, Phase, Steps};
+use super::{Context, Mode, Phase, Steps};
 use crate::diff::change::Object;
 use crate::diff::model::*;
 use crate::diff::quote;
@@ -172,7 +172,7 @@ fn alter_enum(out: &mut Steps, f: &Enum, t: &Enum, ctx: &Context) {
                     None => String::new(),
                 },
             };
-            out.push(
+            out.push_mode(
                 Phase::CreateType,
                 0,
                 format!(
@@ -180,6 +180,7 @@ fn alter_enum(out: &mut Steps, f: &Enum, t: &Enum, ctx: &Context) {
                     t.name,
                     quote::literal(v)
                 ),
+                Mode::CommitFirst,
             );
         }
         return;
