@@ -668,3 +668,92 @@ async fn safe_mode_writes_lock_safe_forms_in_separate_migrations() {
     let bad = p.run(&["autogenerate", "-m", "x", "--lock-timeout", "5s"]);
     assert_eq!(bad.code, 1, "--lock-timeout needs --safe");
 }
+
+/// `dbridge review` driven through a pseudo-terminal: a rename confirmed, a change skipped,
+/// a destructive change declined, and the migration written with what was kept.
+#[tokio::test]
+async fn review_asks_about_renames_and_each_change_in_a_terminal() {
+    let p = Project::new("review").await;
+    p.schema("CREATE TABLE users (id int PRIMARY KEY, name text);\nCREATE TABLE logs (id int);\n");
+    p.ok(&["autogenerate", "-m", "init"]);
+    p.schema("CREATE TABLE users (id int PRIMARY KEY, full_name text, age int);\nCREATE TABLE extra (id int);\n");
+    let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_dbridge"));
+    cmd.args([
+        "--url",
+        &p.db.url(),
+        "--dev-url",
+        &admin_url(),
+        "review",
+        "-m",
+        "reviewed",
+    ])
+    .current_dir(p.path())
+    .env_remove("DATABASE_URL");
+    let mut s = expectrl::Session::spawn(cmd).expect("spawn dbridge in a pty");
+    s.set_expect_timeout(Some(std::time::Duration::from_secs(60)));
+    let step = |s: &mut expectrl::Session, expect: &str, answer: &str| {
+        s.expect(expect)
+            .unwrap_or_else(|e| panic!("waiting for {expect:?}: {e}"));
+        s.send(answer).unwrap();
+    };
+    // logs and extra have the same columns: a table rename candidate, declined.
+    step(&mut s, "Did you rename logs to extra?", "n");
+    step(&mut s, "Did you rename users.name to users.full_name?", "y");
+    // Then each change: keep the rename and the new table, skip the new column, and accept
+    // the drop at first but decline it when asked about the data loss.
+    let mut seen = Vec::new();
+    for _ in 0..4 {
+        let found = s
+            .expect(expectrl::Regex(r"\[\d/4\] ([^\r\n]+)"))
+            .expect("a change");
+        let description = String::from_utf8_lossy(found.get(1).unwrap()).into_owned();
+        step(
+            &mut s,
+            "Include this change?",
+            if description.contains("age") {
+                "n"
+            } else {
+                "y"
+            },
+        );
+        if description.starts_with("drop table") {
+            step(&mut s, "loses data. Include it anyway?", "n");
+        }
+        seen.push(description);
+    }
+    seen.sort();
+    assert_eq!(
+        seen,
+        [
+            "add column public.users.age",
+            "add table public.extra",
+            "drop table public.logs",
+            "rename column public.users.name to public.users.full_name"
+        ]
+    );
+    s.expect("_reviewed.up.sql")
+        .expect("the migration is written");
+    s.expect(expectrl::Eof).unwrap();
+    let up: String = p
+        .files()
+        .into_iter()
+        .filter(|f| f.ends_with("_reviewed.up.sql"))
+        .map(|f| std::fs::read_to_string(p.migrations().join(f)).unwrap())
+        .collect();
+    assert!(up.contains("RENAME COLUMN name TO full_name"), "{up}");
+    assert!(up.contains("CREATE TABLE public.extra"), "{up}");
+    assert!(!up.contains("DROP TABLE") && !up.contains("age"), "{up}");
+    p.ok(&["migrate", "up"]);
+    // What was skipped is still pending.
+    let check = p.run(&["autogenerate", "--check"]);
+    assert_eq!(check.code, 2);
+    assert!(
+        check.stdout.contains("DROP TABLE public.logs") && check.stdout.contains("age"),
+        "{}",
+        check.stdout
+    );
+    // Without a terminal, review never prompts.
+    let r = p.run(&["review", "-m", "x"]);
+    assert_eq!(r.code, 1);
+    assert!(r.stderr.contains("stdin is not a terminal"), "{}", r.stderr);
+}

@@ -23,8 +23,11 @@ pub struct AutogenerateArgs {
     #[arg(short = 'm', long = "message", required_unless_present = "check")]
     pub name: Option<String>,
     /// Write nothing; print the pending SQL and exit with 2 when a migration would be generated.
-    #[arg(long)]
+    #[arg(long, conflicts_with = "interactive")]
     pub check: bool,
+    /// Review each change before writing (the same as `dbridge review`); needs a terminal.
+    #[arg(long)]
+    pub interactive: bool,
     /// Generate changes that lose data (dropped tables and columns, narrowed types).
     #[arg(long)]
     pub allow_destructive: bool,
@@ -110,7 +113,14 @@ async fn generate(
         );
         return Ok(Some(Vec::new()));
     }
-    refuse_destructive(&pending.plan, args)?;
+    let mut pending = pending;
+    if args.interactive {
+        if !super::review::review(&mut pending, renames)? {
+            return Ok(None);
+        }
+    } else {
+        refuse_destructive(&pending.plan, args)?;
+    }
     match pending.prove().await? {
         Ok(groups) => Ok(Some(groups)),
         Err(failed) => Err(failed.into()),

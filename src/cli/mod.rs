@@ -11,6 +11,7 @@ mod init;
 mod inspect;
 mod migrate;
 mod output;
+mod review;
 mod target;
 
 use std::process::ExitCode;
@@ -56,6 +57,8 @@ pub enum Command {
     Init(init::InitArgs),
     /// Write the migration that takes migrations/ to the schema source, proven on the dev database.
     Autogenerate(autogenerate::AutogenerateArgs),
+    /// Review the pending migration change by change, then write it (autogenerate --interactive).
+    Review(autogenerate::AutogenerateArgs),
     /// Apply, revert and inspect migrations on the target database.
     #[command(subcommand)]
     Migrate(migrate::MigrateCommand),
@@ -117,6 +120,10 @@ async fn run(cli: Cli) -> anyhow::Result<ExitStatus> {
         Command::Diff(args) => diff::run(&cli.global, args).await,
         Command::Init(args) => init::run(args),
         Command::Autogenerate(args) => autogenerate::run(&cli.global, &load()?, args).await,
+        Command::Review(mut args) => {
+            args.interactive = true;
+            autogenerate::run(&cli.global, &load()?, args).await
+        }
         Command::Migrate(cmd) => migrate::run(&cli.global, &load()?, cmd).await,
         Command::Dev(cmd) => dev::run(&load()?, cmd),
     }

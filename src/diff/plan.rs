@@ -60,8 +60,22 @@ impl Plan {
         renames: &Renames,
         options: PlanOptions,
     ) -> Result<Plan, Error> {
-        let up = diff(from, to, renames)?;
-        let down = diff(to, from, &renames.inverse())?;
+        Self::partial(from, to, renames, options, &|_| true)
+    }
+
+    /// The plan of only the changes `keep` accepts, for a review that skips some. The down
+    /// script keeps the inverses of the kept changes.
+    pub fn partial(
+        from: &Database,
+        to: &Database,
+        renames: &Renames,
+        options: PlanOptions,
+        keep: &dyn Fn(&Change) -> bool,
+    ) -> Result<Plan, Error> {
+        let mut up = diff(from, to, renames)?;
+        let mut down = diff(to, from, &renames.inverse())?;
+        up.changes.retain(|c| keep(c));
+        down.changes.retain(|c| keep(&c.inverse()));
         let up_ctx = Context::new(from, to, &up.changes, options.safe);
         let down_ctx = Context::new(to, from, &down.changes, options.safe);
         let existing: std::collections::HashSet<_> = from.tables.iter().map(|t| &t.name).collect();

@@ -13,6 +13,7 @@ use super::quote;
 pub struct Renames {
     tables: Vec<(QualifiedName, String)>,
     columns: Vec<(QualifiedName, String, String)>,
+    hints: Vec<String>,
 }
 
 /// A dropped and an added object that may be the same one renamed.
@@ -79,6 +80,7 @@ impl Renames {
         let mut renames = Renames::default();
         for hint in hints {
             let hint = hint.as_ref();
+            renames.hints.push(hint.to_string());
             let bad = |reason: &str| Error::RenameHint {
                 hint: hint.to_string(),
                 reason: reason.to_string(),
@@ -103,6 +105,11 @@ impl Renames {
             }
         }
         Ok(renames)
+    }
+
+    /// The hints as given, e.g. `public.users.name=full_name`.
+    pub fn hints(&self) -> &[String] {
+        &self.hints
     }
 
     /// The same hints, undone: for planning the way back.
@@ -131,6 +138,7 @@ impl Renames {
                 .iter()
                 .map(|(t, old, new)| (table_new(t), new.clone(), old.clone()))
                 .collect(),
+            hints: Vec::new(),
         }
     }
 

@@ -41,6 +41,8 @@ pub struct Pending {
     replay: Scratch,
     schemas: Vec<String>,
     options: PlanOptions,
+    /// After a review: the descriptions of the changes kept (the others stay pending).
+    kept: Option<Vec<String>>,
 }
 
 /// Replays `migrations` on a scratch database and plans the way to `desired`.
@@ -73,6 +75,7 @@ pub async fn pending(
         replay,
         schemas: schemas.to_vec(),
         options,
+        kept: None,
     })
 }
 
@@ -87,6 +90,31 @@ pub struct ProofFailed {
 }
 
 impl Pending {
+    /// Plans again with other rename hints (after a review confirmed renames).
+    pub fn replan(&mut self, renames: &Renames) -> Result<()> {
+        self.plan = Plan::with_options(&self.replayed, &self.desired, renames, self.options)
+            .map_err(|e| Error::Snapshot(e.to_string()))?;
+        Ok(())
+    }
+
+    /// Keeps only the changes `keep` accepts; the proof then checks that exactly those ran.
+    pub fn restrict(
+        &mut self,
+        renames: &Renames,
+        keep: &dyn Fn(&crate::diff::change::Change) -> bool,
+    ) -> Result<()> {
+        self.plan = Plan::partial(&self.replayed, &self.desired, renames, self.options, keep)
+            .map_err(|e| Error::Snapshot(e.to_string()))?;
+        self.kept = Some(
+            self.plan
+                .changes
+                .iter()
+                .map(|c| c.description.clone())
+                .collect(),
+        );
+        Ok(())
+    }
+
     /// Groups the plan into migrations and proves each on the dev database (see module docs).
     pub async fn prove(mut self) -> Result<std::result::Result<Vec<Generated>, ProofFailed>> {
         let groups = group(&self.plan.up, &self.plan.up_modes);
@@ -137,7 +165,15 @@ impl Pending {
         let reached = states.last().unwrap();
         let remaining = Plan::new(reached, &self.desired, &Renames::default())
             .map_err(|e| Error::Snapshot(e.to_string()))?;
-        if !remaining.is_empty() {
+        let unreached = match &self.kept {
+            // After a review, what remains pending must not include a kept change.
+            Some(kept) => remaining
+                .changes
+                .iter()
+                .any(|c| kept.contains(&c.description)),
+            None => !remaining.is_empty(),
+        };
+        if unreached {
             return Ok(Err(ProofFailed {
                 what: "reach the schema source",
                 detail: format!(
