@@ -1,3 +1,4 @@
 pub mod cli;
 pub mod diff;
 pub mod engine;
+pub mod lint;

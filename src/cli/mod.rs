@@ -9,6 +9,7 @@ mod dev;
 mod diff;
 mod init;
 mod inspect;
+mod lint;
 mod migrate;
 mod output;
 mod review;
@@ -62,6 +63,8 @@ pub enum Command {
     /// Apply, revert and inspect migrations on the target database.
     #[command(subcommand)]
     Migrate(migrate::MigrateCommand),
+    /// Report the hazards of migration SQL (default: the unapplied migrations) with file and line.
+    Lint(lint::LintArgs),
     /// The embedded default database under .dbridge/.
     #[command(subcommand)]
     Dev(dev::DevCommand),
@@ -126,6 +129,7 @@ async fn run(cli: Cli) -> anyhow::Result<ExitStatus> {
         }
         Command::Migrate(cmd) => migrate::run(&cli.global, &load()?, cmd).await,
         Command::Dev(cmd) => dev::run(&load()?, cmd),
+        Command::Lint(args) => lint::run(&cli.global, &load()?, args).await,
     }
 }
 

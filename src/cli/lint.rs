@@ -1,0 +1,80 @@
+//! `dbridge lint`: report the hazards of migration files, with file and line.
+
+use std::path::PathBuf;
+
+use super::config::Project;
+use super::target::target_url;
+use super::{ExitStatus, GlobalOptions};
+use crate::engine::migrate::{read_dir, History};
+use crate::engine::postgres::connect;
+use crate::lint::{lint, Finding, Level};
+
+/// Arguments of `dbridge lint`.
+#[derive(Debug, clap::Args)]
+pub struct LintArgs {
+    /// SQL files to check (default: the migrations not yet applied to the target database).
+    pub files: Vec<PathBuf>,
+    /// Exit with 2 when a finding is at or above this level.
+    #[arg(long, value_enum, default_value = "warning")]
+    pub level: Level,
+    /// Machine-readable output.
+    #[arg(long)]
+    pub json: bool,
+}
+
+pub async fn run(
+    global: &GlobalOptions,
+    project: &Project,
+    args: LintArgs,
+) -> anyhow::Result<ExitStatus> {
+    let files = if args.files.is_empty() {
+        unapplied(global, project).await?
+    } else {
+        args.files.clone()
+    };
+    let mut findings: Vec<Finding> = Vec::new();
+    for file in &files {
+        let sql = std::fs::read_to_string(file)
+            .map_err(|e| anyhow::anyhow!("{}: {e}", file.display()))?;
+        findings.extend(lint(&file.display().to_string(), &sql)?);
+    }
+    if args.json {
+        println!("{}", serde_json::to_string_pretty(&findings)?);
+    } else {
+        for f in &findings {
+            println!(
+                "{}:{}: {}[{}]: {}\n  help: {}",
+                f.file,
+                f.line,
+                f.level.name(),
+                f.rule,
+                f.message,
+                f.help
+            );
+        }
+        let failing = findings.iter().filter(|f| f.level >= args.level).count();
+        eprintln!(
+            "{} file(s) checked, {} finding(s), {failing} at or above {}",
+            files.len(),
+            findings.len(),
+            args.level.name()
+        );
+    }
+    if findings.iter().any(|f| f.level >= args.level) {
+        return Ok(ExitStatus::Differences);
+    }
+    Ok(ExitStatus::Success)
+}
+
+/// The up files of migrations the target database has not applied.
+async fn unapplied(global: &GlobalOptions, project: &Project) -> anyhow::Result<Vec<PathBuf>> {
+    let migrations = read_dir(&project.migrations_dir())?;
+    let url = target_url(global, project)?;
+    let mut conn = connect::connect(&url).await?;
+    let applied = History::list(&mut conn).await?;
+    Ok(migrations
+        .into_iter()
+        .filter(|m| !applied.iter().any(|a| a.version == m.version && a.success))
+        .map(|m| m.up_path)
+        .collect())
+}

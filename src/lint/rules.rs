@@ -1,0 +1,228 @@
+//! The lint rules. Each has a kebab-case name, a level, and a help text with the safe recipe;
+//! [`check`] applies them to one statement.
+//!
+//! Tables created earlier in the same file are new and empty: locks and rewrites on them
+//! cost nothing, so the lock rules skip them.
+
+use std::collections::HashSet;
+
+use pg_query::protobuf::{AlterTableType, ConstrType, ObjectType};
+use pg_query::NodeEnum;
+
+use super::Level;
+
+/// Every rule: name, level, help.
+pub const RULES: &[(&str, Level, &str)] = &[
+    ("data-loss", Level::Error, "make sure the data is no longer needed, or copy it first; the down migration cannot bring it back"),
+    ("table-rewrite", Level::Warning, "the table is rewritten under an ACCESS EXCLUSIVE lock: add a new column, backfill it in batches, then swap"),
+    ("access-exclusive-lock", Level::Warning, "every query on the table waits while this runs: keep it short and set lock_timeout so it gives up instead of queueing"),
+    ("index-without-concurrently", Level::Warning, "use CREATE INDEX CONCURRENTLY (or DROP INDEX CONCURRENTLY) in a migration whose first line is -- no-transaction"),
+    ("not-null-without-default", Level::Error, "add the column nullable (or with a DEFAULT), backfill it, then SET NOT NULL"),
+    ("volatile-default", Level::Warning, "a volatile default is computed for every existing row, rewriting the table: add the column without it, set the default, then backfill"),
+    ("missing-lock-timeout", Level::Warning, "start the migration with SET lock_timeout = '5s' (SET LOCAL inside a transaction) so a blocked lock fails fast"),
+    ("constraint-without-not-valid", Level::Warning, "add the constraint NOT VALID, then VALIDATE CONSTRAINT in a later transaction (a weaker lock)"),
+];
+
+const VOLATILE: &[&str] = &[
+    "random",
+    "gen_random_uuid",
+    "uuid_generate_v1",
+    "uuid_generate_v4",
+    "clock_timestamp",
+    "timeofday",
+    "nextval",
+];
+
+/// What the file did before the current statement.
+#[derive(Default)]
+pub(super) struct FileState {
+    created: HashSet<String>,
+    lock_timeout: bool,
+    warned_lock_timeout: bool,
+}
+
+type Hit = (&'static str, Level, String);
+
+fn level(rule: &str) -> Level {
+    RULES
+        .iter()
+        .find(|r| r.0 == rule)
+        .map_or(Level::Warning, |r| r.1)
+}
+
+fn hit(rule: &'static str, message: String) -> Hit {
+    (rule, level(rule), message)
+}
+
+fn table_name(rv: &Option<pg_query::protobuf::RangeVar>) -> String {
+    match rv {
+        Some(r) if !r.schemaname.is_empty() => format!("{}.{}", r.schemaname, r.relname),
+        Some(r) => r.relname.clone(),
+        None => String::new(),
+    }
+}
+
+/// The hazards of one statement; updates what the file has done so far.
+pub(super) fn check(node: &NodeEnum, state: &mut FileState) -> Vec<Hit> {
+    let mut out = Vec::new();
+    match node {
+        NodeEnum::CreateStmt(c) => {
+            state.created.insert(table_name(&c.relation));
+        }
+        NodeEnum::VariableSetStmt(v) if v.name == "lock_timeout" => state.lock_timeout = true,
+        NodeEnum::AlterTableStmt(a) => {
+            let table = table_name(&a.relation);
+            if !state.created.contains(&table) {
+                alter_table(&table, &a.cmds, &mut out);
+                if a.cmds.iter().any(|c| !is_validate(c)) {
+                    let mut h = hit(
+                        "access-exclusive-lock",
+                        format!("ALTER TABLE takes an ACCESS EXCLUSIVE lock on {table}"),
+                    );
+                    if state.lock_timeout {
+                        h.1 = Level::Info; // bounded by the lock_timeout set before it
+                    }
+                    out.push(h);
+                    lock_timeout(state, &mut out);
+                }
+            }
+        }
+        NodeEnum::IndexStmt(i) => {
+            let table = table_name(&i.relation);
+            if !i.concurrent && !state.created.contains(&table) {
+                out.push(hit("index-without-concurrently", format!("CREATE INDEX without CONCURRENTLY blocks writes to {table} while it builds")));
+                lock_timeout(state, &mut out);
+            }
+        }
+        NodeEnum::DropStmt(d) => drop(d, state, &mut out),
+        NodeEnum::TruncateStmt(_) => {
+            out.push(hit("data-loss", "TRUNCATE deletes every row".into()))
+        }
+        NodeEnum::DeleteStmt(d) if d.where_clause.is_none() => out.push(hit(
+            "data-loss",
+            format!("DELETE without WHERE empties {}", table_name(&d.relation)),
+        )),
+        NodeEnum::VacuumStmt(v) if format!("{v:?}").contains("\"full\"") => out.push(hit(
+            "table-rewrite",
+            "VACUUM FULL rewrites tables under an ACCESS EXCLUSIVE lock".into(),
+        )),
+        NodeEnum::ClusterStmt(c) => out.push(hit(
+            "table-rewrite",
+            format!("CLUSTER rewrites {}", table_name(&c.relation)),
+        )),
+        _ => {}
+    }
+    out
+}
+
+fn lock_timeout(state: &mut FileState, out: &mut Vec<Hit>) {
+    if !state.lock_timeout && !state.warned_lock_timeout {
+        state.warned_lock_timeout = true;
+        out.push(hit(
+            "missing-lock-timeout",
+            "a lock is taken on an existing table and no lock_timeout is set before it".into(),
+        ));
+    }
+}
+
+fn is_validate(cmd: &pg_query::protobuf::Node) -> bool {
+    matches!(&cmd.node, Some(NodeEnum::AlterTableCmd(c)) if c.subtype == AlterTableType::AtValidateConstraint as i32)
+}
+
+fn alter_table(table: &str, cmds: &[pg_query::protobuf::Node], out: &mut Vec<Hit>) {
+    for cmd in cmds {
+        let Some(NodeEnum::AlterTableCmd(c)) = &cmd.node else {
+            continue;
+        };
+        let sub = AlterTableType::try_from(c.subtype).unwrap_or(AlterTableType::Undefined);
+        match sub {
+            AlterTableType::AtDropColumn => out.push(hit("data-loss", format!("dropping column {}.{} deletes its data", table, c.name))),
+            AlterTableType::AtAlterColumnType => {
+                out.push(hit("table-rewrite", format!("changing the type of {table}.{} rewrites the table (unless the types are binary-compatible)", c.name)))
+            }
+            AlterTableType::AtSetLogged | AlterTableType::AtSetUnLogged => {
+                out.push(hit("table-rewrite", format!("SET LOGGED/UNLOGGED rewrites {table}")))
+            }
+            AlterTableType::AtAddColumn => add_column(table, c.def.as_deref(), out),
+            AlterTableType::AtAddConstraint => {
+                if let Some(NodeEnum::Constraint(k)) = c.def.as_ref().and_then(|d| d.node.as_ref()) {
+                    let validated = k.contype == ConstrType::ConstrForeign as i32 || k.contype == ConstrType::ConstrCheck as i32;
+                    if validated && !k.skip_validation {
+                        out.push(hit("constraint-without-not-valid", format!("adding constraint {} checks every row of {table} under a lock", k.conname)));
+                    }
+                }
+            }
+            _ => {}
+        }
+    }
+}
+
+fn add_column(table: &str, def: Option<&pg_query::protobuf::Node>, out: &mut Vec<Hit>) {
+    let Some(NodeEnum::ColumnDef(col)) = def.and_then(|d| d.node.as_ref()) else {
+        return;
+    };
+    let constraints: Vec<&pg_query::protobuf::Constraint> = col
+        .constraints
+        .iter()
+        .filter_map(|n| match &n.node {
+            Some(NodeEnum::Constraint(k)) => Some(k.as_ref()),
+            _ => None,
+        })
+        .collect();
+    let has = |t: ConstrType| constraints.iter().any(|k| k.contype == t as i32);
+    let not_null = col.is_not_null || has(ConstrType::ConstrNotnull);
+    let filled = has(ConstrType::ConstrDefault)
+        || has(ConstrType::ConstrIdentity)
+        || has(ConstrType::ConstrGenerated);
+    if not_null && !filled {
+        out.push(hit(
+            "not-null-without-default",
+            format!(
+                "adding NOT NULL column {table}.{} without a default fails if the table has rows",
+                col.colname
+            ),
+        ));
+    }
+    let default = constraints
+        .iter()
+        .find(|k| k.contype == ConstrType::ConstrDefault as i32);
+    if let Some(expr) = default.and_then(|k| k.raw_expr.as_ref()) {
+        let text = format!("{expr:?}");
+        if VOLATILE
+            .iter()
+            .any(|f| text.contains(&format!("sval: \"{f}\"")))
+        {
+            out.push(hit(
+                "volatile-default",
+                format!("column {table}.{} has a volatile default", col.colname),
+            ));
+        }
+    }
+    if has(ConstrType::ConstrGenerated) || has(ConstrType::ConstrIdentity) {
+        out.push(hit(
+            "table-rewrite",
+            format!(
+                "adding generated or identity column {table}.{} rewrites the table",
+                col.colname
+            ),
+        ));
+    }
+}
+
+fn drop(d: &pg_query::protobuf::DropStmt, state: &mut FileState, out: &mut Vec<Hit>) {
+    let kind = ObjectType::try_from(d.remove_type).unwrap_or(ObjectType::Undefined);
+    match kind {
+        ObjectType::ObjectTable => out.push(hit(
+            "data-loss",
+            "DROP TABLE deletes the table and its rows".into(),
+        )),
+        ObjectType::ObjectIndex if !d.concurrent => {
+            out.push(hit(
+                "index-without-concurrently",
+                "DROP INDEX without CONCURRENTLY blocks the table while it runs".into(),
+            ));
+            lock_timeout(state, out);
+        }
+        _ => {}
+    }
+}
