@@ -811,3 +811,39 @@ async fn up_to_a_version_stops_there() {
     p.ok(&["migrate", "up"]);
     assert_eq!(p.scalar("SELECT count(*) FROM _sqlx_migrations").await, 3);
 }
+
+#[tokio::test]
+async fn migrate_shows_progress_on_a_terminal() {
+    let p = Project::new("progress").await;
+    p.write_migration(
+        "1_slow.up.sql",
+        "CREATE TABLE slow (id int);\nSELECT pg_sleep(0.8);\n",
+    );
+    p.write_migration("1_slow.down.sql", "DROP TABLE slow;\n");
+    p.ok(&["migrate", "hash"]);
+    let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_dbridge"));
+    cmd.args(["--url", &p.db.url(), "migrate", "up"])
+        .current_dir(p.path())
+        .env_remove("DATABASE_URL");
+    let mut s = expectrl::Session::spawn(cmd).expect("spawn dbridge in a pty");
+    s.set_expect_timeout(Some(std::time::Duration::from_secs(30)));
+    // The spinner names the migration while it runs, then a line reports it.
+    s.expect("applying 1_slow.up.sql")
+        .expect("a spinner while the migration runs");
+    s.expect("applied 1_slow.up.sql")
+        .expect("a line when it is done");
+    s.expect(expectrl::Eof).unwrap();
+    // Without a terminal: plain lines only, no spinner.
+    p.ok(&["migrate", "down"]);
+    let plain = p.ok(&["migrate", "up"]);
+    assert!(
+        !plain.stdout.contains("applying") && !plain.stderr.contains("applying"),
+        "{}",
+        plain.stdout
+    );
+    assert!(
+        plain.stdout.contains("applied 1_slow.up.sql ("),
+        "{}",
+        plain.stdout
+    );
+}

@@ -5,7 +5,7 @@
 
 use std::collections::BTreeMap;
 
-use sqlx::postgres::{PgConnection, PgRow};
+use sqlx::postgres::{PgConnectOptions, PgConnection, PgRow};
 use sqlx::{Executor, Row};
 
 use super::catalog;
@@ -14,21 +14,55 @@ use crate::engine::error::{Error, Result};
 
 /// Reads the schemas named in `schemas` (all non-system schemas when empty).
 pub async fn inspect(conn: &mut PgConnection, schemas: &[String]) -> Result<Database> {
+    let rows = fetch(conn, schemas, &catalog::ALL).await?;
+    Ok(assemble(&rows))
+}
+
+/// Like [`inspect`], on two connections of its own that share the catalog queries, so the
+/// server works on both halves at once.
+pub async fn inspect_url(
+    options: &PgConnectOptions,
+    shown: &str,
+    schemas: &[String],
+) -> Result<Database> {
+    let (mut a, mut b) = tokio::try_join!(
+        super::connect::connect_with(options, shown),
+        super::connect::connect_with(options, shown)
+    )?;
+    // The column query costs about as much as all the others together.
+    let (first, second): (Vec<_>, Vec<_>) = catalog::ALL
+        .iter()
+        .copied()
+        .partition(|(name, _)| matches!(*name, "columns" | "relations" | "schemas" | "extensions"));
+    let (mut rows, more) = tokio::try_join!(
+        fetch(&mut a, schemas, &first),
+        fetch(&mut b, schemas, &second)
+    )?;
+    rows.extend(more);
+    Ok(assemble(&rows))
+}
+
+/// Runs catalog queries on one connection with an empty `search_path`.
+async fn fetch(
+    conn: &mut PgConnection,
+    schemas: &[String],
+    queries: &[(&'static str, &'static str)],
+) -> Result<BTreeMap<&'static str, Vec<PgRow>>> {
     conn.execute("SELECT pg_catalog.set_config('search_path', '', false)")
         .await
         .map_err(|e| Error::query("setting search_path for introspection", e))?;
     let filter: Option<Vec<String>> = (!schemas.is_empty()).then(|| schemas.to_vec());
     let mut rows = BTreeMap::new();
-    for (name, sql) in catalog::ALL {
+    for (name, sql) in queries {
         let fetched = sqlx::query(sql)
             .bind(&filter)
             .fetch_all(&mut *conn)
             .await
             .map_err(|e| Error::query(format!("reading {name}"), e))?;
-        rows.insert(name, fetched);
+        rows.insert(*name, fetched);
     }
     let _ = conn.execute("RESET search_path").await;
-    Ok(assemble(&rows))
+    Ok(rows)
 }
 
 /// A row value, or its type's default when the row holds NULL or another type.
