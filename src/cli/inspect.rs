@@ -38,8 +38,8 @@ pub async fn run(
     args: InspectArgs,
 ) -> anyhow::Result<ExitStatus> {
     let url = target_url(global, project)?;
-    let options = connect::options(&url)?;
-    let db = inspect::inspect_url(&options, &connect::redact(&url), &args.schemas).await?;
+    let mut conn = connect::connect(&url).await?;
+    let db = inspect::inspect(&mut conn, &args.schemas).await?;
     let text = match args.format {
         InspectFormat::Json => snapshot::write(&db, Format::Json),
         InspectFormat::Toml => snapshot::write(&db, Format::Toml),

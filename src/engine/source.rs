@@ -83,7 +83,8 @@ impl Source {
     async fn read(&self, scratch: Option<Scratch>, schemas: &[String]) -> Result<Database> {
         match self {
             Source::Url(url) => {
-                inspect::inspect_url(&connect::options(url)?, &connect::redact(url), schemas).await
+                let mut conn = connect::connect(url).await?;
+                inspect::inspect(&mut conn, schemas).await
             }
             Source::Snapshot(path, format) => {
                 let text = std::fs::read_to_string(path).map_err(|e| Error::io(path, e))?;

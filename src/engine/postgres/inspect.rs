@@ -5,7 +5,7 @@
 
 use std::collections::BTreeMap;
 
-use sqlx::postgres::{PgConnectOptions, PgConnection, PgRow};
+use sqlx::postgres::{PgConnection, PgRow};
 use sqlx::{Executor, Row};
 
 use super::catalog;
@@ -15,30 +15,6 @@ use crate::engine::error::{Error, Result};
 /// Reads the schemas named in `schemas` (all non-system schemas when empty).
 pub async fn inspect(conn: &mut PgConnection, schemas: &[String]) -> Result<Database> {
     let rows = fetch(conn, schemas, &catalog::ALL).await?;
-    Ok(assemble(&rows))
-}
-
-/// Like [`inspect`], on two connections of its own that share the catalog queries, so the
-/// server works on both halves at once.
-pub async fn inspect_url(
-    options: &PgConnectOptions,
-    shown: &str,
-    schemas: &[String],
-) -> Result<Database> {
-    let (mut a, mut b) = tokio::try_join!(
-        super::connect::connect_with(options, shown),
-        super::connect::connect_with(options, shown)
-    )?;
-    // The column query costs about as much as all the others together.
-    let (first, second): (Vec<_>, Vec<_>) = catalog::ALL
-        .iter()
-        .copied()
-        .partition(|(name, _)| matches!(*name, "columns" | "relations" | "schemas" | "extensions"));
-    let (mut rows, more) = tokio::try_join!(
-        fetch(&mut a, schemas, &first),
-        fetch(&mut b, schemas, &second)
-    )?;
-    rows.extend(more);
     Ok(assemble(&rows))
 }
 
