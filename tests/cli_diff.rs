@@ -483,3 +483,29 @@ async fn snapshots_round_trip_without_loss_and_canonical_sql_rebuilds_the_schema
     src.drop_db().await;
     copy.drop_db().await;
 }
+
+#[test]
+fn the_dev_url_of_dbridge_toml_is_used() {
+    let dir = temp();
+    let a = write(dir.path(), "a.sql", V1);
+    let b = write(dir.path(), "b.sql", V2);
+    std::fs::write(
+        dir.path().join("dbridge.toml"),
+        format!("[database]\ndev_url = \"{}\"\n", admin_url()),
+    )
+    .unwrap();
+    // No server binaries: only the configured dev database can read the SQL files.
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_dbridge"))
+        .args(["diff", "--from", &a, "--to", &b])
+        .current_dir(dir.path())
+        .env("DBRIDGE_PG_BIN", dir.path().join("no-such-dir"))
+        .env_remove("DATABASE_URL")
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(String::from_utf8_lossy(&out.stdout).contains("ADD COLUMN age integer"));
+}

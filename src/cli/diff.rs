@@ -1,5 +1,6 @@
 //! `dbridge diff`: the SQL that turns one schema into another.
 
+use super::config::Project;
 use super::{output, ExitStatus, GlobalOptions, Timer};
 use crate::diff::{Plan, Renames};
 use crate::engine::dev::DevDatabase;
@@ -39,11 +40,15 @@ pub struct DiffArgs {
     pub schemas: Vec<String>,
 }
 
-pub async fn run(global: &GlobalOptions, args: DiffArgs) -> anyhow::Result<ExitStatus> {
+pub async fn run(
+    global: &GlobalOptions,
+    project: &Project,
+    args: DiffArgs,
+) -> anyhow::Result<ExitStatus> {
     let renames = Renames::parse(&args.renames)?;
     let from = Source::parse(&args.from)?;
     let to = Source::parse(&args.to)?;
-    let mut dev = DevDatabase::new(global.dev_url.clone());
+    let mut dev = DevDatabase::new(super::target::dev_url(global, project));
     let timer = Timer::new(global.verbose);
     let loaded = Source::load_pair(&from, &to, &mut dev, &args.schemas).await;
     timer.lap("read --from and --to");

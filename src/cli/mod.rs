@@ -120,7 +120,7 @@ async fn run(cli: Cli) -> anyhow::Result<ExitStatus> {
     let load = || config::Project::load(cli.global.config.as_deref());
     match cli.command {
         Command::Inspect(args) => inspect::run(&cli.global, &load()?, args).await,
-        Command::Diff(args) => diff::run(&cli.global, args).await,
+        Command::Diff(args) => diff::run(&cli.global, &load()?, args).await,
         Command::Init(args) => init::run(args),
         Command::Autogenerate(args) => autogenerate::run(&cli.global, &load()?, args).await,
         Command::Review(mut args) => {
