@@ -102,7 +102,7 @@ pub(super) fn check(node: &NodeEnum, state: &mut FileState) -> Vec<Hit> {
             "data-loss",
             format!("DELETE without WHERE empties {}", table_name(&d.relation)),
         )),
-        NodeEnum::VacuumStmt(v) if format!("{v:?}").contains("\"full\"") => out.push(hit(
+        NodeEnum::VacuumStmt(v) if v.options.iter().any(is_full) => out.push(hit(
             "table-rewrite",
             "VACUUM FULL rewrites tables under an ACCESS EXCLUSIVE lock".into(),
         )),
@@ -113,6 +113,11 @@ pub(super) fn check(node: &NodeEnum, state: &mut FileState) -> Vec<Hit> {
         _ => {}
     }
     out
+}
+
+/// Whether a VACUUM option is FULL.
+fn is_full(option: &pg_query::protobuf::Node) -> bool {
+    matches!(&option.node, Some(NodeEnum::DefElem(d)) if d.defname == "full")
 }
 
 fn lock_timeout(state: &mut FileState, out: &mut Vec<Hit>) {
@@ -187,6 +192,7 @@ fn add_column(table: &str, def: Option<&pg_query::protobuf::Node>, out: &mut Vec
         .iter()
         .find(|k| k.contype == ConstrType::ConstrDefault as i32);
     if let Some(expr) = default.and_then(|k| k.raw_expr.as_ref()) {
+        // The tree's debug form lists every function name at any depth as `sval: "name"`.
         let text = format!("{expr:?}");
         if VOLATILE
             .iter()
