@@ -541,22 +541,32 @@ fn recreate_parts_using_recreated_enums(out: &mut Vec<Change>, from: &Database, 
         let Some(t) = to.table(&f.name) else { continue };
         for c in f.constraints.iter().filter(|c| uses(&c.definition)) {
             if let Some(kept) = t.constraints.iter().find(|k| *k == c) {
-                let wrap = |c: &Constraint| Object::Constraint {
-                    table: t.name.clone(),
-                    constraint: c.clone(),
-                };
-                extra.push(Change::Drop(wrap(c)));
-                extra.push(Change::Add(wrap(kept)));
+                drop_and_add(
+                    &mut extra,
+                    Object::Constraint {
+                        table: t.name.clone(),
+                        constraint: c.clone(),
+                    },
+                    Object::Constraint {
+                        table: t.name.clone(),
+                        constraint: kept.clone(),
+                    },
+                );
             }
         }
         for i in f.indexes.iter().filter(|i| uses(&i.definition)) {
             if let Some(kept) = t.indexes.iter().find(|k| *k == i) {
-                let wrap = |i: &Index| Object::Index {
-                    table: t.name.clone(),
-                    index: i.clone(),
-                };
-                extra.push(Change::Drop(wrap(i)));
-                extra.push(Change::Add(wrap(kept)));
+                drop_and_add(
+                    &mut extra,
+                    Object::Index {
+                        table: t.name.clone(),
+                        index: i.clone(),
+                    },
+                    Object::Index {
+                        table: t.name.clone(),
+                        index: kept.clone(),
+                    },
+                );
             }
         }
     }
@@ -638,14 +648,25 @@ fn recreate_dependent_foreign_keys(out: &mut Vec<Change>, from: &Database, to: &
                 .filter(|c| *c == fk);
             let already = dropped.contains(&(&t.name, fk.name.as_str()));
             if let (Some(kept), false) = (kept, already) {
-                let wrap = |c: &Constraint| Object::Constraint {
-                    table: t.name.clone(),
-                    constraint: c.clone(),
-                };
-                extra.push(Change::Drop(wrap(fk)));
-                extra.push(Change::Add(wrap(kept)));
+                drop_and_add(
+                    &mut extra,
+                    Object::Constraint {
+                        table: t.name.clone(),
+                        constraint: fk.clone(),
+                    },
+                    Object::Constraint {
+                        table: t.name.clone(),
+                        constraint: kept.clone(),
+                    },
+                );
             }
         }
     }
     out.extend(extra);
+}
+
+/// Drops an object before the plan and adds it (or its new version) back after.
+fn drop_and_add(out: &mut Vec<Change>, old: Object, new: Object) {
+    out.push(Change::Drop(old));
+    out.push(Change::Add(new));
 }
