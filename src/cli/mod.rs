@@ -7,6 +7,7 @@ mod autogenerate;
 mod config;
 mod dev;
 mod diff;
+mod fetch;
 mod init;
 mod inspect;
 mod lint;
@@ -14,6 +15,7 @@ mod migrate;
 mod output;
 mod review;
 mod target;
+mod upsert;
 
 use std::process::ExitCode;
 
@@ -68,6 +70,10 @@ pub enum Command {
     /// The embedded default database under .dbridge/.
     #[command(subcommand)]
     Dev(dev::DevCommand),
+    /// Insert or update rows from CSV, NDJSON or JSON in bulk (all or nothing by default).
+    Upsert(upsert::UpsertArgs),
+    /// Print rows with their related rows (from foreign keys) as nested JSON.
+    Fetch(fetch::FetchArgs),
 }
 
 /// How a command ended, as the process exit code.
@@ -130,6 +136,8 @@ async fn run(cli: Cli) -> anyhow::Result<ExitStatus> {
         Command::Migrate(cmd) => migrate::run(&cli.global, &load()?, cmd).await,
         Command::Dev(cmd) => dev::run(&load()?, cmd),
         Command::Lint(args) => lint::run(&cli.global, &load()?, args).await,
+        Command::Upsert(args) => upsert::run(&cli.global, &load()?, args).await,
+        Command::Fetch(args) => fetch::run(&cli.global, &load()?, args).await,
     }
 }
 

@@ -164,6 +164,7 @@ impl TestDb {
         }
     }
 }
+pub mod proxy;
 pub mod roundtrip;
 
 /// The admin URL of the test server (for `--dev-url`).
@@ -176,6 +177,32 @@ pub struct Run {
     pub code: i32,
     pub stdout: String,
     pub stderr: String,
+}
+
+/// Runs the `dbridge` binary with `args` in `dir`, feeding `input` on stdin.
+pub fn dbridge_stdin(dir: &std::path::Path, args: &[&str], input: &str) -> Run {
+    use std::io::Write;
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_dbridge"))
+        .args(args)
+        .current_dir(dir)
+        .env_remove("DATABASE_URL")
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("run dbridge");
+    let mut stdin = child.stdin.take().expect("piped stdin");
+    let data = input.to_string();
+    let writer = std::thread::spawn(move || {
+        let _ = stdin.write_all(data.as_bytes());
+    });
+    let out = child.wait_with_output().expect("wait for dbridge");
+    writer.join().unwrap();
+    Run {
+        code: out.status.code().unwrap_or(-1),
+        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+    }
 }
 
 /// Runs the `dbridge` binary with `args` in `dir` (without `DATABASE_URL`).

@@ -1,0 +1,107 @@
+//! `dbridge fetch`: rows with their related rows, as nested JSON.
+
+use super::config::Project;
+use super::target::target_url;
+use super::{output, ExitStatus, GlobalOptions};
+use crate::engine::data::fetch::{list_relations, FetchPlan, FetchRequest};
+use crate::engine::data::filter::Filter;
+use crate::engine::data::Catalog;
+use crate::engine::postgres::connect;
+
+/// Output formats of `fetch`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum FetchFormat {
+    Json,
+    Ndjson,
+}
+
+/// Arguments of `dbridge fetch`.
+#[derive(Debug, clap::Args)]
+pub struct FetchArgs {
+    /// The table (`schema.table`, or a table name found in `public` first).
+    pub table: String,
+    /// A condition on a column: col=value, col!=value, col<value, col<=value, col>value,
+    /// col>=value, col~pattern (LIKE), col=null (repeatable; all must hold).
+    #[arg(long = "filter", value_name = "EXPR")]
+    pub filters: Vec<String>,
+    /// Relations to load, nested with dots: `comments.author,tags` (repeatable).
+    #[arg(long = "with", value_name = "PATH,...")]
+    pub with: Vec<String>,
+    /// Sort by a column, `:desc` for descending (repeatable; ties by primary key).
+    #[arg(long = "order-by", value_name = "COL[:desc]")]
+    pub order_by: Vec<String>,
+    #[arg(long)]
+    pub limit: Option<i64>,
+    #[arg(long)]
+    pub offset: Option<i64>,
+    /// Output format: a JSON array, or one root row a line.
+    #[arg(long, value_enum, default_value = "json")]
+    pub format: FetchFormat,
+    /// List the table's relations instead of fetching rows.
+    #[arg(long)]
+    pub relations: bool,
+}
+
+pub async fn run(
+    global: &GlobalOptions,
+    project: &Project,
+    args: FetchArgs,
+) -> anyhow::Result<ExitStatus> {
+    let url = target_url(global, project)?;
+    // Timestamps with time zone come out in UTC, whatever the server's setting.
+    let options = connect::options(&url)?.options([("TimeZone", "UTC")]);
+    let mut conn = connect::connect_with(&options, &connect::redact(&url)).await?;
+    let catalog = Catalog::load(&mut conn).await?;
+    if args.relations {
+        let mut text = String::new();
+        for r in list_relations(&catalog, &args.table)? {
+            let through = r
+                .through
+                .as_ref()
+                .map(|t| format!(" through {}.{}", t.schema, t.table))
+                .unwrap_or_default();
+            text.push_str(&format!(
+                "{}\t{}\t{}.{} ({} -> {}){through}\n",
+                r.name,
+                serde_json::to_value(r.kind)?.as_str().unwrap_or_default(),
+                r.target_schema,
+                r.target_table,
+                r.source_columns.join(", "),
+                r.target_columns.join(", "),
+            ));
+        }
+        output::emit(&text, None)?;
+        return Ok(ExitStatus::Success);
+    }
+    let request = FetchRequest {
+        table: args.table,
+        filters: args
+            .filters
+            .iter()
+            .map(|f| Filter::parse(f))
+            .collect::<Result<_, _>>()?,
+        with: args.with,
+        order_by: args
+            .order_by
+            .iter()
+            .map(|o| match o.rsplit_once(':') {
+                Some((col, dir)) if dir.eq_ignore_ascii_case("desc") => (col.to_string(), true),
+                Some((col, dir)) if dir.eq_ignore_ascii_case("asc") => (col.to_string(), false),
+                _ => (o.clone(), false),
+            })
+            .collect(),
+        limit: args.limit,
+        offset: args.offset,
+    };
+    let plan = FetchPlan::new(&catalog, &request)?;
+    if global.verbose {
+        for sql in plan.statements() {
+            eprintln!("{sql}");
+        }
+    }
+    let rows = plan.run(&mut conn).await?;
+    let mut text = String::new();
+    plan.write_json(&rows, args.format == FetchFormat::Ndjson, &mut text);
+    output::emit(&text, None)?;
+    Ok(ExitStatus::Success)
+}

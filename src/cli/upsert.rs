@@ -1,0 +1,140 @@
+//! `dbridge upsert`: bulk insert-or-update from CSV, NDJSON or a JSON array.
+
+use std::io::IsTerminal;
+use std::path::PathBuf;
+
+use super::config::Project;
+use super::target::target_url;
+use super::{ExitStatus, GlobalOptions};
+use crate::engine::data::input::{Format, Reader};
+use crate::engine::data::upsert::{upsert, UpsertOptions, UpsertSummary};
+use crate::engine::data::Catalog;
+use crate::engine::postgres::connect;
+
+/// Arguments of `dbridge upsert`.
+#[derive(Debug, clap::Args)]
+pub struct UpsertArgs {
+    /// The table (`schema.table`, or a table name found in `public` first).
+    pub table: String,
+    /// The input file, or `-` for stdin.
+    #[arg(long, short = 'i')]
+    pub input: String,
+    /// Conflict columns: a primary key or unique index of the table (comma-separated).
+    #[arg(long, value_delimiter = ',', required = true)]
+    pub on: Vec<String>,
+    /// Columns updated on conflict (default: every input column not in --on).
+    #[arg(long, value_delimiter = ',', conflicts_with = "do_nothing")]
+    pub update: Option<Vec<String>>,
+    /// Leave existing rows untouched.
+    #[arg(long)]
+    pub do_nothing: bool,
+    /// Input format (default: from the file extension; ndjson for stdin).
+    #[arg(long, value_enum)]
+    pub format: Option<Format>,
+    /// Commit every N rows (default: everything in one transaction).
+    #[arg(long, value_name = "N")]
+    pub commit_every: Option<u64>,
+    /// Skip the first N rows of the input (to resume after a --commit-every failure).
+    #[arg(long, value_name = "N", default_value_t = 0)]
+    pub skip: u64,
+    /// No progress bar.
+    #[arg(long, short = 'q')]
+    pub quiet: bool,
+    /// Print the summary as JSON.
+    #[arg(long)]
+    pub json: bool,
+}
+
+pub async fn run(
+    global: &GlobalOptions,
+    project: &Project,
+    args: UpsertArgs,
+) -> anyhow::Result<ExitStatus> {
+    let url = target_url(global, project)?;
+    let mut conn = connect::connect(&url).await?;
+    let catalog = Catalog::load(&mut conn).await?;
+    let table = catalog.table(&args.table)?;
+    let (name, source, size): (String, Box<dyn std::io::Read + Send>, Option<u64>) =
+        if args.input == "-" {
+            ("<stdin>".into(), Box::new(std::io::stdin()), None)
+        } else {
+            let path = PathBuf::from(&args.input);
+            let file = std::fs::File::open(&path)
+                .map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))?;
+            let size = file.metadata().ok().map(|m| m.len());
+            (args.input.clone(), Box::new(file), size)
+        };
+    let format = match args.format {
+        Some(f) => f,
+        None if args.input == "-" => Format::Ndjson,
+        None => Format::from_path(std::path::Path::new(&args.input)).ok_or_else(|| {
+            anyhow::anyhow!(
+                "{}: cannot tell the format from the extension; pass --format csv|ndjson|json",
+                args.input
+            )
+        })?,
+    };
+    let reader = Reader::new(&name, format, source)?;
+    let options = UpsertOptions {
+        on: args.on,
+        update: args.update,
+        do_nothing: args.do_nothing,
+        commit_every: args.commit_every,
+        skip: args.skip,
+    };
+    let bar = (!args.quiet && std::io::stderr().is_terminal()).then(|| progress_bar(size));
+    let started = std::time::Instant::now();
+    let report = |rows: u64, bytes: u64| {
+        if let Some(bar) = &bar {
+            let rate = rows as f64 / started.elapsed().as_secs_f64().max(1e-3);
+            bar.set_message(format!("{rows} rows, {rate:.0} rows/s"));
+            if size.is_some() {
+                bar.set_position(bytes);
+            } else {
+                bar.tick();
+            }
+        }
+    };
+    let result = upsert(&mut conn, table, reader, &name, &options, &report).await;
+    if let Some(bar) = &bar {
+        bar.finish_and_clear();
+    }
+    let summary = result?;
+    print_summary(&table.display(), &summary, args.json);
+    Ok(ExitStatus::Success)
+}
+
+fn progress_bar(size: Option<u64>) -> indicatif::ProgressBar {
+    let bar = match size {
+        Some(size) => indicatif::ProgressBar::new(size).with_style(
+            indicatif::ProgressStyle::with_template(
+                "{spinner} [{bar:30}] {percent:>3}% {msg} (ETA {eta})",
+            )
+            .expect("a valid template")
+            .progress_chars("=> "),
+        ),
+        None => indicatif::ProgressBar::new_spinner(),
+    };
+    bar.set_draw_target(indicatif::ProgressDrawTarget::stderr());
+    bar.enable_steady_tick(std::time::Duration::from_millis(200));
+    bar
+}
+
+fn print_summary(table: &str, s: &UpsertSummary, json: bool) {
+    if json {
+        println!(
+            "{}",
+            serde_json::to_string_pretty(s).expect("a summary serializes")
+        );
+    } else {
+        let duplicates = if s.duplicates > 0 {
+            format!(", {} duplicates superseded", s.duplicates)
+        } else {
+            String::new()
+        };
+        println!(
+            "{table}: {} rows: {} inserted, {} updated, {} unchanged{duplicates} in {:.2} s ({:.0} rows/s)",
+            s.rows, s.inserted, s.updated, s.unchanged, s.seconds, s.rows_per_second
+        );
+    }
+}

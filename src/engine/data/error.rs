@@ -1,0 +1,113 @@
+//! Errors of the data commands: what went wrong, and on which row and column.
+
+use std::fmt;
+
+/// A problem with one input row: its number, where it is in the file, the column and why.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RowError {
+    /// The 1-based data row (the header of a CSV file is not a row).
+    pub row: u64,
+    /// The 1-based line of the file where the row starts.
+    pub line: u64,
+    /// The column (or input field) at fault, when one is known.
+    pub column: Option<String>,
+    /// What is wrong.
+    pub message: String,
+}
+
+impl fmt::Display for RowError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "row {} (line {})", self.row, self.line)?;
+        if let Some(column) = &self.column {
+            write!(f, ", column {column}")?;
+        }
+        write!(f, ": {}", self.message)
+    }
+}
+
+/// Everything that can go wrong in upsert and fetch.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum DataError {
+    #[error("table {name} does not exist; tables: {}", list(.existing))]
+    UnknownTable { name: String, existing: Vec<String> },
+
+    #[error("{table} has no column {name}; columns: {}", list(.existing))]
+    UnknownColumn {
+        table: String,
+        name: String,
+        existing: Vec<String>,
+    },
+
+    #[error("{table} has no relation {name}; relations: {}", list(.existing))]
+    UnknownRelation {
+        table: String,
+        name: String,
+        existing: Vec<String>,
+    },
+
+    #[error("{input}: unknown field {field:?}: {table} has no such column; columns: {}", list(.existing))]
+    UnknownField {
+        input: String,
+        table: String,
+        field: String,
+        existing: Vec<String>,
+    },
+
+    #[error("--on {columns} matches no primary key or unique index of {table}; candidates: {}", list(.candidates))]
+    NoUniqueKey {
+        table: String,
+        columns: String,
+        candidates: Vec<String>,
+    },
+
+    #[error("{0}")]
+    Invalid(String),
+
+    #[error("{input}: {error}{}", resume(.committed))]
+    Row {
+        input: String,
+        error: RowError,
+        /// Rows committed before the failure (with --commit-every), for --skip.
+        committed: Option<u64>,
+    },
+
+    #[error("{input}: {message}{}", resume(.committed))]
+    Server {
+        input: String,
+        message: String,
+        committed: Option<u64>,
+    },
+
+    #[error("{path}: {message}")]
+    Input { path: String, message: String },
+
+    #[error(transparent)]
+    Engine(#[from] crate::engine::Error),
+}
+
+fn list(items: &[String]) -> String {
+    if items.is_empty() {
+        "(none)".to_string()
+    } else {
+        items.join(", ")
+    }
+}
+
+fn resume(committed: &Option<u64>) -> String {
+    match committed {
+        Some(0) => "\nnothing was committed".to_string(),
+        Some(n) => format!("\nrows 1-{n} were committed; rerun with --skip {n} to resume"),
+        None => "\nnothing was written".to_string(),
+    }
+}
+
+impl DataError {
+    /// Wraps a query error with what was being done.
+    pub fn query(context: impl Into<String>, source: sqlx::Error) -> Self {
+        DataError::Engine(crate::engine::Error::query(context, source))
+    }
+}
+
+/// The result type of the data engine.
+pub type Result<T, E = DataError> = std::result::Result<T, E>;

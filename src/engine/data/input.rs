@@ -1,0 +1,420 @@
+//! Reading upsert input: CSV with a header, NDJSON, or a JSON array, in batches of rows
+//! that remember their row number and the line where each starts.
+
+use std::collections::HashMap;
+use std::io::Read;
+use std::ops::Range;
+use std::path::Path;
+use std::sync::Arc;
+
+use serde::de::{DeserializeSeed, MapAccess, Visitor};
+use serde_json::value::RawValue;
+
+use super::error::{DataError, Result, RowError};
+
+/// The input formats of `dbridge upsert`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Format {
+    Csv,
+    Ndjson,
+    Json,
+}
+
+impl Format {
+    /// The format a file name implies (`.csv`, `.ndjson`/`.jsonl`, `.json`).
+    pub fn from_path(path: &Path) -> Option<Format> {
+        match path.extension()?.to_str()?.to_ascii_lowercase().as_str() {
+            "csv" => Some(Format::Csv),
+            "ndjson" | "jsonl" => Some(Format::Ndjson),
+            "json" => Some(Format::Json),
+            _ => None,
+        }
+    }
+}
+
+/// Raw rows not yet converted.
+pub enum Rows {
+    /// Each row is a JSON object: a span of `text`, with its row and line numbers.
+    Json {
+        text: Arc<str>,
+        spans: Vec<(u64, u64, Range<usize>)>,
+    },
+    /// CSV records with their row and line numbers.
+    Csv(Vec<(u64, u64, csv::StringRecord)>),
+}
+
+impl Rows {
+    /// How many rows.
+    pub fn len(&self) -> usize {
+        match self {
+            Rows::Json { spans, .. } => spans.len(),
+            Rows::Csv(records) => records.len(),
+        }
+    }
+
+    /// Whether there are none.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+}
+
+/// A batch of rows and how far into the input it reaches.
+pub struct Batch {
+    pub rows: Rows,
+    /// Bytes of input consumed so far (for progress).
+    pub bytes_read: u64,
+}
+
+/// Reads an input in batches.
+pub struct Reader {
+    name: String,
+    format: Format,
+    source: Box<dyn Read + Send>,
+    bytes_read: u64,
+    /// The next data row's number.
+    next_row: u64,
+    /// The next line's number (NDJSON) or where the JSON text starts.
+    next_line: u64,
+    /// Rows read but not handed out yet.
+    pending: std::collections::VecDeque<(u64, u64, Range<usize>)>,
+    pending_text: Arc<str>,
+    /// Bytes after the last complete NDJSON line.
+    carry: Vec<u8>,
+    csv: Option<csv::Reader<Box<dyn Read + Send>>>,
+    eof: bool,
+    fields: Vec<String>,
+}
+
+const BLOCK: usize = 4 << 20;
+
+impl Reader {
+    /// Opens `source` (shown as `name` in messages) and reads the field names: the CSV header,
+    /// or the keys of the first JSON object.
+    pub fn new(name: &str, format: Format, source: Box<dyn Read + Send>) -> Result<Reader> {
+        let mut reader = Reader {
+            name: name.to_string(),
+            format,
+            source,
+            bytes_read: 0,
+            next_row: 1,
+            next_line: 1,
+            pending: Default::default(),
+            pending_text: Arc::from(""),
+            carry: Vec::new(),
+            csv: None,
+            eof: false,
+            fields: Vec::new(),
+        };
+        match format {
+            Format::Csv => {
+                let source = std::mem::replace(&mut reader.source, Box::new(std::io::empty()));
+                let mut csv = csv::ReaderBuilder::new()
+                    .has_headers(true)
+                    .from_reader(source);
+                let headers = csv.headers().map_err(|e| reader.csv_error(e))?;
+                reader.fields = headers.iter().map(str::to_string).collect();
+                reader.csv = Some(csv);
+            }
+            Format::Ndjson | Format::Json => {
+                reader.fill()?;
+                if let Some((row, line, span)) = reader.pending.front().cloned() {
+                    let text = &reader.pending_text[span];
+                    reader.fields = object_keys(text).map_err(|message| DataError::Row {
+                        input: reader.name.clone(),
+                        error: RowError {
+                            row,
+                            line,
+                            column: None,
+                            message,
+                        },
+                        committed: None,
+                    })?;
+                }
+            }
+        }
+        Ok(reader)
+    }
+
+    /// The input's field names, in order.
+    pub fn fields(&self) -> &[String] {
+        &self.fields
+    }
+
+    /// Discards the first `n` rows.
+    pub fn skip(&mut self, mut n: u64) -> Result<()> {
+        while n > 0 {
+            let Some(batch) = self.next_batch(n.min(65_536) as usize)? else {
+                break;
+            };
+            n -= batch.rows.len() as u64;
+        }
+        Ok(())
+    }
+
+    /// The next batch of at most `max_rows` rows; `None` at the end.
+    pub fn next_batch(&mut self, max_rows: usize) -> Result<Option<Batch>> {
+        let rows = match self.format {
+            Format::Csv => {
+                let mut records = Vec::with_capacity(max_rows.min(16_384));
+                let csv = self.csv.as_mut().expect("opened in new");
+                while records.len() < max_rows {
+                    let mut record = csv::StringRecord::new();
+                    match csv.read_record(&mut record) {
+                        Ok(true) => {
+                            let line = record.position().map_or(0, |p| p.line());
+                            records.push((self.next_row, line, record));
+                            self.next_row += 1;
+                        }
+                        Ok(false) => break,
+                        Err(e) => return Err(self.csv_error(e)),
+                    }
+                }
+                self.bytes_read = csv.position().byte();
+                Rows::Csv(records)
+            }
+            Format::Ndjson | Format::Json => {
+                if self.pending.is_empty() {
+                    self.fill()?;
+                }
+                let n = max_rows.min(self.pending.len());
+                Rows::Json {
+                    text: self.pending_text.clone(),
+                    spans: self.pending.drain(..n).collect(),
+                }
+            }
+        };
+        if rows.is_empty() {
+            return Ok(None);
+        }
+        Ok(Some(Batch {
+            rows,
+            bytes_read: self.bytes_read,
+        }))
+    }
+
+    /// Reads more rows into `pending`.
+    fn fill(&mut self) -> Result<()> {
+        match self.format {
+            Format::Ndjson => {
+                while self.pending.is_empty() && !self.eof {
+                    let mut block = std::mem::take(&mut self.carry);
+                    let start = block.len();
+                    block.resize(start + BLOCK, 0);
+                    let n = read_full(&mut self.source, &mut block[start..])
+                        .map_err(|e| self.io_error(e))?;
+                    block.truncate(start + n);
+                    self.bytes_read += n as u64;
+                    if n == 0 {
+                        self.eof = true;
+                    } else if let Some(last) = block.iter().rposition(|b| *b == b'\n') {
+                        self.carry = block.split_off(last + 1);
+                    } else {
+                        self.carry = block;
+                        continue;
+                    }
+                    self.push_lines(block)?;
+                }
+                Ok(())
+            }
+            Format::Json => {
+                if self.eof {
+                    return Ok(());
+                }
+                self.eof = true;
+                let mut text = String::new();
+                self.source
+                    .read_to_string(&mut text)
+                    .map_err(|e| self.io_error(e))?;
+                self.bytes_read = text.len() as u64;
+                let text: Arc<str> = Arc::from(text);
+                let elements: Vec<&RawValue> =
+                    serde_json::from_str(&text).map_err(|e| DataError::Input {
+                        path: self.name.clone(),
+                        message: format!(
+                            "line {}, column {}: not a JSON array of objects: {e}",
+                            e.line(),
+                            e.column()
+                        ),
+                    })?;
+                let base = text.as_ptr() as usize;
+                let (mut line, mut scanned) = (1u64, 0usize);
+                for raw in elements {
+                    let start = raw.get().as_ptr() as usize - base;
+                    line += text.as_bytes()[scanned..start]
+                        .iter()
+                        .filter(|b| **b == b'\n')
+                        .count() as u64;
+                    scanned = start;
+                    self.pending
+                        .push_back((self.next_row, line, start..start + raw.get().len()));
+                    self.next_row += 1;
+                }
+                self.pending_text = text;
+                Ok(())
+            }
+            Format::Csv => Ok(()),
+        }
+    }
+
+    fn push_lines(&mut self, block: Vec<u8>) -> Result<()> {
+        let text = String::from_utf8(block).map_err(|e| {
+            let upto = &e.as_bytes()[..e.utf8_error().valid_up_to()];
+            let line = self.next_line + upto.iter().filter(|b| **b == b'\n').count() as u64;
+            DataError::Input {
+                path: self.name.clone(),
+                message: format!("line {line}: invalid UTF-8"),
+            }
+        })?;
+        let text: Arc<str> = Arc::from(text);
+        let mut offset = 0;
+        for line in text.split_inclusive('\n') {
+            let trimmed = line.trim();
+            if !trimmed.is_empty() {
+                let start = offset + (line.len() - line.trim_start().len());
+                self.pending.push_back((
+                    self.next_row,
+                    self.next_line,
+                    start..start + trimmed.len(),
+                ));
+                self.next_row += 1;
+            }
+            self.next_line += 1;
+            offset += line.len();
+        }
+        self.pending_text = text;
+        Ok(())
+    }
+
+    fn io_error(&self, e: std::io::Error) -> DataError {
+        DataError::Input {
+            path: self.name.clone(),
+            message: e.to_string(),
+        }
+    }
+
+    fn csv_error(&self, e: csv::Error) -> DataError {
+        let line = e.position().map(|p| p.line());
+        let message = match e.kind() {
+            csv::ErrorKind::UnequalLengths {
+                expected_len, len, ..
+            } => format!("{len} fields where the header has {expected_len}"),
+            csv::ErrorKind::Utf8 { .. } => "invalid UTF-8".to_string(),
+            _ => e.to_string(),
+        };
+        DataError::Input {
+            path: self.name.clone(),
+            message: match line {
+                Some(line) => format!("line {line}: {message}"),
+                None => message,
+            },
+        }
+    }
+}
+
+fn read_full(source: &mut dyn Read, buf: &mut [u8]) -> std::io::Result<usize> {
+    let mut filled = 0;
+    while filled < buf.len() {
+        match source.read(&mut buf[filled..]) {
+            Ok(0) => break,
+            Ok(n) => filled += n,
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+            Err(e) => return Err(e),
+        }
+    }
+    Ok(filled)
+}
+
+/// The keys of a JSON object, in order.
+fn object_keys(text: &str) -> std::result::Result<Vec<String>, String> {
+    struct Keys;
+    impl<'de> Visitor<'de> for Keys {
+        type Value = Vec<String>;
+        fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+            f.write_str("a JSON object")
+        }
+        fn visit_map<A: MapAccess<'de>>(
+            self,
+            mut map: A,
+        ) -> std::result::Result<Self::Value, A::Error> {
+            let mut keys: Vec<String> = Vec::new();
+            while let Some(key) = map.next_key::<String>()? {
+                map.next_value::<serde::de::IgnoredAny>()?;
+                if !keys.contains(&key) {
+                    keys.push(key);
+                }
+            }
+            Ok(keys)
+        }
+    }
+    let mut de = serde_json::Deserializer::from_str(text);
+    serde::Deserializer::deserialize_map(&mut de, Keys)
+        .map_err(|e| format!("not a JSON object: {e}"))
+}
+
+/// One JSON object's values, by field position.
+pub struct ObjectFields<'a> {
+    pub values: Vec<Option<&'a RawValue>>,
+    /// A key that is not one of the fields.
+    pub unknown: Option<String>,
+}
+
+/// Parses a JSON object into values by field position (`index` maps field name to position).
+pub fn parse_object<'a>(
+    text: &'a str,
+    index: &HashMap<String, usize>,
+) -> std::result::Result<ObjectFields<'a>, String> {
+    let mut de = serde_json::Deserializer::from_str(text);
+    let fields = ObjectSeed { index }
+        .deserialize(&mut de)
+        .map_err(|e| format!("invalid JSON object: {e}"))?;
+    de.end().map_err(|e| format!("invalid JSON object: {e}"))?;
+    Ok(fields)
+}
+
+struct ObjectSeed<'i> {
+    index: &'i HashMap<String, usize>,
+}
+
+#[derive(serde::Deserialize)]
+struct Key<'a>(#[serde(borrow)] std::borrow::Cow<'a, str>);
+
+impl<'de> DeserializeSeed<'de> for ObjectSeed<'_> {
+    type Value = ObjectFields<'de>;
+
+    fn deserialize<D: serde::Deserializer<'de>>(
+        self,
+        deserializer: D,
+    ) -> std::result::Result<Self::Value, D::Error> {
+        deserializer.deserialize_map(self)
+    }
+}
+
+impl<'de> Visitor<'de> for ObjectSeed<'_> {
+    type Value = ObjectFields<'de>;
+
+    fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+        f.write_str("a JSON object")
+    }
+
+    fn visit_map<A: MapAccess<'de>>(
+        self,
+        mut map: A,
+    ) -> std::result::Result<Self::Value, A::Error> {
+        let mut out = ObjectFields {
+            values: vec![None; self.index.len()],
+            unknown: None,
+        };
+        while let Some(Key(key)) = map.next_key()? {
+            let value: &'de RawValue = map.next_value()?;
+            match self.index.get(key.as_ref()) {
+                Some(&i) => out.values[i] = Some(value),
+                None => {
+                    if out.unknown.is_none() {
+                        out.unknown = Some(key.into_owned());
+                    }
+                }
+            }
+        }
+        Ok(out)
+    }
+}

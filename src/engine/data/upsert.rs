@@ -1,0 +1,761 @@
+//! Bulk insert-or-update: rows are parsed and converted in parallel, streamed with COPY into
+//! a temporary table, then merged with one `INSERT ... SELECT ... ON CONFLICT` per transaction.
+//!
+//! All or nothing by default (one transaction); with `commit_every` each chunk of rows is its
+//! own transaction and a failure reports how many rows were committed, for `skip` to resume.
+//! Duplicate keys inside the input: the last occurrence wins.
+
+use std::collections::{HashMap, HashSet};
+use std::hash::{Hash, Hasher};
+use std::time::Instant;
+
+use rayon::prelude::*;
+use sqlx::postgres::{PgConnection, PgDatabaseError};
+use sqlx::{Connection, Executor, Row};
+
+use super::catalog::{Kind, Table};
+use super::convert::{write_field, Field};
+use super::error::{DataError, Result, RowError};
+use super::input::{parse_object, Batch, Reader, Rows};
+use crate::diff::quote::{ident, ident_list};
+
+/// What to do with the input.
+#[derive(Debug, Clone, Default)]
+pub struct UpsertOptions {
+    /// The conflict columns: a primary key or unique index of the table.
+    pub on: Vec<String>,
+    /// The columns updated on conflict (default: every non-key input column).
+    pub update: Option<Vec<String>>,
+    /// Keep existing rows untouched.
+    pub do_nothing: bool,
+    /// Commit after every this many rows.
+    pub commit_every: Option<u64>,
+    /// Skip this many rows of the input first (to resume after a failure).
+    pub skip: u64,
+}
+
+/// What an upsert did.
+#[derive(Debug, Clone, Default, PartialEq, serde::Serialize)]
+pub struct UpsertSummary {
+    /// Input rows processed (after `skip`).
+    pub rows: u64,
+    pub inserted: u64,
+    pub updated: u64,
+    /// Rows whose key existed and whose values were already equal (or left alone by --do-nothing).
+    pub unchanged: u64,
+    /// Rows superseded by a later row with the same key in the same input.
+    pub duplicates: u64,
+    pub seconds: f64,
+    pub rows_per_second: f64,
+}
+
+/// The name of the staging table (temporary, so private to the session).
+const STAGE: &str = "pg_temp.dbridge_upsert";
+/// The staging column that holds each row's number.
+const ORD: &str = "dbridge_ord";
+/// Rows per batch handed from the reader to the connection.
+const BATCH: u64 = 16_384;
+
+/// How input fields map onto the table, checked before any row is read.
+#[derive(Debug, Clone)]
+pub struct UpsertPlan {
+    table: String,
+    /// The table's columns in input field order.
+    fields: Vec<FieldColumn>,
+    on: Vec<String>,
+    update: Vec<String>,
+    do_nothing: bool,
+    overriding: bool,
+    /// Positions (in `fields`) of the conflict columns.
+    key_positions: Vec<usize>,
+    index: HashMap<String, usize>,
+}
+
+#[derive(Debug, Clone)]
+struct FieldColumn {
+    name: String,
+    sql_type: String,
+    kind: Kind,
+    not_null: bool,
+    comparable: bool,
+}
+
+impl UpsertPlan {
+    /// Checks the input's fields and the options against the table.
+    pub fn new(
+        table: &Table,
+        input: &str,
+        fields: &[String],
+        options: &UpsertOptions,
+    ) -> Result<UpsertPlan> {
+        if !matches!(table.relkind, 'r' | 'p' | 'f') {
+            return Err(DataError::Invalid(format!(
+                "{} is a view, not a table",
+                table.display()
+            )));
+        }
+        if fields.is_empty() {
+            return Err(DataError::Input {
+                path: input.to_string(),
+                message: "no fields: the input is empty or has no header".into(),
+            });
+        }
+        let mut columns = Vec::new();
+        let mut overriding = false;
+        for field in fields {
+            let Some(c) = table.columns.iter().find(|c| &c.name == field) else {
+                return Err(DataError::UnknownField {
+                    input: input.to_string(),
+                    table: table.display(),
+                    field: field.clone(),
+                    existing: table.column_names(),
+                });
+            };
+            if c.generated {
+                return Err(DataError::Invalid(format!(
+                    "{input}: field {field:?}: {}.{field} is a generated column and cannot be written",
+                    table.display()
+                )));
+            }
+            overriding |= c.identity == "a";
+            columns.push(FieldColumn {
+                name: c.name.clone(),
+                sql_type: c.sql_type.clone(),
+                kind: c.kind.clone(),
+                not_null: c.not_null,
+                comparable: c.comparable,
+            });
+        }
+        if options.on.is_empty() {
+            return Err(DataError::Invalid("--on needs at least one column".into()));
+        }
+        for name in &options.on {
+            table.column(name)?;
+        }
+        let wanted: HashSet<&String> = options.on.iter().collect();
+        if !table
+            .unique_keys
+            .iter()
+            .any(|k| k.columns.iter().collect::<HashSet<_>>() == wanted)
+        {
+            return Err(DataError::NoUniqueKey {
+                table: table.display(),
+                columns: options.on.join(","),
+                candidates: table
+                    .unique_keys
+                    .iter()
+                    .map(|k| {
+                        let what = if k.primary { "primary key" } else { "unique" };
+                        format!("{} ({what} {})", k.columns.join(","), k.name)
+                    })
+                    .collect(),
+            });
+        }
+        let position = |name: &String| fields.iter().position(|f| f == name);
+        let mut key_positions = Vec::new();
+        for name in &options.on {
+            key_positions.push(position(name).ok_or_else(|| {
+                DataError::Invalid(format!("{input}: --on column {name} is not in the input"))
+            })?);
+        }
+        let update = match &options.update {
+            Some(list) => {
+                for name in list {
+                    table.column(name)?;
+                    if position(name).is_none() {
+                        return Err(DataError::Invalid(format!(
+                            "{input}: --update column {name} is not in the input"
+                        )));
+                    }
+                    if options.on.contains(name) {
+                        return Err(DataError::Invalid(format!(
+                            "--update column {name} is a conflict column (--on)"
+                        )));
+                    }
+                }
+                list.clone()
+            }
+            None => fields
+                .iter()
+                .filter(|f| !options.on.contains(f))
+                .cloned()
+                .collect(),
+        };
+        Ok(UpsertPlan {
+            table: table.qualified(),
+            index: fields
+                .iter()
+                .enumerate()
+                .map(|(i, f)| (f.clone(), i))
+                .collect(),
+            fields: columns,
+            on: options.on.clone(),
+            update,
+            do_nothing: options.do_nothing,
+            overriding,
+            key_positions,
+        })
+    }
+
+    fn create_stage_sql(&self) -> String {
+        let columns: Vec<String> = self
+            .fields
+            .iter()
+            .map(|c| format!("{} {}", ident(&c.name), c.sql_type))
+            .collect();
+        format!(
+            "CREATE TEMPORARY TABLE dbridge_upsert ({ORD} int8, {}) ON COMMIT DELETE ROWS",
+            columns.join(", ")
+        )
+    }
+
+    fn copy_sql(&self) -> String {
+        let names: Vec<&str> = self.fields.iter().map(|c| c.name.as_str()).collect();
+        format!("COPY {STAGE} ({ORD}, {}) FROM STDIN", ident_list(&names))
+    }
+
+    /// The merge; with `upto`, only the rows numbered up to `$1` (to find a failing row).
+    fn insert_sql(&self, upto: bool) -> String {
+        let names: Vec<&str> = self.fields.iter().map(|c| c.name.as_str()).collect();
+        let columns = ident_list(&names);
+        let overriding = if self.overriding {
+            " OVERRIDING SYSTEM VALUE"
+        } else {
+            ""
+        };
+        let filter = if upto {
+            format!(" WHERE {ORD} <= $1")
+        } else {
+            String::new()
+        };
+        let action = if self.do_nothing || self.update.is_empty() {
+            "DO NOTHING".to_string()
+        } else {
+            let set: Vec<String> = self
+                .update
+                .iter()
+                .map(|c| format!("{0} = EXCLUDED.{0}", ident(c)))
+                .collect();
+            let side = |prefix: &str| -> Vec<String> {
+                self.update
+                    .iter()
+                    .map(|name| {
+                        let comparable = self
+                            .fields
+                            .iter()
+                            .find(|c| &c.name == name)
+                            .is_none_or(|c| c.comparable);
+                        let text = if comparable { "" } else { "::text" };
+                        format!("{prefix}.{}{text}", ident(name))
+                    })
+                    .collect()
+            };
+            format!(
+                "DO UPDATE SET {} WHERE ({}) IS DISTINCT FROM ({})",
+                set.join(", "),
+                side("t").join(", "),
+                side("EXCLUDED").join(", ")
+            )
+        };
+        format!(
+            "WITH merged AS (INSERT INTO {table} AS t ({columns}){overriding} \
+             SELECT {columns} FROM {STAGE}{filter} \
+             ON CONFLICT ({on}) {action} RETURNING (t.xmax = 0) AS inserted) \
+             SELECT count(*) FILTER (WHERE inserted), count(*) FILTER (WHERE NOT inserted) FROM merged",
+            table = self.table,
+            on = ident_list(&self.on),
+        )
+    }
+
+    fn dedupe_sql(&self) -> String {
+        let same: Vec<String> = self
+            .on
+            .iter()
+            .map(|c| format!("d.{0} = l.{0}", ident(c)))
+            .collect();
+        format!(
+            "DELETE FROM {STAGE} d USING {STAGE} l WHERE {} AND l.{ORD} > d.{ORD}",
+            same.join(" AND ")
+        )
+    }
+}
+
+/// Rows converted to COPY text, with where each came from.
+pub struct Converted {
+    pub copy: Vec<u8>,
+    /// (row, line) of each row, in order.
+    pub rows: Vec<(u64, u64)>,
+    /// A hash of each row's key (None when a key column is NULL: such rows never conflict).
+    pub keys: Vec<Option<u64>>,
+    pub bytes_read: u64,
+}
+
+impl UpsertPlan {
+    /// Converts a batch in parallel; the first bad row (in input order) is the error.
+    pub fn convert(&self, batch: Batch) -> std::result::Result<Converted, RowError> {
+        const CHUNK: usize = 1_024;
+        let parts: Vec<std::result::Result<Converted, RowError>> =
+            match &batch.rows {
+                Rows::Json { text, spans } => spans
+                    .par_chunks(CHUNK)
+                    .map(|chunk| {
+                        self.convert_rows(chunk.iter().map(|(row, line, span)| {
+                            (*row, *line, RawRow::Json(&text[span.clone()]))
+                        }))
+                    })
+                    .collect(),
+                Rows::Csv(records) => records
+                    .par_chunks(CHUNK)
+                    .map(|chunk| {
+                        self.convert_rows(
+                            chunk
+                                .iter()
+                                .map(|(row, line, record)| (*row, *line, RawRow::Csv(record))),
+                        )
+                    })
+                    .collect(),
+            };
+        let mut out = Converted {
+            copy: Vec::new(),
+            rows: Vec::with_capacity(batch.rows.len()),
+            keys: Vec::with_capacity(batch.rows.len()),
+            bytes_read: batch.bytes_read,
+        };
+        for part in parts {
+            let part = part?;
+            if out.copy.is_empty() {
+                out.copy = part.copy;
+            } else {
+                out.copy.extend_from_slice(&part.copy);
+            }
+            out.rows.extend(part.rows);
+            out.keys.extend(part.keys);
+        }
+        Ok(out)
+    }
+
+    fn convert_rows<'a>(
+        &self,
+        rows: impl Iterator<Item = (u64, u64, RawRow<'a>)>,
+    ) -> std::result::Result<Converted, RowError> {
+        let mut out = Converted {
+            copy: Vec::with_capacity(64 * 1024),
+            rows: Vec::new(),
+            keys: Vec::new(),
+            bytes_read: 0,
+        };
+        // Where each field's text starts and ends in `out.copy`.
+        let mut spans = vec![(0usize, 0usize); self.fields.len()];
+        for (row, line, raw) in rows {
+            let error = |column: Option<&str>, message: String| RowError {
+                row,
+                line,
+                column: column.map(str::to_string),
+                message,
+            };
+            let _ = std::io::Write::write_fmt(&mut out.copy, format_args!("{row}"));
+            let mut put = |i: usize, field: Option<Field<'_>>, copy: &mut Vec<u8>| {
+                copy.push(b'\t');
+                let start = copy.len();
+                let column = &self.fields[i];
+                match field {
+                    Some(field) => write_field(&column.kind, field, copy)
+                        .map_err(|m| error(Some(&column.name), m))?,
+                    None => copy.extend_from_slice(b"\\N"),
+                }
+                spans[i] = (start, copy.len());
+                // An escaped text `\N` is three bytes: two bytes `\N` can only be NULL.
+                if column.not_null && &copy[start..] == b"\\N" {
+                    return Err(error(
+                        Some(&column.name),
+                        "null value in a NOT NULL column".into(),
+                    ));
+                }
+                Ok(())
+            };
+            match raw {
+                RawRow::Json(text) => {
+                    let object = parse_object(text, &self.index).map_err(|m| error(None, m))?;
+                    if let Some(unknown) = object.unknown {
+                        return Err(error(
+                            Some(&unknown),
+                            "a field that the first row does not have (every row uses the first row's fields or a subset)".into(),
+                        ));
+                    }
+                    for (i, value) in object.values.iter().enumerate() {
+                        put(i, value.map(Field::Json), &mut out.copy)?;
+                    }
+                }
+                RawRow::Csv(record) => {
+                    for (i, text) in record.iter().enumerate() {
+                        put(i, Some(Field::Text(text)), &mut out.copy)?;
+                    }
+                }
+            }
+            let mut hasher = std::collections::hash_map::DefaultHasher::new();
+            let mut key_null = false;
+            for &k in &self.key_positions {
+                let value = &out.copy[spans[k].0..spans[k].1];
+                key_null |= value == b"\\N";
+                value.hash(&mut hasher);
+            }
+            out.copy.push(b'\n');
+            out.rows.push((row, line));
+            out.keys.push((!key_null).then(|| hasher.finish()));
+        }
+        Ok(out)
+    }
+}
+
+enum RawRow<'a> {
+    Json(&'a str),
+    Csv(&'a csv::StringRecord),
+}
+
+/// What goes from the reading thread to the connection.
+enum Message {
+    Rows(Converted),
+    BadRow(RowError),
+    Failed(DataError),
+}
+
+/// Runs an upsert of everything `reader` yields into `table`; `progress` is told the rows
+/// sent and the input bytes read so far.
+pub async fn upsert(
+    conn: &mut PgConnection,
+    table: &Table,
+    mut reader: Reader,
+    input: &str,
+    options: &UpsertOptions,
+    progress: &(dyn Fn(u64, u64) + Sync),
+) -> Result<UpsertSummary> {
+    let started = Instant::now();
+    let plan = std::sync::Arc::new(UpsertPlan::new(table, input, reader.fields(), options)?);
+    let query = |what: &str| {
+        let what = what.to_string();
+        move |e| DataError::query(what, e)
+    };
+    conn.execute(format!("DROP TABLE IF EXISTS {STAGE}").as_str())
+        .await
+        .map_err(query("dropping an old staging table"))?;
+    conn.execute(plan.create_stage_sql().as_str())
+        .await
+        .map_err(query("creating the staging table"))?;
+
+    let (sender, mut receiver) = tokio::sync::mpsc::channel::<Message>(4);
+    let commit_every = options.commit_every.filter(|n| *n > 0);
+    let skip = options.skip;
+    let converter = plan.clone();
+    let worker = std::thread::spawn(move || {
+        if let Err(e) = reader.skip(skip) {
+            let _ = sender.blocking_send(Message::Failed(e));
+            return;
+        }
+        let mut in_chunk = 0u64;
+        loop {
+            let limit = commit_every.map_or(BATCH, |n| (n - in_chunk).min(BATCH));
+            let message = match reader.next_batch(limit as usize) {
+                Ok(None) => return,
+                Err(e) => Message::Failed(e),
+                Ok(Some(batch)) => {
+                    let rows = batch.rows.len() as u64;
+                    if let Some(n) = commit_every {
+                        in_chunk = (in_chunk + rows) % n;
+                    }
+                    match converter.convert(batch) {
+                        Ok(converted) => Message::Rows(converted),
+                        Err(e) => Message::BadRow(e),
+                    }
+                }
+            };
+            let stop = !matches!(message, Message::Rows(_));
+            if sender.blocking_send(message).is_err() || stop {
+                return;
+            }
+        }
+    });
+
+    let mut summary = UpsertSummary::default();
+    let committed_so_far = |n: u64| commit_every.map(|_| n);
+    let mut committed = skip;
+    let copy_sql = plan.copy_sql();
+    let mut sent = 0u64;
+    loop {
+        let mut tx = conn
+            .begin()
+            .await
+            .map_err(query("starting a transaction"))?;
+        let mut copy = tx
+            .copy_in_raw(&copy_sql)
+            .await
+            .map_err(query("starting COPY"))?;
+        let mut rows: Vec<(u64, u64)> = Vec::new();
+        let mut seen: HashSet<u64> = HashSet::new();
+        let mut duplicates = false;
+        let mut failure = None;
+        let mut finished = false;
+        loop {
+            match receiver.recv().await {
+                None => {
+                    finished = true;
+                    break;
+                }
+                Some(Message::Rows(converted)) => {
+                    if let Err(e) = copy.send(converted.copy).await {
+                        failure = Some(DataError::query("sending rows", e));
+                        break;
+                    }
+                    for key in converted.keys.into_iter().flatten() {
+                        duplicates |= !seen.insert(key);
+                    }
+                    sent += converted.rows.len() as u64;
+                    rows.extend(converted.rows);
+                    progress(sent, converted.bytes_read);
+                    if commit_every.is_some_and(|n| rows.len() as u64 >= n) {
+                        break;
+                    }
+                }
+                Some(Message::BadRow(error)) => {
+                    failure = Some(DataError::Row {
+                        input: input.to_string(),
+                        error,
+                        committed: committed_so_far(committed),
+                    });
+                    break;
+                }
+                Some(Message::Failed(e)) => {
+                    failure = Some(e);
+                    break;
+                }
+            }
+        }
+        if let Some(failure) = failure {
+            let _ = copy.abort("dbridge upsert: bad input").await;
+            let _ = tx.rollback().await;
+            drop(receiver);
+            let _ = worker.join();
+            return Err(failure);
+        }
+        if let Err(e) = copy.finish().await {
+            drop(receiver);
+            return Err(server_error(input, e, &rows, committed_so_far(committed)));
+        }
+        if rows.is_empty() {
+            tx.rollback()
+                .await
+                .map_err(query("ending the transaction"))?;
+            break;
+        }
+        let merged = merge(&mut tx, &plan, &rows, duplicates).await;
+        let (inserted, updated, superseded) = match merged {
+            Ok(counts) => counts,
+            Err(e) => {
+                drop(receiver);
+                return Err(match e {
+                    MergeError::Row(error) => DataError::Row {
+                        input: input.to_string(),
+                        error,
+                        committed: committed_so_far(committed),
+                    },
+                    MergeError::Query(e) => {
+                        server_error(input, e, &[], committed_so_far(committed))
+                    }
+                });
+            }
+        };
+        tx.commit().await.map_err(query("committing"))?;
+        let n = rows.len() as u64;
+        committed += n;
+        summary.rows += n;
+        summary.inserted += inserted;
+        summary.updated += updated;
+        summary.duplicates += superseded;
+        summary.unchanged += n - superseded - inserted - updated;
+        if finished {
+            break;
+        }
+    }
+    let _ = worker.join();
+    let _ = conn
+        .execute(format!("DROP TABLE IF EXISTS {STAGE}").as_str())
+        .await;
+    summary.seconds = started.elapsed().as_secs_f64();
+    summary.rows_per_second = summary.rows as f64 / summary.seconds.max(1e-9);
+    Ok(summary)
+}
+
+enum MergeError {
+    Row(RowError),
+    Query(sqlx::Error),
+}
+
+/// Merges the staged rows into the table: (inserted, updated, duplicates removed).
+async fn merge(
+    conn: &mut PgConnection,
+    plan: &UpsertPlan,
+    rows: &[(u64, u64)],
+    mut duplicates: bool,
+) -> std::result::Result<(u64, u64, u64), MergeError> {
+    let mut superseded = 0;
+    let sql = plan.insert_sql(false);
+    loop {
+        if duplicates {
+            conn.execute(format!("ANALYZE {STAGE}").as_str())
+                .await
+                .map_err(MergeError::Query)?;
+            superseded += conn
+                .execute(plan.dedupe_sql().as_str())
+                .await
+                .map_err(MergeError::Query)?
+                .rows_affected();
+        }
+        conn.execute("SAVEPOINT dbridge_merge")
+            .await
+            .map_err(MergeError::Query)?;
+        match sqlx::query(&sql).fetch_one(&mut *conn).await {
+            Ok(row) => {
+                let inserted: i64 = row.get(0);
+                let updated: i64 = row.get(1);
+                return Ok((inserted as u64, updated as u64, superseded));
+            }
+            Err(e) => {
+                conn.execute("ROLLBACK TO SAVEPOINT dbridge_merge")
+                    .await
+                    .map_err(MergeError::Query)?;
+                // Two rows with equal keys that the client saw as different text (01 vs 1).
+                if code(&e) == Some("21000") && !duplicates {
+                    duplicates = true;
+                    continue;
+                }
+                return Err(match find_failing_row(conn, plan, rows).await {
+                    Some(error) => MergeError::Row(error),
+                    None => MergeError::Query(e),
+                });
+            }
+        }
+    }
+}
+
+/// Finds the first row whose merge fails: the shortest failing prefix, by bisection.
+async fn find_failing_row(
+    conn: &mut PgConnection,
+    plan: &UpsertPlan,
+    rows: &[(u64, u64)],
+) -> Option<RowError> {
+    let sql = plan.insert_sql(true);
+    let mut attempt = async |upto: usize| -> Option<Option<sqlx::Error>> {
+        let last_row = rows[upto - 1].0 as i64;
+        conn.execute("SAVEPOINT dbridge_probe").await.ok()?;
+        let outcome = sqlx::query(&sql).bind(last_row).fetch_one(&mut *conn).await;
+        conn.execute("ROLLBACK TO SAVEPOINT dbridge_probe")
+            .await
+            .ok()?;
+        Some(outcome.err())
+    };
+    // Invariant: the first `ok` rows merge, the first `failing` rows do not.
+    let (mut ok, mut failing) = (0usize, rows.len());
+    let mut error = attempt(failing).await??;
+    while failing - ok > 1 {
+        let mid = ok + (failing - ok) / 2;
+        match attempt(mid).await? {
+            None => ok = mid,
+            Some(e) => {
+                failing = mid;
+                error = e;
+            }
+        }
+    }
+    let (row, line) = rows[failing - 1];
+    let (column, message) = describe(&error);
+    Some(RowError {
+        row,
+        line,
+        column,
+        message,
+    })
+}
+
+fn code(e: &sqlx::Error) -> Option<&str> {
+    e.as_database_error()
+        .and_then(|d| d.try_downcast_ref::<PgDatabaseError>())
+        .map(|p| p.code())
+}
+
+/// The column and a message (with PostgreSQL's detail) of a server error.
+fn describe(e: &sqlx::Error) -> (Option<String>, String) {
+    match e
+        .as_database_error()
+        .and_then(|d| d.try_downcast_ref::<PgDatabaseError>())
+    {
+        Some(pg) => {
+            let mut message = pg.message().to_string();
+            if let Some(detail) = pg.detail() {
+                message.push_str(&format!(" ({detail})"));
+            }
+            (pg.column().map(str::to_string), message)
+        }
+        None => (None, e.to_string()),
+    }
+}
+
+/// Maps a server error to its row when COPY says which line failed.
+fn server_error(
+    input: &str,
+    e: sqlx::Error,
+    rows: &[(u64, u64)],
+    committed: Option<u64>,
+) -> DataError {
+    let (column, message) = describe(&e);
+    let context = e
+        .as_database_error()
+        .and_then(|d| d.try_downcast_ref::<PgDatabaseError>())
+        .and_then(|pg| pg.r#where().map(str::to_string));
+    if let Some((index, copy_column)) = context.as_deref().and_then(copy_position) {
+        if let Some(&(row, line)) = rows.get(index.wrapping_sub(1)) {
+            return DataError::Row {
+                input: input.to_string(),
+                error: RowError {
+                    row,
+                    line,
+                    column: copy_column.or(column),
+                    message,
+                },
+                committed,
+            };
+        }
+    }
+    DataError::Server {
+        input: input.to_string(),
+        message,
+        committed,
+    }
+}
+
+/// Reads `COPY dbridge_upsert, line 3, column price: "abc"` into (3, Some("price")).
+fn copy_position(context: &str) -> Option<(usize, Option<String>)> {
+    let rest = &context[context.find(", line ")? + 7..];
+    let digits: String = rest.chars().take_while(|c| c.is_ascii_digit()).collect();
+    let line = digits.parse().ok()?;
+    let column = rest[digits.len()..]
+        .strip_prefix(", column ")
+        .and_then(|c| c.split_once(':').map(|(name, _)| name.to_string()));
+    Some((line, column))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn reads_copy_context() {
+        assert_eq!(
+            copy_position("COPY dbridge_upsert, line 3, column price: \"abc\""),
+            Some((3, Some("price".to_string())))
+        );
+        assert_eq!(
+            copy_position("COPY dbridge_upsert, line 12"),
+            Some((12, None))
+        );
+        assert_eq!(copy_position("SQL function"), None);
+    }
+}

@@ -1,0 +1,801 @@
+//! `dbridge upsert` and `dbridge fetch` through the binary, against a real server.
+
+mod common;
+
+use common::{dbridge, dbridge_stdin, Run, TestDb};
+use serde_json::{json, Value};
+use sqlx::Row;
+
+const TYPES: &str = "
+CREATE TYPE mood AS ENUM ('happy', 'sad');
+CREATE TABLE everything (
+    id int PRIMARY KEY,
+    small smallint, big bigint, exact numeric, ratio real, dbl double precision,
+    flag boolean, label text, code varchar(5),
+    day date, clock time, stamp timestamp, stamptz timestamptz, span interval,
+    uid uuid, doc json, docb jsonb, nums int[], words text[], feeling mood, raw bytea, addr inet
+);
+CREATE TABLE everything_copy (LIKE everything INCLUDING ALL);";
+
+/// One row of every supported type, as NDJSON input.
+const ROW: &str = r#"{"id":1,"small":32767,"big":9007199254740993,"exact":12345678901234567890.123456789,"ratio":1.5,"dbl":0.1,"flag":true,"label":"tab\there \"quoted\" \\ back","code":"abc","day":"2024-02-29","clock":"13:45:00","stamp":"2024-01-02T03:04:05.123456","stamptz":"2024-01-02T03:04:05+02:00","span":"1 day 2 hours","uid":"a0eebc99-9c0b-4ef8-bb6d-6bb9bd380a11","doc":{"b":1,"a":[true,null]},"docb":{"k":"v"},"nums":[1,null,3],"words":["a b","c\"d",null],"feeling":"sad","raw":"AAH/","addr":"192.168.0.1"}
+{"id":2,"small":null,"big":null,"exact":null,"ratio":null,"dbl":null,"flag":null,"label":null,"code":null,"day":null,"clock":null,"stamp":null,"stamptz":null,"span":null,"uid":null,"doc":null,"docb":null,"nums":null,"words":null,"feeling":null,"raw":null,"addr":null}
+"#;
+
+/// What fetch prints for ROW (timestamps with time zone in UTC).
+fn expected() -> Value {
+    json!([
+        {"id":1,"small":32767,"big":9007199254740993u64,"exact":"12345678901234567890.123456789",
+         "ratio":1.5,"dbl":0.1,"flag":true,"label":"tab\there \"quoted\" \\ back","code":"abc",
+         "day":"2024-02-29","clock":"13:45:00","stamp":"2024-01-02T03:04:05.123456",
+         "stamptz":"2024-01-02T01:04:05+00:00","span":"1 day 02:00:00",
+         "uid":"a0eebc99-9c0b-4ef8-bb6d-6bb9bd380a11","doc":{"b":1,"a":[true,null]},"docb":{"k":"v"},
+         "nums":[1,null,3],"words":["a b","c\"d",null],"feeling":"sad","raw":"AAH/","addr":"192.168.0.1"},
+        {"id":2,"small":null,"big":null,"exact":null,"ratio":null,"dbl":null,"flag":null,"label":null,
+         "code":null,"day":null,"clock":null,"stamp":null,"stamptz":null,"span":null,"uid":null,
+         "doc":null,"docb":null,"nums":null,"words":null,"feeling":null,"raw":null,"addr":null}
+    ])
+}
+
+fn ok(run: &Run) {
+    assert_eq!(
+        run.code, 0,
+        "stdout:\n{}\nstderr:\n{}",
+        run.stdout, run.stderr
+    );
+}
+
+fn failed(run: &Run) -> &str {
+    assert_eq!(run.code, 1, "expected a failure; stdout:\n{}", run.stdout);
+    &run.stderr
+}
+
+fn fetch(db: &TestDb, args: &[&str]) -> Value {
+    let url = db.url();
+    let mut all = vec!["fetch", "--url", &url];
+    all.extend_from_slice(args);
+    let run = dbridge(&tmp(), &all);
+    ok(&run);
+    serde_json::from_str(&run.stdout).unwrap_or_else(|e| panic!("{e}: {}", run.stdout))
+}
+
+fn upsert(db: &TestDb, dir: &std::path::Path, args: &[&str]) -> Run {
+    let url = db.url();
+    let mut all = vec!["upsert", "--url", &url, "--quiet"];
+    all.extend_from_slice(args);
+    dbridge(dir, &all)
+}
+
+fn summary(run: &Run) -> Value {
+    ok(run);
+    serde_json::from_str(&run.stdout).unwrap_or_else(|e| panic!("{e}: {}", run.stdout))
+}
+
+fn tmp() -> std::path::PathBuf {
+    std::env::temp_dir()
+}
+
+fn write(dir: &std::path::Path, name: &str, text: &str) -> String {
+    let path = dir.join(name);
+    std::fs::write(&path, text).unwrap();
+    path.to_string_lossy().into_owned()
+}
+
+async fn count(db: &TestDb, sql: &str) -> i64 {
+    let mut conn = db.connect().await;
+    sqlx::query(&format!("SELECT ({sql})::int8"))
+        .fetch_one(&mut conn)
+        .await
+        .unwrap()
+        .get(0)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_type_converts_in_both_directions_and_every_format_reads() {
+    let db = TestDb::new("types").await;
+    db.run("schema", TYPES).await.unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let input = write(dir.path(), "rows.ndjson", ROW);
+    let s = summary(&upsert(
+        &db,
+        dir.path(),
+        &["everything", "--input", &input, "--on", "id", "--json"],
+    ));
+    assert_eq!(
+        (s["inserted"].as_u64(), s["updated"].as_u64()),
+        (Some(2), Some(0))
+    );
+    let fetched = fetch(&db, &["everything"]);
+    assert_eq!(fetched, expected());
+    // Exact text for the values a float would spoil.
+    let url = db.url();
+    let raw = dbridge(
+        dir.path(),
+        &["fetch", "everything", "--url", &url, "--format", "ndjson"],
+    );
+    ok(&raw);
+    assert!(
+        raw.stdout
+            .contains(r#""exact":"12345678901234567890.123456789""#),
+        "{}",
+        raw.stdout
+    );
+    assert!(
+        raw.stdout.contains(r#""big":9007199254740993,"#),
+        "{}",
+        raw.stdout
+    );
+    assert_eq!(raw.stdout.lines().count(), 2);
+
+    // Fetch output is valid upsert input (stdin, NDJSON): the copy reads back the same.
+    let run = dbridge_stdin(
+        dir.path(),
+        &[
+            "upsert",
+            "everything_copy",
+            "--url",
+            &url,
+            "--input",
+            "-",
+            "--on",
+            "id",
+        ],
+        &raw.stdout,
+    );
+    ok(&run);
+    assert!(run.stdout.contains("2 inserted"), "{}", run.stdout);
+    assert_eq!(fetch(&db, &["everything_copy"]), expected());
+
+    // The same row as CSV (arrays as literals or JSON, bytea as base64, empty = NULL) and as
+    // a JSON array, each into an emptied copy.
+    let csv = "id,small,big,exact,ratio,dbl,flag,label,code,day,clock,stamp,stamptz,span,uid,doc,docb,nums,words,feeling,raw,addr\n\
+        1,32767,9007199254740993,12345678901234567890.123456789,1.5,0.1,t,\"tab\there \"\"quoted\"\" \\ back\",abc,2024-02-29,13:45:00,2024-01-02 03:04:05.123456,2024-01-02T03:04:05+02:00,1 day 2 hours,a0eebc99-9c0b-4ef8-bb6d-6bb9bd380a11,\"{\"\"b\"\":1,\"\"a\"\":[true,null]}\",\"{\"\"k\"\": \"\"v\"\"}\",\"{1,NULL,3}\",\"[\"\"a b\"\",\"\"c\\\"\"d\"\",null]\",sad,AAH/,192.168.0.1\n\
+        2,,,,,,,,,,,,,,,,,,,,,\n";
+    let array = format!("[\n{}]\n", ROW.trim_end().replace('\n', ",\n"));
+    for (name, text) in [("rows.csv", csv.to_string()), ("rows.json", array)] {
+        db.run("empty", "DELETE FROM everything_copy")
+            .await
+            .unwrap();
+        let input = write(dir.path(), name, &text);
+        let run = upsert(
+            &db,
+            dir.path(),
+            &["everything_copy", "--input", &input, "--on", "id"],
+        );
+        ok(&run);
+        assert_eq!(fetch(&db, &["everything_copy"]), expected(), "{name}");
+    }
+    // --format overrides the extension.
+    let odd = write(dir.path(), "rows.txt", ROW);
+    let run = upsert(
+        &db,
+        dir.path(),
+        &["everything_copy", "--input", &odd, "--on", "id"],
+    );
+    assert!(failed(&run).contains("--format"), "{}", run.stderr);
+    ok(&upsert(
+        &db,
+        dir.path(),
+        &[
+            "everything_copy",
+            "--input",
+            &odd,
+            "--on",
+            "id",
+            "--format",
+            "ndjson",
+        ],
+    ));
+    db.drop_db().await;
+}
+
+const SHOP: &str = "
+CREATE TABLE items (sku text PRIMARY KEY, name text NOT NULL, price numeric(10,2) CHECK (price >= 0), stock int NOT NULL DEFAULT 0, note text);
+CREATE UNIQUE INDEX items_name ON items (name);
+INSERT INTO items VALUES ('a', 'Apple', 1.00, 10, 'old'), ('b', 'Bread', 2.00, 5, 'old');";
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn conflicts_update_every_column_some_columns_or_nothing() {
+    let db = TestDb::new("conflicts").await;
+    db.run("schema", SHOP).await.unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let rows =
+        "sku,name,price,stock,note\na,Apple,1.50,11,new\nb,Bread,2.00,5,old\nc,Cheese,3.00,1,new\n";
+    let input = write(dir.path(), "items.csv", rows);
+
+    // --do-nothing: only the new row goes in.
+    let s = summary(&upsert(
+        &db,
+        dir.path(),
+        &[
+            "items",
+            "--input",
+            &input,
+            "--on",
+            "sku",
+            "--do-nothing",
+            "--json",
+        ],
+    ));
+    assert_eq!(
+        (
+            s["inserted"].as_u64(),
+            s["updated"].as_u64(),
+            s["unchanged"].as_u64()
+        ),
+        (Some(1), Some(0), Some(2))
+    );
+    assert_eq!(
+        count(&db, "SELECT (price * 100)::int FROM items WHERE sku = 'a'").await,
+        100
+    );
+
+    // --update price: price changes, note stays; the identical row is unchanged.
+    let s = summary(&upsert(
+        &db,
+        dir.path(),
+        &[
+            "items", "--input", &input, "--on", "sku", "--update", "price", "--json",
+        ],
+    ));
+    assert_eq!(
+        (
+            s["inserted"].as_u64(),
+            s["updated"].as_u64(),
+            s["unchanged"].as_u64()
+        ),
+        (Some(0), Some(1), Some(2))
+    );
+    assert_eq!(
+        count(&db, "SELECT (price * 100)::int FROM items WHERE sku = 'a'").await,
+        150
+    );
+    assert_eq!(
+        count(
+            &db,
+            "SELECT count(*) FROM items WHERE note = 'old' AND sku = 'a'"
+        )
+        .await,
+        1
+    );
+
+    // Default: every non-key column.
+    let s = summary(&upsert(
+        &db,
+        dir.path(),
+        &["items", "--input", &input, "--on", "sku", "--json"],
+    ));
+    assert_eq!(
+        (
+            s["inserted"].as_u64(),
+            s["updated"].as_u64(),
+            s["unchanged"].as_u64()
+        ),
+        (Some(0), Some(1), Some(2))
+    );
+    assert_eq!(
+        count(&db, "SELECT stock FROM items WHERE sku = 'a'").await,
+        11
+    );
+
+    // A unique index works as the conflict target too; omitted columns keep their default.
+    let by_name = write(dir.path(), "n.ndjson", "{\"name\":\"Apple\",\"sku\":\"a\",\"price\":9}\n{\"name\":\"Dates\",\"sku\":\"d\",\"price\":4}\n");
+    let s = summary(&upsert(
+        &db,
+        dir.path(),
+        &["items", "--input", &by_name, "--on", "name", "--json"],
+    ));
+    assert_eq!(
+        (s["inserted"].as_u64(), s["updated"].as_u64()),
+        (Some(1), Some(1))
+    );
+    assert_eq!(
+        count(&db, "SELECT stock FROM items WHERE sku = 'd'").await,
+        0
+    );
+
+    // --on that matches no unique key lists the candidates; nothing is read.
+    let run = upsert(
+        &db,
+        dir.path(),
+        &["items", "--input", &input, "--on", "price"],
+    );
+    let err = failed(&run);
+    assert!(
+        err.contains("--on price matches no primary key or unique index"),
+        "{err}"
+    );
+    assert!(
+        err.contains("sku (primary key items_pkey)") && err.contains("name (unique items_name)"),
+        "{err}"
+    );
+    // --update and --do-nothing exclude each other.
+    let run = upsert(
+        &db,
+        dir.path(),
+        &[
+            "items",
+            "--input",
+            &input,
+            "--on",
+            "sku",
+            "--update",
+            "price",
+            "--do-nothing",
+        ],
+    );
+    assert_eq!(run.code, 1);
+    db.drop_db().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn duplicate_keys_in_the_input_keep_the_last_row() {
+    let db = TestDb::new("duplicates").await;
+    db.run("schema", SHOP).await.unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    // `01`-style keys equal as values but not as text are caught by the server's check too.
+    let input = write(
+        dir.path(),
+        "d.ndjson",
+        "{\"sku\":\"x\",\"name\":\"X1\",\"price\":1}\n{\"sku\":\"a\",\"name\":\"A2\",\"price\":2}\n{\"sku\":\"x\",\"name\":\"X3\",\"price\":3}\n{\"sku\":\"x\",\"name\":\"X4\",\"price\":4}\n",
+    );
+    let s = summary(&upsert(
+        &db,
+        dir.path(),
+        &["items", "--input", &input, "--on", "sku", "--json"],
+    ));
+    assert_eq!(
+        (
+            s["inserted"].as_u64(),
+            s["updated"].as_u64(),
+            s["duplicates"].as_u64()
+        ),
+        (Some(1), Some(1), Some(2))
+    );
+    let rows = fetch(&db, &["items", "--filter", "sku=x"]);
+    assert_eq!(rows[0]["name"], "X4");
+    assert_eq!(fetch(&db, &["items", "--filter", "sku=a"])[0]["name"], "A2");
+
+    db.run("t", "CREATE TABLE counters (n int PRIMARY KEY, v int)")
+        .await
+        .unwrap();
+    let input = write(dir.path(), "c.csv", "n,v\n1,1\n01,2\n+1,3\n");
+    let s = summary(&upsert(
+        &db,
+        dir.path(),
+        &["counters", "--input", &input, "--on", "n", "--json"],
+    ));
+    assert_eq!(
+        (s["inserted"].as_u64(), s["duplicates"].as_u64()),
+        (Some(1), Some(2))
+    );
+    assert_eq!(count(&db, "SELECT v FROM counters WHERE n = 1").await, 3);
+    // Text keys that the client sees as different but the server as equal.
+    db.run("t", "CREATE TABLE dated (d date PRIMARY KEY, v int)")
+        .await
+        .unwrap();
+    let input = write(dir.path(), "d.csv", "d,v\n2024-01-05,1\n2024-1-5,2\n");
+    let s = summary(&upsert(
+        &db,
+        dir.path(),
+        &["dated", "--input", &input, "--on", "d", "--json"],
+    ));
+    assert_eq!(
+        (s["inserted"].as_u64(), s["duplicates"].as_u64()),
+        (Some(1), Some(1))
+    );
+    assert_eq!(count(&db, "SELECT v FROM dated").await, 2);
+    db.drop_db().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_bad_row_names_row_line_and_column_and_writes_nothing() {
+    let db = TestDb::new("badrows").await;
+    db.run("schema", SHOP).await.unwrap();
+    db.run(
+        "schema",
+        "CREATE TABLE events (id int PRIMARY KEY, day date, item text REFERENCES items)",
+    )
+    .await
+    .unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let before = fetch(&db, &["items"]);
+    let many_good: String = (0..3000)
+        .map(|i| format!("g{i},Good {i},1.00,1,\n"))
+        .collect();
+    let cases: Vec<(&str, String, &str, &str)> = vec![
+        // (file, contents, table, expected message fragments separated by |)
+        ("client.csv", format!("sku,name,price,stock,note\n{many_good}z,Zed,abc,1,\n"), "items",
+         "row 3001 (line 3002), column price: \"abc\" is not a number"),
+        ("notnull.ndjson", "{\"sku\":\"q\",\"name\":\"Q\"}\n{\"sku\":\"r\",\"name\":null}\n".into(), "items",
+         "row 2 (line 2), column name: null value in a NOT NULL column"),
+        ("check.csv", format!("sku,name,price,stock,note\n{many_good}neg,Negative,-1,1,\n{many_good}"), "items",
+         "row 3001 (line 3002)|violates check constraint \"items_price_check\""),
+        ("unique.csv", "sku,name,price,stock,note\nu1,Apple,1,1,\n".into(), "items",
+         "row 1 (line 2)|items_name"),
+        ("range.ndjson", "{\"sku\":\"big\",\"name\":\"Big\",\"stock\":99999999999}\n".into(), "items",
+         "row 1 (line 1), column stock: 99999999999 is out of range for type integer"),
+        ("unknown.ndjson", "{\"sku\":\"q\",\"colour\":\"red\"}\n".into(), "items",
+         "unknown field \"colour\": public.items has no such column; columns: sku, name, price, stock, note"),
+        ("date.json", "[{\"id\":1,\"day\":\"2024-01-01\"},\n {\"id\":2,\n  \"day\":\"2024-13-45\"}]".into(), "events",
+         "row 2 (line 2), column day: date/time field value out of range: \"2024-13-45\""),
+        ("fk.ndjson", "{\"id\":1,\"item\":\"a\"}\n\n{\"id\":2,\"item\":\"nope\"}\n".into(), "events",
+         "row 2 (line 3)|violates foreign key constraint|Key (item)=(nope) is not present"),
+        ("ragged.csv", "sku,name\na,b,c\n".into(), "items", "line 2: 3 fields where the header has 2"),
+        ("broken.ndjson", "{\"sku\":\"q\",\"name\":\"Q\"}\n{\"sku\":\n".into(), "items", "row 2 (line 2): invalid JSON object"),
+    ];
+    for (file, contents, table, expect) in cases {
+        let input = write(dir.path(), file, &contents);
+        let run = upsert(
+            &db,
+            dir.path(),
+            &[
+                table,
+                "--input",
+                &input,
+                "--on",
+                if table == "items" { "sku" } else { "id" },
+            ],
+        );
+        let err = failed(&run);
+        for part in expect.split('|') {
+            assert!(err.contains(part), "{file}: expected {part:?} in:\n{err}");
+        }
+        assert!(
+            err.contains(file),
+            "{file}: the message names the file:\n{err}"
+        );
+        assert_eq!(fetch(&db, &["items"]), before, "{file} changed items");
+        assert_eq!(
+            count(&db, "SELECT count(*) FROM events").await,
+            0,
+            "{file} wrote events"
+        );
+    }
+    let run = upsert(
+        &db,
+        dir.path(),
+        &["nosuch", "--input", "x.csv", "--on", "id"],
+    );
+    assert!(
+        failed(&run).contains("table nosuch does not exist; tables: public.events, public.items"),
+        "{}",
+        run.stderr
+    );
+    db.drop_db().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn commit_every_reports_progress_made_and_skip_resumes() {
+    let db = TestDb::new("resume").await;
+    db.run(
+        "schema",
+        "CREATE TABLE n (id int PRIMARY KEY, sq int CHECK (sq < 3000))",
+    )
+    .await
+    .unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let rows: String = (1..=100)
+        .map(|i| format!("{{\"id\":{i},\"sq\":{}}}\n", i * i))
+        .collect();
+    let input = write(dir.path(), "n.ndjson", &rows);
+    // Row 55 (55^2 = 3025) violates the check: rows 1-50 are committed in chunks of 25.
+    let run = upsert(
+        &db,
+        dir.path(),
+        &["n", "--input", &input, "--on", "id", "--commit-every", "25"],
+    );
+    let err = failed(&run);
+    assert!(
+        err.contains("row 55 (line 55)") && err.contains("n_sq_check"),
+        "{err}"
+    );
+    assert!(
+        err.contains("rows 1-50 were committed; rerun with --skip 50 to resume"),
+        "{err}"
+    );
+    assert_eq!(count(&db, "SELECT count(*) FROM n").await, 50);
+    // Fix the data and resume where it stopped.
+    db.run("relax", "ALTER TABLE n DROP CONSTRAINT n_sq_check")
+        .await
+        .unwrap();
+    let s = summary(&upsert(
+        &db,
+        dir.path(),
+        &[
+            "n",
+            "--input",
+            &input,
+            "--on",
+            "id",
+            "--commit-every",
+            "25",
+            "--skip",
+            "50",
+            "--json",
+        ],
+    ));
+    assert_eq!(
+        (s["rows"].as_u64(), s["inserted"].as_u64()),
+        (Some(50), Some(50))
+    );
+    assert_eq!(count(&db, "SELECT count(*) FROM n").await, 100);
+    assert_eq!(count(&db, "SELECT sum(id) FROM n").await, 5050);
+    db.drop_db().await;
+}
+
+const BLOG: &str = "
+CREATE TABLE companies (id int PRIMARY KEY, name text);
+CREATE TABLE users (id int PRIMARY KEY, name text, company_id int REFERENCES companies, manager_id int REFERENCES users);
+CREATE TABLE posts (id int PRIMARY KEY, author_id int REFERENCES users, editor_id int REFERENCES users, title text);
+CREATE TABLE comments (id int PRIMARY KEY, post_id int REFERENCES posts, author_id int REFERENCES users, body text);
+CREATE TABLE tags (id int PRIMARY KEY, name text);
+CREATE TABLE post_tags (post_id int REFERENCES posts, tag_id int REFERENCES tags, PRIMARY KEY (post_id, tag_id));
+INSERT INTO companies VALUES (1, 'Acme');
+INSERT INTO users VALUES (1, 'Ann', 1, NULL), (2, 'Bob', NULL, 1), (3, 'Cy', 1, 2);
+INSERT INTO posts VALUES (10, 1, 2, 'first'), (11, NULL, NULL, 'orphan'), (12, 3, 1, 'third');
+INSERT INTO comments VALUES (100, 10, 2, 'nice'), (101, 10, 3, 'agreed'), (102, 12, NULL, 'anon');
+INSERT INTO tags VALUES (1, 'rust'), (2, 'sql');
+INSERT INTO post_tags VALUES (10, 1), (10, 2), (12, 2);";
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn fetch_loads_nested_relations() {
+    let db = TestDb::new("fetch").await;
+    db.run("schema", BLOG).await.unwrap();
+    let rows = fetch(
+        &db,
+        &[
+            "posts",
+            "--with",
+            "author.company,comments.author",
+            "--with",
+            "tags,editor.manager",
+        ],
+    );
+    let expected = json!([
+        {"id":10,"author_id":1,"editor_id":2,"title":"first",
+         "author":{"id":1,"name":"Ann","company_id":1,"manager_id":null,"company":{"id":1,"name":"Acme"}},
+         "comments":[
+            {"id":100,"post_id":10,"author_id":2,"body":"nice","author":{"id":2,"name":"Bob","company_id":null,"manager_id":1}},
+            {"id":101,"post_id":10,"author_id":3,"body":"agreed","author":{"id":3,"name":"Cy","company_id":1,"manager_id":2}}],
+         "tags":[{"id":1,"name":"rust"},{"id":2,"name":"sql"}],
+         "editor":{"id":2,"name":"Bob","company_id":null,"manager_id":1,"manager":{"id":1,"name":"Ann","company_id":1,"manager_id":null}}},
+        {"id":11,"author_id":null,"editor_id":null,"title":"orphan","author":null,"comments":[],"tags":[],"editor":null},
+        {"id":12,"author_id":3,"editor_id":1,"title":"third",
+         "author":{"id":3,"name":"Cy","company_id":1,"manager_id":2,"company":{"id":1,"name":"Acme"}},
+         "comments":[{"id":102,"post_id":12,"author_id":null,"body":"anon","author":null}],
+         "tags":[{"id":2,"name":"sql"}],
+         "editor":{"id":1,"name":"Ann","company_id":1,"manager_id":null,"manager":null}}
+    ]);
+    assert_eq!(rows, expected);
+
+    // Self references both ways, a table referenced twice (posts_by_author / posts_by_editor),
+    // and a to-many under a many-to-one under a to-many.
+    let users = fetch(
+        &db,
+        &[
+            "users",
+            "--with",
+            "manager,users,posts_by_author.comments.author.company",
+            "--filter",
+            "id<=2",
+        ],
+    );
+    assert_eq!(
+        users[0]["users"],
+        json!([{"id":2,"name":"Bob","company_id":null,"manager_id":1}])
+    );
+    assert_eq!(users[1]["manager"]["name"], "Ann");
+    assert_eq!(
+        users[0]["posts_by_author"][0]["comments"][1]["author"]["company"]["name"],
+        "Acme"
+    );
+    assert_eq!(users[1]["posts_by_author"], json!([]));
+
+    // Filters, order, limit and offset.
+    let names = |v: Value| -> Vec<String> {
+        v.as_array()
+            .unwrap()
+            .iter()
+            .map(|r| r["name"].as_str().unwrap().to_string())
+            .collect()
+    };
+    assert_eq!(
+        names(fetch(&db, &["users", "--order-by", "name:desc"])),
+        ["Cy", "Bob", "Ann"]
+    );
+    assert_eq!(
+        names(fetch(
+            &db,
+            &[
+                "users",
+                "--order-by",
+                "name",
+                "--limit",
+                "1",
+                "--offset",
+                "1"
+            ]
+        )),
+        ["Bob"]
+    );
+    assert_eq!(
+        names(fetch(&db, &["users", "--filter", "company_id=null"])),
+        ["Bob"]
+    );
+    assert_eq!(
+        names(fetch(
+            &db,
+            &[
+                "users",
+                "--filter",
+                "company_id!=null",
+                "--filter",
+                "name~%n%"
+            ]
+        )),
+        ["Ann"]
+    );
+    assert_eq!(
+        names(fetch(
+            &db,
+            &["users", "--filter", "id>1", "--filter", "id<3"]
+        )),
+        ["Bob"]
+    );
+    assert_eq!(
+        names(fetch(
+            &db,
+            &["users", "--filter", "id>=2", "--filter", "name!=Bob"]
+        )),
+        ["Cy"]
+    );
+
+    // --relations lists what can be loaded.
+    let url = db.url();
+    let run = dbridge(&tmp(), &["fetch", "posts", "--relations", "--url", &url]);
+    ok(&run);
+    for line in [
+        "author\tmany-to-one\tpublic.users (author_id -> id)",
+        "comments\tone-to-many\tpublic.comments (id -> post_id)",
+        "tags\tmany-to-many\tpublic.tags (id -> id) through public.post_tags",
+    ] {
+        assert!(run.stdout.contains(line), "{line:?} in:\n{}", run.stdout);
+    }
+    let run = dbridge(&tmp(), &["fetch", "users", "--relations", "--url", &url]);
+    assert!(
+        run.stdout.contains("posts_by_author\tone-to-many")
+            && run.stdout.contains("posts_by_editor\tone-to-many"),
+        "{}",
+        run.stdout
+    );
+
+    // Unknown names list what exists.
+    let run = dbridge(
+        &tmp(),
+        &["fetch", "posts", "--with", "author.nope", "--url", &url],
+    );
+    assert!(failed(&run).contains("public.users has no relation nope; relations: company, manager, comments, posts_by_author, posts_by_editor, users"), "{}", run.stderr);
+    let run = dbridge(
+        &tmp(),
+        &["fetch", "posts", "--filter", "nope=1", "--url", &url],
+    );
+    assert!(
+        failed(&run)
+            .contains("public.posts has no column nope; columns: id, author_id, editor_id, title"),
+        "{}",
+        run.stderr
+    );
+    let run = dbridge(&tmp(), &["fetch", "nope", "--url", &url]);
+    assert!(
+        failed(&run)
+            .contains("table nope does not exist; tables: public.comments, public.companies"),
+        "{}",
+        run.stderr
+    );
+    let run = dbridge(
+        &tmp(),
+        &["fetch", "users", "--filter", "id=abc", "--url", &url],
+    );
+    assert!(
+        failed(&run).contains("invalid input syntax for type integer: \"abc\""),
+        "{}",
+        run.stderr
+    );
+    db.drop_db().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn fetch_sends_one_statement_per_level_whatever_the_rows() {
+    let db = TestDb::new("statements").await;
+    db.run("schema", BLOG).await.unwrap();
+    let proxy = common::proxy::CountingProxy::start(&db.url(), &db.options).await;
+    let dir = tmp();
+    let mut counts = Vec::new();
+    for limit in ["1", "3"] {
+        let before = proxy.statements();
+        let url = proxy.url.clone();
+        let run = tokio::task::spawn_blocking({
+            let dir = dir.clone();
+            move || {
+                dbridge(
+                    &dir,
+                    &[
+                        "fetch",
+                        "posts",
+                        "--url",
+                        &url,
+                        "--limit",
+                        limit,
+                        "--with",
+                        "author.company,comments.author.posts_by_author,tags",
+                    ],
+                )
+            }
+        })
+        .await
+        .unwrap();
+        ok(&run);
+        counts.push(proxy.statements() - before);
+    }
+    // 3 catalog queries + the root (joining author and company) + comments (joining their
+    // author) + the authors' posts + tags: 7, with one row or three.
+    assert_eq!(counts, [7, 7]);
+    db.drop_db().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn hostile_names_and_values_stay_data() {
+    let db = TestDb::new("injection").await;
+    db.run(
+        "schema",
+        r#"CREATE SCHEMA "we ird";
+        CREATE TABLE "we ird"."Ta""ble; DROP TABLE x" ("i d" int PRIMARY KEY, "va'l" text, "Select" text);
+        CREATE TABLE x (id int);"#,
+    )
+    .await
+    .unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let input = write(
+        dir.path(),
+        "h.ndjson",
+        "{\"i d\":1,\"va'l\":\"'); DROP TABLE x; --\",\"Select\":\"\\\\N\"}\n{\"i d\":2,\"va'l\":\"a\\tb\\nc\",\"Select\":null}\n",
+    );
+    let table = "we ird.Ta\"ble; DROP TABLE x";
+    ok(&upsert(
+        &db,
+        dir.path(),
+        &[table, "--input", &input, "--on", "i d"],
+    ));
+    let rows = fetch(&db, &[table, "--filter", "va'l='); DROP TABLE x; --"]);
+    assert_eq!(
+        rows,
+        json!([{"i d":1,"va'l":"'); DROP TABLE x; --","Select":"\\N"}])
+    );
+    let rows = fetch(&db, &[table, "--filter", "va'l~%' OR 1=1 --"]);
+    assert_eq!(rows, json!([]));
+    let rows = fetch(&db, &[table, "--filter", "Select=null"]);
+    assert_eq!(rows[0]["va'l"], "a\tb\nc");
+    let run = dbridge(
+        &tmp(),
+        &[
+            "fetch",
+            table,
+            "--filter",
+            "i d=1 OR 1=1",
+            "--url",
+            &db.url(),
+        ],
+    );
+    assert!(
+        failed(&run).contains("invalid input syntax for type integer"),
+        "{}",
+        run.stderr
+    );
+    assert_eq!(
+        count(&db, "SELECT count(*) FROM x").await,
+        0,
+        "table x still exists"
+    );
+    db.drop_db().await;
+}
