@@ -799,3 +799,75 @@ async fn hostile_names_and_values_stay_data() {
     );
     db.drop_db().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn bench_json_runs_every_suite_and_cleans_up() {
+    let db = TestDb::new("bench").await;
+    let url = db.url();
+    let run = tokio::task::spawn_blocking(move || {
+        dbridge(
+            &tmp(),
+            &[
+                "bench", "--url", &url, "--json", "--rows", "2000", "--tables", "5,12",
+            ],
+        )
+    })
+    .await
+    .unwrap();
+    ok(&run);
+    let figures: Value = serde_json::from_str(&run.stdout).unwrap();
+    let figures = figures.as_array().unwrap();
+    let suites: Vec<&str> = figures
+        .iter()
+        .map(|f| f["suite"].as_str().unwrap())
+        .collect();
+    for suite in ["schema", "insert", "upsert", "fetch"] {
+        assert!(suites.contains(&suite), "{suite} missing from {suites:?}");
+    }
+    let measurements: Vec<&str> = figures
+        .iter()
+        .map(|f| f["measurement"].as_str().unwrap())
+        .collect();
+    for m in [
+        "introspect 5 tables",
+        "diff + render 12 tables",
+        "INSERT ... RETURNING p99",
+        "upsert 2000 NDJSON rows, half conflicting",
+        "1,000 posts with their author (JSON)",
+    ] {
+        assert!(
+            measurements.contains(&m),
+            "{m:?} missing from {measurements:?}"
+        );
+    }
+    for f in figures {
+        let (value, reference, ratio) = (
+            f["value"].as_f64().unwrap(),
+            f["reference_value"].as_f64().unwrap(),
+            f["ratio"].as_f64().unwrap(),
+        );
+        assert!(value > 0.0 && reference > 0.0, "{f}");
+        assert!(
+            (ratio - value / reference).abs() < 1e-6 * ratio.max(1.0),
+            "{f}"
+        );
+    }
+    // The scratch schemas are gone.
+    assert_eq!(
+        count(
+            &db,
+            "SELECT count(*) FROM pg_namespace WHERE nspname LIKE 'dbridge_bench%'"
+        )
+        .await,
+        0
+    );
+    let url = db.url();
+    let run = dbridge(&tmp(), &["bench", "--url", &url, "--suite", "insert"]);
+    ok(&run);
+    assert!(
+        run.stdout.starts_with("suite") && run.stdout.contains("SELECT 1 round trip p50"),
+        "{}",
+        run.stdout
+    );
+    db.drop_db().await;
+}

@@ -4,6 +4,7 @@
 //! is printed with its causes.
 
 mod autogenerate;
+mod bench;
 mod config;
 mod dev;
 mod diff;
@@ -74,6 +75,8 @@ pub enum Command {
     Upsert(upsert::UpsertArgs),
     /// Print rows with their related rows (from foreign keys) as nested JSON.
     Fetch(fetch::FetchArgs),
+    /// Measure the engine next to hand-written references, in a scratch schema.
+    Bench(bench::BenchArgs),
 }
 
 /// How a command ended, as the process exit code.
@@ -138,6 +141,7 @@ async fn run(cli: Cli) -> anyhow::Result<ExitStatus> {
         Command::Lint(args) => lint::run(&cli.global, &load()?, args).await,
         Command::Upsert(args) => upsert::run(&cli.global, &load()?, args).await,
         Command::Fetch(args) => fetch::run(&cli.global, &load()?, args).await,
+        Command::Bench(args) => bench::run(&cli.global, &load()?, args).await,
     }
 }
 

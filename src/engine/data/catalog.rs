@@ -63,6 +63,8 @@ pub struct Column {
     pub generated: bool,
     /// Whether `=` works on the type (json, xml and geometric types have none).
     pub comparable: bool,
+    /// The base type's name (`timestamptz`, `date`...), looking through domains.
+    pub base_type: String,
 }
 
 /// A primary key, unique constraint or unique index on plain columns (what ON CONFLICT accepts).
@@ -236,6 +238,7 @@ impl Catalog {
                 identity: identity.trim_matches(char::from(0)).to_string(),
                 generated: !generated.trim_matches(char::from(0)).is_empty(),
                 comparable: !INCOMPARABLE.contains(&elem_name.as_deref().unwrap_or(&base_name)),
+                base_type: base_name,
             });
         }
         let mut catalog = Catalog { tables };

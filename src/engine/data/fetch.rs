@@ -10,12 +10,12 @@ use std::future::Future;
 use std::pin::Pin;
 
 use sqlx::postgres::{PgConnection, PgRow};
-use sqlx::Row;
 
-use super::catalog::{Catalog, Column, Kind, Table};
+use super::catalog::{Catalog, Table};
 use super::error::{DataError, Result};
 use super::filter::Filter;
 use super::relations::{relations, Relation, RelationKind};
+use super::render::{is_null, push_string, text, Shape};
 use crate::diff::quote::ident;
 
 /// What to fetch.
@@ -31,10 +31,10 @@ pub struct FetchRequest {
     pub offset: Option<i64>,
 }
 
-/// A fetched row: its columns as JSON text (None for NULL) and its loaded relations.
+/// A fetched row: its columns as JSON (`"a":1,"b":"x"`, no braces) and its loaded relations.
 #[derive(Debug, Clone)]
 pub struct Obj {
-    pub fields: Vec<Option<String>>,
+    pub fields: String,
     pub rels: Vec<Rel>,
     /// For each to-many relation: the values its children are matched on.
     keys: Vec<Option<Vec<String>>>,
@@ -47,11 +47,34 @@ pub enum Rel {
     Many(Vec<Obj>),
 }
 
+/// A capacity hint shared by the rows of one node.
+#[derive(Debug, Default)]
+struct Hint(std::sync::atomic::AtomicUsize);
+
+impl Clone for Hint {
+    fn clone(&self) -> Self {
+        Hint(std::sync::atomic::AtomicUsize::new(self.get()))
+    }
+}
+
+impl Hint {
+    fn get(&self) -> usize {
+        self.0.load(std::sync::atomic::Ordering::Relaxed)
+    }
+
+    fn set(&self, n: usize) {
+        self.0
+            .store(n + n / 4, std::sync::atomic::Ordering::Relaxed)
+    }
+}
+
 /// A table in a query: where its columns sit in the result row and what hangs from it.
 #[derive(Debug, Clone)]
 struct Node {
-    /// Column names, JSON-quoted, for output.
-    keys: Vec<String>,
+    /// How the node's columns are rendered.
+    shape: Shape,
+    /// The length of the last row's JSON: a capacity that usually fits the next.
+    hint: Hint,
     first: usize,
     rels: Vec<RelPlan>,
 }
@@ -126,18 +149,6 @@ impl Paths {
     }
 }
 
-/// The SQL expression that renders a column as JSON text.
-fn render(column: &Column, alias: &str) -> String {
-    let c = format!("{alias}.{}", ident(&column.name));
-    match &column.kind {
-        Kind::Numeric => format!("to_json({c}::text)::text"),
-        Kind::Array(e) if **e == Kind::Numeric => format!("to_json({c}::text[])::text"),
-        Kind::Bytea => format!("to_json(translate(encode({c}, 'base64'), E'\\n', ''))::text"),
-        Kind::Json | Kind::Jsonb => format!("{c}::text"),
-        _ => format!("to_json({c})::text"),
-    }
-}
-
 struct Builder<'c> {
     catalog: &'c Catalog,
     select: Vec<String>,
@@ -162,13 +173,8 @@ impl<'c> Builder<'c> {
 
     fn node(&mut self, table: &Table, alias: &str, paths: &Paths) -> Result<Node> {
         let first = self.select.len();
-        self.select
-            .extend(table.columns.iter().map(|c| render(c, alias)));
-        let keys = table
-            .columns
-            .iter()
-            .map(|c| serde_json::to_string(&c.name).expect("a string serializes"))
-            .collect();
+        let (exprs, shape) = Shape::new(&table.columns, alias);
+        self.select.extend(exprs);
         let available = relations(self.catalog, table);
         let mut rels = Vec::new();
         for (name, sub) in &paths.0 {
@@ -220,7 +226,12 @@ impl<'c> Builder<'c> {
                 });
             }
         }
-        Ok(Node { keys, first, rels })
+        Ok(Node {
+            shape,
+            hint: Hint::default(),
+            first,
+            rels,
+        })
     }
 
     fn target(&self, relation: &Relation) -> Result<&'c Table> {
@@ -422,6 +433,7 @@ impl FetchPlan {
 
     /// Writes rows as JSON: an array (`ndjson` false) or one object a line.
     pub fn write_json(&self, objs: &[Obj], ndjson: bool, out: &mut String) {
+        out.reserve(objs.iter().map(|o| o.fields.len() + 64).sum());
         if !ndjson {
             out.push('[');
         }
@@ -440,27 +452,26 @@ impl FetchPlan {
     }
 }
 
-fn text(row: &PgRow, i: usize) -> Result<Option<String>> {
-    row.try_get::<Option<String>, _>(i)
-        .map_err(|e| DataError::query("decoding a row", e))
-}
-
 fn decode(row: &PgRow, node: &Node) -> Result<Obj> {
-    let mut fields = Vec::with_capacity(node.keys.len());
-    for i in node.first..node.first + node.keys.len() {
-        fields.push(text(row, i)?);
-    }
+    let mut fields = String::with_capacity(node.hint.get().max(16 * node.shape.keys.len()));
+    node.shape.write_fields(row, node.first, &mut fields)?;
+    node.hint.set(fields.len());
     let mut rels = Vec::with_capacity(node.rels.len());
-    let mut keys = Vec::with_capacity(node.rels.len());
+    // Keys are kept (one slot per relation) only when a to-many relation needs them.
+    let track = node.rels.iter().any(|r| matches!(r, RelPlan::Many { .. }));
+    let mut keys = Vec::with_capacity(if track { node.rels.len() } else { 0 });
     for rel in &node.rels {
         match rel {
             RelPlan::One { node, probe, .. } => {
-                let child = match text(row, *probe)? {
-                    None => None,
-                    Some(_) => Some(Box::new(decode(row, node)?)),
+                let child = if is_null(row, *probe)? {
+                    None
+                } else {
+                    Some(Box::new(decode(row, node)?))
                 };
                 rels.push(Rel::One(child));
-                keys.push(None);
+                if track {
+                    keys.push(None);
+                }
             }
             RelPlan::Many { key_at, query, .. } => {
                 let mut key = Vec::with_capacity(query.parent_key);
@@ -569,20 +580,12 @@ fn load_many<'a>(
 
 fn write_obj(obj: &Obj, node: &Node, out: &mut String) {
     out.push('{');
-    for (i, (key, value)) in node.keys.iter().zip(&obj.fields).enumerate() {
-        if i > 0 {
+    out.push_str(&obj.fields);
+    for (i, (rel, value)) in node.rels.iter().zip(&obj.rels).enumerate() {
+        if i > 0 || !obj.fields.is_empty() {
             out.push(',');
         }
-        out.push_str(key);
-        out.push(':');
-        match value {
-            Some(v) => push_compact(v, out),
-            None => out.push_str("null"),
-        }
-    }
-    for (rel, value) in node.rels.iter().zip(&obj.rels) {
-        out.push(',');
-        out.push_str(&serde_json::to_string(rel.name()).expect("a string serializes"));
+        push_string(rel.name(), out);
         out.push(':');
         match (rel, value) {
             (RelPlan::One { node, .. }, Rel::One(Some(child))) => write_obj(child, node, out),
@@ -601,26 +604,6 @@ fn write_obj(obj: &Obj, node: &Node, out: &mut String) {
         }
     }
     out.push('}');
-}
-
-/// Appends JSON text without the line breaks a `json` value may carry (NDJSON is a line a row).
-fn push_compact(json: &str, out: &mut String) {
-    if !json.contains(['\n', '\r']) {
-        out.push_str(json);
-        return;
-    }
-    let (mut in_string, mut escaped) = (false, false);
-    for c in json.chars() {
-        if in_string {
-            in_string = c != '"' || escaped;
-            escaped = c == '\\' && !escaped;
-        } else if c == '"' {
-            in_string = true;
-        } else if c.is_whitespace() {
-            continue;
-        }
-        out.push(c);
-    }
 }
 
 /// The relations of a table, for `--relations`.

@@ -3,13 +3,16 @@
 //!
 //! The CLI and the Python module both drive these functions; nothing here prints.
 
+pub mod bench;
 pub mod catalog;
 pub mod convert;
 pub mod error;
 pub mod fetch;
 pub mod filter;
 pub mod input;
+pub mod insert;
 pub mod relations;
+pub mod render;
 pub mod upsert;
 
 pub use catalog::{Catalog, Column, ForeignKey, Kind, Table, UniqueKey};

@@ -11,7 +11,7 @@ use std::time::Instant;
 
 use rayon::prelude::*;
 use sqlx::postgres::{PgConnection, PgDatabaseError};
-use sqlx::{Connection, Executor, Row};
+use sqlx::{Connection, Executor};
 
 use super::catalog::{Kind, Table};
 use super::convert::{write_field, Field};
@@ -258,10 +258,8 @@ impl UpsertPlan {
             )
         };
         format!(
-            "WITH merged AS (INSERT INTO {table} AS t ({columns}){overriding} \
-             SELECT {columns} FROM {STAGE}{filter} \
-             ON CONFLICT ({on}) {action} RETURNING (t.xmax = 0) AS inserted) \
-             SELECT count(*) FILTER (WHERE inserted), count(*) FILTER (WHERE NOT inserted) FROM merged",
+            "INSERT INTO {table} AS t ({columns}){overriding} \
+             SELECT {columns} FROM {STAGE}{filter} ON CONFLICT ({on}) {action}",
             table = self.table,
             on = ident_list(&self.on),
         )
@@ -612,11 +610,14 @@ async fn merge(
         conn.execute("SAVEPOINT dbridge_merge")
             .await
             .map_err(MergeError::Query)?;
-        match sqlx::query(&sql).fetch_one(&mut *conn).await {
-            Ok(row) => {
-                let inserted: i64 = row.get(0);
-                let updated: i64 = row.get(1);
-                return Ok((inserted as u64, updated as u64, superseded));
+        // Inserted vs updated: this transaction's insert count on the table, before and
+        // after (cheaper than RETURNING a row for every row merged).
+        let before = inserted_so_far(conn, &plan.table).await?;
+        match conn.execute(sql.as_str()).await {
+            Ok(done) => {
+                let inserted = inserted_so_far(conn, &plan.table).await? - before;
+                let updated = done.rows_affected().saturating_sub(inserted);
+                return Ok((inserted, updated, superseded));
             }
             Err(e) => {
                 conn.execute("ROLLBACK TO SAVEPOINT dbridge_merge")
@@ -636,6 +637,20 @@ async fn merge(
     }
 }
 
+/// Rows this transaction has inserted into `table` (and its partitions) so far.
+async fn inserted_so_far(conn: &mut PgConnection, table: &str) -> Result<u64, MergeError> {
+    let n: i64 = sqlx::query_scalar(
+        "SELECT coalesce((SELECT sum(pg_stat_get_xact_tuples_inserted(relid)) \
+                          FROM pg_partition_tree($1::regclass)), \
+                         pg_stat_get_xact_tuples_inserted($1::regclass))::int8",
+    )
+    .bind(table)
+    .fetch_one(&mut *conn)
+    .await
+    .map_err(MergeError::Query)?;
+    Ok(n as u64)
+}
+
 /// Finds the first row whose merge fails: the shortest failing prefix, by bisection.
 async fn find_failing_row(
     conn: &mut PgConnection,
@@ -646,7 +661,7 @@ async fn find_failing_row(
     let mut attempt = async |upto: usize| -> Option<Option<sqlx::Error>> {
         let last_row = rows[upto - 1].0 as i64;
         conn.execute("SAVEPOINT dbridge_probe").await.ok()?;
-        let outcome = sqlx::query(&sql).bind(last_row).fetch_one(&mut *conn).await;
+        let outcome = sqlx::query(&sql).bind(last_row).execute(&mut *conn).await;
         conn.execute("ROLLBACK TO SAVEPOINT dbridge_probe")
             .await
             .ok()?;

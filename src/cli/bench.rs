@@ -1,0 +1,105 @@
+//! `dbridge bench`: the engine's benchmarks, each next to a reference from the same run.
+
+use std::io::IsTerminal;
+
+use super::config::Project;
+use super::target::target_url;
+use super::{output, ExitStatus, GlobalOptions};
+use crate::engine::data::bench::{run as run_bench, BenchOptions, Figure, Suite};
+use crate::engine::postgres::connect;
+
+/// Arguments of `dbridge bench`.
+#[derive(Debug, clap::Args)]
+pub struct BenchArgs {
+    /// Which suite to run.
+    #[arg(long, value_enum, default_value = "all")]
+    pub suite: Suite,
+    /// Rows for the upsert suite.
+    #[arg(long, default_value_t = 100_000)]
+    pub rows: usize,
+    /// Table counts for the schema suite (comma-separated).
+    #[arg(long, value_delimiter = ',', default_value = "100,1000")]
+    pub tables: Vec<usize>,
+    /// Print the figures as JSON.
+    #[arg(long)]
+    pub json: bool,
+}
+
+pub async fn run(
+    global: &GlobalOptions,
+    project: &Project,
+    args: BenchArgs,
+) -> anyhow::Result<ExitStatus> {
+    if args.rows < 2 {
+        anyhow::bail!("--rows must be at least 2");
+    }
+    let url = target_url(global, project)?;
+    let mut conn = connect::connect(&url).await?;
+    let options = BenchOptions {
+        suite: args.suite,
+        rows: args.rows,
+        tables: args.tables,
+    };
+    let chatty = std::io::stderr().is_terminal() || global.verbose;
+    let figures = run_bench(&mut conn, &options, &|what| {
+        if chatty {
+            eprintln!("running {what}...");
+        }
+    })
+    .await?;
+    let text = if args.json {
+        format!("{}\n", serde_json::to_string_pretty(&figures)?)
+    } else {
+        table(&figures)
+    };
+    output::emit(&text, None)?;
+    Ok(ExitStatus::Success)
+}
+
+fn value(v: f64, unit: &str) -> String {
+    match unit {
+        "rows/s" => format!("{v:.0} rows/s"),
+        "us" => format!("{v:.0} us"),
+        _ => format!("{v:.1} {unit}"),
+    }
+}
+
+/// The figures as an aligned text table.
+fn table(figures: &[Figure]) -> String {
+    let rows: Vec<[String; 5]> = figures
+        .iter()
+        .map(|f| {
+            [
+                serde_json::to_value(f.suite)
+                    .ok()
+                    .and_then(|v| v.as_str().map(str::to_string))
+                    .unwrap_or_default(),
+                f.measurement.clone(),
+                value(f.value, f.unit),
+                format!("{} ({})", f.reference, value(f.reference_value, f.unit)),
+                format!("{:.2}x", f.ratio),
+            ]
+        })
+        .collect();
+    let header = ["suite", "measurement", "dbridge", "reference", "ratio"].map(String::from);
+    let mut widths = header.clone().map(|h| h.len());
+    for row in &rows {
+        for (w, cell) in widths.iter_mut().zip(row) {
+            *w = (*w).max(cell.chars().count());
+        }
+    }
+    let mut out = String::new();
+    for row in std::iter::once(&header).chain(&rows) {
+        let cells: Vec<String> = row
+            .iter()
+            .zip(widths)
+            .map(|(c, w)| format!("{c:<w$}"))
+            .collect();
+        out.push_str(cells.join("  ").trim_end());
+        out.push('\n');
+    }
+    out.push_str(
+        "ratio = dbridge / reference (for ms and us lower is better, for rows/s higher)\n",
+    );
+    out
+}
