@@ -871,3 +871,58 @@ async fn bench_json_runs_every_suite_and_cleans_up() {
     );
     db.drop_db().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn upsert_shows_progress_only_on_a_terminal() {
+    let db = TestDb::new("progress").await;
+    db.run("schema", "CREATE TABLE big (id int PRIMARY KEY, name text)")
+        .await
+        .unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let rows: String = (1..=300_000)
+        .map(|i| format!("{{\"id\":{i},\"name\":\"row {i}\"}}\n"))
+        .collect();
+    let input = write(dir.path(), "big.ndjson", &rows);
+    let url = db.url();
+    let spawn = |extra: &[&str]| {
+        let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_dbridge"));
+        cmd.args([
+            "upsert", "big", "--url", &url, "--input", &input, "--on", "id",
+        ])
+        .args(extra)
+        .env_remove("DATABASE_URL");
+        let mut s = expectrl::Session::spawn(cmd).expect("spawn dbridge in a pty");
+        s.set_expect_timeout(Some(std::time::Duration::from_secs(120)));
+        s
+    };
+    let progress = expectrl::Regex(r"\d+ rows, \d+ rows/s \(ETA \d+s\)");
+    let mut s = spawn(&[]);
+    s.expect(progress)
+        .expect("a progress bar with rows, rows/s and ETA");
+    s.expect("300000 rows: 300000 inserted")
+        .expect("the summary");
+    s.expect(expectrl::Eof).unwrap();
+    // --quiet: the summary only.
+    let mut s = spawn(&["--quiet"]);
+    let all = s.expect(expectrl::Eof).unwrap();
+    let mut bytes = all.before().to_vec();
+    for m in all.matches() {
+        bytes.extend_from_slice(m);
+    }
+    let text = String::from_utf8_lossy(&bytes).into_owned();
+    assert!(
+        text.contains("300000 rows: 0 inserted, 0 updated, 300000 unchanged"),
+        "{text}"
+    );
+    assert!(!text.contains("rows, "), "no progress with --quiet: {text}");
+    // No terminal: no progress either.
+    let run = dbridge(
+        dir.path(),
+        &[
+            "upsert", "big", "--url", &url, "--input", &input, "--on", "id",
+        ],
+    );
+    ok(&run);
+    assert!(run.stderr.is_empty(), "{}", run.stderr);
+    db.drop_db().await;
+}

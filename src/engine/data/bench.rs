@@ -318,86 +318,134 @@ fn upsert_rows(n: usize) -> (Vec<u8>, Vec<u8>) {
     (ndjson, copy)
 }
 
+/// The upsert suite's table, rows and the statement that restores the table between runs.
+struct UpsertBench {
+    table: super::catalog::Table,
+    name: String,
+    columns: &'static str,
+    reset: String,
+    ndjson: Vec<u8>,
+    copy: Vec<u8>,
+    n: usize,
+}
+
+impl UpsertBench {
+    async fn ours(&self, conn: &mut PgConnection) -> Result<f64> {
+        conn.execute(self.reset.as_str()).await.map_err(q)?;
+        let started = Instant::now();
+        let reader = Reader::new(
+            "bench",
+            Format::Ndjson,
+            Box::new(std::io::Cursor::new(self.ndjson.clone())),
+        )?;
+        let options = UpsertOptions {
+            on: vec!["id".into()],
+            ..UpsertOptions::default()
+        };
+        let summary = upsert(conn, &self.table, reader, "bench", &options, &|_, _| {}).await?;
+        let rate = self.n as f64 / started.elapsed().as_secs_f64();
+        if summary.inserted + summary.updated != self.n as u64 {
+            return Err(DataError::Invalid(format!(
+                "the upsert benchmark merged {} rows of {}",
+                summary.inserted + summary.updated,
+                self.n
+            )));
+        }
+        Ok(rate)
+    }
+
+    /// The hand-written pipeline: COPY into a temporary table, one INSERT ... ON CONFLICT.
+    async fn pipeline(&self, conn: &mut PgConnection) -> Result<f64> {
+        conn.execute(self.reset.as_str()).await.map_err(q)?;
+        let started = Instant::now();
+        let mut tx = conn.begin().await.map_err(q)?;
+        tx.execute(
+            format!(
+                "CREATE TEMPORARY TABLE bench_stage ({}) ON COMMIT DROP",
+                self.columns
+            )
+            .as_str(),
+        )
+        .await
+        .map_err(q)?;
+        let mut sink = tx
+            .copy_in_raw("COPY bench_stage FROM STDIN")
+            .await
+            .map_err(q)?;
+        for chunk in self.copy.chunks(1 << 20) {
+            sink.send(chunk).await.map_err(q)?;
+        }
+        sink.finish().await.map_err(q)?;
+        tx.execute(
+            format!(
+                "INSERT INTO {} SELECT * FROM bench_stage ON CONFLICT (id) DO UPDATE SET \
+                 name = EXCLUDED.name, email = EXCLUDED.email, score = EXCLUDED.score, \
+                 price = EXCLUDED.price, active = EXCLUDED.active, created_at = EXCLUDED.created_at",
+                self.name
+            )
+            .as_str(),
+        )
+        .await
+        .map_err(q)?;
+        tx.commit().await.map_err(q)?;
+        Ok(self.n as f64 / started.elapsed().as_secs_f64())
+    }
+
+    /// Plain COPY of the same rows into the emptied table.
+    async fn plain_copy(&self, conn: &mut PgConnection) -> Result<f64> {
+        conn.execute(format!("TRUNCATE {}", self.name).as_str())
+            .await
+            .map_err(q)?;
+        let started = Instant::now();
+        let mut sink = conn
+            .copy_in_raw(&format!("COPY {} FROM STDIN", self.name))
+            .await
+            .map_err(q)?;
+        for chunk in self.copy.chunks(1 << 20) {
+            sink.send(chunk).await.map_err(q)?;
+        }
+        sink.finish().await.map_err(q)?;
+        Ok(self.n as f64 / started.elapsed().as_secs_f64())
+    }
+}
+
 async fn upsert_suite(conn: &mut PgConnection, scratch: &str, n: usize) -> Result<Vec<Figure>> {
-    let s = ident(scratch);
-    let table_name = format!("{s}.bench_upsert");
+    let name = format!("{}.bench_upsert", ident(scratch));
     let columns = "id bigint PRIMARY KEY, name text, email text, score int, price numeric(10,2), \
                    active boolean, created_at timestamptz";
-    conn.execute(format!("CREATE TABLE {table_name} ({columns})").as_str())
+    conn.execute(format!("CREATE TABLE {name} ({columns})").as_str())
         .await
         .map_err(q)?;
-    // Half the input conflicts: the table holds ids 1..=n/2 before each run.
-    let reset = format!(
-        "TRUNCATE {table_name}; INSERT INTO {table_name} \
-         SELECT g, 'old ' || g, 'old' || g || '@example.com', 0, 0, false, now() \
-         FROM generate_series(1, {}) g; ANALYZE {table_name}",
-        n / 2
-    );
-    let (ndjson, copy) = upsert_rows(n);
     let catalog = Catalog::load(conn).await?;
-    let table = catalog.table(&format!("{scratch}.bench_upsert"))?.clone();
-
-    conn.execute(reset.as_str()).await.map_err(q)?;
-    let started = Instant::now();
-    let reader = Reader::new(
-        "bench",
-        Format::Ndjson,
-        Box::new(std::io::Cursor::new(ndjson)),
-    )?;
-    let options = UpsertOptions {
-        on: vec!["id".into()],
-        ..UpsertOptions::default()
+    let (ndjson, copy) = upsert_rows(n);
+    let bench = UpsertBench {
+        table: catalog.table(&format!("{scratch}.bench_upsert"))?.clone(),
+        // Half the input conflicts: the table holds ids 1..=n/2 before each run.
+        reset: format!(
+            "TRUNCATE {name}; INSERT INTO {name} \
+             SELECT g, 'old ' || g, 'old' || g || '@example.com', 0, 0, false, now() \
+             FROM generate_series(1, {}) g; ANALYZE {name}",
+            n / 2
+        ),
+        name,
+        columns,
+        ndjson,
+        copy,
+        n,
     };
-    let summary = upsert(conn, &table, reader, "bench", &options, &|_, _| {}).await?;
-    let ours = n as f64 / started.elapsed().as_secs_f64();
-    if summary.inserted + summary.updated != n as u64 {
-        return Err(DataError::Invalid(format!(
-            "the upsert benchmark merged {} rows of {n}",
-            summary.inserted + summary.updated
-        )));
+    // Best of two, in alternating order, so that neither side pays for the other's
+    // checkpoints and autovacuum.
+    let (mut ours, mut pipeline, mut plain) = (0f64, 0f64, 0f64);
+    for round in 0..2 {
+        if round == 0 {
+            ours = ours.max(bench.ours(conn).await?);
+            pipeline = pipeline.max(bench.pipeline(conn).await?);
+        } else {
+            pipeline = pipeline.max(bench.pipeline(conn).await?);
+            ours = ours.max(bench.ours(conn).await?);
+        }
+        plain = plain.max(bench.plain_copy(conn).await?);
     }
-
-    conn.execute(reset.as_str()).await.map_err(q)?;
-    let started = Instant::now();
-    let mut tx = conn.begin().await.map_err(q)?;
-    tx.execute(format!("CREATE TEMPORARY TABLE bench_stage ({columns}) ON COMMIT DROP").as_str())
-        .await
-        .map_err(q)?;
-    let mut sink = tx
-        .copy_in_raw("COPY bench_stage FROM STDIN")
-        .await
-        .map_err(q)?;
-    for chunk in copy.chunks(1 << 20) {
-        sink.send(chunk).await.map_err(q)?;
-    }
-    sink.finish().await.map_err(q)?;
-    tx.execute(
-        format!(
-            "INSERT INTO {table_name} SELECT * FROM bench_stage ON CONFLICT (id) DO UPDATE SET \
-             name = EXCLUDED.name, email = EXCLUDED.email, score = EXCLUDED.score, \
-             price = EXCLUDED.price, active = EXCLUDED.active, created_at = EXCLUDED.created_at"
-        )
-        .as_str(),
-    )
-    .await
-    .map_err(q)?;
-    tx.commit().await.map_err(q)?;
-    let pipeline = n as f64 / started.elapsed().as_secs_f64();
-
-    conn.execute(format!("TRUNCATE {table_name}").as_str())
-        .await
-        .map_err(q)?;
-    let started = Instant::now();
-    let mut sink = conn
-        .copy_in_raw(&format!("COPY {table_name} FROM STDIN"))
-        .await
-        .map_err(q)?;
-    for chunk in copy.chunks(1 << 20) {
-        sink.send(chunk).await.map_err(q)?;
-    }
-    sink.finish().await.map_err(q)?;
-    let plain = n as f64 / started.elapsed().as_secs_f64();
-
     let what = format!("upsert {n} NDJSON rows, half conflicting");
     Ok(vec![
         figure(

@@ -9,6 +9,7 @@ use std::collections::HashMap;
 use std::future::Future;
 use std::pin::Pin;
 
+use futures_util::TryStreamExt;
 use sqlx::postgres::{PgConnection, PgRow};
 
 use super::catalog::{Catalog, Table};
@@ -416,14 +417,18 @@ impl FetchPlan {
                 Bind::Int(v) => query.bind(*v),
             };
         }
-        let rows = query
-            .fetch_all(&mut *conn)
-            .await
-            .map_err(|e| DataError::query("fetching rows", e))?;
-        let mut objs: Vec<Obj> = rows
-            .iter()
-            .map(|row| decode(row, &self.query.root))
-            .collect::<Result<_>>()?;
+        // Rows are decoded as they arrive, while the server is still sending the rest.
+        let mut objs = Vec::new();
+        {
+            let mut rows = query.fetch(&mut *conn);
+            while let Some(row) = rows
+                .try_next()
+                .await
+                .map_err(|e| DataError::query("fetching rows", e))?
+            {
+                objs.push(decode(&row, &self.query.root)?);
+            }
+        }
         {
             let mut refs: Vec<&mut Obj> = objs.iter_mut().collect();
             load_many(conn, &self.query.root, &mut refs).await?;
@@ -526,19 +531,22 @@ fn load_many<'a>(
                         let values: Vec<&str> = wanted.iter().map(|k| k[column].as_str()).collect();
                         statement = statement.bind(values);
                     }
-                    let rows = statement
-                        .fetch_all(&mut *conn)
-                        .await
-                        .map_err(|e| DataError::query(format!("loading {}", rel.name()), e))?;
-                    let mut children = Vec::with_capacity(rows.len());
-                    let mut parents = Vec::with_capacity(rows.len());
-                    for row in &rows {
-                        let mut key = Vec::with_capacity(query.parent_key);
-                        for c in 0..query.parent_key {
-                            key.push(text(row, c)?.unwrap_or_default());
+                    let mut children = Vec::new();
+                    let mut parents = Vec::new();
+                    {
+                        let mut rows = statement.fetch(&mut *conn);
+                        while let Some(row) = rows
+                            .try_next()
+                            .await
+                            .map_err(|e| DataError::query(format!("loading {}", rel.name()), e))?
+                        {
+                            let mut key = Vec::with_capacity(query.parent_key);
+                            for c in 0..query.parent_key {
+                                key.push(text(&row, c)?.unwrap_or_default());
+                            }
+                            parents.push(key);
+                            children.push(decode(&row, &query.root)?);
                         }
-                        parents.push(key);
-                        children.push(decode(row, &query.root)?);
                     }
                     {
                         let mut refs: Vec<&mut Obj> = children.iter_mut().collect();
