@@ -100,6 +100,13 @@ pub async fn run(
         bar.finish_and_clear();
     }
     let summary = result?;
+    if global.verbose {
+        eprintln!(
+            "reading, converting and COPY: {:.2} s; merging: {:.2} s",
+            summary.seconds - summary.merge_seconds,
+            summary.merge_seconds
+        );
+    }
     print_summary(&table.display(), &summary, args.json);
     Ok(ExitStatus::Success)
 }

@@ -1,7 +1,6 @@
 //! Reading upsert input: CSV with a header, NDJSON, or a JSON array, in batches of rows
 //! that remember their row number and the line where each starts.
 
-use std::collections::HashMap;
 use std::io::Read;
 use std::ops::Range;
 use std::path::Path;
@@ -358,10 +357,44 @@ pub struct ObjectFields<'a> {
     pub unknown: Option<String>,
 }
 
-/// Parses a JSON object into values by field position (`index` maps field name to position).
+/// Field names by position, looked up in the order that rows usually list them (cheaper
+/// than hashing every key of every row).
+#[derive(Debug, Clone)]
+pub struct FieldIndex {
+    names: Vec<String>,
+}
+
+impl FieldIndex {
+    /// The index of `names`.
+    pub fn new(names: &[String]) -> FieldIndex {
+        FieldIndex {
+            names: names.to_vec(),
+        }
+    }
+
+    /// How many fields.
+    pub fn len(&self) -> usize {
+        self.names.len()
+    }
+
+    /// Whether there are none.
+    pub fn is_empty(&self) -> bool {
+        self.names.is_empty()
+    }
+
+    /// The position of `key`, trying `hint` (where the previous key's successor is) first.
+    fn find(&self, key: &str, hint: usize) -> Option<usize> {
+        match self.names.get(hint) {
+            Some(name) if name == key => Some(hint),
+            _ => self.names.iter().position(|n| n == key),
+        }
+    }
+}
+
+/// Parses a JSON object into values by field position.
 pub fn parse_object<'a>(
     text: &'a str,
-    index: &HashMap<String, usize>,
+    index: &FieldIndex,
 ) -> std::result::Result<ObjectFields<'a>, String> {
     let mut de = serde_json::Deserializer::from_str(text);
     let fields = ObjectSeed { index }
@@ -372,7 +405,7 @@ pub fn parse_object<'a>(
 }
 
 struct ObjectSeed<'i> {
-    index: &'i HashMap<String, usize>,
+    index: &'i FieldIndex,
 }
 
 #[derive(serde::Deserialize)]
@@ -404,10 +437,14 @@ impl<'de> Visitor<'de> for ObjectSeed<'_> {
             values: vec![None; self.index.len()],
             unknown: None,
         };
+        let mut hint = 0;
         while let Some(Key(key)) = map.next_key()? {
             let value: &'de RawValue = map.next_value()?;
-            match self.index.get(key.as_ref()) {
-                Some(&i) => out.values[i] = Some(value),
+            match self.index.find(key.as_ref(), hint) {
+                Some(i) => {
+                    out.values[i] = Some(value);
+                    hint = i + 1;
+                }
                 None => {
                     if out.unknown.is_none() {
                         out.unknown = Some(key.into_owned());

@@ -5,8 +5,8 @@
 //! own transaction and a failure reports how many rows were committed, for `skip` to resume.
 //! Duplicate keys inside the input: the last occurrence wins.
 
-use std::collections::{HashMap, HashSet};
-use std::hash::{Hash, Hasher};
+use std::collections::HashSet;
+use std::hash::{BuildHasherDefault, Hasher};
 use std::time::Instant;
 
 use rayon::prelude::*;
@@ -16,7 +16,7 @@ use sqlx::{Connection, Executor};
 use super::catalog::{Kind, Table};
 use super::convert::{write_field, Field};
 use super::error::{DataError, Result, RowError};
-use super::input::{parse_object, Batch, Reader, Rows};
+use super::input::{parse_object, Batch, FieldIndex, Reader, Rows};
 use crate::diff::quote::{ident, ident_list};
 
 /// What to do with the input.
@@ -46,6 +46,8 @@ pub struct UpsertSummary {
     /// Rows superseded by a later row with the same key in the same input.
     pub duplicates: u64,
     pub seconds: f64,
+    /// Of which: merging staged rows into the table (the rest is reading, converting, COPY).
+    pub merge_seconds: f64,
     pub rows_per_second: f64,
 }
 
@@ -68,7 +70,7 @@ pub struct UpsertPlan {
     overriding: bool,
     /// Positions (in `fields`) of the conflict columns.
     key_positions: Vec<usize>,
-    index: HashMap<String, usize>,
+    index: FieldIndex,
 }
 
 #[derive(Debug, Clone)]
@@ -183,11 +185,7 @@ impl UpsertPlan {
         };
         Ok(UpsertPlan {
             table: table.qualified(),
-            index: fields
-                .iter()
-                .enumerate()
-                .map(|(i, f)| (f.clone(), i))
-                .collect(),
+            index: FieldIndex::new(fields),
             fields: columns,
             on: options.on.clone(),
             update,
@@ -390,18 +388,63 @@ impl UpsertPlan {
                     }
                 }
             }
-            let mut hasher = std::collections::hash_map::DefaultHasher::new();
+            let mut hash = KeyHash::default();
             let mut key_null = false;
             for &k in &self.key_positions {
                 let value = &out.copy[spans[k].0..spans[k].1];
                 key_null |= value == b"\\N";
-                value.hash(&mut hasher);
+                hash.add(value);
             }
             out.copy.push(b'\n');
             out.rows.push((row, line));
-            out.keys.push((!key_null).then(|| hasher.finish()));
+            out.keys.push((!key_null).then(|| hash.finish()));
         }
         Ok(out)
+    }
+}
+
+/// FNV-1a over a row's key fields, finished with a mix so that every bit of the result is
+/// usable as a table hash. A collision only costs a (correct) deduplication pass.
+struct KeyHash(u64);
+
+impl Default for KeyHash {
+    fn default() -> Self {
+        KeyHash(0xcbf2_9ce4_8422_2325)
+    }
+}
+
+impl KeyHash {
+    fn add(&mut self, bytes: &[u8]) {
+        for &b in bytes.iter().chain(b"\t") {
+            self.0 = (self.0 ^ b as u64).wrapping_mul(0x0100_0000_01b3);
+        }
+    }
+
+    fn finish(&self) -> u64 {
+        let mut x = self.0;
+        x ^= x >> 33;
+        x = x.wrapping_mul(0xff51_afd7_ed55_8ccd);
+        x ^ (x >> 33)
+    }
+}
+
+/// A hasher for keys that are hashes already.
+#[derive(Default)]
+struct Identity(u64);
+
+impl Hasher for Identity {
+    fn write(&mut self, bytes: &[u8]) {
+        for &b in bytes {
+            self.0 = self.0.rotate_left(8) ^ b as u64;
+        }
+    }
+
+    fn write_u64(&mut self, n: u64) {
+        self.0 = n;
+    }
+
+    fn finish(&self) -> u64 {
+        self.0
     }
 }
 
@@ -488,7 +531,7 @@ pub async fn upsert(
             .await
             .map_err(query("starting COPY"))?;
         let mut rows: Vec<(u64, u64)> = Vec::new();
-        let mut seen: HashSet<u64> = HashSet::new();
+        let mut seen: HashSet<u64, BuildHasherDefault<Identity>> = HashSet::default();
         let mut duplicates = false;
         let mut failure = None;
         let mut finished = false;
@@ -544,6 +587,7 @@ pub async fn upsert(
                 .map_err(query("ending the transaction"))?;
             break;
         }
+        let merge_started = Instant::now();
         let merged = merge(&mut tx, &plan, &rows, duplicates).await;
         let (inserted, updated, superseded) = match merged {
             Ok(counts) => counts,
@@ -562,6 +606,7 @@ pub async fn upsert(
             }
         };
         tx.commit().await.map_err(query("committing"))?;
+        summary.merge_seconds += merge_started.elapsed().as_secs_f64();
         let n = rows.len() as u64;
         committed += n;
         summary.rows += n;
