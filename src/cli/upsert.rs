@@ -5,7 +5,7 @@ use std::path::PathBuf;
 
 use super::config::Project;
 use super::target::target_url;
-use super::{ExitStatus, GlobalOptions};
+use super::{ExitStatus, GlobalOptions, Timer};
 use crate::engine::data::input::{Format, Reader};
 use crate::engine::data::upsert::{upsert, UpsertOptions, UpsertSummary};
 use crate::engine::data::Catalog;
@@ -50,10 +50,13 @@ pub async fn run(
     project: &Project,
     args: UpsertArgs,
 ) -> anyhow::Result<ExitStatus> {
+    let timer = Timer::new(global.verbose);
     let url = target_url(global, project)?;
     let mut conn = connect::connect(&url).await?;
+    timer.lap("connecting");
     let catalog = Catalog::load(&mut conn).await?;
     let table = catalog.table(&args.table)?;
+    timer.lap("reading the catalog");
     let (name, source, size): (String, Box<dyn std::io::Read + Send>, Option<u64>) =
         if args.input == "-" {
             ("<stdin>".into(), Box::new(std::io::stdin()), None)
@@ -75,6 +78,7 @@ pub async fn run(
         })?,
     };
     let reader = Reader::new(&name, format, source)?;
+    timer.lap("opening the input");
     let options = UpsertOptions {
         on: args.on,
         update: args.update,
@@ -100,6 +104,7 @@ pub async fn run(
         bar.finish_and_clear();
     }
     let summary = result?;
+    timer.lap("upsert");
     if global.verbose {
         eprintln!(
             "reading, converting and COPY: {:.2} s; merging: {:.2} s",

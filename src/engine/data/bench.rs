@@ -95,14 +95,49 @@ pub async fn run(
 ) -> Result<Vec<Figure>> {
     let scratch = format!("dbridge_bench_{}", std::process::id());
     let result = run_suites(conn, options, &scratch, progress).await;
-    let mut schemas = vec![scratch.clone()];
-    schemas.extend(options.tables.iter().map(|n| format!("{scratch}_s{n}")));
-    for schema in schemas {
-        let _ = conn
-            .execute(format!("DROP SCHEMA IF EXISTS {} CASCADE", ident(&schema)).as_str())
-            .await;
+    let mut cleanup = Ok(());
+    for &n in &options.tables {
+        cleanup = cleanup.and(drop_generated(conn, &format!("{scratch}_s{n}"), n).await);
     }
-    result
+    cleanup = cleanup.and(
+        conn.execute(format!("DROP SCHEMA IF EXISTS {} CASCADE", ident(&scratch)).as_str())
+            .await
+            .map(|_| ())
+            .map_err(q),
+    );
+    let figures = result?;
+    cleanup.map_err(|e| {
+        DataError::Invalid(format!(
+            "the benchmarks ran but the scratch schemas {scratch}* could not be dropped: {e}"
+        ))
+    })?;
+    Ok(figures)
+}
+
+/// Drops a schema made by [`generate_schema`], a few tables per transaction: one
+/// `DROP SCHEMA ... CASCADE` over thousands of objects would exhaust the server's lock table.
+async fn drop_generated(conn: &mut PgConnection, schema: &str, n: usize) -> Result<()> {
+    let s = ident(schema);
+    let exists: bool =
+        sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM pg_namespace WHERE nspname = $1)")
+            .bind(schema)
+            .fetch_one(&mut *conn)
+            .await
+            .map_err(q)?;
+    if !exists {
+        return Ok(());
+    }
+    let tables: Vec<usize> = (0..n).rev().collect();
+    for chunk in tables.chunks(50) {
+        let names: Vec<String> = chunk.iter().map(|i| format!("{s}.t{i}")).collect();
+        conn.execute(format!("DROP TABLE IF EXISTS {} CASCADE", names.join(", ")).as_str())
+            .await
+            .map_err(q)?;
+    }
+    conn.execute(format!("DROP SCHEMA {s} CASCADE").as_str())
+        .await
+        .map_err(q)?;
+    Ok(())
 }
 
 async fn run_suites(
@@ -119,7 +154,10 @@ async fn run_suites(
     if wants(Suite::Schema) {
         for &n in &options.tables {
             progress(&format!("schema: {n} tables"));
-            figures.extend(schema_suite(conn, &format!("{scratch}_s{n}"), n).await?);
+            let schema = format!("{scratch}_s{n}");
+            figures.extend(schema_suite(conn, &schema, n).await?);
+            // Gone before the next suites, whose catalog reads should not pay for it.
+            drop_generated(conn, &schema, n).await?;
         }
     }
     if wants(Suite::Insert) {
