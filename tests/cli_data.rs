@@ -926,3 +926,75 @@ async fn upsert_shows_progress_only_on_a_terminal() {
     assert!(run.stderr.is_empty(), "{}", run.stderr);
     db.drop_db().await;
 }
+
+/// Values rendered by dbridge (binary protocol, client-side JSON) read the same as the
+/// server's own `to_json`, edge cases included.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn fetch_renders_edge_values_like_the_server() {
+    let db = TestDb::new("edges").await;
+    db.run(
+        "schema",
+        r#"CREATE TABLE edge (
+            id int PRIMARY KEY, c char(5), f4 real, f8 double precision, d date,
+            ts timestamp, tstz timestamptz, b bytea, t text, u uuid, big bigint, small smallint);
+        INSERT INTO edge VALUES
+            (1, 'ab', 'NaN', 'Infinity', 'infinity', 'infinity', '-infinity', '', E'tab\t nl\n ctl\x01 "q" \\', '00000000-0000-0000-0000-000000000000', -9223372036854775808, -32768),
+            (2, 'abcde', '-Infinity', 1e300, '0044-03-15 BC', '1999-12-31 23:59:59.999999', '2000-01-01 00:00:00+14', '\x00ff', 'é ✓ 😀', 'ffffffff-ffff-ffff-ffff-ffffffffffff', 9223372036854775807, 32767),
+            (3, NULL, 1.25, -0.0, '1970-01-01', '1900-02-28 12:00:00.5', '2262-04-11 23:47:16.854775+00', '\x', '', NULL, 0, 0),
+            (4, ' ', 3.4028235e38, 5e-324, '9999-12-31', '0001-01-01 00:00:00 BC', '2024-02-29 12:34:56.000001-07:30', NULL, NULL, NULL, NULL, NULL);"#,
+    )
+    .await
+    .unwrap();
+    let ours = fetch(&db, &["edge"]);
+    let mut conn = db.connect().await;
+    sqlx::query("SET TIME ZONE 'UTC'")
+        .execute(&mut conn)
+        .await
+        .unwrap();
+    let theirs: String = sqlx::query_scalar(
+        "SELECT json_agg(json_build_object('id', id, 'c', c, 'f4', f4, 'f8', f8, 'd', d, 'ts', ts,
+            'tstz', tstz, 'b', translate(encode(b, 'base64'), E'\n', ''), 't', t, 'u', u,
+            'big', big, 'small', small) ORDER BY id)::text FROM edge",
+    )
+    .fetch_one(&mut conn)
+    .await
+    .unwrap();
+    let theirs: Value = serde_json::from_str(&theirs).unwrap();
+    assert_eq!(ours, theirs);
+    db.drop_db().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn upsert_into_a_partitioned_table_counts_rows_in_its_partitions() {
+    let db = TestDb::new("partitioned").await;
+    db.run(
+        "schema",
+        "CREATE TABLE m (region text, id int, v int, PRIMARY KEY (region, id)) PARTITION BY LIST (region);
+         CREATE TABLE m_eu PARTITION OF m FOR VALUES IN ('eu');
+         CREATE TABLE m_us PARTITION OF m FOR VALUES IN ('us');
+         INSERT INTO m VALUES ('eu', 1, 1), ('us', 1, 1);",
+    )
+    .await
+    .unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let input = write(
+        dir.path(),
+        "m.csv",
+        "region,id,v\neu,1,2\nus,1,1\neu,2,1\nus,2,1\nus,3,1\n",
+    );
+    let s = summary(&upsert(
+        &db,
+        dir.path(),
+        &["m", "--input", &input, "--on", "region,id", "--json"],
+    ));
+    assert_eq!(
+        (
+            s["inserted"].as_u64(),
+            s["updated"].as_u64(),
+            s["unchanged"].as_u64()
+        ),
+        (Some(3), Some(1), Some(1))
+    );
+    assert_eq!(count(&db, "SELECT count(*) FROM m_us").await, 3);
+    db.drop_db().await;
+}

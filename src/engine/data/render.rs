@@ -187,6 +187,13 @@ fn float(v: f64, single: bool, out: &mut String) {
         } else {
             "\"-Infinity\""
         });
+    } else if v != 0.0 && !(1e-4..1e15).contains(&v.abs()) {
+        // Exponent notation for very large and small magnitudes, as PostgreSQL writes them.
+        if single {
+            let _ = write!(out, "{:e}", v as f32);
+        } else {
+            let _ = write!(out, "{v:e}");
+        }
     } else if single {
         let _ = write!(out, "{}", v as f32);
     } else {
