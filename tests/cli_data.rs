@@ -998,3 +998,54 @@ async fn upsert_into_a_partitioned_table_counts_rows_in_its_partitions() {
     assert_eq!(count(&db, "SELECT count(*) FROM m_us").await, 3);
     db.drop_db().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn json_rows_may_bring_fields_the_first_row_lacks() {
+    let db = TestDb::new("newfields").await;
+    db.run(
+        "schema",
+        "CREATE TABLE p (id int PRIMARY KEY, name text, born date, note text DEFAULT 'none')",
+    )
+    .await
+    .unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let many: String = (3..=40_000)
+        .map(|i| format!("{{\"id\":{i},\"name\":\"n{i}\"}}\n"))
+        .collect();
+    let input = write(
+        dir.path(),
+        "p.ndjson",
+        &format!("{{\"id\":1,\"name\":\"a\"}}\n{{\"id\":2,\"born\":\"2001-02-03\",\"name\":\"b\"}}\n{many}{{\"id\":40001,\"note\":\"late\"}}\n"),
+    );
+    let s = summary(&upsert(
+        &db,
+        dir.path(),
+        &["p", "--input", &input, "--on", "id", "--json"],
+    ));
+    assert_eq!(s["inserted"].as_u64(), Some(40_001));
+    let rows = fetch(&db, &["p", "--filter", "id<=2"]);
+    assert_eq!(
+        rows,
+        json!([
+        {"id":1,"name":"a","born":null,"note":null},
+        {"id":2,"name":"b","born":"2001-02-03","note":null}])
+    );
+    assert_eq!(
+        fetch(&db, &["p", "--filter", "id=40001"])[0]["note"],
+        "late"
+    );
+
+    // A later field that is not a column, and a bad value after the staging table grew:
+    // both named by row and line.
+    for (file, text, expect) in [
+        ("unknown.ndjson", "{\"id\":1}\n{\"id\":2,\"colour\":\"red\"}\n", "row 2 (line 2), column colour: unknown field: public.p has no such column; columns: id, name, born, note"),
+        ("baddate.ndjson", "{\"id\":1}\n{\"id\":2,\"born\":\"2001-01-01\"}\n{\"id\":3,\"born\":\"never\"}\n", "row 3 (line 3), column born: invalid input syntax for type date: \"never\""),
+    ] {
+        db.run("empty", "DELETE FROM p").await.unwrap();
+        let input = write(dir.path(), file, text);
+        let run = upsert(&db, dir.path(), &["p", "--input", &input, "--on", "id"]);
+        assert!(failed(&run).contains(expect), "{file}: {}", run.stderr);
+        assert_eq!(count(&db, "SELECT count(*) FROM p").await, 0);
+    }
+    db.drop_db().await;
+}

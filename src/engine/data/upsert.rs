@@ -71,6 +71,9 @@ pub struct UpsertPlan {
     /// Positions (in `fields`) of the conflict columns.
     key_positions: Vec<usize>,
     index: FieldIndex,
+    /// What the plan was made from, to extend it when a later row brings a new field.
+    origin: std::sync::Arc<(Table, String, UpsertOptions)>,
+    names: Vec<String>,
 }
 
 #[derive(Debug, Clone)]
@@ -186,6 +189,8 @@ impl UpsertPlan {
         Ok(UpsertPlan {
             table: table.qualified(),
             index: FieldIndex::new(fields),
+            origin: std::sync::Arc::new((table.clone(), input.to_string(), options.clone())),
+            names: fields.to_vec(),
             fields: columns,
             on: options.on.clone(),
             update,
@@ -193,6 +198,32 @@ impl UpsertPlan {
             overriding,
             key_positions,
         })
+    }
+
+    /// The plan with one more input field (a JSON row brought a key the first row lacked);
+    /// the rows before it have NULL there, as when a row leaves a field out.
+    fn extended(&self, name: &str) -> std::result::Result<UpsertPlan, String> {
+        let (table, input, options) = &*self.origin;
+        if table.columns.iter().all(|c| c.name != name) {
+            return Err(format!(
+                "unknown field: {} has no such column; columns: {}",
+                table.display(),
+                table.column_names().join(", ")
+            ));
+        }
+        let mut names = self.names.clone();
+        names.push(name.to_string());
+        UpsertPlan::new(table, input, &names, options).map_err(|e| e.to_string())
+    }
+
+    /// Adds the last field of `self` to the staging table.
+    fn add_stage_column_sql(&self) -> String {
+        let c = self.fields.last().expect("an extended plan has fields");
+        format!(
+            "ALTER TABLE {STAGE} ADD COLUMN {} {}",
+            ident(&c.name),
+            c.sql_type
+        )
     }
 
     fn create_stage_sql(&self) -> String {
@@ -288,9 +319,9 @@ pub struct Converted {
 
 impl UpsertPlan {
     /// Converts a batch in parallel; the first bad row (in input order) is the error.
-    pub fn convert(&self, batch: Batch) -> std::result::Result<Converted, RowError> {
+    fn convert(&self, batch: &Batch) -> std::result::Result<Converted, Failure> {
         const CHUNK: usize = 1_024;
-        let parts: Vec<std::result::Result<Converted, RowError>> =
+        let parts: Vec<std::result::Result<Converted, Failure>> =
             match &batch.rows {
                 Rows::Json { text, spans } => spans
                     .par_chunks(CHUNK)
@@ -333,7 +364,7 @@ impl UpsertPlan {
     fn convert_rows<'a>(
         &self,
         rows: impl Iterator<Item = (u64, u64, RawRow<'a>)>,
-    ) -> std::result::Result<Converted, RowError> {
+    ) -> std::result::Result<Converted, Failure> {
         let mut out = Converted {
             copy: Vec::with_capacity(64 * 1024),
             rows: Vec::new(),
@@ -373,10 +404,7 @@ impl UpsertPlan {
                 RawRow::Json(text) => {
                     let object = parse_object(text, &self.index).map_err(|m| error(None, m))?;
                     if let Some(unknown) = object.unknown {
-                        return Err(error(
-                            Some(&unknown),
-                            "a field that the first row does not have (every row uses the first row's fields or a subset)".into(),
-                        ));
+                        return Err(Failure::NewField(error(Some(&unknown), String::new())));
                     }
                     for (i, value) in object.values.iter().enumerate() {
                         put(i, value.map(Field::Json), &mut out.copy)?;
@@ -448,6 +476,19 @@ impl Hasher for Identity {
     }
 }
 
+/// Why a batch did not convert.
+enum Failure {
+    Row(RowError),
+    /// A JSON row has a field that the plan lacks (its name is the error's column).
+    NewField(RowError),
+}
+
+impl From<RowError> for Failure {
+    fn from(e: RowError) -> Self {
+        Failure::Row(e)
+    }
+}
+
 enum RawRow<'a> {
     Json(&'a str),
     Csv(&'a csv::StringRecord),
@@ -456,6 +497,8 @@ enum RawRow<'a> {
 /// What goes from the reading thread to the connection.
 enum Message {
     Rows(Converted),
+    /// From here on, rows carry one more field.
+    Fields(Box<UpsertPlan>),
     BadRow(RowError),
     Failed(DataError),
 }
@@ -486,7 +529,7 @@ pub async fn upsert(
     let (sender, mut receiver) = tokio::sync::mpsc::channel::<Message>(4);
     let commit_every = options.commit_every.filter(|n| *n > 0);
     let skip = options.skip;
-    let converter = plan.clone();
+    let mut converter = (*plan).clone();
     let worker = std::thread::spawn(move || {
         if let Err(e) = reader.skip(skip) {
             let _ = sender.blocking_send(Message::Failed(e));
@@ -503,9 +546,27 @@ pub async fn upsert(
                     if let Some(n) = commit_every {
                         in_chunk = (in_chunk + rows) % n;
                     }
-                    match converter.convert(batch) {
-                        Ok(converted) => Message::Rows(converted),
-                        Err(e) => Message::BadRow(e),
+                    loop {
+                        match converter.convert(&batch) {
+                            Ok(converted) => break Message::Rows(converted),
+                            Err(Failure::Row(e)) => break Message::BadRow(e),
+                            Err(Failure::NewField(mut e)) => {
+                                let name = e.column.clone().unwrap_or_default();
+                                match converter.extended(&name) {
+                                    Ok(next) => {
+                                        converter = next.clone();
+                                        let message = Message::Fields(Box::new(next));
+                                        if sender.blocking_send(message).is_err() {
+                                            return;
+                                        }
+                                    }
+                                    Err(message) => {
+                                        e.message = message;
+                                        break Message::BadRow(e);
+                                    }
+                                }
+                            }
+                        }
                     }
                 }
             };
@@ -519,7 +580,7 @@ pub async fn upsert(
     let mut summary = UpsertSummary::default();
     let committed_so_far = |n: u64| commit_every.map(|_| n);
     let mut committed = skip;
-    let copy_sql = plan.copy_sql();
+    let mut plan = plan;
     let mut sent = 0u64;
     loop {
         let mut tx = conn
@@ -527,10 +588,12 @@ pub async fn upsert(
             .await
             .map_err(query("starting a transaction"))?;
         let mut copy = tx
-            .copy_in_raw(&copy_sql)
+            .copy_in_raw(&plan.copy_sql())
             .await
             .map_err(query("starting COPY"))?;
         let mut rows: Vec<(u64, u64)> = Vec::new();
+        // Where the current COPY's rows start in `rows` (COPY numbers its lines from 1).
+        let mut copy_first = 0;
         let mut seen: HashSet<u64, BuildHasherDefault<Identity>> = HashSet::default();
         let mut duplicates = false;
         let mut failure = None;
@@ -556,6 +619,23 @@ pub async fn upsert(
                         break;
                     }
                 }
+                Some(Message::Fields(next)) => {
+                    // Stage the new column: finish this COPY, add it, copy on with it.
+                    if let Err(e) = copy.finish().await {
+                        drop(receiver);
+                        let staged = &rows[copy_first..];
+                        return Err(server_error(input, e, staged, committed_so_far(committed)));
+                    }
+                    copy_first = rows.len();
+                    tx.execute(next.add_stage_column_sql().as_str())
+                        .await
+                        .map_err(query("extending the staging table"))?;
+                    plan = std::sync::Arc::new(*next);
+                    copy = tx
+                        .copy_in_raw(&plan.copy_sql())
+                        .await
+                        .map_err(query("starting COPY"))?;
+                }
                 Some(Message::BadRow(error)) => {
                     failure = Some(DataError::Row {
                         input: input.to_string(),
@@ -579,7 +659,8 @@ pub async fn upsert(
         }
         if let Err(e) = copy.finish().await {
             drop(receiver);
-            return Err(server_error(input, e, &rows, committed_so_far(committed)));
+            let staged = &rows[copy_first..];
+            return Err(server_error(input, e, staged, committed_so_far(committed)));
         }
         if rows.is_empty() {
             tx.rollback()
