@@ -149,7 +149,7 @@ pub(crate) const RELATIONS: &str = concat!(
 pub(crate) const COLUMNS: &str = concat!(
     "SELECT n.nspname::text, c.relname::text, a.attname::text, \
             pg_catalog.format_type(a.atttypid, a.atttypmod), a.attnotnull, \
-            pg_catalog.pg_get_expr(ad.adbin, ad.adrelid), a.attidentity::text, a.attgenerated::text, \
+            CASE WHEN a.attgenerated = '' THEN pg_catalog.pg_get_expr(ad.adbin, 0) ELSE pg_catalog.pg_get_expr(ad.adbin, ad.adrelid) END, a.attidentity::text, a.attgenerated::text, \
             CASE WHEN co.oid IS NOT NULL \
                  THEN pg_catalog.quote_ident(cn.nspname) || '.' || pg_catalog.quote_ident(co.collname) END, \
             d.description, a.attislocal, \
