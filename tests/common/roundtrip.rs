@@ -76,6 +76,37 @@ fn compare(what: &str, got: &Database, want: &Database) -> Result<(), String> {
     Err(format!("{what}:\n{diff}"))
 }
 
+/// Index definitions that introspection assembles from the catalog must read exactly as
+/// `pg_get_indexdef` writes them.
+async fn index_definitions_agree(db: &TestDb) -> Result<(), Failure> {
+    use sqlx::{Executor, Row};
+    let mut conn = db.connect().await;
+    conn.execute("SET search_path = ''").await.unwrap();
+    let sql = concat!(
+        "SELECT ",
+        data_bridge::index_definition!(),
+        ", pg_catalog.pg_get_indexdef(i.indexrelid) \
+         FROM pg_catalog.pg_index i JOIN pg_catalog.pg_class ic ON ic.oid = i.indexrelid \
+         JOIN pg_catalog.pg_class c ON c.oid = i.indrelid \
+         JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace \
+         WHERE n.nspname NOT IN ('pg_catalog', 'information_schema') \
+           AND n.nspname NOT LIKE 'pg\\_toast%'"
+    );
+    let rows = sqlx::query(sql).fetch_all(&mut conn).await.unwrap();
+    let differ: Vec<String> = rows
+        .iter()
+        .filter_map(|r| {
+            let (ours, theirs): (Option<String>, Option<String>) = (r.get(0), r.get(1));
+            (ours != theirs).then(|| format!("assembled: {ours:?}\npg_get_indexdef: {theirs:?}"))
+        })
+        .collect();
+    if differ.is_empty() {
+        Ok(())
+    } else {
+        Err(Failure::Unstable(differ.join("\n")))
+    }
+}
+
 /// Runs the round trip on two fresh databases, dropping them afterwards.
 pub async fn run(case: &Case<'_>) -> Outcome {
     let a = TestDb::new(case.name).await;
@@ -96,6 +127,11 @@ async fn run_on(case: &Case<'_>, a: &TestDb, b: &TestDb) -> Outcome {
     }
     if let Err(f) = prepare(b, case, case.to, "desired.sql").await {
         return fail(f);
+    }
+    for db in [a, b] {
+        if let Err(f) = index_definitions_agree(db).await {
+            return fail(f);
+        }
     }
     let from = a.inspect().await;
     let to = b.inspect().await;

@@ -190,10 +190,48 @@ pub(crate) const CONSTRAINTS: &str = concat!(
     in_schemas!()
 );
 
+/// An index's `CREATE INDEX` statement, the text `pg_get_indexdef` returns, assembled from
+/// the catalog for plain btree indexes on columns (each `pg_get_indexdef` call looks the index,
+/// its table, columns and operator classes up one by one, which dominates a cold read of a
+/// large schema); anything else (expressions, operator classes or collations that are not the
+/// default, storage options, other methods, partitioned tables) asks `pg_get_indexdef`.
+/// Expects `i` (pg_index), `ic` (the index's pg_class), `c` and `n` (its table and schema).
+/// `tests/common/roundtrip.rs` checks that both agree on every fixture and corpus case.
+#[macro_export]
+#[doc(hidden)]
+macro_rules! index_definition {
+    () => {
+        "CASE WHEN i.indexprs IS NULL AND ic.reloptions IS NULL AND c.relkind IN ('r', 'm') \
+              AND ic.relam = 403 /* btree */ \
+              AND NOT EXISTS ( \
+                  SELECT 1 FROM unnest(i.indclass::pg_catalog.oid[], i.indcollation::pg_catalog.oid[], \
+                                       i.indkey::pg_catalog.int2[]) AS k(opclass, coll, attnum) \
+                  JOIN pg_catalog.pg_opclass oc ON oc.oid = k.opclass \
+                  JOIN pg_catalog.pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = k.attnum \
+                  WHERE NOT oc.opcdefault OR (k.coll <> 0 AND k.coll <> a.attcollation)) \
+         THEN 'CREATE ' || CASE WHEN i.indisunique THEN 'UNIQUE ' ELSE '' END || 'INDEX ' \
+              || pg_catalog.quote_ident(ic.relname) || ' ON ' || pg_catalog.quote_ident(n.nspname) \
+              || '.' || pg_catalog.quote_ident(c.relname) || ' USING btree (' \
+              || (SELECT pg_catalog.string_agg(pg_catalog.quote_ident(a.attname) \
+                     || CASE WHEN k.ord > i.indnkeyatts THEN '' \
+                             WHEN (i.indoption[k.ord - 1] & 1) = 1 \
+                             THEN ' DESC' || CASE WHEN (i.indoption[k.ord - 1] & 2) = 0 THEN ' NULLS LAST' ELSE '' END \
+                             WHEN (i.indoption[k.ord - 1] & 2) = 2 THEN ' NULLS FIRST' ELSE '' END, \
+                     CASE WHEN k.ord = i.indnkeyatts + 1 THEN ') INCLUDE (' ELSE ', ' END ORDER BY k.ord) \
+                  FROM unnest(i.indkey::pg_catalog.int2[]) WITH ORDINALITY AS k(attnum, ord) \
+                  JOIN pg_catalog.pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = k.attnum) \
+              || ')' || CASE WHEN i.indnullsnotdistinct THEN ' NULLS NOT DISTINCT' ELSE '' END \
+              || CASE WHEN i.indpred IS NOT NULL \
+                      THEN ' WHERE ' || pg_catalog.pg_get_expr(i.indpred, i.indrelid) ELSE '' END \
+         ELSE pg_catalog.pg_get_indexdef(i.indexrelid) END"
+    };
+}
+
 /// Indexes that do not back a constraint and are not a partition's copy of a parent's index.
 pub(crate) const INDEXES: &str = concat!(
-    "SELECT n.nspname::text, c.relname::text, ic.relname::text, \
-            pg_catalog.pg_get_indexdef(i.indexrelid), d.description \
+    "SELECT n.nspname::text, c.relname::text, ic.relname::text, ",
+    index_definition!(),
+    ", d.description \
      FROM pg_catalog.pg_index i JOIN pg_catalog.pg_class ic ON ic.oid = i.indexrelid \
      LEFT JOIN pg_catalog.pg_description d ON d.objoid = i.indexrelid \
           AND d.classoid = 'pg_catalog.pg_class'::pg_catalog.regclass AND d.objsubid = 0 \
