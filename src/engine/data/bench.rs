@@ -406,14 +406,7 @@ impl UpsertBench {
         )
         .await
         .map_err(q)?;
-        let mut sink = tx
-            .copy_in_raw("COPY bench_stage FROM STDIN")
-            .await
-            .map_err(q)?;
-        for chunk in self.copy.chunks(1 << 20) {
-            sink.send(chunk).await.map_err(q)?;
-        }
-        sink.finish().await.map_err(q)?;
+        copy_in(&mut tx, "COPY bench_stage FROM STDIN", &self.copy).await?;
         tx.execute(
             format!(
                 "INSERT INTO {} SELECT * FROM bench_stage ON CONFLICT (id) DO UPDATE SET \
@@ -435,16 +428,19 @@ impl UpsertBench {
             .await
             .map_err(q)?;
         let started = Instant::now();
-        let mut sink = conn
-            .copy_in_raw(&format!("COPY {} FROM STDIN", self.name))
-            .await
-            .map_err(q)?;
-        for chunk in self.copy.chunks(1 << 20) {
-            sink.send(chunk).await.map_err(q)?;
-        }
-        sink.finish().await.map_err(q)?;
+        copy_in(conn, &format!("COPY {} FROM STDIN", self.name), &self.copy).await?;
         Ok(self.n as f64 / started.elapsed().as_secs_f64())
     }
+}
+
+/// Sends ready-made COPY text with `statement`.
+async fn copy_in(conn: &mut PgConnection, statement: &str, data: &[u8]) -> Result<()> {
+    let mut sink = conn.copy_in_raw(statement).await.map_err(q)?;
+    for chunk in data.chunks(1 << 20) {
+        sink.send(chunk).await.map_err(q)?;
+    }
+    sink.finish().await.map_err(q)?;
+    Ok(())
 }
 
 async fn upsert_suite(conn: &mut PgConnection, scratch: &str, n: usize) -> Result<Vec<Figure>> {

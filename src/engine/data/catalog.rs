@@ -1,7 +1,9 @@
 //! Tables, columns, unique keys and foreign keys as the data commands need them, read with
 //! three set-based catalog queries whatever the number of tables.
 
-use sqlx::postgres::PgConnection;
+use std::collections::HashMap;
+
+use sqlx::postgres::{PgConnection, PgRow};
 use sqlx::Row;
 
 use super::error::{DataError, Result};
@@ -139,6 +141,16 @@ impl Table {
 pub struct Catalog {
     /// Sorted by schema, then name.
     pub tables: Vec<Table>,
+    /// Where each `(schema, name)` is in `tables`.
+    positions: HashMap<(String, String), usize>,
+}
+
+/// Runs one catalog query.
+async fn rows(conn: &mut PgConnection, sql: &str, what: &str) -> Result<Vec<PgRow>> {
+    sqlx::query(sql)
+        .fetch_all(&mut *conn)
+        .await
+        .map_err(|e| DataError::query(format!("reading {what}"), e))
 }
 
 const COLUMNS: &str = "
@@ -200,10 +212,7 @@ const INCOMPARABLE: &[&str] = &[
 impl Catalog {
     /// Reads every user table, view and foreign table.
     pub async fn load(conn: &mut PgConnection) -> Result<Catalog> {
-        let columns = sqlx::query(COLUMNS)
-            .fetch_all(&mut *conn)
-            .await
-            .map_err(|e| DataError::query("reading columns", e))?;
+        let columns = rows(conn, COLUMNS, "columns").await?;
         let mut tables: Vec<Table> = Vec::new();
         for row in columns {
             let schema: String = row.get("schema");
@@ -241,12 +250,13 @@ impl Catalog {
                 base_type: base_name,
             });
         }
-        let mut catalog = Catalog { tables };
-        let keys = sqlx::query(UNIQUE_KEYS)
-            .fetch_all(&mut *conn)
-            .await
-            .map_err(|e| DataError::query("reading unique keys", e))?;
-        for row in keys {
+        let positions = tables
+            .iter()
+            .enumerate()
+            .map(|(i, t)| ((t.schema.clone(), t.name.clone()), i))
+            .collect();
+        let mut catalog = Catalog { tables, positions };
+        for row in rows(conn, UNIQUE_KEYS, "unique keys").await? {
             if let Some(t) = catalog.find_mut(row.get("schema"), row.get("name")) {
                 t.unique_keys.push(UniqueKey {
                     name: row.get("index"),
@@ -255,11 +265,7 @@ impl Catalog {
                 });
             }
         }
-        let fks = sqlx::query(FOREIGN_KEYS)
-            .fetch_all(&mut *conn)
-            .await
-            .map_err(|e| DataError::query("reading foreign keys", e))?;
-        for row in fks {
+        for row in rows(conn, FOREIGN_KEYS, "foreign keys").await? {
             if let Some(t) = catalog.find_mut(row.get("schema"), row.get("name")) {
                 t.foreign_keys.push(ForeignKey {
                     name: row.get("constraint"),
@@ -273,17 +279,17 @@ impl Catalog {
         Ok(catalog)
     }
 
-    fn find_mut(&mut self, schema: &str, name: &str) -> Option<&mut Table> {
-        self.tables
-            .iter_mut()
-            .find(|t| t.schema == schema && t.name == name)
+    fn find_mut(&mut self, schema: String, name: String) -> Option<&mut Table> {
+        let at = *self.positions.get(&(schema, name))?;
+        self.tables.get_mut(at)
     }
 
     /// The table `schema.name`, if it exists.
     pub fn get(&self, schema: &str, name: &str) -> Option<&Table> {
-        self.tables
-            .iter()
-            .find(|t| t.schema == schema && t.name == name)
+        let at = *self
+            .positions
+            .get(&(schema.to_string(), name.to_string()))?;
+        self.tables.get(at)
     }
 
     /// Resolves a name as a user writes it: `schema.table`, or `table` in `public` first,

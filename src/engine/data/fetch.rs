@@ -557,15 +557,10 @@ fn load_many<'a>(
                         groups.entry(key).or_default().push(child);
                     }
                     // Parents sharing a key (reached through different rows) each get a copy.
-                    let mut shared: HashMap<&Vec<String>, usize> = HashMap::new();
-                    for o in objs.iter() {
-                        if let Some(k) = &o.keys[i] {
-                            *shared.entry(k).or_default() += 1;
-                        }
+                    let mut remaining: HashMap<Vec<String>, usize> = HashMap::new();
+                    for k in objs.iter().filter_map(|o| o.keys[i].clone()) {
+                        *remaining.entry(k).or_default() += 1;
                     }
-                    let counts: HashMap<Vec<String>, usize> =
-                        shared.into_iter().map(|(k, n)| (k.clone(), n)).collect();
-                    let mut remaining = counts;
                     for o in objs.iter_mut() {
                         let Some(k) = o.keys[i].clone() else {
                             continue;

@@ -514,7 +514,7 @@ pub async fn upsert(
     progress: &(dyn Fn(u64, u64) + Sync),
 ) -> Result<UpsertSummary> {
     let started = Instant::now();
-    let plan = std::sync::Arc::new(UpsertPlan::new(table, input, reader.fields(), options)?);
+    let mut plan = UpsertPlan::new(table, input, reader.fields(), options)?;
     let query = |what: &str| {
         let what = what.to_string();
         move |e| DataError::query(what, e)
@@ -529,7 +529,7 @@ pub async fn upsert(
     let (sender, mut receiver) = tokio::sync::mpsc::channel::<Message>(4);
     let commit_every = options.commit_every.filter(|n| *n > 0);
     let skip = options.skip;
-    let mut converter = (*plan).clone();
+    let mut converter = plan.clone();
     let worker = std::thread::spawn(move || {
         if let Err(e) = reader.skip(skip) {
             let _ = sender.blocking_send(Message::Failed(e));
@@ -580,7 +580,6 @@ pub async fn upsert(
     let mut summary = UpsertSummary::default();
     let committed_so_far = |n: u64| commit_every.map(|_| n);
     let mut committed = skip;
-    let mut plan = plan;
     let mut sent = 0u64;
     loop {
         let mut tx = conn
@@ -630,7 +629,7 @@ pub async fn upsert(
                     tx.execute(next.add_stage_column_sql().as_str())
                         .await
                         .map_err(query("extending the staging table"))?;
-                    plan = std::sync::Arc::new(*next);
+                    plan = *next;
                     copy = tx
                         .copy_in_raw(&plan.copy_sql())
                         .await
