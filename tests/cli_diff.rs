@@ -484,6 +484,84 @@ async fn snapshots_round_trip_without_loss_and_canonical_sql_rebuilds_the_schema
     copy.drop_db().await;
 }
 
+/// Definitions the client cannot write (a foreign key into a schema that is not read, an
+/// index with a collation or operator class of its own, an expression) come from the server,
+/// and every definition reads as the server's own.
+#[tokio::test]
+async fn inspecting_some_schemas_still_writes_every_definition() {
+    use sqlx::Row;
+    let db = TestDb::new("inspect_some_schemas").await;
+    db.run(
+        "schema.sql",
+        "CREATE SCHEMA other;
+         CREATE TABLE other.\"Parent\" (id int PRIMARY KEY, code text UNIQUE);
+         CREATE TABLE child (
+             id int PRIMARY KEY,
+             parent_id int REFERENCES other.\"Parent\" (id) ON DELETE SET NULL (parent_id),
+             code text,
+             \"Select\" text,
+             FOREIGN KEY (code) REFERENCES other.\"Parent\" (code) MATCH FULL DEFERRABLE,
+             UNIQUE NULLS NOT DISTINCT (code) INCLUDE (\"Select\"));
+         CREATE TABLE grandchild (id int);
+         ALTER TABLE grandchild ADD FOREIGN KEY (id) REFERENCES child (id) NOT VALID;
+         CREATE INDEX child_c ON child (code COLLATE \"C\" DESC);
+         CREATE INDEX child_ops ON child (code text_pattern_ops);
+         CREATE INDEX child_lower ON child (lower(code)) WHERE id > 0;
+         CREATE INDEX child_plain ON child (\"Select\" NULLS FIRST, id) INCLUDE (code) WHERE code <> 'x';",
+    )
+    .await
+    .unwrap();
+    let run = dbridge(
+        Path::new(env!("CARGO_MANIFEST_DIR")),
+        &[
+            "inspect",
+            "--url",
+            &db.url(),
+            "--schema",
+            "public",
+            "--format",
+            "json",
+        ],
+    );
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let model: serde_json::Value = serde_json::from_str(&run.stdout).unwrap();
+    let mut ours = Vec::new();
+    for t in model["tables"].as_array().unwrap() {
+        for part in ["constraints", "indexes"] {
+            for c in t[part].as_array().unwrap() {
+                ours.push((
+                    c["name"].as_str().unwrap().to_string(),
+                    c["definition"].as_str().unwrap().to_string(),
+                ));
+            }
+        }
+    }
+    ours.sort();
+    let mut conn = db.connect().await;
+    sqlx::query("SET search_path = ''")
+        .execute(&mut conn)
+        .await
+        .unwrap();
+    let mut theirs: Vec<(String, String)> = sqlx::query(
+        "SELECT conname::text, pg_get_constraintdef(oid) FROM pg_constraint \
+         WHERE connamespace = 'public'::regnamespace \
+         UNION ALL SELECT c.relname::text, pg_get_indexdef(c.oid) FROM pg_class c \
+         WHERE c.relnamespace = 'public'::regnamespace AND c.relkind = 'i' \
+           AND NOT EXISTS (SELECT 1 FROM pg_constraint WHERE conindid = c.oid)",
+    )
+    .fetch_all(&mut conn)
+    .await
+    .unwrap()
+    .iter()
+    .map(|r| (r.get(0), r.get(1)))
+    .collect();
+    theirs.sort();
+    assert_eq!(ours, theirs);
+    assert_eq!(ours.len(), 9, "{ours:#?}");
+    drop(conn);
+    db.drop_db().await;
+}
+
 #[test]
 fn the_dev_url_of_dbridge_toml_is_used() {
     let dir = temp();

@@ -1,5 +1,6 @@
 //! The planner: orders the rendered steps of a diff into up and down scripts.
 
+use rayon::prelude::*;
 use serde::Serialize;
 
 use super::change::Change;
@@ -72,16 +73,23 @@ impl Plan {
         options: PlanOptions,
         keep: &dyn Fn(&Change) -> bool,
     ) -> Result<Plan, Error> {
-        let mut up = diff(from, to, renames)?;
-        let mut down = diff(to, from, &renames.inverse())?;
+        // The two directions are independent until the end: each runs on its own core.
+        let inverse = renames.inverse();
+        let (up, down) = rayon::join(|| diff(from, to, renames), || diff(to, from, &inverse));
+        let (mut up, mut down) = (up?, down?);
         up.changes.retain(|c| keep(c));
         down.changes.retain(|c| keep(&c.inverse()));
         let up_ctx = Context::new(from, to, &up.changes, options.safe);
         let down_ctx = Context::new(to, from, &down.changes, options.safe);
         let existing: std::collections::HashSet<_> = from.tables.iter().map(|t| &t.name).collect();
+        let ((up_sql, up_modes), (down_sql, down_modes)): ((Vec<_>, Vec<_>), (Vec<_>, Vec<_>)) =
+            rayon::join(
+                || script(&up, &up_ctx).into_iter().unzip(),
+                || script(&down, &down_ctx).into_iter().unzip(),
+            );
         let changes = up
             .changes
-            .iter()
+            .par_iter()
             .map(|c| {
                 let up_steps = render(c, &up_ctx);
                 let mut h = hazards(c, |t| existing.contains(t));
@@ -105,8 +113,6 @@ impl Plan {
                 }
             })
             .collect();
-        let (up_sql, up_modes) = script(&up, &up_ctx).into_iter().unzip();
-        let (down_sql, down_modes) = script(&down, &down_ctx).into_iter().unzip();
         Ok(Plan {
             changes,
             up: up_sql,

@@ -75,8 +75,18 @@ impl Source {
         } else {
             None
         };
-        let (a, b) = tokio::join!(from.read(a, schemas), to.read(b, schemas));
-        Ok((a?, b?))
+        // Two tasks, so that each side's rows are decoded and assembled on its own worker
+        // while the other side's server is still sending.
+        let read = |source: &Source, scratch| {
+            let (source, schemas) = (source.clone(), schemas.to_vec());
+            tokio::spawn(async move { source.read(scratch, &schemas).await })
+        };
+        let (a, b) = (read(from, a), read(to, b));
+        let (a, b) = (a.await, b.await);
+        let joined = |r: std::result::Result<Result<Database>, tokio::task::JoinError>| {
+            r.unwrap_or_else(|e| std::panic::resume_unwind(e.into_panic()))
+        };
+        Ok((joined(a)?, joined(b)?))
     }
 
     /// Reads the schema; SQL sources are applied to `scratch`, which they need.

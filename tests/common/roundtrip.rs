@@ -76,28 +76,53 @@ fn compare(what: &str, got: &Database, want: &Database) -> Result<(), String> {
     Err(format!("{what}:\n{diff}"))
 }
 
-/// Index definitions that introspection assembles from the catalog must read exactly as
-/// `pg_get_indexdef` writes them.
-async fn index_definitions_agree(db: &TestDb) -> Result<(), Failure> {
-    use sqlx::{Executor, Row};
+/// The key, foreign key and index definitions introspection writes from catalog rows must
+/// read exactly as `pg_get_constraintdef` and `pg_get_indexdef` write them.
+async fn definitions_agree(db: &TestDb, model: &Database) -> Result<(), Failure> {
+    use sqlx::Row;
     let mut conn = db.connect().await;
-    conn.execute("SET search_path = ''").await.unwrap();
-    let sql = concat!(
-        "SELECT ",
-        data_bridge::index_definition!(),
-        ", pg_catalog.pg_get_indexdef(i.indexrelid) \
-         FROM pg_catalog.pg_index i JOIN pg_catalog.pg_class ic ON ic.oid = i.indexrelid \
-         JOIN pg_catalog.pg_class c ON c.oid = i.indrelid \
-         JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace \
-         WHERE n.nspname NOT IN ('pg_catalog', 'information_schema') \
-           AND n.nspname NOT LIKE 'pg\\_toast%'"
-    );
-    let rows = sqlx::query(sql).fetch_all(&mut conn).await.unwrap();
-    let differ: Vec<String> = rows
+    let sql = "SELECT n.nspname::text, c.relname::text, ic.relname::text, \
+                      pg_catalog.pg_get_indexdef(i.indexrelid) \
+               FROM pg_catalog.pg_index i JOIN pg_catalog.pg_class ic ON ic.oid = i.indexrelid \
+               JOIN pg_catalog.pg_class c ON c.oid = i.indrelid \
+               JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace \
+               UNION ALL \
+               SELECT n.nspname::text, c.relname::text, con.conname::text, \
+                      pg_catalog.pg_get_constraintdef(con.oid) \
+               FROM pg_catalog.pg_constraint con JOIN pg_catalog.pg_class c ON c.oid = con.conrelid \
+               JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace";
+    sqlx::query("SET search_path = ''")
+        .execute(&mut conn)
+        .await
+        .unwrap();
+    let server: std::collections::HashMap<(String, String, String), String> = sqlx::query(sql)
+        .fetch_all(&mut conn)
+        .await
+        .unwrap()
         .iter()
-        .filter_map(|r| {
-            let (ours, theirs): (Option<String>, Option<String>) = (r.get(0), r.get(1));
-            (ours != theirs).then(|| format!("assembled: {ours:?}\npg_get_indexdef: {theirs:?}"))
+        .map(|r| ((r.get(0), r.get(1), r.get(2)), r.get(3)))
+        .collect();
+    let mut ours = Vec::new();
+    for t in &model.tables {
+        for c in &t.constraints {
+            ours.push((&t.name, &c.name, &c.definition));
+        }
+        for i in &t.indexes {
+            ours.push((&t.name, &i.name, &i.definition));
+        }
+    }
+    for v in &model.views {
+        for i in &v.indexes {
+            ours.push((&v.name, &i.name, &i.definition));
+        }
+    }
+    let differ: Vec<String> = ours
+        .into_iter()
+        .filter_map(|(table, name, definition)| {
+            let key = (table.schema.clone(), table.name.clone(), name.clone());
+            let theirs = server.get(&key);
+            (theirs != Some(definition))
+                .then(|| format!("{table} {name}:\n  ours:   {definition}\n  server: {theirs:?}"))
         })
         .collect();
     if differ.is_empty() {
@@ -128,13 +153,13 @@ async fn run_on(case: &Case<'_>, a: &TestDb, b: &TestDb) -> Outcome {
     if let Err(f) = prepare(b, case, case.to, "desired.sql").await {
         return fail(f);
     }
-    for db in [a, b] {
-        if let Err(f) = index_definitions_agree(db).await {
+    let from = a.inspect().await;
+    let to = b.inspect().await;
+    for (db, model) in [(a, &from), (b, &to)] {
+        if let Err(f) = definitions_agree(db, model).await {
             return fail(f);
         }
     }
-    let from = a.inspect().await;
-    let to = b.inspect().await;
     if from != a.inspect().await {
         return fail(Failure::Unstable("introspecting A twice differs".into()));
     }

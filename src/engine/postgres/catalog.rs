@@ -1,7 +1,15 @@
 //! The catalog queries of introspection: a fixed set, whatever the number of objects.
 //!
-//! Each query takes `$1`, the schemas to read (`NULL` for all but the system ones), and runs
+//! A query that names `$1` takes the schemas to read (`NULL` for all but the system ones); all run
 //! with an empty `search_path`, so every name and type the server prints is schema-qualified.
+//!
+//! The queries read catalog rows as they are, keyed by object id, and leave the joining to
+//! [`inspect`](super::inspect): a server spends most of a cold read of a large schema on
+//! joins, sorts and per-object deparsing (each `pg_get_constraintdef` or `pg_get_indexdef`
+//! call looks its object's columns up one by one), so the server deparses only what cannot
+//! be written from the rows (checks, predicates, expressions, views), and
+//! [`deparse`](super::deparse) writes keys, foreign keys and plain indexes exactly as the
+//! server would. Comments and extension membership are read once for every kind of object.
 
 /// Which schemas a query reads; `n` is the `pg_namespace` alias.
 macro_rules! in_schemas {
@@ -11,21 +19,11 @@ macro_rules! in_schemas {
     };
 }
 
-/// Objects created by an extension belong to it, not to the schema.
-macro_rules! not_extension_member {
-    ($class:literal, $oid:literal) => {
-        concat!(
-            " NOT EXISTS (SELECT 1 FROM pg_catalog.pg_depend x WHERE x.classid = '",
-            $class,
-            "'::regclass AND x.objid = ",
-            $oid,
-            " AND x.deptype = 'e') "
-        )
-    };
-}
-
 /// Every query with the name introspection reports it under, in the order they run.
-pub const ALL: [(&str, &str); 13] = [
+pub const ALL: [(&str, &str); 17] = [
+    ("keywords", KEYWORDS),
+    ("extension members", EXTENSION_MEMBERS),
+    ("comments", COMMENTS),
     ("schemas", SCHEMAS),
     ("extensions", EXTENSIONS),
     ("types", TYPES),
@@ -33,6 +31,7 @@ pub const ALL: [(&str, &str); 13] = [
     ("sequences", SEQUENCES),
     ("functions", FUNCTIONS),
     ("relations", RELATIONS),
+    ("inheritance", INHERITANCE),
     ("columns", COLUMNS),
     ("constraints", CONSTRAINTS),
     ("indexes", INDEXES),
@@ -41,239 +40,203 @@ pub const ALL: [(&str, &str); 13] = [
     ("view dependencies", VIEW_DEPENDENCIES),
 ];
 
+/// The words `quote_ident` quotes on this server (all but the unreserved keywords).
+pub(crate) const KEYWORDS: &str =
+    "SELECT word::text FROM pg_catalog.pg_get_keywords() WHERE catcode <> 'U'";
+
+/// Objects that belong to an extension (its own, not the schema's): class and object id.
+pub(crate) const EXTENSION_MEMBERS: &str = "SELECT d.classid::int8, d.objid::int8 \
+     FROM pg_catalog.pg_extension e JOIN pg_catalog.pg_depend d \
+          ON d.refclassid = 'pg_catalog.pg_extension'::pg_catalog.regclass AND d.refobjid = e.oid \
+     WHERE d.deptype = 'e'";
+
+/// Comments on user objects (ids from 16384 on; the system's own are below): class, object,
+/// sub-object (a column number) and text.
+pub(crate) const COMMENTS: &str =
+    "SELECT d.classoid::int8, d.objoid::int8, d.objsubid, d.description \
+     FROM pg_catalog.pg_description d \
+     WHERE d.objoid >= 16384";
+
 pub(crate) const SCHEMAS: &str = concat!(
-    "SELECT n.nspname::text, pg_catalog.obj_description(n.oid, 'pg_namespace') \
+    "SELECT n.oid::int8, n.nspname::text, pg_catalog.obj_description(n.oid, 'pg_namespace') \
      FROM pg_catalog.pg_namespace n WHERE",
-    in_schemas!(),
-    "AND",
-    not_extension_member!("pg_namespace", "n.oid"),
-    "ORDER BY 1"
+    in_schemas!()
 );
 
 pub(crate) const EXTENSIONS: &str = concat!(
     "SELECT e.extname::text, n.nspname::text \
      FROM pg_catalog.pg_extension e JOIN pg_catalog.pg_namespace n ON n.oid = e.extnamespace \
      WHERE e.extname <> 'plpgsql' AND",
-    in_schemas!(),
-    "ORDER BY 1"
+    in_schemas!()
 );
 
-/// Enums, domains and composite types.
+/// Enums, domains and composite types (with the relation that holds a composite's attributes).
 pub(crate) const TYPES: &str = concat!(
-    "SELECT n.nspname::text, t.typname::text, t.typtype::text, \
-            pg_catalog.obj_description(t.oid, 'pg_type'), \
-            ARRAY(SELECT e.enumlabel::text FROM pg_catalog.pg_enum e WHERE e.enumtypid = t.oid ORDER BY e.enumsortorder), \
+    "SELECT t.oid::int8, n.nspname::text, t.typname::text, t.typtype::text, t.typrelid::int8, \
+            CASE WHEN t.typtype = 'e' THEN ARRAY(SELECT e.enumlabel::text FROM pg_catalog.pg_enum e \
+                                                 WHERE e.enumtypid = t.oid ORDER BY e.enumsortorder) END, \
             CASE WHEN t.typtype = 'd' THEN pg_catalog.format_type(t.typbasetype, t.typtypmod) END, \
             t.typnotnull, t.typdefault, \
-            (SELECT pg_catalog.quote_ident(cn.nspname) || '.' || pg_catalog.quote_ident(co.collname) \
-               FROM pg_catalog.pg_collation co JOIN pg_catalog.pg_namespace cn ON cn.oid = co.collnamespace \
-              WHERE co.oid = t.typcollation AND t.typtype = 'd' \
-                AND t.typcollation <> (SELECT b.typcollation FROM pg_catalog.pg_type b WHERE b.oid = t.typbasetype)) \
+            CASE WHEN t.typtype = 'd' THEN \
+                (SELECT pg_catalog.quote_ident(cn.nspname) || '.' || pg_catalog.quote_ident(co.collname) \
+                   FROM pg_catalog.pg_collation co JOIN pg_catalog.pg_namespace cn ON cn.oid = co.collnamespace \
+                  WHERE co.oid = t.typcollation \
+                    AND t.typcollation <> (SELECT b.typcollation FROM pg_catalog.pg_type b WHERE b.oid = t.typbasetype)) END \
      FROM pg_catalog.pg_type t JOIN pg_catalog.pg_namespace n ON n.oid = t.typnamespace \
-     WHERE (t.typtype IN ('e', 'd') OR (t.typtype = 'c' AND \
-            (SELECT c.relkind FROM pg_catalog.pg_class c WHERE c.oid = t.typrelid) = 'c')) AND",
-    in_schemas!(),
-    "AND",
-    not_extension_member!("pg_type", "t.oid"),
-    "ORDER BY 1, 2"
+     LEFT JOIN pg_catalog.pg_class tc ON tc.oid = t.typrelid \
+     WHERE (t.typtype IN ('e', 'd') OR (t.typtype = 'c' AND tc.relkind = 'c')) AND",
+    in_schemas!()
 );
 
 pub(crate) const DOMAIN_CHECKS: &str = concat!(
     "SELECT n.nspname::text, t.typname::text, con.conname::text, pg_catalog.pg_get_constraintdef(con.oid) \
      FROM pg_catalog.pg_constraint con JOIN pg_catalog.pg_type t ON t.oid = con.contypid \
      JOIN pg_catalog.pg_namespace n ON n.oid = t.typnamespace WHERE con.contype = 'c' AND",
-    in_schemas!(),
-    "ORDER BY 1, 2, 3"
+    in_schemas!()
 );
 
-/// Sequences other than the hidden ones behind identity columns.
+/// Sequences with what owns them: `a` (`OWNED BY` a column, named here) or `i` (the hidden
+/// sequence of an identity column, whose options become the column's).
 pub(crate) const SEQUENCES: &str = concat!(
-    "SELECT n.nspname::text, c.relname::text, pg_catalog.format_type(s.seqtypid, NULL), \
+    "SELECT c.oid::int8, n.nspname::text, c.relname::text, pg_catalog.format_type(s.seqtypid, NULL), \
             s.seqstart, s.seqincrement, s.seqmin, s.seqmax, s.seqcache, s.seqcycle, \
-            own.nspname::text, own.relname::text, own.attname::text, \
-            pg_catalog.obj_description(c.oid, 'pg_class') \
+            d.deptype::text, d.refobjid::int8, d.refobjsubid, \
+            CASE WHEN d.deptype = 'a' THEN \
+                (SELECT tn.nspname::text FROM pg_catalog.pg_class tc \
+                   JOIN pg_catalog.pg_namespace tn ON tn.oid = tc.relnamespace WHERE tc.oid = d.refobjid) END, \
+            CASE WHEN d.deptype = 'a' THEN \
+                (SELECT tc.relname::text FROM pg_catalog.pg_class tc WHERE tc.oid = d.refobjid) END, \
+            CASE WHEN d.deptype = 'a' THEN \
+                (SELECT a.attname::text FROM pg_catalog.pg_attribute a \
+                  WHERE a.attrelid = d.refobjid AND a.attnum = d.refobjsubid) END \
      FROM pg_catalog.pg_sequence s JOIN pg_catalog.pg_class c ON c.oid = s.seqrelid \
      JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace \
      LEFT JOIN LATERAL ( \
-         SELECT tn.nspname, tc.relname, a.attname FROM pg_catalog.pg_depend d \
-         JOIN pg_catalog.pg_class tc ON tc.oid = d.refobjid \
-         JOIN pg_catalog.pg_namespace tn ON tn.oid = tc.relnamespace \
-         JOIN pg_catalog.pg_attribute a ON a.attrelid = tc.oid AND a.attnum = d.refobjsubid \
-         WHERE d.classid = 'pg_class'::regclass AND d.objid = c.oid \
-           AND d.refclassid = 'pg_class'::regclass AND d.deptype = 'a' LIMIT 1) own ON true \
-     WHERE NOT EXISTS (SELECT 1 FROM pg_catalog.pg_depend d WHERE d.classid = 'pg_class'::regclass \
-                         AND d.objid = c.oid AND d.deptype = 'i') AND",
-    in_schemas!(),
-    "AND",
-    not_extension_member!("pg_class", "c.oid"),
-    "ORDER BY 1, 2"
+         SELECT d.deptype, d.refobjid, d.refobjsubid FROM pg_catalog.pg_depend d \
+          WHERE d.classid = 'pg_catalog.pg_class'::pg_catalog.regclass AND d.objid = s.seqrelid \
+            AND d.objsubid = 0 AND d.refclassid = 'pg_catalog.pg_class'::pg_catalog.regclass \
+            AND d.deptype IN ('a', 'i') LIMIT 1) d ON true \
+     WHERE",
+    in_schemas!()
 );
 
 pub(crate) const FUNCTIONS: &str = concat!(
-    "SELECT n.nspname::text, p.proname::text, pg_catalog.pg_get_function_identity_arguments(p.oid), \
+    "SELECT p.oid::int8, n.nspname::text, p.proname::text, pg_catalog.pg_get_function_identity_arguments(p.oid), \
             p.prokind::text, COALESCE(pg_catalog.pg_get_function_result(p.oid), ''), \
-            pg_catalog.pg_get_functiondef(p.oid), pg_catalog.obj_description(p.oid, 'pg_proc') \
+            pg_catalog.pg_get_functiondef(p.oid) \
      FROM pg_catalog.pg_proc p JOIN pg_catalog.pg_namespace n ON n.oid = p.pronamespace \
      WHERE p.prokind IN ('f', 'p') AND",
-    in_schemas!(),
-    "AND",
-    not_extension_member!("pg_proc", "p.oid"),
-    "ORDER BY 1, 2, 3"
+    in_schemas!()
 );
 
 /// Tables, partitions, views and materialized views.
 pub(crate) const RELATIONS: &str = concat!(
-    "SELECT n.nspname::text, c.relname::text, c.relkind::text, c.relpersistence::text, \
-            c.relrowsecurity, c.relforcerowsecurity, d.description, \
+    "SELECT c.oid::int8, n.nspname::text, c.relname::text, c.relkind::text, c.relpersistence::text, \
+            c.relrowsecurity, c.relforcerowsecurity, \
             CASE WHEN c.relkind = 'p' THEN pg_catalog.pg_get_partkeydef(c.oid) END, \
             CASE WHEN c.relispartition THEN pg_catalog.pg_get_expr(c.relpartbound, c.oid) END, \
-            ARRAY(SELECT pn.nspname::text FROM pg_catalog.pg_inherits i \
-                  JOIN pg_catalog.pg_class pc ON pc.oid = i.inhparent \
-                  JOIN pg_catalog.pg_namespace pn ON pn.oid = pc.relnamespace \
-                  WHERE i.inhrelid = c.oid ORDER BY i.inhseqno), \
-            ARRAY(SELECT pc.relname::text FROM pg_catalog.pg_inherits i \
-                  JOIN pg_catalog.pg_class pc ON pc.oid = i.inhparent \
-                  WHERE i.inhrelid = c.oid ORDER BY i.inhseqno), \
             CASE WHEN c.relkind IN ('v', 'm') THEN pg_catalog.pg_get_viewdef(c.oid) END, \
             COALESCE(c.reloptions::text[], '{}') \
      FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace \
-     LEFT JOIN pg_catalog.pg_description d ON d.objoid = c.oid \
-          AND d.classoid = 'pg_catalog.pg_class'::pg_catalog.regclass AND d.objsubid = 0 \
      WHERE c.relkind IN ('r', 'p', 'v', 'm') AND",
-    in_schemas!(),
-    "AND",
-    not_extension_member!("pg_class", "c.oid")
+    in_schemas!()
 );
 
-/// Columns of tables, views and composite types, in their physical order.
+/// Every parent of every relation, in declaration order, by name (a parent may live in a
+/// schema that is not read). Partitioned indexes have their partitions' indexes as children.
+pub(crate) const INHERITANCE: &str = "SELECT i.inhrelid::int8, pn.nspname::text, pc.relname::text \
+     FROM pg_catalog.pg_inherits i JOIN pg_catalog.pg_class pc ON pc.oid = i.inhparent \
+     JOIN pg_catalog.pg_namespace pn ON pn.oid = pc.relnamespace \
+     ORDER BY i.inhrelid, i.inhseqno";
+
+/// Columns of tables, views and composite types, by relation id and column number.
 pub(crate) const COLUMNS: &str = concat!(
-    "SELECT n.nspname::text, c.relname::text, a.attname::text, \
+    "SELECT a.attrelid::int8, a.attnum, a.attname::text, \
             pg_catalog.format_type(a.atttypid, a.atttypmod), a.attnotnull, \
-            CASE WHEN a.attgenerated = '' THEN pg_catalog.pg_get_expr(ad.adbin, 0) ELSE pg_catalog.pg_get_expr(ad.adbin, ad.adrelid) END, a.attidentity::text, a.attgenerated::text, \
-            CASE WHEN co.oid IS NOT NULL \
-                 THEN pg_catalog.quote_ident(cn.nspname) || '.' || pg_catalog.quote_ident(co.collname) END, \
-            d.description, a.attislocal, \
-            pg_catalog.format_type(s.seqtypid, NULL), s.seqstart, s.seqincrement, s.seqmin, s.seqmax, \
-            s.seqcache, s.seqcycle \
+            CASE WHEN a.attgenerated = '' THEN pg_catalog.pg_get_expr(ad.adbin, 0) \
+                 ELSE pg_catalog.pg_get_expr(ad.adbin, ad.adrelid) END, \
+            a.attidentity::text, a.attgenerated::text, \
+            CASE WHEN a.attcollation <> t.typcollation THEN \
+                (SELECT pg_catalog.quote_ident(cn.nspname) || '.' || pg_catalog.quote_ident(co.collname) \
+                   FROM pg_catalog.pg_collation co JOIN pg_catalog.pg_namespace cn ON cn.oid = co.collnamespace \
+                  WHERE co.oid = a.attcollation) END, \
+            a.attislocal, a.attcollation::int8 \
      FROM pg_catalog.pg_attribute a JOIN pg_catalog.pg_class c ON c.oid = a.attrelid \
      JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace \
      JOIN pg_catalog.pg_type t ON t.oid = a.atttypid \
      LEFT JOIN pg_catalog.pg_attrdef ad ON ad.adrelid = a.attrelid AND ad.adnum = a.attnum \
-     LEFT JOIN pg_catalog.pg_collation co ON co.oid = a.attcollation AND a.attcollation <> t.typcollation \
-     LEFT JOIN pg_catalog.pg_namespace cn ON cn.oid = co.collnamespace \
-     LEFT JOIN pg_catalog.pg_description d ON d.objoid = c.oid \
-          AND d.classoid = 'pg_catalog.pg_class'::pg_catalog.regclass AND d.objsubid = a.attnum \
-     LEFT JOIN LATERAL (SELECT sd.objid FROM pg_catalog.pg_depend sd \
-          WHERE a.attidentity <> '' AND sd.refclassid = 'pg_catalog.pg_class'::pg_catalog.regclass \
-            AND sd.refobjid = c.oid AND sd.refobjsubid = a.attnum \
-            AND sd.classid = 'pg_catalog.pg_class'::pg_catalog.regclass AND sd.deptype = 'i' LIMIT 1) idseq ON true \
-     LEFT JOIN pg_catalog.pg_sequence s ON s.seqrelid = idseq.objid \
      WHERE a.attnum > 0 AND NOT a.attisdropped AND c.relkind IN ('r', 'p', 'v', 'm', 'c') AND",
-    in_schemas!(),
-    "AND",
-    not_extension_member!("pg_class", "c.oid"),
-    "ORDER BY a.attrelid, a.attnum"
+    in_schemas!()
 );
 
-/// Table constraints that are the table's own (not inherited from a parent).
+/// Table constraints that are the table's own (not inherited from a parent). Checks and
+/// exclusion constraints come deparsed; keys and foreign keys as column numbers, with the
+/// backing index's `INCLUDE` columns and the referenced table's name.
 pub(crate) const CONSTRAINTS: &str = concat!(
-    "SELECT n.nspname::text, c.relname::text, con.conname::text, con.contype::text, \
-            pg_catalog.pg_get_constraintdef(con.oid), rn.nspname::text, rc.relname::text, \
-            d.description \
+    "SELECT con.oid::int8, con.conrelid::int8, con.conname::text, con.contype::text, \
+            CASE WHEN con.contype IN ('c', 'x') THEN pg_catalog.pg_get_constraintdef(con.oid) END, \
+            rn.nspname::text, rc.relname::text, con.confrelid::int8, \
+            con.conkey, con.confkey, con.confdelsetcols, \
+            con.confmatchtype::text, con.confupdtype::text, con.confdeltype::text, \
+            con.condeferrable, con.condeferred, con.convalidated, \
+            ci.indnullsnotdistinct, pg_catalog.string_to_array(ci.indkey::text, ' ')::pg_catalog.int2[], ci.indnkeyatts \
      FROM pg_catalog.pg_constraint con JOIN pg_catalog.pg_class c ON c.oid = con.conrelid \
-     LEFT JOIN pg_catalog.pg_description d ON d.objoid = con.oid \
-          AND d.classoid = 'pg_catalog.pg_constraint'::pg_catalog.regclass AND d.objsubid = 0 \
      JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace \
      LEFT JOIN pg_catalog.pg_class rc ON rc.oid = con.confrelid \
      LEFT JOIN pg_catalog.pg_namespace rn ON rn.oid = rc.relnamespace \
+     LEFT JOIN pg_catalog.pg_index ci ON con.contype IN ('p', 'u') AND ci.indexrelid = con.conindid \
      WHERE con.contype IN ('p', 'u', 'c', 'x', 'f') AND con.conislocal AND con.conparentid = 0 AND",
     in_schemas!()
 );
 
-/// An index's `CREATE INDEX` statement, the text `pg_get_indexdef` returns, assembled from
-/// the catalog for plain btree indexes on columns (each `pg_get_indexdef` call looks the index,
-/// its table, columns and operator classes up one by one, which dominates a cold read of a
-/// large schema); anything else (expressions, operator classes or collations that are not the
-/// default, storage options, other methods, partitioned tables) asks `pg_get_indexdef`.
-/// Expects `i` (pg_index), `ic` (the index's pg_class), `c` and `n` (its table and schema).
-/// `tests/common/roundtrip.rs` checks that both agree on every fixture and corpus case.
-#[macro_export]
-#[doc(hidden)]
-macro_rules! index_definition {
-    () => {
-        "CASE WHEN i.indexprs IS NULL AND ic.reloptions IS NULL AND c.relkind IN ('r', 'm') \
-              AND ic.relam = 403 /* btree */ \
-              AND NOT EXISTS ( \
-                  SELECT 1 FROM unnest(i.indclass::pg_catalog.oid[], i.indcollation::pg_catalog.oid[], \
-                                       i.indkey::pg_catalog.int2[]) AS k(opclass, coll, attnum) \
-                  JOIN pg_catalog.pg_opclass oc ON oc.oid = k.opclass \
-                  JOIN pg_catalog.pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = k.attnum \
-                  WHERE NOT oc.opcdefault OR (k.coll <> 0 AND k.coll <> a.attcollation)) \
-         THEN 'CREATE ' || CASE WHEN i.indisunique THEN 'UNIQUE ' ELSE '' END || 'INDEX ' \
-              || pg_catalog.quote_ident(ic.relname) || ' ON ' || pg_catalog.quote_ident(n.nspname) \
-              || '.' || pg_catalog.quote_ident(c.relname) || ' USING btree (' \
-              || (SELECT pg_catalog.string_agg(pg_catalog.quote_ident(a.attname) \
-                     || CASE WHEN k.ord > i.indnkeyatts THEN '' \
-                             WHEN (i.indoption[k.ord - 1] & 1) = 1 \
-                             THEN ' DESC' || CASE WHEN (i.indoption[k.ord - 1] & 2) = 0 THEN ' NULLS LAST' ELSE '' END \
-                             WHEN (i.indoption[k.ord - 1] & 2) = 2 THEN ' NULLS FIRST' ELSE '' END, \
-                     CASE WHEN k.ord = i.indnkeyatts + 1 THEN ') INCLUDE (' ELSE ', ' END ORDER BY k.ord) \
-                  FROM unnest(i.indkey::pg_catalog.int2[]) WITH ORDINALITY AS k(attnum, ord) \
-                  JOIN pg_catalog.pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = k.attnum) \
-              || ')' || CASE WHEN i.indnullsnotdistinct THEN ' NULLS NOT DISTINCT' ELSE '' END \
-              || CASE WHEN i.indpred IS NOT NULL \
-                      THEN ' WHERE ' || pg_catalog.pg_get_expr(i.indpred, i.indrelid) ELSE '' END \
-         ELSE pg_catalog.pg_get_indexdef(i.indexrelid) END"
-    };
-}
-
 /// Indexes that do not back a constraint and are not a partition's copy of a parent's index.
+/// (The `int2vector` and `oidvector` columns go through text to become arrays that start at 1.)
+/// `simple` says a btree on plain columns with default operator classes and no storage
+/// options, which [`deparse`](super::deparse) can write; the predicate of such an index
+/// comes deparsed.
 pub(crate) const INDEXES: &str = concat!(
-    "SELECT n.nspname::text, c.relname::text, ic.relname::text, ",
-    index_definition!(),
-    ", d.description \
+    "SELECT i.indexrelid::int8, i.indrelid::int8, ic.relname::text, \
+            (ic.relam = 403 AND i.indexprs IS NULL AND ic.reloptions IS NULL \
+             AND i.indclass::pg_catalog.oid[] <@ (SELECT pg_catalog.array_agg(oc.oid) \
+                                                   FROM pg_catalog.pg_opclass oc WHERE oc.opcdefault)), \
+            i.indisunique, i.indnullsnotdistinct, i.indnkeyatts, pg_catalog.string_to_array(i.indkey::text, ' ')::pg_catalog.int2[], \
+            pg_catalog.string_to_array(i.indoption::text, ' ')::pg_catalog.int2[], \
+            pg_catalog.string_to_array(i.indcollation::text, ' ')::pg_catalog.int8[], \
+            pg_catalog.pg_get_expr(i.indpred, i.indrelid) \
      FROM pg_catalog.pg_index i JOIN pg_catalog.pg_class ic ON ic.oid = i.indexrelid \
-     LEFT JOIN pg_catalog.pg_description d ON d.objoid = i.indexrelid \
-          AND d.classoid = 'pg_catalog.pg_class'::pg_catalog.regclass AND d.objsubid = 0 \
      JOIN pg_catalog.pg_class c ON c.oid = i.indrelid \
      JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace \
      WHERE NOT EXISTS (SELECT 1 FROM pg_catalog.pg_constraint con WHERE con.conindid = i.indexrelid \
                          AND con.conrelid = i.indrelid AND con.contype IN ('p', 'u', 'x')) \
        AND NOT EXISTS (SELECT 1 FROM pg_catalog.pg_inherits h WHERE h.inhrelid = i.indexrelid) AND",
-    in_schemas!(),
-    "AND",
-    not_extension_member!("pg_class", "ic.oid")
+    in_schemas!()
 );
 
 /// User triggers, not those a constraint or a parent table created.
 pub(crate) const TRIGGERS: &str = concat!(
-    "SELECT n.nspname::text, c.relname::text, t.tgname::text, pg_catalog.pg_get_triggerdef(t.oid), \
-            t.tgenabled::text, pg_catalog.obj_description(t.oid, 'pg_trigger') \
+    "SELECT t.oid::int8, t.tgrelid::int8, t.tgname::text, pg_catalog.pg_get_triggerdef(t.oid), \
+            t.tgenabled::text \
      FROM pg_catalog.pg_trigger t JOIN pg_catalog.pg_class c ON c.oid = t.tgrelid \
      JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace \
      WHERE NOT t.tgisinternal AND t.tgparentid = 0 AND",
-    in_schemas!(),
-    "ORDER BY 1, 2, 3"
+    in_schemas!()
 );
 
 pub(crate) const POLICIES: &str = concat!(
-    "SELECT n.nspname::text, c.relname::text, p.polname::text, p.polpermissive, \
+    "SELECT p.oid::int8, p.polrelid::int8, p.polname::text, p.polpermissive, \
             CASE p.polcmd WHEN 'r' THEN 'SELECT' WHEN 'a' THEN 'INSERT' WHEN 'w' THEN 'UPDATE' \
                           WHEN 'd' THEN 'DELETE' ELSE 'ALL' END, \
             ARRAY(SELECT CASE WHEN r = 0 THEN 'public' ELSE pg_catalog.quote_ident(pg_catalog.pg_get_userbyid(r)) END \
                   FROM unnest(p.polroles) r ORDER BY 1), \
-            pg_catalog.pg_get_expr(p.polqual, p.polrelid), pg_catalog.pg_get_expr(p.polwithcheck, p.polrelid), \
-            pg_catalog.obj_description(p.oid, 'pg_policy') \
+            pg_catalog.pg_get_expr(p.polqual, p.polrelid), pg_catalog.pg_get_expr(p.polwithcheck, p.polrelid) \
      FROM pg_catalog.pg_policy p JOIN pg_catalog.pg_class c ON c.oid = p.polrelid \
      JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace WHERE",
-    in_schemas!(),
-    "ORDER BY 1, 2, 3"
+    in_schemas!()
 );
 
 /// What each view reads: relations and types, from the view's rewrite rule.
 pub(crate) const VIEW_DEPENDENCIES: &str = concat!(
-    "SELECT DISTINCT n.nspname::text, v.relname::text, \
-            COALESCE(rn.nspname, tn.nspname)::text, COALESCE(r.relname, t.typname)::text \
+    "SELECT DISTINCT v.oid::int8, COALESCE(rn.nspname, tn.nspname)::text, COALESCE(r.relname, t.typname)::text \
      FROM pg_catalog.pg_rewrite rw JOIN pg_catalog.pg_class v ON v.oid = rw.ev_class \
      JOIN pg_catalog.pg_namespace n ON n.oid = v.relnamespace \
      JOIN pg_catalog.pg_depend d ON d.classid = 'pg_rewrite'::regclass AND d.objid = rw.oid \
@@ -283,6 +246,14 @@ pub(crate) const VIEW_DEPENDENCIES: &str = concat!(
      LEFT JOIN pg_catalog.pg_namespace tn ON tn.oid = t.typnamespace \
      WHERE v.relkind IN ('v', 'm') AND d.refobjid <> v.oid AND (r.oid IS NOT NULL OR t.oid IS NOT NULL) \
        AND COALESCE(rn.nspname, tn.nspname) NOT IN ('pg_catalog', 'information_schema') AND",
-    in_schemas!(),
-    "ORDER BY 1, 2, 3, 4"
+    in_schemas!()
 );
+
+/// `pg_get_indexdef` for the indexes in `$1` that [`deparse`](super::deparse) cannot write.
+pub(crate) const SERVER_INDEX_DEFINITIONS: &str =
+    "SELECT o, pg_catalog.pg_get_indexdef(o::pg_catalog.oid) FROM unnest($1::pg_catalog.int8[]) o";
+
+/// `pg_get_constraintdef` for the constraints in `$1` that [`deparse`](super::deparse)
+/// cannot write (a foreign key to a table in a schema that is not read, say).
+pub(crate) const SERVER_CONSTRAINT_DEFINITIONS: &str =
+    "SELECT o, pg_catalog.pg_get_constraintdef(o::pg_catalog.oid) FROM unnest($1::pg_catalog.int8[]) o";

@@ -2,6 +2,7 @@
 
 pub mod catalog;
 pub mod connect;
+mod deparse;
 pub mod inspect;
 pub mod script;
 pub mod split;
