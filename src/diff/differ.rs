@@ -27,7 +27,7 @@ impl Diff {
 fn pair<'a, T, K: Ord>(
     from: &'a [T],
     to: &'a [T],
-    key: impl Fn(&T) -> K,
+    key: impl Fn(&'a T) -> K,
 ) -> (Vec<&'a T>, Vec<(&'a T, &'a T)>, Vec<&'a T>) {
     let to_keys: BTreeMap<K, &T> = to.iter().map(|t| (key(t), t)).collect();
     let from_keys: BTreeSet<K> = from.iter().map(&key).collect();
@@ -44,11 +44,11 @@ fn pair<'a, T, K: Ord>(
 }
 
 /// Emits add, drop and alter changes for one list of objects.
-fn diff_list<T, K: Ord>(
+fn diff_list<'a, T, K: Ord>(
     out: &mut Vec<Change>,
-    from: &[T],
-    to: &[T],
-    key: impl Fn(&T) -> K,
+    from: &'a [T],
+    to: &'a [T],
+    key: impl Fn(&'a T) -> K,
     wrap: impl Fn(&T) -> Object,
 ) where
     T: PartialEq,
@@ -76,42 +76,42 @@ pub fn diff(from: &Database, to: &Database, renames: &Renames) -> Result<Diff, E
         &mut out,
         &from.schemas,
         &to.schemas,
-        |s| s.name.clone(),
+        |s| &s.name,
         |s| Object::Schema(s.clone()),
     );
     diff_list(
         &mut out,
         &from.extensions,
         &to.extensions,
-        |e| e.name.clone(),
+        |e| &e.name,
         |e| Object::Extension(e.clone()),
     );
     diff_list(
         &mut out,
         &from.enums,
         &to.enums,
-        |e| e.name.clone(),
+        |e| &e.name,
         |e| Object::Enum(e.clone()),
     );
     diff_list(
         &mut out,
         &from.composites,
         &to.composites,
-        |c| c.name.clone(),
+        |c| &c.name,
         |c| Object::Composite(c.clone()),
     );
     diff_list(
         &mut out,
         &from.domains,
         &to.domains,
-        |d| d.name.clone(),
+        |d| &d.name,
         |d| Object::Domain(d.clone()),
     );
     diff_list(
         &mut out,
         &from.sequences,
         &to.sequences,
-        |s| s.name.clone(),
+        |s| &s.name,
         |s| Object::Sequence(s.clone()),
     );
     diff_functions(&mut out, from, to);
@@ -128,9 +128,7 @@ pub fn diff(from: &Database, to: &Database, renames: &Renames) -> Result<Diff, E
 }
 
 fn diff_functions(out: &mut Vec<Change>, from: &Database, to: &Database) {
-    let (dropped, both, added) = pair(&from.functions, &to.functions, |f| {
-        (f.name.clone(), f.arguments.clone())
-    });
+    let (dropped, both, added) = pair(&from.functions, &to.functions, |f| (&f.name, &f.arguments));
     out.extend(
         dropped
             .into_iter()
@@ -197,7 +195,7 @@ fn diff_tables(
     from: &Database,
     to: &Database,
 ) {
-    let (dropped, both, added) = pair(&from.tables, &to.tables, |t| t.name.clone());
+    let (dropped, both, added) = pair(&from.tables, &to.tables, |t| &t.name);
     candidates.extend(super::rename::table_candidates(&dropped, &added));
     for t in dropped {
         drop_table(out, t);
@@ -246,7 +244,7 @@ fn diff_columns(
     from: &Table,
     to: &Table,
 ) {
-    let (dropped, both, added) = pair(&from.columns, &to.columns, |c| c.name.clone());
+    let (dropped, both, added) = pair(&from.columns, &to.columns, |c| &c.name);
     candidates.extend(super::rename::column_candidates(&to.name, &dropped, &added));
     let col = |c: &Column| Object::Column {
         table: to.name.clone(),
@@ -277,7 +275,7 @@ fn diff_table_parts(out: &mut Vec<Change>, from: &Table, to: &Table) {
         out,
         &from.constraints,
         &to.constraints,
-        |c| c.name.clone(),
+        |c| &c.name,
         |a, b| a.definition == b.definition && a.kind == b.kind,
         |c| Object::Constraint {
             table: name.clone(),
@@ -288,7 +286,7 @@ fn diff_table_parts(out: &mut Vec<Change>, from: &Table, to: &Table) {
         out,
         &from.indexes,
         &to.indexes,
-        |i| i.name.clone(),
+        |i| &i.name,
         |a, b| index_signature(&a.definition) == index_signature(&b.definition),
         |i| Object::Index {
             table: name.clone(),
@@ -299,7 +297,7 @@ fn diff_table_parts(out: &mut Vec<Change>, from: &Table, to: &Table) {
         out,
         &from.triggers,
         &to.triggers,
-        |t| t.name.clone(),
+        |t| &t.name,
         |a, b| a.definition == b.definition,
         |t| Object::Trigger {
             table: name.clone(),
@@ -310,7 +308,7 @@ fn diff_table_parts(out: &mut Vec<Change>, from: &Table, to: &Table) {
         out,
         &from.policies,
         &to.policies,
-        |p| p.name.clone(),
+        |p| &p.name,
         |a, b| {
             Policy {
                 comment: None,
@@ -329,11 +327,11 @@ fn diff_table_parts(out: &mut Vec<Change>, from: &Table, to: &Table) {
 
 /// Like [`diff_list`], but objects whose definition differs are dropped and re-added;
 /// only the differences `same_definition` ignores (comments, enabled state) become alters.
-fn replace_or_alter<T: PartialEq, K: Ord>(
+fn replace_or_alter<'a, T: PartialEq, K: Ord>(
     out: &mut Vec<Change>,
-    from: &[T],
-    to: &[T],
-    key: impl Fn(&T) -> K,
+    from: &'a [T],
+    to: &'a [T],
+    key: impl Fn(&'a T) -> K,
     same_definition: impl Fn(&T, &T) -> bool,
     wrap: impl Fn(&T) -> Object,
 ) {
@@ -366,7 +364,7 @@ pub(crate) fn index_signature(definition: &str) -> (bool, &str) {
 }
 
 fn diff_views(out: &mut Vec<Change>, from: &Database, to: &Database) {
-    let (dropped, both, added) = pair(&from.views, &to.views, |v| v.name.clone());
+    let (dropped, both, added) = pair(&from.views, &to.views, |v| &v.name);
     for v in dropped {
         drop_view(out, v);
     }
@@ -385,7 +383,7 @@ fn diff_views(out: &mut Vec<Change>, from: &Database, to: &Database) {
                 out,
                 &f.indexes,
                 &t.indexes,
-                |i| i.name.clone(),
+                |i| &i.name,
                 |a, b| index_signature(&a.definition) == index_signature(&b.definition),
                 |i| Object::Index {
                     table: t.name.clone(),
@@ -536,9 +534,13 @@ fn recreate_parts_using_recreated_enums(out: &mut Vec<Change>, from: &Database, 
         return;
     }
     let uses = |def: &str| rebuilt.iter().any(|ty| mentions_type(def, ty));
+    let to_tables: std::collections::HashMap<&QualifiedName, &Table> =
+        to.tables.iter().map(|t| (&t.name, t)).collect();
     let mut extra = Vec::new();
     for f in &from.tables {
-        let Some(t) = to.table(&f.name) else { continue };
+        let Some(t) = to_tables.get(&f.name) else {
+            continue;
+        };
         for c in f.constraints.iter().filter(|c| uses(&c.definition)) {
             if let Some(kept) = t.constraints.iter().find(|k| *k == c) {
                 drop_and_add(
