@@ -25,6 +25,9 @@ const PG_CONSTRAINT: i64 = 2606;
 const PG_TRIGGER: i64 = 2620;
 const PG_POLICY: i64 = 3256;
 
+/// `server_version_num` of the first release whose definitions the client does not write.
+const FIRST_UNKNOWN_RELEASE: u32 = 180000;
+
 /// Reads the schemas named in `schemas` (all non-system schemas when empty).
 pub async fn inspect(conn: &mut PgConnection, schemas: &[String]) -> Result<Database> {
     conn.execute("SELECT pg_catalog.set_config('search_path', '', false)")
@@ -73,7 +76,12 @@ async fn read(conn: &mut PgConnection, schemas: &[String]) -> Result<Rows> {
         rows.columns
             .insert(get(r, 0), get(r, 1), get(r, 2), get(r, 10));
     }
-    let (indexes, constraints) = write_definitions(&mut rows);
+    // The client writes definitions in the text of the releases it knows; a later release
+    // may add clauses (PostgreSQL 18 has NOT ENFORCED and PERIOD), so its server writes them.
+    let known_release = conn
+        .server_version_num()
+        .is_some_and(|v| v < FIRST_UNKNOWN_RELEASE);
+    let (indexes, constraints) = write_definitions(&mut rows, known_release);
     for (oids, sql, what) in [
         (
             indexes,
@@ -103,7 +111,7 @@ async fn read(conn: &mut PgConnection, schemas: &[String]) -> Result<Rows> {
 
 /// Writes the definitions of keys, foreign keys and plain indexes into `rows`; returns the
 /// ids of the indexes and constraints the server has to deparse.
-fn write_definitions(rows: &mut Rows) -> (Vec<i64>, Vec<i64>) {
+fn write_definitions(rows: &mut Rows, client_writes: bool) -> (Vec<i64>, Vec<i64>) {
     let quoter = Quoter::new(rows["keywords"].iter().map(|r| get::<String>(r, 0)));
     let mut tables: HashMap<i64, (String, String, bool)> = HashMap::new();
     for r in &rows["relations"] {
@@ -139,7 +147,7 @@ fn write_definitions(rows: &mut Rows) -> (Vec<i64>, Vec<i64>) {
             collations: &collations,
             predicate: predicate.as_deref(),
         };
-        match deparse::index(&quoter, &rows.columns, &row) {
+        match deparse::index(&quoter, &rows.columns, &row).filter(|_| client_writes) {
             Some(d) => {
                 definitions.insert(oid, d);
             }
@@ -179,7 +187,7 @@ fn write_definitions(rows: &mut Rows) -> (Vec<i64>, Vec<i64>) {
             on_delete: &on_delete,
             on_delete_columns: on_delete_columns.as_deref(),
         };
-        match deparse::key(&quoter, &rows.columns, &row) {
+        match deparse::key(&quoter, &rows.columns, &row).filter(|_| client_writes) {
             Some(d) => {
                 definitions.insert(oid, d);
             }
