@@ -77,8 +77,13 @@ pub async fn run(
         DiffFormat::Sql => plan.up_sql(),
     };
     output::emit(&text, None)?;
-    if args.exit_code && !plan.is_empty() {
-        return Ok(ExitStatus::Differences);
-    }
-    Ok(ExitStatus::Success)
+    let status = if args.exit_code && !plan.is_empty() {
+        ExitStatus::Differences
+    } else {
+        ExitStatus::Success
+    };
+    // The process ends here: freeing two large models and the plan piece by piece would
+    // only delay the exit (5-8 ms for 1,000 tables).
+    std::mem::forget((a, b, plan));
+    Ok(status)
 }

@@ -20,7 +20,7 @@ macro_rules! in_schemas {
 }
 
 /// Every query with the name introspection reports it under, in the order they run.
-pub const ALL: [(&str, &str); 17] = [
+pub const ALL: [(&str, &str); 18] = [
     ("keywords", KEYWORDS),
     ("extension members", EXTENSION_MEMBERS),
     ("comments", COMMENTS),
@@ -32,6 +32,7 @@ pub const ALL: [(&str, &str); 17] = [
     ("functions", FUNCTIONS),
     ("relations", RELATIONS),
     ("inheritance", INHERITANCE),
+    ("type collations", TYPE_COLLATIONS),
     ("columns", COLUMNS),
     ("constraints", CONSTRAINTS),
     ("indexes", INDEXES),
@@ -149,21 +150,27 @@ pub(crate) const INHERITANCE: &str = "SELECT i.inhrelid::int8, pn.nspname::text,
      JOIN pg_catalog.pg_namespace pn ON pn.oid = pc.relnamespace \
      ORDER BY i.inhrelid, i.inhseqno";
 
-/// Columns of tables, views and composite types, by relation id and column number.
+/// The collation of every collatable type, for telling a column's own collation from its
+/// type's (which saves joining every column with its type).
+pub(crate) const TYPE_COLLATIONS: &str =
+    "SELECT t.oid::int8, t.typcollation::int8 FROM pg_catalog.pg_type t WHERE t.typcollation <> 0";
+
+/// Columns of tables, views and composite types, by relation id and column number, with their
+/// collation and type ids; the collation's name comes only when it is neither none nor the
+/// database default.
 pub(crate) const COLUMNS: &str = concat!(
     "SELECT a.attrelid::int8, a.attnum, a.attname::text, \
             pg_catalog.format_type(a.atttypid, a.atttypmod), a.attnotnull, \
             CASE WHEN a.attgenerated = '' THEN pg_catalog.pg_get_expr(ad.adbin, 0) \
                  ELSE pg_catalog.pg_get_expr(ad.adbin, ad.adrelid) END, \
             a.attidentity::text, a.attgenerated::text, \
-            CASE WHEN a.attcollation <> t.typcollation THEN \
+            CASE WHEN a.attcollation NOT IN (0, 100) THEN \
                 (SELECT pg_catalog.quote_ident(cn.nspname) || '.' || pg_catalog.quote_ident(co.collname) \
                    FROM pg_catalog.pg_collation co JOIN pg_catalog.pg_namespace cn ON cn.oid = co.collnamespace \
                   WHERE co.oid = a.attcollation) END, \
-            a.attislocal, a.attcollation::int8 \
+            a.attislocal, a.attcollation::int8, a.atttypid::int8 \
      FROM pg_catalog.pg_attribute a JOIN pg_catalog.pg_class c ON c.oid = a.attrelid \
      JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace \
-     JOIN pg_catalog.pg_type t ON t.oid = a.atttypid \
      LEFT JOIN pg_catalog.pg_attrdef ad ON ad.adrelid = a.attrelid AND ad.adnum = a.attnum \
      WHERE a.attnum > 0 AND NOT a.attisdropped AND c.relkind IN ('r', 'p', 'v', 'm', 'c') AND",
     in_schemas!()

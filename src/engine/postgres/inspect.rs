@@ -556,6 +556,11 @@ fn columns(
     views: &mut [View],
     db: &mut Database,
 ) {
+    let type_collations: HashMap<i64, i64> = rows["type collations"]
+        .iter()
+        .map(|r| (get(r, 0), get(r, 1)))
+        .collect();
+    let collation = |r: &PgRow| column_collation(r, &type_collations);
     let mut ordered: Vec<(i64, i16, &PgRow)> = rows["columns"]
         .iter()
         .map(|r| (get(r, 0), get(r, 1), r))
@@ -576,11 +581,10 @@ fn columns(
                 // (and become its own when it is detached); an inheritance child's are not.
                 if get::<bool>(r, 9) || t.partition_of.is_some() {
                     let comment = notes.column_comment(relation, number);
-                    t.columns.push(column_from_row(
-                        r,
-                        identities.get(&(relation, number)),
-                        comment,
-                    ));
+                    let mut column =
+                        column_from_row(r, identities.get(&(relation, number)), comment);
+                    column.collation = collation(r);
+                    t.columns.push(column);
                 }
             }
             Some(&Relation::View(i)) => views[i].columns.push(ViewColumn {
@@ -592,7 +596,7 @@ fn columns(
                     db.composites[i].attributes.push(Attribute {
                         name: get(r, 2),
                         data_type: get(r, 3),
-                        collation: opt(r, 8),
+                        collation: collation(r),
                     });
                 }
             }
@@ -630,7 +634,22 @@ fn column_from_row(
             }),
         }),
         generated: if generated.is_empty() { None } else { expr },
-        collation: opt(r, 8),
+        collation: None,
         comment,
+    }
+}
+
+/// The collation of a column when it is not its type's: `pg_catalog."default"` for the
+/// database default (over a type that has another), else the name the query read.
+fn column_collation(r: &PgRow, type_collations: &HashMap<i64, i64>) -> Option<String> {
+    const DEFAULT_COLLATION: i64 = 100;
+    let own: i64 = get(r, 10);
+    let of_type = type_collations.get(&get(r, 11)).copied().unwrap_or(0);
+    if own == of_type {
+        None
+    } else if own == DEFAULT_COLLATION {
+        Some("pg_catalog.\"default\"".to_string())
+    } else {
+        opt(r, 8)
     }
 }
