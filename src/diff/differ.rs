@@ -23,23 +23,62 @@ impl Diff {
     }
 }
 
-/// Pairs the items of two sorted lists by key: (only in `from`, in both, only in `to`).
+/// Pairs the items of two lists by key: (only in `from`, in both, only in `to`), each in the
+/// order of its list. Short lists are compared item by item and sorted ones merged, which
+/// spares building maps for the few parts of each of thousands of tables.
 fn pair<'a, T, K: Ord>(
     from: &'a [T],
     to: &'a [T],
     key: impl Fn(&'a T) -> K,
 ) -> (Vec<&'a T>, Vec<(&'a T, &'a T)>, Vec<&'a T>) {
-    let to_keys: BTreeMap<K, &T> = to.iter().map(|t| (key(t), t)).collect();
-    let from_keys: BTreeSet<K> = from.iter().map(&key).collect();
     let mut dropped = Vec::new();
     let mut both = Vec::new();
-    for f in from {
-        match to_keys.get(&key(f)) {
-            Some(t) => both.push((f, *t)),
-            None => dropped.push(f),
+    let mut added = Vec::new();
+    let increasing = |xs: &'a [T]| xs.windows(2).all(|w| key(&w[0]) < key(&w[1]));
+    if from.len() * to.len() <= 256 {
+        for f in from {
+            let k = key(f);
+            match to.iter().find(|t| key(t) == k) {
+                Some(t) => both.push((f, t)),
+                None => dropped.push(f),
+            }
         }
+        added.extend(to.iter().filter(|t| {
+            let k = key(t);
+            !from.iter().any(|f| key(f) == k)
+        }));
+    } else if increasing(from) && increasing(to) {
+        let (mut i, mut j) = (0, 0);
+        while i < from.len() && j < to.len() {
+            match key(&from[i]).cmp(&key(&to[j])) {
+                std::cmp::Ordering::Less => {
+                    dropped.push(&from[i]);
+                    i += 1;
+                }
+                std::cmp::Ordering::Greater => {
+                    added.push(&to[j]);
+                    j += 1;
+                }
+                std::cmp::Ordering::Equal => {
+                    both.push((&from[i], &to[j]));
+                    i += 1;
+                    j += 1;
+                }
+            }
+        }
+        dropped.extend(&from[i..]);
+        added.extend(&to[j..]);
+    } else {
+        let to_keys: BTreeMap<K, &T> = to.iter().map(|t| (key(t), t)).collect();
+        let from_keys: BTreeSet<K> = from.iter().map(&key).collect();
+        for f in from {
+            match to_keys.get(&key(f)) {
+                Some(t) => both.push((f, *t)),
+                None => dropped.push(f),
+            }
+        }
+        added.extend(to.iter().filter(|t| !from_keys.contains(&key(t))));
     }
-    let added = to.iter().filter(|t| !from_keys.contains(&key(t))).collect();
     (dropped, both, added)
 }
 
@@ -444,6 +483,7 @@ fn add_view(out: &mut Vec<Change>, v: &View) {
 /// Relations and types whose change forces the views that read them to be recreated.
 fn touched_names(out: &[Change], from: &Database) -> BTreeSet<QualifiedName> {
     let mut touched = BTreeSet::new();
+    let mut rebuilt_enums = Vec::new();
     for change in out {
         match change {
             Change::Drop(Object::Table(t)) => {
@@ -463,7 +503,7 @@ fn touched_names(out: &[Change], from: &Database) -> BTreeSet<QualifiedName> {
                 to: Object::Enum(t),
             } if !super::sql::types::is_append_only(&f.values, &t.values) => {
                 touched.insert(t.name.clone());
-                touched.extend(tables_using_type(from, &t.name));
+                rebuilt_enums.push(&t.name);
             }
             Change::Alter {
                 to: Object::Composite(c),
@@ -488,20 +528,22 @@ fn touched_names(out: &[Change], from: &Database) -> BTreeSet<QualifiedName> {
             _ => {}
         }
     }
+    touched.extend(tables_using_types(from, &rebuilt_enums));
     touched
 }
 
-/// Tables with a column of the given type (or an array of it).
-fn tables_using_type(db: &Database, ty: &QualifiedName) -> Vec<QualifiedName> {
-    let scalar = ty.to_string();
-    let array = format!("{scalar}[]");
+/// Tables with a column of one of the given types (or an array of it).
+fn tables_using_types(db: &Database, types: &[&QualifiedName]) -> Vec<QualifiedName> {
+    if types.is_empty() {
+        return Vec::new();
+    }
+    let names: std::collections::HashSet<String> = types
+        .iter()
+        .flat_map(|t| [t.to_string(), format!("{t}[]")])
+        .collect();
     db.tables
         .iter()
-        .filter(|t| {
-            t.columns
-                .iter()
-                .any(|c| c.data_type == scalar || c.data_type == array)
-        })
+        .filter(|t| t.columns.iter().any(|c| names.contains(&c.data_type)))
         .map(|t| t.name.clone())
         .collect()
 }
@@ -533,7 +575,7 @@ fn recreate_parts_using_recreated_enums(out: &mut Vec<Change>, from: &Database, 
     if rebuilt.is_empty() {
         return;
     }
-    let uses = |def: &str| rebuilt.iter().any(|ty| mentions_type(def, ty));
+    let uses = |def: &str| def.contains("::") && rebuilt.iter().any(|ty| mentions_type(def, ty));
     let to_tables: std::collections::HashMap<&QualifiedName, &Table> =
         to.tables.iter().map(|t| (&t.name, t)).collect();
     let mut extra = Vec::new();
