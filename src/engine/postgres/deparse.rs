@@ -13,6 +13,10 @@ use std::borrow::Cow;
 use std::collections::{HashMap, HashSet};
 
 /// `quote_ident` as the connected server does it, with that server's keyword list.
+///
+/// Not [`crate::diff::quote::ident`], which quotes the SQL dbridge writes and only has to be
+/// valid on any server: this one has to print the server's own text byte for byte (its
+/// keywords differ between releases, and it quotes `$`, which the other may leave bare).
 pub(crate) struct Quoter {
     keywords: HashSet<String>,
 }
