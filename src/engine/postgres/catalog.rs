@@ -8,7 +8,7 @@
 //! joins, sorts and per-object deparsing (each `pg_get_constraintdef` or `pg_get_indexdef`
 //! call looks its object's columns up one by one), so the server deparses only what cannot
 //! be written from the rows (checks, predicates, expressions, views), and
-//! [`deparse`](super::deparse) writes keys, foreign keys and plain indexes exactly as the
+//! `deparse` writes keys, foreign keys and plain indexes exactly as the
 //! server would. Comments and extension membership are read once for every kind of object.
 
 /// Which schemas a query reads; `n` is the `pg_namespace` alias.
@@ -199,7 +199,7 @@ pub(crate) const CONSTRAINTS: &str = concat!(
 /// Indexes that do not back a constraint and are not a partition's copy of a parent's index.
 /// (The `int2vector` and `oidvector` columns go through text to become arrays that start at 1.)
 /// `simple` says a btree on plain columns with default operator classes and no storage
-/// options, which [`deparse`](super::deparse) can write; the predicate of such an index
+/// options, which `deparse` can write; the predicate of such an index
 /// comes deparsed.
 pub(crate) const INDEXES: &str = concat!(
     "SELECT i.indexrelid::int8, i.indrelid::int8, ic.relname::text, \
@@ -256,11 +256,11 @@ pub(crate) const VIEW_DEPENDENCIES: &str = concat!(
     in_schemas!()
 );
 
-/// `pg_get_indexdef` for the indexes in `$1` that [`deparse`](super::deparse) cannot write.
+/// `pg_get_indexdef` for the indexes in `$1` that `deparse` cannot write.
 pub(crate) const SERVER_INDEX_DEFINITIONS: &str =
     "SELECT o, pg_catalog.pg_get_indexdef(o::pg_catalog.oid) FROM unnest($1::pg_catalog.int8[]) o";
 
-/// `pg_get_constraintdef` for the constraints in `$1` that [`deparse`](super::deparse)
+/// `pg_get_constraintdef` for the constraints in `$1` that `deparse`
 /// cannot write (a foreign key to a table in a schema that is not read, say).
 pub(crate) const SERVER_CONSTRAINT_DEFINITIONS: &str =
     "SELECT o, pg_catalog.pg_get_constraintdef(o::pg_catalog.oid) FROM unnest($1::pg_catalog.int8[]) o";

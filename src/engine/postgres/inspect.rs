@@ -2,7 +2,7 @@
 //!
 //! [`catalog`](super::catalog) holds the queries, one per kind of object, each returning
 //! catalog rows keyed by object id; the functions below join them into the model without
-//! touching the server, except for the rare definitions [`deparse`](super::deparse) leaves
+//! touching the server, except for the rare definitions `deparse` leaves
 //! to the server, which one more query per kind fetches.
 
 use std::collections::{BTreeMap, HashMap, HashSet};
