@@ -1,23 +1,31 @@
-//! The external corpus (`../shared/corpus`): every case goes through the round trip on a
-//! real server. Cases known to fail are listed, with a reason, in
-//! `tests/corpus_expected_failures.txt`; the test fails when an unlisted case fails and when
-//! a listed case passes, so the list can only shrink.
+//! The external corpus (`fixtures/corpus/`): one test per case, `corpus/<case id>`, each
+//! going through the round trip on a real server.
+//!
+//! Cases known to fail are listed in `tests/corpus_expected_failures.txt` with the stage
+//! they fail at and a reason. A listed case must fail at exactly that stage: when it passes,
+//! or fails elsewhere, its test fails, so the list can only shrink. The test
+//! `corpus/expected_failures` checks the list itself: known cases, known stages, a reason
+//! each, and at most a tenth of the corpus.
+//!
+//! Run one case: `cargo test --test corpus -- corpus/sqldef.tables.CreateTable`.
 
 mod common;
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
+use std::process::ExitCode;
 use std::sync::Arc;
 
-use common::roundtrip::{self, Case, Failure};
+use common::harness::{self, fail, Failed, Trial};
+use common::roundtrip::{self, Case};
 use data_bridge::diff::Renames;
 
+const SUITE: &str = "corpus";
 const EXPECTED: &str = "tests/corpus_expected_failures.txt";
-/// Cases run at once; each needs two databases.
-const PARALLEL: usize = 4;
+const STAGES: &[&str] = &["input", "unstable", "up", "second-diff", "down"];
 
 fn corpus_dir() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/corpus")
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/corpus")
 }
 
 fn read(dir: &Path, file: &str) -> Option<String> {
@@ -42,124 +50,125 @@ fn settings(dir: &Path) -> Vec<(String, String)> {
         .unwrap_or_default()
 }
 
-async fn run_case(dir: PathBuf) -> (String, Option<Failure>) {
+/// One line of the expected-failures list.
+#[derive(Debug, Clone)]
+struct Expected {
+    line: usize,
+    stage: String,
+    reason: String,
+}
+
+/// Reads `id<TAB>stage<TAB>reason` lines; `#` starts a comment line.
+fn expected_failures() -> BTreeMap<String, Expected> {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join(EXPECTED);
+    let text = std::fs::read_to_string(&path).unwrap_or_default();
+    text.lines()
+        .enumerate()
+        .filter(|(_, l)| !l.trim().is_empty() && !l.starts_with('#'))
+        .map(|(i, l)| {
+            let mut fields = l.splitn(3, '\t');
+            let id = fields.next().unwrap_or_default().trim().to_string();
+            let stage = fields.next().unwrap_or_default().trim().to_string();
+            let reason = fields.next().unwrap_or_default().trim().to_string();
+            let expected = Expected {
+                line: i + 1,
+                stage,
+                reason,
+            };
+            (id, expected)
+        })
+        .collect()
+}
+
+fn run_case(dir: &Path, expected: Option<&Expected>) -> Result<(), Failed> {
     let name = dir.file_name().unwrap().to_string_lossy().into_owned();
-    let from = read(&dir, "current.sql").unwrap_or_default();
-    let to = read(&dir, "desired.sql").unwrap_or_default();
-    let setup = read(&dir, "setup.sql");
+    let from = read(dir, "current.sql").unwrap_or_default();
+    let to = read(dir, "desired.sql").unwrap_or_default();
+    let setup = read(dir, "setup.sql");
     let case = Case {
         name: &name,
         from: &from,
         to: &to,
         setup: setup.as_deref(),
-        settings: settings(&dir),
+        settings: settings(dir),
         renames: Renames::default(),
     };
-    let outcome = roundtrip::run(&case).await;
-    (name, outcome.failure)
-}
-
-fn expected_failures() -> BTreeMap<String, String> {
-    let text = std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join(EXPECTED))
-        .unwrap_or_default();
-    text.lines()
-        .filter(|l| !l.trim().is_empty() && !l.starts_with('#'))
-        .map(|l| {
-            let (id, reason) = l.split_once(char::is_whitespace).unwrap_or((l, ""));
-            (id.to_string(), reason.trim().to_string())
-        })
-        .collect()
-}
-
-fn stage(f: &Failure) -> (&'static str, &String) {
-    match f {
-        Failure::Input(m) => ("input", m),
-        Failure::Unstable(m) => ("unstable", m),
-        Failure::Up(m) => ("up", m),
-        Failure::Down(m) => ("down", m),
+    let outcome = harness::block_on(roundtrip::run(&case));
+    match (outcome.failure, expected) {
+        (None, None) => Ok(()),
+        (Some(f), None) => Err(fail(f.to_string())),
+        (Some(f), Some(e)) if f.stage() == e.stage => Ok(()),
+        (Some(f), Some(e)) => Err(fail(format!(
+            "{EXPECTED}:{} expects a failure at stage {}, but it failed at another:\n{f}",
+            e.line, e.stage
+        ))),
+        (None, Some(e)) => Err(fail(format!(
+            "the case passes now: remove line {} from {EXPECTED}",
+            e.line
+        ))),
     }
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn corpus_round_trips() {
-    let filter = std::env::var("CORPUS_FILTER").unwrap_or_default();
-    let mut dirs: Vec<PathBuf> = std::fs::read_dir(corpus_dir())
-        .expect("../shared/corpus is beside the project")
-        .filter_map(|e| e.ok().map(|e| e.path()))
-        .filter(|p| p.join("desired.sql").exists())
-        .filter(|p| p.to_string_lossy().contains(&filter))
-        .collect();
-    dirs.sort();
-    let total = dirs.len();
-    let limit = Arc::new(tokio::sync::Semaphore::new(PARALLEL));
-    let mut tasks = tokio::task::JoinSet::new();
-    for dir in dirs {
-        let limit = limit.clone();
-        tasks.spawn(async move {
-            let _permit = limit.acquire_owned().await.unwrap();
-            run_case(dir).await
-        });
-    }
-    let mut results = BTreeMap::new();
-    while let Some(r) = tasks.join_next().await {
-        let (name, failure) = r.expect("a case panicked");
-        results.insert(name, failure);
-    }
-
-    let up_ok = results
-        .values()
-        .filter(|f| matches!(f, None | Some(Failure::Down(_))))
-        .count();
-    let down_ok = results.values().filter(|f| f.is_none()).count();
-    let mut report = String::new();
-    for (name, f) in &results {
-        if let Some(f) = f {
-            let (stage, msg) = stage(f);
-            report += &format!("=== {name} [{stage}]\n{msg}\n\n");
+/// The list names existing cases, known stages and reasons, for at most a tenth of them.
+fn check_list(cases: &[String], expected: &BTreeMap<String, Expected>) -> Result<(), Failed> {
+    let mut problems = Vec::new();
+    for (id, e) in expected {
+        if !cases.contains(id) {
+            problems.push(format!("line {}: no case {id}", e.line));
+        }
+        if !STAGES.contains(&e.stage.as_str()) {
+            problems.push(format!(
+                "line {}: stage {:?} is none of {STAGES:?}",
+                e.line, e.stage
+            ));
+        }
+        if e.reason.is_empty() {
+            problems.push(format!("line {}: no reason given", e.line));
         }
     }
-    if let Ok(path) = std::env::var("CORPUS_REPORT") {
-        std::fs::write(path, &report).unwrap();
+    if expected.len() * 10 > cases.len() {
+        problems.push(format!(
+            "{} of {} cases are expected to fail, over a tenth",
+            expected.len(),
+            cases.len()
+        ));
     }
-    println!("corpus: {total} cases, up passes {up_ok}, up and down pass {down_ok}");
+    if cases.len() < 500 {
+        problems.push(format!("only {} corpus cases found", cases.len()));
+    }
+    if problems.is_empty() {
+        Ok(())
+    } else {
+        Err(fail(format!("{EXPECTED}:\n{}", problems.join("\n"))))
+    }
+}
 
-    if !filter.is_empty() {
-        return;
-    }
-    assert!(
-        up_ok * 10 >= total * 9,
-        "up passes {up_ok} of {total} cases, under 90%"
-    );
-    assert!(
-        down_ok * 10 >= total * 9,
-        "up and down pass {down_ok} of {total} cases, under 90%"
-    );
-    let expected = expected_failures();
-    let unexpected: Vec<String> = results
+fn main() -> ExitCode {
+    let mut dirs: Vec<PathBuf> = std::fs::read_dir(corpus_dir())
+        .expect("fixtures/corpus exists")
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| p.join("desired.sql").exists())
+        .collect();
+    dirs.sort();
+    let names: Vec<String> = dirs
         .iter()
-        .filter(|(name, f)| f.is_some() && !expected.contains_key(*name))
-        .map(|(name, f)| {
-            let (stage, msg) = stage(f.as_ref().unwrap());
-            format!(
-                "{name} [{stage}]: {}",
-                msg.lines().take(12).collect::<Vec<_>>().join("\n    ")
-            )
+        .map(|d| d.file_name().unwrap().to_string_lossy().into_owned())
+        .collect();
+    let expected = Arc::new(expected_failures());
+    let mut trials: Vec<Trial> = dirs
+        .into_iter()
+        .zip(&names)
+        .map(|(dir, name)| {
+            let expected = expected.clone();
+            let id = name.clone();
+            Trial::test(format!("{SUITE}/{name}"), move || {
+                run_case(&dir, expected.get(&id))
+            })
         })
         .collect();
-    let fixed: Vec<&String> = expected
-        .keys()
-        .filter(|name| matches!(results.get(*name), Some(None)))
-        .collect();
-    let missing: Vec<&String> = expected
-        .keys()
-        .filter(|n| !results.contains_key(*n))
-        .collect();
-    assert!(
-        unexpected.is_empty() && fixed.is_empty() && missing.is_empty(),
-        "corpus ratchet broken.\nUnlisted failures ({}):\n{}\n\nListed cases that now pass (remove them from {EXPECTED}): {:?}\n\nListed cases that do not exist: {:?}",
-        unexpected.len(),
-        unexpected.join("\n"),
-        fixed,
-        missing
-    );
+    trials.push(Trial::test(
+        format!("{SUITE}/expected_failures"),
+        move || check_list(&names, &expected),
+    ));
+    harness::run(SUITE, trials)
 }

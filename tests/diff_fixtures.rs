@@ -1,16 +1,19 @@
-//! Every case under `fixtures/diff/` goes through the round trip on a real server, and its
-//! up and down SQL is pinned by a snapshot under `snapshots/diff/`.
+//! Every case under `fixtures/diff/` is a test of its own, `fixtures/<case>`: the round trip
+//! on a real server, and its up and down SQL pinned by a snapshot under `snapshots/diff/`.
 //!
 //! A case is a directory with `from.sql` and `to.sql`, and optionally `renames.txt` (one
-//! `--rename` hint per line).
+//! `--rename` hint per line). Run one: `cargo test --test diff_fixtures -- fixtures/views`.
 
 mod common;
 
-use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
+use std::process::ExitCode;
 
+use common::harness::{self, fail, Failed, Trial};
 use common::roundtrip::{self, Case};
 use data_bridge::diff::Renames;
+
+const SUITE: &str = "fixtures";
 
 fn cases() -> Vec<PathBuf> {
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/diff");
@@ -23,13 +26,7 @@ fn cases() -> Vec<PathBuf> {
     dirs
 }
 
-struct Result {
-    up: String,
-    down: String,
-    failure: Option<String>,
-}
-
-async fn run(dir: PathBuf) -> (String, Result) {
+fn run_case(dir: &Path) -> Result<(), Failed> {
     let name = dir.file_name().unwrap().to_string_lossy().into_owned();
     let read = |f: &str| std::fs::read_to_string(dir.join(f)).unwrap_or_default();
     let (from, to) = (read("from.sql"), read("to.sql"));
@@ -38,86 +35,48 @@ async fn run(dir: PathBuf) -> (String, Result) {
         .map(str::to_string)
         .filter(|l| !l.is_empty())
         .collect();
+    let renames = Renames::parse(&hints).map_err(|e| fail(format!("renames.txt: {e}")))?;
     let case = Case {
         name: &name,
         from: &from,
         to: &to,
         setup: None,
         settings: Vec::new(),
-        renames: Renames::parse(&hints).expect("valid renames.txt"),
+        renames,
     };
-    let outcome = roundtrip::run(&case).await;
-    let (up, down) = outcome
-        .plan
-        .as_ref()
-        .map(|p| (p.up_sql(), p.down_sql()))
-        .unwrap_or_default();
-    let failure = outcome.failure.map(|f| format!("{f:?}"));
-    (name, Result { up, down, failure })
-}
-
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn fixtures_round_trip_and_match_snapshots() {
-    let mut tasks = tokio::task::JoinSet::new();
-    for dir in cases() {
-        tasks.spawn(run(dir));
+    let outcome = harness::block_on(roundtrip::run(&case));
+    if let Some(f) = outcome.failure {
+        return Err(fail(f.to_string()));
     }
-    let mut results = BTreeMap::new();
-    while let Some(r) = tasks.join_next().await {
-        let (name, result) = r.expect("a case panicked");
-        results.insert(name, result);
+    let plan = outcome.plan.ok_or_else(|| fail("no plan"))?;
+    let (up, down) = (plan.up_sql(), plan.down_sql());
+    if up.is_empty() {
+        return Err(fail("from.sql and to.sql should differ"));
     }
-    assert!(
-        results.len() >= 30,
-        "expected the fixture cases, found {}",
-        results.len()
-    );
-    let failures: Vec<String> = results
-        .iter()
-        .filter_map(|(name, r)| {
-            r.failure
-                .as_ref()
-                .map(|f| format!("--- {name}\n{}", f.replace("\\n", "\n")))
-        })
-        .collect();
-    assert!(
-        failures.is_empty(),
-        "{} case(s) failed:\n{}",
-        failures.len(),
-        failures.join("\n")
-    );
-    for (name, r) in &results {
-        assert!(
-            !r.up.is_empty(),
-            "{name}: from.sql and to.sql should differ"
-        );
-        insta::with_settings!({
-            snapshot_path => "../snapshots/diff",
-            prepend_module_to_snapshot => false,
-            omit_expression => true,
-        }, {
-            insta::assert_snapshot!(name.as_str(), format!("-- up\n{}\n-- down\n{}", r.up, r.down));
-        });
-    }
+    insta::with_settings!({
+        snapshot_path => "../snapshots/diff",
+        prepend_module_to_snapshot => false,
+        omit_expression => true,
+    }, {
+        insta::assert_snapshot!(name.as_str(), format!("-- up\n{up}\n-- down\n{down}"));
+    });
+    Ok(())
 }
 
 /// The generated benchmark schema (100 tables, enums, views, foreign-key chains) round-trips.
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn generated_benchmark_schema_round_trips() {
-    let generate = |variant: &str| {
+fn generated_benchmark_schema() -> Result<(), Failed> {
+    let generate = |variant: &str| -> Result<String, Failed> {
         let out = std::process::Command::new("python3")
             .arg(Path::new(env!("CARGO_MANIFEST_DIR")).join("benchmarks/gen_schema.py"))
             .args(["100", variant])
             .output()
-            .expect("python3 runs benchmarks/gen_schema.py");
-        assert!(
-            out.status.success(),
-            "{}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-        String::from_utf8(out.stdout).unwrap()
+            .map_err(|e| fail(format!("python3 benchmarks/gen_schema.py: {e}")))?;
+        if !out.status.success() {
+            return Err(fail(String::from_utf8_lossy(&out.stderr)));
+        }
+        String::from_utf8(out.stdout).map_err(|e| fail(e.to_string()))
     };
-    let (from, to) = (generate("a"), generate("b"));
+    let (from, to) = (generate("a")?, generate("b")?);
     let case = Case {
         name: "bench100",
         from: &from,
@@ -126,9 +85,36 @@ async fn generated_benchmark_schema_round_trips() {
         settings: Vec::new(),
         renames: Renames::default(),
     };
-    let outcome = roundtrip::run(&case).await;
-    assert_eq!(outcome.failure, None);
-    let plan = outcome.plan.unwrap();
-    assert!(plan.up.iter().any(|s| s.contains("ADD VALUE 'archived'")));
-    assert!(plan.up.iter().any(|s| s.contains("DROP COLUMN c3")));
+    let outcome = harness::block_on(roundtrip::run(&case));
+    if let Some(f) = outcome.failure {
+        return Err(fail(f.to_string()));
+    }
+    let plan = outcome.plan.ok_or_else(|| fail("no plan"))?;
+    for wanted in ["ADD VALUE 'archived'", "DROP COLUMN c3"] {
+        if !plan.up.iter().any(|s| s.contains(wanted)) {
+            return Err(fail(format!("the up plan has no {wanted}")));
+        }
+    }
+    Ok(())
+}
+
+fn main() -> ExitCode {
+    let dirs = cases();
+    assert!(
+        dirs.len() >= 30,
+        "expected the fixture cases, found {}",
+        dirs.len()
+    );
+    let mut trials: Vec<Trial> = dirs
+        .into_iter()
+        .map(|dir| {
+            let name = dir.file_name().unwrap().to_string_lossy().into_owned();
+            Trial::test(format!("{SUITE}/{name}"), move || run_case(&dir))
+        })
+        .collect();
+    trials.push(Trial::test(
+        format!("{SUITE}/generated_benchmark_schema"),
+        generated_benchmark_schema,
+    ));
+    harness::run(SUITE, trials)
 }

@@ -164,6 +164,7 @@ impl TestDb {
         }
     }
 }
+pub mod harness;
 pub mod proxy;
 pub mod roundtrip;
 

@@ -21,7 +21,7 @@ pub struct Case<'a> {
     pub renames: Renames,
 }
 
-/// How far a case got.
+/// How far a case got: the stage that failed, with what went wrong.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Failure {
     /// The case's own SQL does not apply (not our SQL's fault, but a failure all the same).
@@ -30,8 +30,40 @@ pub enum Failure {
     Unstable(String),
     /// The up script failed or did not reach `to`.
     Up(String),
+    /// After up, a second diff against `to` was not empty.
+    SecondDiff(String),
     /// The down script failed or did not return to `from`.
     Down(String),
+}
+
+impl Failure {
+    /// The stage's name, as the expected-failures list writes it.
+    pub fn stage(&self) -> &'static str {
+        match self {
+            Failure::Input(_) => "input",
+            Failure::Unstable(_) => "unstable",
+            Failure::Up(_) => "up",
+            Failure::SecondDiff(_) => "second-diff",
+            Failure::Down(_) => "down",
+        }
+    }
+
+    /// What went wrong.
+    pub fn message(&self) -> &str {
+        match self {
+            Failure::Input(m)
+            | Failure::Unstable(m)
+            | Failure::Up(m)
+            | Failure::SecondDiff(m)
+            | Failure::Down(m) => m,
+        }
+    }
+}
+
+impl std::fmt::Display for Failure {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "[{}] {}", self.stage(), self.message())
+    }
 }
 
 /// The outcome: the plan when the case ran that far, and the first failure if any.
@@ -205,10 +237,7 @@ async fn check(a: &TestDb, plan: &Plan, from: &Database, to: &Database) -> Resul
     let again =
         Plan::new(&after_up, to, &Renames::default()).map_err(|e| Failure::Up(e.to_string()))?;
     if !again.is_empty() {
-        return Err(Failure::Up(format!(
-            "a second diff is not empty:\n{}",
-            again.up_sql()
-        )));
+        return Err(Failure::SecondDiff(again.up_sql()));
     }
     a.run("down.sql", &plan.down_sql())
         .await
