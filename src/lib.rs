@@ -1,4 +1,13 @@
-pub mod cli;
+//! data-bridge: schema migrations and data access for PostgreSQL, one engine behind the
+//! `dbridge` command line and the `data_bridge` Python module.
+//!
+//! - [`diff`]: the schema model, the differ and the planner; no connection needed.
+//! - [`engine`]: live databases: connect, introspect, replay, migrate, upsert, fetch, bench.
+//! - [`project`]: a project on disk: `dbridge.toml`, its target database, its migrations.
+//! - [`lint`]: hazards of hand-written migration SQL.
+
+pub(crate) mod civil;
 pub mod diff;
 pub mod engine;
 pub mod lint;
+pub mod project;

@@ -84,7 +84,8 @@ impl LocalCluster {
             install.give_to_server(&self.dir)?;
         }
         let port = free_port().map_err(|e| Error::io(&self.dir, e))?;
-        super::files::write_atomic(&self.port_file(), format!("{port}\n").as_bytes())?;
+        crate::project::write_atomic(&self.port_file(), format!("{port}\n").as_bytes())
+            .map_err(|e| Error::io(self.port_file(), e))?;
         let mut cmd = Command::new(install.bin.join("pg_ctl"));
         cmd.arg("start").arg("-w").arg("-D").arg(self.data());
         cmd.arg("-l").arg(self.dir.join("server.log"));

@@ -5,7 +5,6 @@ pub mod data;
 pub mod dev;
 pub mod embedded;
 pub mod error;
-pub mod files;
 pub(crate) mod install;
 pub mod local;
 pub mod migrate;

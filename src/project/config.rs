@@ -2,8 +2,9 @@
 
 use std::path::{Path, PathBuf};
 
-use anyhow::{bail, Context};
 use serde::Deserialize;
+
+use super::error::Error;
 
 /// The default configuration file name.
 pub const CONFIG_FILE: &str = "dbridge.toml";
@@ -71,7 +72,7 @@ pub struct Project {
 
 impl Project {
     /// Loads `path`, or `./dbridge.toml` when not given (its absence means defaults).
-    pub fn load(path: Option<&Path>) -> anyhow::Result<Project> {
+    pub fn load(path: Option<&Path>) -> Result<Project, Error> {
         let (file, explicit) = match path {
             Some(p) => (p.to_path_buf(), true),
             None => (PathBuf::from(CONFIG_FILE), false),
@@ -88,16 +89,19 @@ impl Project {
                     root,
                 });
             }
-            Err(e) => return Err(e).with_context(|| format!("cannot read {}", file.display())),
+            Err(e) => return Err(Error::io(&file, e)),
         };
-        let mut config: Config = toml::from_str(&text)
-            .map_err(|e| anyhow::anyhow!("{}: {}", file.display(), e.to_string().trim_end()))?;
-        for value in [&mut config.database.url, &mut config.database.dev_url]
-            .into_iter()
-            .flatten()
-        {
-            *value =
-                expand_env(value).with_context(|| format!("{}: in [database]", file.display()))?;
+        let mut config: Config = toml::from_str(&text).map_err(|e| Error::Config {
+            path: file.clone(),
+            message: e.to_string().trim_end().to_string(),
+        })?;
+        for (key, value) in [
+            ("[database] url", &mut config.database.url),
+            ("[database] dev_url", &mut config.database.dev_url),
+        ] {
+            if let Some(value) = value {
+                *value = expand_env(value).map_err(|e| e.at(&file, key))?;
+            }
         }
         Ok(Project { config, root })
     }
@@ -123,19 +127,39 @@ impl Project {
     }
 }
 
+/// Why a `${VAR}` could not be expanded.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ExpandError {
+    /// The variable is not set.
+    Unset(String),
+    /// A `${` has no closing brace.
+    Unterminated(String),
+}
+
+impl ExpandError {
+    /// The project error for this failure in `key` of the file at `path`.
+    fn at(self, path: &Path, key: &str) -> Error {
+        let (path, key) = (path.to_path_buf(), key.to_string());
+        match self {
+            ExpandError::Unset(var) => Error::UnsetVariable { path, key, var },
+            ExpandError::Unterminated(value) => Error::UnterminatedVariable { path, key, value },
+        }
+    }
+}
+
 /// Expands `${VAR}` from the environment; an unset variable is an error naming it.
-pub fn expand_env(value: &str) -> anyhow::Result<String> {
+pub fn expand_env(value: &str) -> Result<String, ExpandError> {
     let mut out = String::new();
     let mut rest = value;
     while let Some(start) = rest.find("${") {
         out.push_str(&rest[..start]);
         let Some(len) = rest[start + 2..].find('}') else {
-            bail!("unterminated `${{` in {value:?}");
+            return Err(ExpandError::Unterminated(value.to_string()));
         };
         let name = &rest[start + 2..start + 2 + len];
         match std::env::var(name) {
             Ok(v) => out.push_str(&v),
-            Err(_) => bail!("environment variable {name} is not set (used as ${{{name}}})"),
+            Err(_) => return Err(ExpandError::Unset(name.to_string())),
         }
         rest = &rest[start + 3 + len..];
     }
@@ -154,10 +178,15 @@ mod tests {
             expand_env("postgres://u:${DBRIDGE_TEST_PW}@h/d").unwrap(),
             "postgres://u:pw@h/d"
         );
-        let err = expand_env("${DBRIDGE_SURELY_UNSET}")
-            .unwrap_err()
-            .to_string();
-        assert!(err.contains("DBRIDGE_SURELY_UNSET"), "{err}");
+        assert_eq!(
+            expand_env("${DBRIDGE_SURELY_UNSET}"),
+            Err(ExpandError::Unset("DBRIDGE_SURELY_UNSET".into()))
+        );
+        let err = ExpandError::Unset("X".into()).at(Path::new("dbridge.toml"), "[database] url");
+        assert_eq!(
+            err.to_string(),
+            "dbridge.toml: in [database] url: environment variable X is not set (used as ${X})"
+        );
     }
 
     #[test]

@@ -1,5 +1,37 @@
-//! The `dbridge` command: a thin entry point into [`data_bridge::cli`].
+//! The `dbridge` command: parses the arguments, runs the command on a runtime, and maps the
+//! outcome to an exit code (0 success, 1 error, 2 differences found where asked).
 
-fn main() -> std::process::ExitCode {
-    data_bridge::cli::main()
+mod args;
+mod commands;
+mod render;
+
+use std::process::ExitCode;
+
+use clap::Parser;
+
+fn main() -> ExitCode {
+    let cli = match args::Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) => {
+            // Help and version go to stdout with 0; usage errors exit 1, as 2 means "differences".
+            let _ = e.print();
+            return if e.use_stderr() {
+                ExitCode::from(1)
+            } else {
+                ExitCode::SUCCESS
+            };
+        }
+    };
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build();
+    let outcome = match runtime {
+        Ok(rt) => rt.block_on(commands::run(cli)),
+        Err(e) => Err(e.into()),
+    };
+    match outcome {
+        Ok(status) => status.into(),
+        Err(e) => render::report(e),
+    }
 }

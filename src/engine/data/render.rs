@@ -206,7 +206,7 @@ const PG_EPOCH_DAYS: i64 = 10_957;
 
 /// Appends `YYYY-MM-DD` (or `YYYY-MM-DD BC`) for days since 2000-01-01.
 fn push_date(days: i64, out: &mut String) {
-    let (y, m, d) = civil_from_days(days + PG_EPOCH_DAYS);
+    let (y, m, d) = crate::civil::from_days(days + PG_EPOCH_DAYS);
     push_ymd(if y > 0 { y } else { 1 - y }, m, d, out);
     if y <= 0 {
         out.push_str(" BC");
@@ -235,7 +235,7 @@ fn push_ymd(y: i64, m: u32, d: u32, out: &mut String) {
 fn push_timestamp(micros: i64, utc: bool, out: &mut String) {
     let days = micros.div_euclid(86_400_000_000);
     let rest = micros.rem_euclid(86_400_000_000);
-    let (y, m, d) = civil_from_days(days + PG_EPOCH_DAYS);
+    let (y, m, d) = crate::civil::from_days(days + PG_EPOCH_DAYS);
     let secs = rest / 1_000_000;
     let frac = rest % 1_000_000;
     push_ymd(if y > 0 { y } else { 1 - y }, m, d, out);
@@ -260,20 +260,6 @@ fn push_timestamp(micros: i64, utc: bool, out: &mut String) {
     if y <= 0 {
         out.push_str(" BC");
     }
-}
-
-/// Howard Hinnant's days-to-civil: (year, month, day) for days since 1970-01-01.
-fn civil_from_days(z: i64) -> (i64, u32, u32) {
-    let z = z + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z.rem_euclid(146_097);
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let y = yoe + era * 400;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let d = (doy - (153 * mp + 2) / 5 + 1) as u32;
-    let m = if mp < 10 { mp + 3 } else { mp - 9 } as u32;
-    (if m <= 2 { y + 1 } else { y }, m, d)
 }
 
 /// Appends `s` as a JSON string.

@@ -53,7 +53,7 @@ fn render(files: &BTreeMap<String, String>) -> String {
 pub fn write_sum(dir: &Path) -> Result<(), MigrateError> {
     let text = render(&file_hashes(dir)?);
     let path = dir.join(SUM_FILE);
-    crate::engine::files::write_atomic(&path, text.as_bytes())?;
+    crate::project::write_atomic(&path, text.as_bytes()).map_err(|e| Error::io(&path, e))?;
     Ok(())
 }
 

@@ -2,11 +2,13 @@
 
 use std::io::IsTerminal;
 
-use super::config::Project;
-use super::target::target_url;
-use super::{output, ExitStatus, GlobalOptions};
-use crate::engine::data::bench::{run as run_bench, BenchOptions, Figure, Suite};
-use crate::engine::postgres::connect;
+use super::target_url;
+use super::ExitStatus;
+use crate::args::GlobalOptions;
+use crate::render::output;
+use data_bridge::engine::data::bench::{run as run_bench, BenchOptions, Figure, Suite};
+use data_bridge::engine::postgres::connect;
+use data_bridge::project::Project;
 
 /// Arguments of `dbridge bench`.
 #[derive(Debug, clap::Args)]

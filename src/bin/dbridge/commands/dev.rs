@@ -1,8 +1,8 @@
 //! `dbridge dev start|stop|status|url`: the embedded default database under `.dbridge/`.
 
-use super::config::Project;
 use super::ExitStatus;
-use crate::engine::local::{LocalCluster, LocalStatus};
+use data_bridge::engine::local::{LocalCluster, LocalStatus};
+use data_bridge::project::Project;
 
 /// What to do with the embedded default database.
 #[derive(Debug, clap::Subcommand)]

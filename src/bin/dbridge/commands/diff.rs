@@ -1,10 +1,12 @@
 //! `dbridge diff`: the SQL that turns one schema into another.
 
-use super::config::Project;
-use super::{output, ExitStatus, GlobalOptions, Timer};
-use crate::diff::{Plan, Renames};
-use crate::engine::dev::DevDatabase;
-use crate::engine::source::Source;
+use super::ExitStatus;
+use crate::args::GlobalOptions;
+use crate::render::{output, Timer};
+use data_bridge::diff::{Plan, Renames};
+use data_bridge::engine::dev::DevDatabase;
+use data_bridge::engine::source::Source;
+use data_bridge::project::Project;
 
 /// Output formats of `diff`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -48,7 +50,7 @@ pub async fn run(
     let renames = Renames::parse(&args.renames)?;
     let from = Source::parse(&args.from)?;
     let to = Source::parse(&args.to)?;
-    let mut dev = DevDatabase::new(super::target::dev_url(global, project));
+    let mut dev = DevDatabase::new(super::dev_url(global, project));
     let timer = Timer::new(global.verbose);
     let loaded = Source::load_pair(&from, &to, &mut dev, &args.schemas).await;
     timer.lap("read --from and --to");

@@ -1,12 +1,14 @@
 //! `dbridge fetch`: rows with their related rows, as nested JSON.
 
-use super::config::Project;
-use super::target::target_url;
-use super::{output, ExitStatus, GlobalOptions};
-use crate::engine::data::fetch::{list_relations, FetchPlan, FetchRequest};
-use crate::engine::data::filter::Filter;
-use crate::engine::data::Catalog;
-use crate::engine::postgres::connect;
+use super::target_url;
+use super::ExitStatus;
+use crate::args::GlobalOptions;
+use crate::render::output;
+use data_bridge::engine::data::fetch::{list_relations, FetchPlan, FetchRequest};
+use data_bridge::engine::data::filter::Filter;
+use data_bridge::engine::data::Catalog;
+use data_bridge::engine::postgres::connect;
+use data_bridge::project::Project;
 
 /// Output formats of `fetch`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]

@@ -2,8 +2,11 @@
 
 use std::path::Path;
 
-use super::config::CONFIG_FILE;
+use anyhow::Context;
+use data_bridge::project::write_atomic;
+
 use super::ExitStatus;
+use data_bridge::project::CONFIG_FILE;
 
 const CONFIG: &str = r#"# dbridge configuration. Paths are relative to this file.
 
@@ -52,10 +55,8 @@ pub fn run(args: InitArgs) -> anyhow::Result<ExitStatus> {
         } else {
             "\n"
         };
-        crate::engine::files::write_atomic(
-            &ignore,
-            format!("{current}{sep}.dbridge/\n").as_bytes(),
-        )?;
+        write_atomic(&ignore, format!("{current}{sep}.dbridge/\n").as_bytes())
+            .with_context(|| format!("cannot write {}", ignore.display()))?;
     }
     println!(
         "created migrations/ (next: edit schema/schema.sql, then `dbridge autogenerate -m init`)"
@@ -69,7 +70,8 @@ fn write_new(path: &Path, text: &str) -> anyhow::Result<()> {
         println!("kept {} (it exists)", path.display());
         return Ok(());
     }
-    crate::engine::files::write_atomic(path, text.as_bytes())?;
+    write_atomic(path, text.as_bytes())
+        .with_context(|| format!("cannot write {}", path.display()))?;
     println!("created {}", path.display());
     Ok(())
 }

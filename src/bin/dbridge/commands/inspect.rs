@@ -2,13 +2,15 @@
 
 use std::path::PathBuf;
 
-use super::config::Project;
-use super::target::target_url;
-use super::{output, ExitStatus, GlobalOptions};
-use crate::diff::model::Database;
-use crate::diff::snapshot::{self, Format};
-use crate::diff::{Plan, Renames};
-use crate::engine::postgres::{connect, inspect};
+use super::target_url;
+use super::ExitStatus;
+use crate::args::GlobalOptions;
+use crate::render::output;
+use data_bridge::diff::model::Database;
+use data_bridge::diff::snapshot::{self, Format};
+use data_bridge::diff::{Plan, Renames};
+use data_bridge::engine::postgres::{connect, inspect};
+use data_bridge::project::Project;
 
 /// Output formats of `inspect`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]

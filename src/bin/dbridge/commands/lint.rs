@@ -2,12 +2,13 @@
 
 use std::path::PathBuf;
 
-use super::config::Project;
-use super::target::target_url;
-use super::{ExitStatus, GlobalOptions};
-use crate::engine::migrate::{read_dir, History};
-use crate::engine::postgres::connect;
-use crate::lint::{lint, Finding, Level};
+use super::target_url;
+use super::ExitStatus;
+use crate::args::GlobalOptions;
+use data_bridge::engine::migrate::{read_dir, History};
+use data_bridge::engine::postgres::connect;
+use data_bridge::lint::{lint, Finding, Level};
+use data_bridge::project::Project;
 
 /// Arguments of `dbridge lint`.
 #[derive(Debug, clap::Args)]

@@ -2,13 +2,14 @@
 
 use std::io::IsTerminal;
 
-use super::config::Project;
-use super::target::target_url;
-use super::{ExitStatus, GlobalOptions};
-use crate::engine::migrate::{
+use super::target_url;
+use super::ExitStatus;
+use crate::args::GlobalOptions;
+use data_bridge::engine::migrate::{
     write_sum, Direction, Migration, Options, Reporter, Runner, StatusState,
 };
-use crate::engine::postgres::connect;
+use data_bridge::engine::postgres::connect;
+use data_bridge::project::Project;
 
 /// The `migrate` subcommands.
 #[derive(Debug, clap::Subcommand)]
@@ -60,7 +61,7 @@ pub async fn run(
         write_sum(&dir)?;
         println!(
             "wrote {}",
-            dir.join(crate::engine::migrate::SUM_FILE).display()
+            dir.join(data_bridge::engine::migrate::SUM_FILE).display()
         );
         return Ok(ExitStatus::Success);
     }

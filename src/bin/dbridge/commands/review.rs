@@ -6,16 +6,16 @@ use std::io::IsTerminal;
 use anyhow::bail;
 use dialoguer::Confirm;
 
-use crate::diff::change::Change;
-use crate::diff::hazard::Hazard;
-use crate::diff::model::QualifiedName;
-use crate::diff::Renames;
-use crate::engine::autogen::Pending;
+use data_bridge::diff::change::Change;
+use data_bridge::diff::hazard::Hazard;
+use data_bridge::diff::model::QualifiedName;
+use data_bridge::diff::Renames;
+use data_bridge::engine::autogen::Pending;
 
 /// How a table is named in questions: without `public.`.
 fn short(t: &QualifiedName) -> String {
     if t.schema == "public" {
-        crate::diff::quote::ident(&t.name)
+        data_bridge::diff::quote::ident(&t.name)
     } else {
         t.to_string()
     }

@@ -3,13 +3,15 @@
 use std::io::IsTerminal;
 use std::path::PathBuf;
 
-use super::config::Project;
-use super::target::target_url;
-use super::{ExitStatus, GlobalOptions, Timer};
-use crate::engine::data::input::{Format, Reader};
-use crate::engine::data::upsert::{upsert, UpsertOptions, UpsertSummary};
-use crate::engine::data::Catalog;
-use crate::engine::postgres::connect;
+use super::target_url;
+use super::ExitStatus;
+use crate::args::GlobalOptions;
+use crate::render::Timer;
+use data_bridge::engine::data::input::{Format, Reader};
+use data_bridge::engine::data::upsert::{upsert, UpsertOptions, UpsertSummary};
+use data_bridge::engine::data::Catalog;
+use data_bridge::engine::postgres::connect;
+use data_bridge::project::Project;
 
 /// Arguments of `dbridge upsert`.
 #[derive(Debug, clap::Args)]

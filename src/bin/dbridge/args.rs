@@ -1,0 +1,65 @@
+//! The command line's arguments: global options and the subcommands. Each subcommand's own
+//! arguments live with it in `commands/<name>.rs`.
+
+use clap::{Parser, Subcommand};
+
+use crate::commands::{
+    autogenerate, bench, dev, diff, fetch, init, inspect, lint, migrate, upsert,
+};
+
+/// Schema migrations and data access for PostgreSQL.
+#[derive(Debug, Parser)]
+#[command(name = "dbridge", version, about, long_about = None)]
+pub struct Cli {
+    #[command(flatten)]
+    pub global: GlobalOptions,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// Options every command understands.
+#[derive(Debug, clap::Args)]
+pub struct GlobalOptions {
+    /// The configuration file (default: ./dbridge.toml, if present).
+    #[arg(long, global = true, value_name = "FILE")]
+    pub config: Option<std::path::PathBuf>,
+    /// Target database URL (overrides DATABASE_URL).
+    #[arg(long, global = true, env = "DATABASE_URL", hide_env_values = true)]
+    pub url: Option<String>,
+    /// A PostgreSQL server where scratch databases may be created to read SQL sources
+    /// (default: an embedded, throwaway server started from the installed binaries).
+    #[arg(long, global = true)]
+    pub dev_url: Option<String>,
+    /// Print what takes time (stage timings) to stderr.
+    #[arg(short, long, global = true)]
+    pub verbose: bool,
+}
+
+/// The subcommands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Print a live database's schema as canonical SQL, or as a JSON/TOML snapshot.
+    Inspect(inspect::InspectArgs),
+    /// Print the SQL that turns one schema into another.
+    Diff(diff::DiffArgs),
+    /// Write dbridge.toml, schema/schema.sql and migrations/ (never overwrites a file).
+    Init(init::InitArgs),
+    /// Write the migration that takes migrations/ to the schema source, proven on the dev database.
+    Autogenerate(autogenerate::AutogenerateArgs),
+    /// Review the pending migration change by change, then write it (autogenerate --interactive).
+    Review(autogenerate::AutogenerateArgs),
+    /// Apply, revert and inspect migrations on the target database.
+    #[command(subcommand)]
+    Migrate(migrate::MigrateCommand),
+    /// Report the hazards of migration SQL (default: the unapplied migrations) with file and line.
+    Lint(lint::LintArgs),
+    /// The embedded default database under .dbridge/.
+    #[command(subcommand)]
+    Dev(dev::DevCommand),
+    /// Insert or update rows from CSV, NDJSON or JSON in bulk (all or nothing by default).
+    Upsert(upsert::UpsertArgs),
+    /// Print rows with their related rows (from foreign keys) as nested JSON.
+    Fetch(fetch::FetchArgs),
+    /// Measure the engine next to hand-written references, in a scratch schema.
+    Bench(bench::BenchArgs),
+}
