@@ -587,3 +587,52 @@ fn the_dev_url_of_dbridge_toml_is_used() {
     );
     assert!(String::from_utf8_lossy(&out.stdout).contains("ADD COLUMN age integer"));
 }
+
+/// The keywords the renderer quotes are exactly the server's non-unreserved keywords, plus
+/// words that newer releases than the server's added (quoting them costs nothing).
+#[tokio::test]
+async fn quoted_keywords_match_the_servers() {
+    use sqlx::Row;
+    const NEWER: &[&str] = &[
+        // PostgreSQL 16
+        "json",
+        "json_array",
+        "json_arrayagg",
+        "json_object",
+        "json_objectagg",
+        "system_user",
+        // PostgreSQL 17
+        "json_exists",
+        "json_query",
+        "json_scalar",
+        "json_serialize",
+        "json_table",
+        "json_value",
+        "merge_action",
+    ];
+    let db = TestDb::new("keywords").await;
+    let mut conn = db.connect().await;
+    let server: Vec<String> =
+        sqlx::query("SELECT word::text FROM pg_catalog.pg_get_keywords() WHERE catcode <> 'U'")
+            .fetch_all(&mut conn)
+            .await
+            .unwrap()
+            .iter()
+            .map(|r| r.get(0))
+            .collect();
+    drop(conn);
+    db.drop_db().await;
+    let ours = data_bridge::diff::quote::keywords();
+    let missing: Vec<&String> = server
+        .iter()
+        .filter(|w| !ours.contains(&w.as_str()))
+        .collect();
+    let unknown: Vec<&&str> = ours
+        .iter()
+        .filter(|w| !server.iter().any(|s| s == *w) && !NEWER.contains(w))
+        .collect();
+    assert!(
+        missing.is_empty() && unknown.is_empty(),
+        "missing: {missing:?}; not keywords to the server: {unknown:?}"
+    );
+}

@@ -49,6 +49,21 @@ pub struct PlanOptions {
 }
 
 impl Plan {
+    /// The plan that creates `db` in a fresh database (which already has `public`): its
+    /// up SQL is the canonical DDL of the schema, as `dbridge inspect` prints it.
+    pub fn create(db: &Database) -> Result<Plan, Error> {
+        let base = Database {
+            schemas: db
+                .schemas
+                .iter()
+                .filter(|s| s.name == "public")
+                .cloned()
+                .collect(),
+            ..Database::default()
+        };
+        Plan::new(&base, db, &Renames::default())
+    }
+
     /// Diffs `from` against `to` and plans both directions.
     pub fn new(from: &Database, to: &Database, renames: &Renames) -> Result<Plan, Error> {
         Self::with_options(from, to, renames, PlanOptions::default())

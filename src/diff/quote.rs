@@ -1,6 +1,9 @@
 //! Quoting of identifiers and literals: the one place SQL text is escaped.
 
-/// Words PostgreSQL reserves (or treats specially) that must be quoted as identifiers.
+/// Words PostgreSQL reserves (or treats specially) that must be quoted as identifiers: its
+/// keywords of every category but "unreserved", as of PostgreSQL 17's `kwlist.h`, sorted for
+/// binary search. Newer words are quoted on older servers too, which they accept. Tests check
+/// the list against the parser's keyword kinds and the connected server's `pg_get_keywords()`.
 const RESERVED: &[&str] = &[
     "all",
     "analyse",
@@ -79,8 +82,14 @@ const RESERVED: &[&str] = &[
     "json",
     "json_array",
     "json_arrayagg",
+    "json_exists",
     "json_object",
     "json_objectagg",
+    "json_query",
+    "json_scalar",
+    "json_serialize",
+    "json_table",
+    "json_value",
     "lateral",
     "leading",
     "least",
@@ -89,6 +98,7 @@ const RESERVED: &[&str] = &[
     "limit",
     "localtime",
     "localtimestamp",
+    "merge_action",
     "national",
     "natural",
     "nchar",
@@ -161,6 +171,16 @@ const RESERVED: &[&str] = &[
     "xmltable",
 ];
 
+/// Whether `word` (lower case) is a keyword that an identifier must not be spelled as.
+pub fn is_keyword(word: &str) -> bool {
+    RESERVED.binary_search(&word).is_ok()
+}
+
+/// Every keyword [`is_keyword`] knows, sorted.
+pub fn keywords() -> &'static [&'static str] {
+    RESERVED
+}
+
 /// Quotes an identifier the way `quote_ident` does: only when it needs it.
 ///
 /// For example, `users` stays `users` while `User Name` becomes `"User Name"`.
@@ -173,7 +193,7 @@ pub fn ident(name: &str) -> String {
         && name
             .chars()
             .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_' || c == '$')
-        && !RESERVED.contains(&name);
+        && !is_keyword(name);
     if plain {
         name.to_string()
     } else {
@@ -218,6 +238,29 @@ mod tests {
         assert_eq!(ident("café"), "\"café\"");
         assert_eq!(ident("1st"), "\"1st\"");
         assert_eq!(ident(""), "\"\"");
+    }
+
+    #[test]
+    fn keywords_are_sorted_and_match_the_parser() {
+        use pg_query::protobuf::KeywordKind;
+        assert!(RESERVED.windows(2).all(|w| w[0] < w[1]), "not sorted");
+        let kind = |word: &str| {
+            let scanned = pg_query::scan(word).expect("scans");
+            assert_eq!(scanned.tokens.len(), 1, "{word}");
+            scanned.tokens[0].keyword_kind()
+        };
+        for word in keywords() {
+            let k = kind(word);
+            assert!(
+                !matches!(k, KeywordKind::NoKeyword | KeywordKind::UnreservedKeyword),
+                "{word} is {k:?} to the parser"
+            );
+        }
+        for word in ["name", "update", "users", "merge"] {
+            assert!(!is_keyword(word), "{word}");
+            assert_eq!(ident(word), word);
+        }
+        assert_eq!(ident("json_table"), "\"json_table\"");
     }
 
     #[test]

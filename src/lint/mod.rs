@@ -8,7 +8,7 @@ use serde::Serialize;
 pub use rules::RULES;
 
 /// How serious a finding is; `--level` sets the threshold that fails a run.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, clap::ValueEnum)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Level {
     Info,

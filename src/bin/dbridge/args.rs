@@ -63,3 +63,24 @@ pub enum Command {
     /// Measure the engine next to hand-written references, in a scratch schema.
     Bench(bench::BenchArgs),
 }
+
+/// Declares a clap value enum that mirrors a library enum variant for variant, so that the
+/// library needs no clap: `choice!(LevelArg => Level { Info, Warning, Error })`.
+macro_rules! choice {
+    ($arg:ident => $lib:ty { $($variant:ident),+ $(,)? }) => {
+        #[doc = concat!("The command-line spelling of [`", stringify!($lib), "`].")]
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+        pub enum $arg {
+            $($variant),+
+        }
+
+        impl From<$arg> for $lib {
+            fn from(value: $arg) -> $lib {
+                match value {
+                    $($arg::$variant => <$lib>::$variant),+
+                }
+            }
+        }
+    };
+}
+pub(crate) use choice;

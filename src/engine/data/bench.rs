@@ -25,7 +25,7 @@ use crate::diff::{Plan, Renames};
 use crate::engine::postgres::inspect;
 
 /// The benchmark suites.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum, serde::Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Suite {
     Schema,

@@ -6,6 +6,16 @@ use super::catalog::Table;
 use super::error::{DataError, Result};
 use crate::diff::quote::ident;
 
+/// A sort term in its text form: `col`, `col:asc` or `col:desc` (any case), as
+/// (column, descending). For example, `created_at:desc` is `("created_at", true)`.
+pub fn parse_order_by(text: &str) -> (String, bool) {
+    match text.rsplit_once(':') {
+        Some((col, dir)) if dir.eq_ignore_ascii_case("desc") => (col.to_string(), true),
+        Some((col, dir)) if dir.eq_ignore_ascii_case("asc") => (col.to_string(), false),
+        _ => (text.to_string(), false),
+    }
+}
+
 /// A comparison operator.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Op {
@@ -95,6 +105,14 @@ impl Filter {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn parses_sort_terms() {
+        assert_eq!(parse_order_by("a:DESC"), ("a".into(), true));
+        assert_eq!(parse_order_by("a:asc"), ("a".into(), false));
+        assert_eq!(parse_order_by("a"), ("a".into(), false));
+        assert_eq!(parse_order_by("a:b"), ("a:b".into(), false));
+    }
 
     #[test]
     fn parses_operators() {

@@ -12,7 +12,7 @@ use serde_json::value::RawValue;
 use super::error::{DataError, Result, RowError};
 
 /// The input formats of `dbridge upsert`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Format {
     Csv,
     Ndjson,

@@ -10,12 +10,16 @@ use data_bridge::engine::data::bench::{run as run_bench, BenchOptions, Figure, S
 use data_bridge::engine::postgres::connect;
 use data_bridge::project::Project;
 
+use crate::args::choice;
+
+choice!(SuiteArg => Suite { Schema, Insert, Upsert, Fetch, All });
+
 /// Arguments of `dbridge bench`.
 #[derive(Debug, clap::Args)]
 pub struct BenchArgs {
     /// Which suite to run.
     #[arg(long, value_enum, default_value = "all")]
-    pub suite: Suite,
+    pub suite: SuiteArg,
     /// Rows for the upsert suite.
     #[arg(long, default_value_t = 100_000)]
     pub rows: usize,
@@ -38,7 +42,7 @@ pub async fn run(
     let url = target_url(global, project)?;
     let mut conn = connect::connect(&url).await?;
     let options = BenchOptions {
-        suite: args.suite,
+        suite: args.suite.into(),
         rows: args.rows,
         tables: args.tables,
     };

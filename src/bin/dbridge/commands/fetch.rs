@@ -5,7 +5,7 @@ use super::ExitStatus;
 use crate::args::GlobalOptions;
 use crate::render::output;
 use data_bridge::engine::data::fetch::{list_relations, FetchPlan, FetchRequest};
-use data_bridge::engine::data::filter::Filter;
+use data_bridge::engine::data::filter::{parse_order_by, Filter};
 use data_bridge::engine::data::Catalog;
 use data_bridge::engine::postgres::connect;
 use data_bridge::project::Project;
@@ -83,15 +83,7 @@ pub async fn run(
             .map(|f| Filter::parse(f))
             .collect::<Result<_, _>>()?,
         with: args.with,
-        order_by: args
-            .order_by
-            .iter()
-            .map(|o| match o.rsplit_once(':') {
-                Some((col, dir)) if dir.eq_ignore_ascii_case("desc") => (col.to_string(), true),
-                Some((col, dir)) if dir.eq_ignore_ascii_case("asc") => (col.to_string(), false),
-                _ => (o.clone(), false),
-            })
-            .collect(),
+        order_by: args.order_by.iter().map(|o| parse_order_by(o)).collect(),
         limit: args.limit,
         offset: args.offset,
     };

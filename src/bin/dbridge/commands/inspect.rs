@@ -6,9 +6,8 @@ use super::target_url;
 use super::ExitStatus;
 use crate::args::GlobalOptions;
 use crate::render::output;
-use data_bridge::diff::model::Database;
 use data_bridge::diff::snapshot::{self, Format};
-use data_bridge::diff::{Plan, Renames};
+use data_bridge::diff::Plan;
 use data_bridge::engine::postgres::{connect, inspect};
 use data_bridge::project::Project;
 
@@ -45,22 +44,8 @@ pub async fn run(
     let text = match args.format {
         InspectFormat::Json => snapshot::write(&db, Format::Json),
         InspectFormat::Toml => snapshot::write(&db, Format::Toml),
-        InspectFormat::Sql => canonical_sql(&db)?,
+        InspectFormat::Sql => Plan::create(&db)?.up_sql(),
     };
     output::emit(&text, args.output.as_deref())?;
     Ok(ExitStatus::Success)
-}
-
-/// The DDL that creates `db` in a fresh database (which already has `public`).
-pub fn canonical_sql(db: &Database) -> anyhow::Result<String> {
-    let base = Database {
-        schemas: db
-            .schemas
-            .iter()
-            .filter(|s| s.name == "public")
-            .cloned()
-            .collect(),
-        ..Database::default()
-    };
-    Ok(Plan::new(&base, db, &Renames::default())?.up_sql())
 }

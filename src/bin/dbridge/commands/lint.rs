@@ -10,6 +10,10 @@ use data_bridge::engine::postgres::connect;
 use data_bridge::lint::{lint, Finding, Level};
 use data_bridge::project::Project;
 
+use crate::args::choice;
+
+choice!(LevelArg => Level { Info, Warning, Error });
+
 /// Arguments of `dbridge lint`.
 #[derive(Debug, clap::Args)]
 pub struct LintArgs {
@@ -17,7 +21,7 @@ pub struct LintArgs {
     pub files: Vec<PathBuf>,
     /// Exit with 2 when a finding is at or above this level.
     #[arg(long, value_enum, default_value = "warning")]
-    pub level: Level,
+    pub level: LevelArg,
     /// Machine-readable output.
     #[arg(long)]
     pub json: bool,
@@ -33,6 +37,7 @@ pub async fn run(
     } else {
         args.files.clone()
     };
+    let threshold = Level::from(args.level);
     let mut findings: Vec<Finding> = Vec::new();
     for file in &files {
         let sql = std::fs::read_to_string(file)
@@ -53,15 +58,15 @@ pub async fn run(
                 f.help
             );
         }
-        let failing = findings.iter().filter(|f| f.level >= args.level).count();
+        let failing = findings.iter().filter(|f| f.level >= threshold).count();
         eprintln!(
             "{} file(s) checked, {} finding(s), {failing} at or above {}",
             files.len(),
             findings.len(),
-            args.level.name()
+            threshold.name()
         );
     }
-    if findings.iter().any(|f| f.level >= args.level) {
+    if findings.iter().any(|f| f.level >= threshold) {
         return Ok(ExitStatus::Differences);
     }
     Ok(ExitStatus::Success)

@@ -13,6 +13,10 @@ use data_bridge::engine::data::Catalog;
 use data_bridge::engine::postgres::connect;
 use data_bridge::project::Project;
 
+use crate::args::choice;
+
+choice!(FormatArg => Format { Csv, Ndjson, Json });
+
 /// Arguments of `dbridge upsert`.
 #[derive(Debug, clap::Args)]
 pub struct UpsertArgs {
@@ -32,7 +36,7 @@ pub struct UpsertArgs {
     pub do_nothing: bool,
     /// Input format (default: from the file extension; ndjson for stdin).
     #[arg(long, value_enum)]
-    pub format: Option<Format>,
+    pub format: Option<FormatArg>,
     /// Commit every N rows (default: everything in one transaction).
     #[arg(long, value_name = "N")]
     pub commit_every: Option<u64>,
@@ -69,7 +73,7 @@ pub async fn run(
             let size = file.metadata().ok().map(|m| m.len());
             (args.input.clone(), Box::new(file), size)
         };
-    let format = match args.format {
+    let format = match args.format.map(Format::from) {
         Some(f) => f,
         None if args.input == "-" => Format::Ndjson,
         None => Format::from_path(std::path::Path::new(&args.input)).ok_or_else(|| {

@@ -4,8 +4,9 @@ use std::io::Write;
 use std::path::Path;
 
 use anyhow::Context;
+use data_bridge::project::write_atomic;
 
-/// Writes `text` to `path` atomically (a temporary file renamed into place), or to stdout.
+/// Writes `text` to `path` atomically, or to stdout.
 pub fn emit(text: &str, path: Option<&Path>) -> anyhow::Result<()> {
     match path {
         None => {
@@ -13,17 +14,8 @@ pub fn emit(text: &str, path: Option<&Path>) -> anyhow::Result<()> {
             out.write_all(text.as_bytes())?;
             out.flush()?;
         }
-        Some(path) => {
-            let dir = path
-                .parent()
-                .filter(|p| !p.as_os_str().is_empty())
-                .unwrap_or(Path::new("."));
-            let mut tmp = tempfile::NamedTempFile::new_in(dir)
-                .with_context(|| format!("cannot write to {}", dir.display()))?;
-            tmp.write_all(text.as_bytes())?;
-            tmp.persist(path)
-                .with_context(|| format!("cannot write {}", path.display()))?;
-        }
+        Some(path) => write_atomic(path, text.as_bytes())
+            .with_context(|| format!("cannot write {}", path.display()))?,
     }
     Ok(())
 }
