@@ -6,10 +6,10 @@ use std::path::PathBuf;
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum Error {
-    #[error("no PostgreSQL server binaries found (looked for initdb and postgres on PATH, in `pg_config --bindir` and in /usr/lib/postgresql/*/bin); install them (Debian/Ubuntu: `apt-get install postgresql`) or pass --dev-url with a database dbridge may use as scratch space")]
+    #[error("no PostgreSQL server binaries found (looked for initdb and postgres on PATH, in `pg_config --bindir` and in /usr/lib/postgresql/*/bin); install them (Debian/Ubuntu: `apt-get install postgresql`) or configure a dev database (dev_url) that dbridge may use as scratch space")]
     NoServerBinaries,
 
-    #[error("the embedded PostgreSQL could not run because no unprivileged user exists to run it as (initdb refuses root); create a `postgres` user or pass --dev-url")]
+    #[error("the embedded PostgreSQL could not run because no unprivileged user exists to run it as (initdb refuses root); create a `postgres` user or configure a dev database (dev_url)")]
     NoUnprivilegedUser,
 
     #[error("{program} failed: {detail}")]

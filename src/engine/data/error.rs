@@ -54,12 +54,24 @@ pub enum DataError {
         existing: Vec<String>,
     },
 
-    #[error("--on {columns} matches no primary key or unique index of {table}; candidates: {}", list(.candidates))]
+    #[error("the conflict columns {columns} match no primary key or unique index of {table}; candidates: {}", list(.candidates))]
     NoUniqueKey {
         table: String,
         columns: String,
         candidates: Vec<String>,
     },
+
+    #[error("an upsert needs at least one conflict column")]
+    NoConflictColumns,
+
+    #[error("{input}: conflict column {column} is not in the input")]
+    ConflictColumnMissing { input: String, column: String },
+
+    #[error("{input}: update column {column} is not in the input")]
+    UpdateColumnMissing { input: String, column: String },
+
+    #[error("update column {column} is a conflict column")]
+    UpdateColumnIsConflict { column: String },
 
     #[error("{0}")]
     Invalid(String),
@@ -68,7 +80,8 @@ pub enum DataError {
     Row {
         input: String,
         error: RowError,
-        /// Rows committed before the failure (with --commit-every), for --skip.
+        /// Rows committed before the failure (when committing in chunks): skipping them
+        /// resumes the upsert.
         committed: Option<u64>,
     },
 
@@ -86,7 +99,8 @@ pub enum DataError {
     Engine(#[from] crate::engine::Error),
 }
 
-fn list(items: &[String]) -> String {
+/// Names joined by commas, or `(none)`.
+pub fn list(items: &[String]) -> String {
     if items.is_empty() {
         "(none)".to_string()
     } else {
@@ -95,9 +109,15 @@ fn list(items: &[String]) -> String {
 }
 
 fn resume(committed: &Option<u64>) -> String {
+    resume_note(committed, |n| format!("skip the first {n} rows to resume"))
+}
+
+/// What a failed upsert left behind: nothing, or rows 1-N and `how` to resume after them
+/// (the command line names its `--skip` flag).
+pub fn resume_note(committed: &Option<u64>, how: impl Fn(u64) -> String) -> String {
     match committed {
         Some(0) => "\nnothing was committed".to_string(),
-        Some(n) => format!("\nrows 1-{n} were committed; rerun with --skip {n} to resume"),
+        Some(n) => format!("\nrows 1-{n} were committed; {}", how(*n)),
         None => "\nnothing was written".to_string(),
     }
 }

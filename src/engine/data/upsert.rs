@@ -132,7 +132,7 @@ impl UpsertPlan {
             });
         }
         if options.on.is_empty() {
-            return Err(DataError::Invalid("--on needs at least one column".into()));
+            return Err(DataError::NoConflictColumns);
         }
         for name in &options.on {
             table.column(name)?;
@@ -159,23 +159,27 @@ impl UpsertPlan {
         let position = |name: &String| fields.iter().position(|f| f == name);
         let mut key_positions = Vec::new();
         for name in &options.on {
-            key_positions.push(position(name).ok_or_else(|| {
-                DataError::Invalid(format!("{input}: --on column {name} is not in the input"))
-            })?);
+            key_positions.push(
+                position(name).ok_or_else(|| DataError::ConflictColumnMissing {
+                    input: input.to_string(),
+                    column: name.clone(),
+                })?,
+            );
         }
         let update = match &options.update {
             Some(list) => {
                 for name in list {
                     table.column(name)?;
                     if position(name).is_none() {
-                        return Err(DataError::Invalid(format!(
-                            "{input}: --update column {name} is not in the input"
-                        )));
+                        return Err(DataError::UpdateColumnMissing {
+                            input: input.to_string(),
+                            column: name.clone(),
+                        });
                     }
                     if options.on.contains(name) {
-                        return Err(DataError::Invalid(format!(
-                            "--update column {name} is a conflict column (--on)"
-                        )));
+                        return Err(DataError::UpdateColumnIsConflict {
+                            column: name.clone(),
+                        });
                     }
                 }
                 list.clone()

@@ -7,6 +7,7 @@ use super::target_url;
 use super::ExitStatus;
 use crate::args::GlobalOptions;
 use crate::render::Timer;
+use data_bridge::engine::data::error::{list, resume_note, DataError};
 use data_bridge::engine::data::input::{Format, Reader};
 use data_bridge::engine::data::upsert::{upsert, UpsertOptions, UpsertSummary};
 use data_bridge::engine::data::Catalog;
@@ -109,7 +110,7 @@ pub async fn run(
     if let Some(bar) = &bar {
         bar.finish_and_clear();
     }
-    let summary = result?;
+    let summary = result.map_err(with_flags)?;
     timer.lap("upsert");
     if global.verbose {
         eprintln!(
@@ -120,6 +121,45 @@ pub async fn run(
     }
     print_summary(&table.display(), &summary, args.json);
     Ok(ExitStatus::Success)
+}
+
+/// Upsert errors as the command line says them: with the flags that set what is wrong.
+fn with_flags(err: DataError) -> anyhow::Error {
+    let resume = |committed: &Option<u64>| {
+        resume_note(committed, |n| format!("rerun with --skip {n} to resume"))
+    };
+    let text = match &err {
+        DataError::NoUniqueKey {
+            table,
+            columns,
+            candidates,
+        } => format!(
+            "--on {columns} matches no primary key or unique index of {table}; candidates: {}",
+            list(candidates)
+        ),
+        DataError::NoConflictColumns => "--on needs at least one column".into(),
+        DataError::ConflictColumnMissing { input, column } => {
+            format!("{input}: --on column {column} is not in the input")
+        }
+        DataError::UpdateColumnMissing { input, column } => {
+            format!("{input}: --update column {column} is not in the input")
+        }
+        DataError::UpdateColumnIsConflict { column } => {
+            format!("--update column {column} is a conflict column (--on)")
+        }
+        DataError::Row {
+            input,
+            error,
+            committed,
+        } => format!("{input}: {error}{}", resume(committed)),
+        DataError::Server {
+            input,
+            message,
+            committed,
+        } => format!("{input}: {message}{}", resume(committed)),
+        _ => return err.into(),
+    };
+    anyhow::anyhow!(text)
 }
 
 fn progress_bar(size: Option<u64>) -> indicatif::ProgressBar {

@@ -5,6 +5,39 @@ pub mod output;
 use std::process::ExitCode;
 
 /// Prints an error and its causes; a closed stdout (`dbridge ... | head`) is not an error.
+/// The flag that fixes an error the library describes without naming flags.
+fn hint(err: &anyhow::Error) -> Option<&'static str> {
+    use data_bridge::engine::Error;
+    err.chain().find_map(|c| match engine_error(c)? {
+        Error::NoServerBinaries | Error::NoUnprivilegedUser => {
+            Some("pass --dev-url with a database dbridge may use as scratch space")
+        }
+        _ => None,
+    })
+}
+
+/// The engine error in `c`, also where another module's error wraps it transparently (and
+/// so leaves it out of the chain of sources).
+fn engine_error<'a>(
+    c: &'a (dyn std::error::Error + 'static),
+) -> Option<&'a data_bridge::engine::Error> {
+    use data_bridge::engine::{data::DataError, migrate::MigrateError};
+    use data_bridge::project;
+    if let Some(e) = c.downcast_ref() {
+        return Some(e);
+    }
+    match (
+        c.downcast_ref::<project::Error>(),
+        c.downcast_ref::<MigrateError>(),
+        c.downcast_ref::<DataError>(),
+    ) {
+        (Some(project::Error::Engine(e)), _, _)
+        | (_, Some(MigrateError::Engine(e)), _)
+        | (_, _, Some(DataError::Engine(e))) => Some(e),
+        _ => None,
+    }
+}
+
 pub fn report(err: anyhow::Error) -> ExitCode {
     if err
         .chain()
@@ -21,6 +54,9 @@ pub fn report(err: anyhow::Error) -> ExitCode {
             eprintln!("  caused by: {text}");
         }
         source = cause.source();
+    }
+    if let Some(hint) = hint(&err) {
+        eprintln!("  hint: {hint}");
     }
     ExitCode::from(1)
 }
