@@ -170,6 +170,18 @@ fn order(per_change: Vec<Vec<Step>>) -> Vec<(String, Mode)> {
         .collect()
 }
 
+/// Splits statements into runs of the same mode, each a migration (or transaction) of its own.
+pub fn groups(statements: &[String], modes: &[Mode]) -> Vec<(Mode, Vec<String>)> {
+    let mut groups: Vec<(Mode, Vec<String>)> = Vec::new();
+    for (s, mode) in statements.iter().zip(modes) {
+        match groups.last_mut() {
+            Some((m, list)) if m == mode => list.push(s.clone()),
+            _ => groups.push((*mode, vec![s.clone()])),
+        }
+    }
+    groups
+}
+
 /// Joins statements into a script: each ends with `;` and a blank line separates them.
 pub fn to_text(statements: &[String]) -> String {
     statements
@@ -177,4 +189,26 @@ pub fn to_text(statements: &[String]) -> String {
         .map(|s| format!("{s};\n"))
         .collect::<Vec<_>>()
         .join("\n")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn groups_runs_of_one_mode() {
+        let s = |v: &[&str]| v.iter().map(|x| x.to_string()).collect::<Vec<_>>();
+        let statements = s(&["a", "b", "c", "d", "e"]);
+        let modes = [
+            Mode::CommitFirst,
+            Mode::CommitFirst,
+            Mode::Transaction,
+            Mode::NoTransaction,
+            Mode::Validate,
+        ];
+        let groups = groups(&statements, &modes);
+        assert_eq!(groups.len(), 4);
+        assert_eq!(groups[0].1, s(&["a", "b"]));
+        assert_eq!(groups[2].0, Mode::NoTransaction);
+    }
 }

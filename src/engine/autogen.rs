@@ -8,18 +8,14 @@
 //! migration is planned from the state it produced back to the state before it. The last state
 //! must equal the desired schema, and the downs, run in reverse, must return to the start.
 
-use sqlx::postgres::PgConnection;
-use sqlx::Executor;
-
 use super::dev::{DevDatabase, Scratch};
 use super::error::{Error, Result};
 use super::migrate::Migration;
 use super::postgres::inspect::inspect;
-use super::postgres::script::statement_error;
-use super::postgres::split::split;
+use super::postgres::script::{run_migration, run_script, Atomicity};
 use super::source::Source;
 use crate::diff::model::Database;
-use crate::diff::plan::{to_text, Mode, PlanOptions, PlannedChange};
+use crate::diff::plan::{groups, to_text, Mode, PlanOptions, PlannedChange};
 use crate::diff::{Plan, Renames};
 
 /// One migration to write.
@@ -56,11 +52,10 @@ pub async fn pending(
 ) -> Result<Pending> {
     let mut replay = dev.scratch().await?;
     for m in migrations {
-        run(
+        run_migration(
             &mut replay.conn,
             &m.up_path.display().to_string(),
             &m.up_sql,
-            m.up_no_transaction(),
         )
         .await?;
     }
@@ -117,16 +112,16 @@ impl Pending {
 
     /// Groups the plan into migrations and proves each on the dev database (see module docs).
     pub async fn prove(mut self) -> Result<std::result::Result<Vec<Generated>, ProofFailed>> {
-        let groups = group(&self.plan.up, &self.plan.up_modes);
+        let groups = groups(&self.plan.up, &self.plan.up_modes);
         let mut states = vec![self.replayed.clone()];
         let mut out: Vec<Generated> = Vec::new();
         for (mode, statements) in groups {
             let no_tx = mode == Mode::NoTransaction;
-            if let Err(e) = run(
+            if let Err(e) = run_script(
                 &mut self.replay.conn,
                 "up.sql",
                 &to_text(&statements),
-                no_tx,
+                atomicity(no_tx),
             )
             .await
             {
@@ -183,11 +178,11 @@ impl Pending {
             }));
         }
         for (i, g) in out.iter().enumerate().rev() {
-            if let Err(e) = run(
+            if let Err(e) = run_script(
                 &mut self.replay.conn,
                 "down.sql",
                 &to_text(&g.down),
-                g.down_no_transaction,
+                atomicity(g.down_no_transaction),
             )
             .await
             {
@@ -213,61 +208,10 @@ impl Pending {
     }
 }
 
-/// Splits statements into runs of the same mode, each a migration of its own.
-fn group(statements: &[String], modes: &[Mode]) -> Vec<(Mode, Vec<String>)> {
-    let mut groups: Vec<(Mode, Vec<String>)> = Vec::new();
-    for (s, mode) in statements.iter().zip(modes) {
-        match groups.last_mut() {
-            Some((m, list)) if m == mode => list.push(s.clone()),
-            _ => groups.push((*mode, vec![s.clone()])),
-        }
-    }
-    groups
-}
-
-/// Runs a migration's SQL: in one transaction, or statement by statement without one.
-pub async fn run(
-    conn: &mut PgConnection,
-    file: &str,
-    sql: &str,
-    no_transaction: bool,
-) -> Result<()> {
-    let exec = |e| Error::query("transaction control", e);
-    if !no_transaction {
-        conn.execute("BEGIN").await.map_err(exec)?;
-    }
-    for stmt in split(sql) {
-        if let Err(e) = conn.execute(sqlx::raw_sql(&stmt.text)).await {
-            if !no_transaction {
-                let _ = conn.execute("ROLLBACK").await;
-            }
-            return Err(statement_error(file, &stmt, e));
-        }
-    }
-    if !no_transaction {
-        conn.execute("COMMIT").await.map_err(exec)?;
-    }
-    Ok(())
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn groups_runs_of_one_mode() {
-        let s = |v: &[&str]| v.iter().map(|x| x.to_string()).collect::<Vec<_>>();
-        let statements = s(&["a", "b", "c", "d", "e"]);
-        let modes = [
-            Mode::CommitFirst,
-            Mode::CommitFirst,
-            Mode::Transaction,
-            Mode::NoTransaction,
-            Mode::Validate,
-        ];
-        let groups = group(&statements, &modes);
-        assert_eq!(groups.len(), 4);
-        assert_eq!(groups[0].1, s(&["a", "b"]));
-        assert_eq!(groups[2].0, Mode::NoTransaction);
+fn atomicity(no_transaction: bool) -> Atomicity {
+    if no_transaction {
+        Atomicity::Autocommit
+    } else {
+        Atomicity::Transaction
     }
 }

@@ -5,9 +5,8 @@ use std::path::{Path, PathBuf};
 use super::dev::{DevDatabase, Scratch};
 use super::error::{Error, Result};
 use sqlx::postgres::PgConnection;
-use sqlx::Executor;
 
-use super::postgres::script::statement_error;
+use super::postgres::script::execute;
 use super::postgres::split::{split, Statement};
 use super::postgres::{connect, inspect};
 use crate::diff::model::Database;
@@ -142,15 +141,15 @@ pub async fn apply_schema(conn: &mut PgConnection, scripts: &[(String, String)])
         let mut first_error = None;
         let before = pending.len();
         for (name, stmt) in pending {
-            if let Err(e) = conn.execute(sqlx::raw_sql(&stmt.text)).await {
-                let retry = e
-                    .as_database_error()
-                    .and_then(|d| d.code())
-                    .is_some_and(|c| NOT_YET_DEFINED.contains(&c.as_ref()));
+            if let Err(failed) = execute(conn, name, &stmt).await {
+                let retry = failed
+                    .sqlstate
+                    .as_deref()
+                    .is_some_and(|c| NOT_YET_DEFINED.contains(&c));
                 if !retry {
-                    return Err(statement_error(name, &stmt, e));
+                    return Err(failed.error);
                 }
-                first_error.get_or_insert_with(|| statement_error(name, &stmt, e));
+                first_error.get_or_insert(failed.error);
                 deferred.push((name, stmt));
             }
         }

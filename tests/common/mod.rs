@@ -147,6 +147,18 @@ impl TestDb {
         script::run_script(&mut conn, name, sql, script::Atomicity::Transaction).await
     }
 
+    /// Runs a plan's statements as the transactions their modes make, the way the
+    /// migrations autogenerate writes for it would run.
+    pub async fn run_plan(
+        &self,
+        name: &str,
+        statements: &[String],
+        modes: &[data_bridge::diff::plan::Mode],
+    ) -> Result<(), data_bridge::engine::Error> {
+        let mut conn = self.connect().await;
+        script::run_plan(&mut conn, name, statements, modes).await
+    }
+
     /// Reads the schema.
     pub async fn inspect(&self) -> Database {
         let mut conn = self.connect().await;

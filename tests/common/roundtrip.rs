@@ -229,7 +229,7 @@ async fn run_on(case: &Case<'_>, a: &TestDb, b: &TestDb) -> Outcome {
 }
 
 async fn check(a: &TestDb, plan: &Plan, from: &Database, to: &Database) -> Result<(), Failure> {
-    a.run("up.sql", &plan.up_sql())
+    a.run_plan("up.sql", &plan.up, &plan.up_modes)
         .await
         .map_err(|e| Failure::Up(e.to_string()))?;
     let after_up = a.inspect().await;
@@ -239,7 +239,7 @@ async fn check(a: &TestDb, plan: &Plan, from: &Database, to: &Database) -> Resul
     if !again.is_empty() {
         return Err(Failure::SecondDiff(again.up_sql()));
     }
-    a.run("down.sql", &plan.down_sql())
+    a.run_plan("down.sql", &plan.down, &plan.down_modes)
         .await
         .map_err(|e| Failure::Down(e.to_string()))?;
     let after_down = a.inspect().await;

@@ -1,8 +1,9 @@
-//! PostgreSQL: connections, introspection and script execution.
+//! PostgreSQL: connections, introspection, script execution and the migration backend.
 
 pub mod catalog;
 pub mod connect;
 mod deparse;
 pub mod inspect;
+pub mod migrate;
 pub mod script;
 pub mod split;

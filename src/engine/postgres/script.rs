@@ -1,10 +1,22 @@
-//! Runs SQL scripts statement by statement, so that a failure names its file and line.
+//! The one statement executor: runs SQL statement by statement, in a transaction or not,
+//! so that a failure names its file and line and a transaction leaves nothing half-applied.
+//!
+//! Every path that runs SQL goes through it: migrations (the runner, the replay and the
+//! proof of `autogenerate`), SQL schema sources, and plans applied by tests. The rules live
+//! here: a migration whose first line is `-- no-transaction` runs outside a transaction
+//! ([`Atomicity::of_migration`]); a plan runs as the groups its statement modes make
+//! ([`run_plan`]), so `ALTER TYPE ... ADD VALUE` is committed before a later statement uses
+//! the label, exactly as `autogenerate` writes it into migrations of their own.
 
 use sqlx::postgres::{PgConnection, PgDatabaseError, PgErrorPosition};
 use sqlx::Executor;
 
 use super::split::{split, Statement};
+use crate::diff::plan::{groups, Mode};
 use crate::engine::error::{Error, Result};
+
+/// The first line by which a migration opts out of a transaction, as sqlx spells it.
+pub const NO_TRANSACTION: &str = "-- no-transaction";
 
 /// Whether a script runs inside one transaction.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -15,56 +27,130 @@ pub enum Atomicity {
     Autocommit,
 }
 
+impl Atomicity {
+    /// A migration file's atomicity: autocommit when its first line is `-- no-transaction`.
+    pub fn of_migration(sql: &str) -> Atomicity {
+        if sql.starts_with(NO_TRANSACTION) {
+            Atomicity::Autocommit
+        } else {
+            Atomicity::Transaction
+        }
+    }
+}
+
+/// Statements running on one connection, inside a transaction when asked: open it with
+/// [`Batch::begin`], run scripts, add what must commit with them (a history row) through
+/// [`Batch::connection`], then [`Batch::commit`]. A failed statement rolls back.
+pub struct Batch<'c> {
+    conn: &'c mut PgConnection,
+    transactional: bool,
+}
+
+impl<'c> Batch<'c> {
+    /// Starts a batch (with `BEGIN` for [`Atomicity::Transaction`]).
+    pub async fn begin(conn: &'c mut PgConnection, atomicity: Atomicity) -> Result<Batch<'c>> {
+        let transactional = atomicity == Atomicity::Transaction;
+        if transactional {
+            control(conn, "BEGIN").await?;
+        }
+        Ok(Batch {
+            conn,
+            transactional,
+        })
+    }
+
+    /// Runs `statements` of the file `name`; on failure rolls the transaction back and
+    /// returns the error with the file, line and the server's message.
+    pub async fn run(&mut self, name: &str, statements: &[Statement]) -> Result<()> {
+        for stmt in statements {
+            if let Err(failed) = execute(self.conn, name, stmt).await {
+                if self.transactional {
+                    let _ = self.conn.execute("ROLLBACK").await;
+                }
+                return Err(failed.error);
+            }
+        }
+        Ok(())
+    }
+
+    /// The connection, for statements that belong to the batch (inside its transaction).
+    pub fn connection(&mut self) -> &mut PgConnection {
+        self.conn
+    }
+
+    /// Ends the batch (with `COMMIT` inside a transaction).
+    pub async fn commit(self) -> Result<()> {
+        if self.transactional {
+            control(self.conn, "COMMIT").await?;
+        }
+        Ok(())
+    }
+}
+
 /// Runs every statement of `sql`; `name` (a file path, usually) appears in errors.
-///
-/// With [`Atomicity::Transaction`] a failure rolls back everything the script did, with
-/// one exception: PostgreSQL forbids using an enum label in the transaction that added it,
-/// so `ALTER TYPE ... ADD VALUE` commits what ran before it (plans put these first).
 pub async fn run_script(
     conn: &mut PgConnection,
     name: &str,
     sql: &str,
     atomicity: Atomicity,
 ) -> Result<()> {
-    run_statements(conn, name, &split(sql), atomicity).await
+    let mut batch = Batch::begin(conn, atomicity).await?;
+    batch.run(name, &split(sql)).await?;
+    batch.commit().await
 }
 
-/// Runs already split statements; see [`run_script`].
-pub async fn run_statements(
+/// Runs a migration file's SQL with the atomicity its first line asks for.
+pub async fn run_migration(conn: &mut PgConnection, name: &str, sql: &str) -> Result<()> {
+    run_script(conn, name, sql, Atomicity::of_migration(sql)).await
+}
+
+/// Runs a plan's statements as the groups their modes make, each group a transaction of its
+/// own (or autocommit for [`Mode::NoTransaction`]): what a sequence of generated migrations
+/// does, in one call.
+pub async fn run_plan(
     conn: &mut PgConnection,
     name: &str,
-    statements: &[Statement],
-    atomicity: Atomicity,
+    statements: &[String],
+    modes: &[Mode],
 ) -> Result<()> {
-    let transactional = atomicity == Atomicity::Transaction;
-    if transactional {
-        execute(conn, "BEGIN").await?;
-    }
-    for stmt in statements {
-        if let Err(e) = conn.execute(sqlx::raw_sql(&stmt.text)).await {
-            if transactional {
-                let _ = conn.execute("ROLLBACK").await;
-            }
-            return Err(statement_error(name, stmt, e));
-        }
-        if transactional && adds_enum_value(&stmt.text) {
-            execute(conn, "COMMIT").await?;
-            execute(conn, "BEGIN").await?;
-        }
-    }
-    if transactional {
-        execute(conn, "COMMIT").await?;
+    for (mode, group) in groups(statements, modes) {
+        let atomicity = match mode {
+            Mode::NoTransaction => Atomicity::Autocommit,
+            _ => Atomicity::Transaction,
+        };
+        run_script(conn, name, &crate::diff::plan::to_text(&group), atomicity).await?;
     }
     Ok(())
 }
 
-/// Whether a statement is `ALTER TYPE ... ADD VALUE`.
-fn adds_enum_value(sql: &str) -> bool {
-    let upper = sql.trim_start().to_ascii_uppercase();
-    upper.starts_with("ALTER TYPE") && upper.contains(" ADD VALUE ")
+/// A statement the server refused: the error to report, and its SQLSTATE.
+pub struct Failed {
+    pub error: Error,
+    pub sqlstate: Option<String>,
 }
 
-async fn execute(conn: &mut PgConnection, sql: &str) -> Result<()> {
+/// Runs one statement of the file `name`: the single place statements reach the server.
+pub async fn execute(
+    conn: &mut PgConnection,
+    name: &str,
+    stmt: &Statement,
+) -> std::result::Result<(), Failed> {
+    match conn.execute(sqlx::raw_sql(&stmt.text)).await {
+        Ok(_) => Ok(()),
+        Err(e) => {
+            let sqlstate = e
+                .as_database_error()
+                .and_then(|d| d.code())
+                .map(|c| c.into_owned());
+            Err(Failed {
+                error: statement_error(name, stmt, e),
+                sqlstate,
+            })
+        }
+    }
+}
+
+async fn control(conn: &mut PgConnection, sql: &str) -> Result<()> {
     conn.execute(sql)
         .await
         .map(|_| ())

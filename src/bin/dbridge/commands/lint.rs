@@ -5,8 +5,9 @@ use std::path::PathBuf;
 use super::target_url;
 use super::ExitStatus;
 use crate::args::GlobalOptions;
-use data_bridge::engine::migrate::{read_dir, History};
+use data_bridge::engine::migrate::read_dir;
 use data_bridge::engine::postgres::connect;
+use data_bridge::engine::postgres::migrate::applied;
 use data_bridge::lint::{lint, Finding, Level};
 use data_bridge::project::Project;
 
@@ -77,7 +78,7 @@ async fn unapplied(global: &GlobalOptions, project: &Project) -> anyhow::Result<
     let migrations = read_dir(&project.migrations_dir())?;
     let url = target_url(global, project)?;
     let mut conn = connect::connect(&url).await?;
-    let applied = History::list(&mut conn).await?;
+    let applied = applied(&mut conn).await?;
     Ok(migrations
         .into_iter()
         .filter(|m| !applied.iter().any(|a| a.version == m.version && a.success))

@@ -6,9 +6,10 @@ use super::target_url;
 use super::ExitStatus;
 use crate::args::GlobalOptions;
 use data_bridge::engine::migrate::{
-    write_sum, Direction, Migration, Options, Reporter, Runner, StatusState,
+    write_sum, Direction, Migration, Migrator, Options, Reporter, StatusState,
 };
 use data_bridge::engine::postgres::connect;
+use data_bridge::engine::postgres::migrate::PgMigrations;
 use data_bridge::project::Project;
 
 /// The `migrate` subcommands.
@@ -67,7 +68,7 @@ pub async fn run(
     }
     let url = target_url(global, project)?;
     let conn = connect::connect(&url).await?;
-    let mut runner = Runner::new(conn, &dir).await?;
+    let mut runner = Migrator::new(PgMigrations::new(conn).await, &dir)?;
     let mut progress = Progress::new();
     match cmd {
         MigrateCommand::Up { to, dry_run } => {

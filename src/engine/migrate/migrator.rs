@@ -1,18 +1,13 @@
-//! The runner: lock, check, then apply or revert migrations, one transaction each.
+//! The migrator: lock, check, then apply or revert migrations, written once for every
+//! [`MigrationBackend`].
 
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
-use sqlx::postgres::PgConnection;
-use sqlx::Executor;
-
+use super::backend::{AppliedMigration, MigrationBackend};
 use super::error::MigrateError;
-use super::history::{AppliedMigration, History};
 use super::migration::{read_dir, Migration};
 use super::sum::verify_sum;
-use crate::engine::error::Error;
-use crate::engine::postgres::script::statement_error;
-use crate::engine::postgres::split::split;
 
 /// Which way a migration runs.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
@@ -63,24 +58,19 @@ pub struct StatusEntry {
     pub file: Option<String>,
 }
 
-/// Runs the migrations of one directory against one database connection.
-pub struct Runner {
-    conn: PgConnection,
+/// Runs the migrations of one directory against one database, through its backend.
+pub struct Migrator<B> {
+    backend: B,
     dir: PathBuf,
     migrations: Vec<Migration>,
 }
 
-impl Runner {
+impl<B: MigrationBackend> Migrator<B> {
     /// Reads the directory and checks it against `dbridge.sum` before touching the database.
-    pub async fn new(mut conn: PgConnection, dir: &Path) -> Result<Self, MigrateError> {
+    pub fn new(backend: B, dir: &Path) -> Result<Self, MigrateError> {
         verify_sum(dir)?;
-        // A runner that dies mid-migration should release its lock and transaction promptly
-        // even when the server is busy in a long statement (PostgreSQL 14+; ignored before).
-        let _ = conn
-            .execute("SET client_connection_check_interval = '1s'")
-            .await;
-        Ok(Runner {
-            conn,
+        Ok(Migrator {
+            backend,
             dir: dir.to_path_buf(),
             migrations: read_dir(dir)?,
         })
@@ -101,19 +91,19 @@ impl Runner {
 
     /// Takes the lock, ensures the history table, refuses a dirty or tampered history.
     async fn begin(&mut self) -> Result<Vec<AppliedMigration>, MigrateError> {
-        History::lock(&mut self.conn).await?;
+        self.backend.lock().await?;
         match self.check().await {
             Ok(applied) => Ok(applied),
             Err(e) => {
-                let _ = History::unlock(&mut self.conn).await;
+                let _ = self.backend.unlock().await;
                 Err(e)
             }
         }
     }
 
     async fn check(&mut self) -> Result<Vec<AppliedMigration>, MigrateError> {
-        History::ensure_table(&mut self.conn).await?;
-        let applied = History::list(&mut self.conn).await?;
+        self.backend.ensure_history().await?;
+        let applied = self.backend.list_applied().await?;
         self.verify_history(&applied)?;
         Ok(applied)
     }
@@ -166,7 +156,7 @@ impl Runner {
             .cloned()
             .collect();
         let result = self.run_all(&pending, Direction::Up, opts).await;
-        History::unlock(&mut self.conn).await?;
+        self.backend.unlock().await?;
         result
     }
 
@@ -196,7 +186,7 @@ impl Runner {
             targets.truncate(steps.unwrap_or(1));
         }
         let result = self.run_all(&targets, Direction::Down, opts).await;
-        History::unlock(&mut self.conn).await?;
+        self.backend.unlock().await?;
         result
     }
 
@@ -248,8 +238,11 @@ impl Runner {
                 continue;
             }
             let started = Instant::now();
-            self.run_one(m, direction, &sql, &path.display().to_string())
-                .await?;
+            let file = path.display().to_string();
+            match direction {
+                Direction::Up => self.backend.apply(m, &sql, &file).await?,
+                Direction::Down => self.backend.revert(m, &sql, &file).await?,
+            }
             opts.reporter
                 .done(m, direction, started.elapsed().as_secs_f64());
             done.push(m.version);
@@ -257,49 +250,9 @@ impl Runner {
         Ok(done)
     }
 
-    /// Runs one migration: in a transaction with its history change, or, for
-    /// `-- no-transaction`, statement by statement, recording a failure as `success = false`.
-    async fn run_one(
-        &mut self,
-        m: &Migration,
-        direction: Direction,
-        sql: &str,
-        file: &str,
-    ) -> Result<(), MigrateError> {
-        let started = Instant::now();
-        let no_tx = sql.starts_with("-- no-transaction");
-        let conn = &mut self.conn;
-        if !no_tx {
-            exec(conn, "BEGIN").await?;
-        }
-        for stmt in split(sql) {
-            if let Err(e) = conn.execute(sqlx::raw_sql(&stmt.text)).await {
-                let err = statement_error(file, &stmt, e);
-                if no_tx {
-                    if direction == Direction::Up {
-                        History::record(conn, m, false, started.elapsed().as_nanos() as i64)
-                            .await?;
-                    }
-                } else {
-                    let _ = exec(conn, "ROLLBACK").await;
-                }
-                return Err(err.into());
-            }
-        }
-        let nanos = started.elapsed().as_nanos() as i64;
-        match direction {
-            Direction::Up => History::record(conn, m, true, nanos).await?,
-            Direction::Down => History::forget(conn, m.version).await?,
-        }
-        if !no_tx {
-            exec(conn, "COMMIT").await?;
-        }
-        Ok(())
-    }
-
     /// Every migration with its state.
     pub async fn status(&mut self) -> Result<Vec<StatusEntry>, MigrateError> {
-        let applied = History::list(&mut self.conn).await?;
+        let applied = self.backend.list_applied().await?;
         let mut out = Vec::new();
         for m in &self.migrations {
             let record = applied.iter().find(|a| a.version == m.version);
@@ -335,7 +288,7 @@ impl Runner {
 
     /// Checks the sum file (done on open), the history's checksums and that nothing is dirty.
     pub async fn verify(&mut self) -> Result<usize, MigrateError> {
-        let applied = History::list(&mut self.conn).await?;
+        let applied = self.backend.list_applied().await?;
         self.verify_history(&applied)?;
         Ok(applied.len())
     }
@@ -343,29 +296,22 @@ impl Runner {
     /// Marks every migration up to `version` as applied without running it.
     pub async fn baseline(&mut self, version: i64) -> Result<Vec<i64>, MigrateError> {
         self.require_known(Some(version))?;
-        History::lock(&mut self.conn).await?;
+        self.backend.lock().await?;
         let result = async {
-            History::ensure_table(&mut self.conn).await?;
-            let applied = History::list(&mut self.conn).await?;
+            self.backend.ensure_history().await?;
+            let applied = self.backend.list_applied().await?;
             let mut marked = Vec::new();
             for m in self.migrations.iter().filter(|m| m.version <= version) {
                 let done = applied.iter().any(|a| a.version == m.version && a.success);
                 if !done {
-                    History::record(&mut self.conn, m, true, 0).await?;
+                    self.backend.mark_applied(m).await?;
                     marked.push(m.version);
                 }
             }
             Ok::<_, MigrateError>(marked)
         }
         .await;
-        History::unlock(&mut self.conn).await?;
+        self.backend.unlock().await?;
         result
     }
-}
-
-async fn exec(conn: &mut PgConnection, sql: &str) -> Result<(), Error> {
-    conn.execute(sql)
-        .await
-        .map(|_| ())
-        .map_err(|e| Error::query(sql, e))
 }

@@ -1,0 +1,69 @@
+//! The database half of migrations: what a backend does for the [`Migrator`]. The runner's
+//! sequence (lock, ensure the history, refuse a dirty or tampered one, apply or revert, unlock)
+//! is written once above it; a backend only talks to its database. PostgreSQL's is
+//! `engine::postgres::migrate::PgMigrations`; MongoDB's keeps its history and lock in
+//! documents.
+//!
+//! [`Migrator`]: super::Migrator
+
+use std::future::Future;
+
+use super::error::MigrateError;
+use super::migration::Migration;
+
+/// A row of the migration history.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct AppliedMigration {
+    pub version: i64,
+    pub description: String,
+    /// When it was applied, as RFC 3339 UTC.
+    pub installed_on: String,
+    /// False when it failed partway outside a transaction (the history is dirty).
+    pub success: bool,
+    #[serde(skip)]
+    pub checksum: Vec<u8>,
+    /// Nanoseconds, as sqlx records it (-1 when the process died before recording it).
+    pub execution_time: i64,
+}
+
+/// What one database offers the migration runner, in the shape of sqlx's `Migrate`.
+pub trait MigrationBackend: Send {
+    /// Creates the history if it does not exist.
+    fn ensure_history(&mut self) -> impl Future<Output = Result<(), MigrateError>> + Send;
+
+    /// Every recorded migration, by version; empty (and nothing created) without a history.
+    fn list_applied(
+        &mut self,
+    ) -> impl Future<Output = Result<Vec<AppliedMigration>, MigrateError>> + Send;
+
+    /// Waits for the migration lock, which keeps concurrent runners from applying a
+    /// migration twice; it is released by [`MigrationBackend::unlock`] or when the session ends.
+    fn lock(&mut self) -> impl Future<Output = Result<(), MigrateError>> + Send;
+
+    /// Releases the migration lock.
+    fn unlock(&mut self) -> impl Future<Output = Result<(), MigrateError>> + Send;
+
+    /// Runs `sql` (the up file `file` of `migration`) and records it as applied, together
+    /// when the database can: a failure leaves no trace, or, for a migration that runs
+    /// outside a transaction, a record with `success = false`.
+    fn apply(
+        &mut self,
+        migration: &Migration,
+        sql: &str,
+        file: &str,
+    ) -> impl Future<Output = Result<(), MigrateError>> + Send;
+
+    /// Runs `sql` (the down file `file` of `migration`) and removes its record.
+    fn revert(
+        &mut self,
+        migration: &Migration,
+        sql: &str,
+        file: &str,
+    ) -> impl Future<Output = Result<(), MigrateError>> + Send;
+
+    /// Records `migration` as applied without running it (`baseline`).
+    fn mark_applied(
+        &mut self,
+        migration: &Migration,
+    ) -> impl Future<Output = Result<(), MigrateError>> + Send;
+}
