@@ -5,9 +5,13 @@
 //! - [`engine`]: live databases: connect, introspect, replay, migrate, upsert, fetch, bench.
 //! - [`project`]: a project on disk: `dbridge.toml`, its target database, its migrations.
 //! - [`lint`]: hazards of hand-written migration SQL.
+//! - [`error`]: the crate-level [`Error`], one variant per module.
 
 pub(crate) mod civil;
 pub mod diff;
 pub mod engine;
+pub mod error;
 pub mod lint;
 pub mod project;
+
+pub use error::{Error, Result};

@@ -221,7 +221,7 @@ fn json_format_lists_changes_with_hazards_and_sql_both_ways() {
     assert_eq!(drop["object"], "public.users.name");
     assert_eq!(
         drop["hazards"],
-        serde_json::json!(["data_loss", "access_exclusive_lock", "irreversible"])
+        serde_json::json!(["data-loss", "access-exclusive-lock", "irreversible"])
     );
     assert_eq!(drop["up"][0], "ALTER TABLE public.users DROP COLUMN name");
     assert_eq!(

@@ -6,8 +6,11 @@ use super::change::{Change, Object};
 use super::model::*;
 
 /// One risk of running a change against a database that holds data and serves traffic.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
-#[serde(rename_all = "snake_case")]
+///
+/// The one hazard vocabulary: the planner marks generated changes with these, and
+/// `dbridge lint` reports hand-written SQL with the same ids (`data-loss`, ...).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(rename_all = "kebab-case")]
 pub enum Hazard {
     /// Rows or values are deleted.
     DataLoss,
@@ -15,21 +18,61 @@ pub enum Hazard {
     TableRewrite,
     /// The table is locked against reads and writes while the statement runs.
     AccessExclusiveLock,
-    /// An index is built without CONCURRENTLY, blocking writes while it builds.
-    BlockingIndexBuild,
+    /// An index is built (or dropped) without CONCURRENTLY, blocking writes while it runs.
+    IndexWithoutConcurrently,
     /// The down migration restores the structure but not the data.
     Irreversible,
+    /// A NOT NULL column is added without a default: it fails on a table with rows.
+    NotNullWithoutDefault,
+    /// A column is added with a volatile default, computed (and written) for every row.
+    VolatileDefault,
+    /// A lock is taken on an existing table with no `lock_timeout` set before it.
+    MissingLockTimeout,
+    /// A foreign key or check is added without NOT VALID, checking every row under a lock.
+    ConstraintWithoutNotValid,
 }
 
 impl Hazard {
-    /// The hazard's name as printed: `data_loss`.
-    pub fn name(self) -> &'static str {
+    /// Every hazard, in order.
+    pub const ALL: &'static [Hazard] = &[
+        Hazard::DataLoss,
+        Hazard::TableRewrite,
+        Hazard::AccessExclusiveLock,
+        Hazard::IndexWithoutConcurrently,
+        Hazard::Irreversible,
+        Hazard::NotNullWithoutDefault,
+        Hazard::VolatileDefault,
+        Hazard::MissingLockTimeout,
+        Hazard::ConstraintWithoutNotValid,
+    ];
+
+    /// The hazard's id as printed and serialized: `data-loss`.
+    pub fn id(self) -> &'static str {
         match self {
-            Hazard::DataLoss => "data_loss",
-            Hazard::TableRewrite => "table_rewrite",
-            Hazard::AccessExclusiveLock => "access_exclusive_lock",
-            Hazard::BlockingIndexBuild => "blocking_index_build",
+            Hazard::DataLoss => "data-loss",
+            Hazard::TableRewrite => "table-rewrite",
+            Hazard::AccessExclusiveLock => "access-exclusive-lock",
+            Hazard::IndexWithoutConcurrently => "index-without-concurrently",
             Hazard::Irreversible => "irreversible",
+            Hazard::NotNullWithoutDefault => "not-null-without-default",
+            Hazard::VolatileDefault => "volatile-default",
+            Hazard::MissingLockTimeout => "missing-lock-timeout",
+            Hazard::ConstraintWithoutNotValid => "constraint-without-not-valid",
+        }
+    }
+
+    /// The safe way to do what the hazard warns of.
+    pub fn help(self) -> &'static str {
+        match self {
+            Hazard::DataLoss => "make sure the data is no longer needed, or copy it first; the down migration cannot bring it back",
+            Hazard::TableRewrite => "the table is rewritten under an ACCESS EXCLUSIVE lock: add a new column, backfill it in batches, then swap",
+            Hazard::AccessExclusiveLock => "every query on the table waits while this runs: keep it short and set lock_timeout so it gives up instead of queueing",
+            Hazard::IndexWithoutConcurrently => "use CREATE INDEX CONCURRENTLY (or DROP INDEX CONCURRENTLY) in a migration whose first line is -- no-transaction",
+            Hazard::Irreversible => "the down migration recreates the structure, not the data: keep a backup of what is dropped",
+            Hazard::NotNullWithoutDefault => "add the column nullable (or with a DEFAULT), backfill it, then SET NOT NULL",
+            Hazard::VolatileDefault => "a volatile default is computed for every existing row, rewriting the table: add the column without it, set the default, then backfill",
+            Hazard::MissingLockTimeout => "start the migration with SET lock_timeout = '5s' (SET LOCAL inside a transaction) so a blocked lock fails fast",
+            Hazard::ConstraintWithoutNotValid => "add the constraint NOT VALID, then VALIDATE CONSTRAINT in a later transaction (a weaker lock)",
         }
     }
 }
@@ -57,11 +100,13 @@ pub fn hazards(change: &Change, existed: impl Fn(&QualifiedName) -> bool) -> Vec
             }
             h
         }
-        Change::Add(Object::Index { table, .. }) if existed(table) => vec![BlockingIndexBuild],
+        Change::Add(Object::Index { table, .. }) if existed(table) => {
+            vec![IndexWithoutConcurrently]
+        }
         Change::Add(Object::Constraint { table, constraint }) if existed(table) => {
             match constraint.kind {
                 ConstraintKind::PrimaryKey | ConstraintKind::Unique | ConstraintKind::Exclusion => {
-                    vec![BlockingIndexBuild, AccessExclusiveLock]
+                    vec![IndexWithoutConcurrently, AccessExclusiveLock]
                 }
                 _ => vec![AccessExclusiveLock],
             }
@@ -227,7 +272,10 @@ mod tests {
             },
         });
         assert_eq!(hazards(&index, |_| false), vec![]);
-        assert_eq!(hazards(&index, |_| true), vec![Hazard::BlockingIndexBuild]);
+        assert_eq!(
+            hazards(&index, |_| true),
+            vec![Hazard::IndexWithoutConcurrently]
+        );
         let mut volatile = col("id", "uuid");
         volatile.default = Some("gen_random_uuid()".into());
         let add = Change::Add(Object::Column {

@@ -109,7 +109,7 @@ impl Plan {
                 let up_steps = render(c, &up_ctx);
                 let mut h = hazards(c, |t| existing.contains(t));
                 if up_steps.iter().any(|s| s.mode == Mode::NoTransaction) {
-                    h.retain(|h| *h != Hazard::BlockingIndexBuild);
+                    h.retain(|h| *h != Hazard::IndexWithoutConcurrently);
                 }
                 if up_steps.iter().any(|s| s.mode == Mode::Validate) {
                     h.retain(|h| *h != Hazard::AccessExclusiveLock);

@@ -8,8 +8,9 @@
 //! migration is planned from the state it produced back to the state before it. The last state
 //! must equal the desired schema, and the downs, run in reverse, must return to the start.
 
+use super::blocking::compute;
 use super::dev::{DevDatabase, Scratch};
-use super::error::{Error, Result};
+use super::error::Result;
 use super::migrate::Migration;
 use super::postgres::inspect::inspect;
 use super::postgres::script::{run_migration, run_script, Atomicity};
@@ -61,8 +62,7 @@ pub async fn pending(
     }
     let replayed = inspect(&mut replay.conn, schemas).await?;
     let desired = desired.load(dev, schemas).await?;
-    let plan = Plan::with_options(&replayed, &desired, renames, options)
-        .map_err(|e| Error::Snapshot(e.to_string()))?;
+    let plan = compute(|| Plan::with_options(&replayed, &desired, renames, options))?;
     Ok(Pending {
         plan,
         replayed,
@@ -87,8 +87,8 @@ pub struct ProofFailed {
 impl Pending {
     /// Plans again with other rename hints (after a review confirmed renames).
     pub fn replan(&mut self, renames: &Renames) -> Result<()> {
-        self.plan = Plan::with_options(&self.replayed, &self.desired, renames, self.options)
-            .map_err(|e| Error::Snapshot(e.to_string()))?;
+        self.plan =
+            compute(|| Plan::with_options(&self.replayed, &self.desired, renames, self.options))?;
         Ok(())
     }
 
@@ -98,8 +98,8 @@ impl Pending {
         renames: &Renames,
         keep: &dyn Fn(&crate::diff::change::Change) -> bool,
     ) -> Result<()> {
-        self.plan = Plan::partial(&self.replayed, &self.desired, renames, self.options, keep)
-            .map_err(|e| Error::Snapshot(e.to_string()))?;
+        self.plan =
+            compute(|| Plan::partial(&self.replayed, &self.desired, renames, self.options, keep))?;
         self.kept = Some(
             self.plan
                 .changes
@@ -131,13 +131,10 @@ impl Pending {
                 }));
             }
             let state = inspect(&mut self.replay.conn, &self.schemas).await?;
-            let back = Plan::with_options(
-                &state,
-                states.last().unwrap(),
-                &Renames::default(),
-                self.options,
-            )
-            .map_err(|e| Error::Snapshot(e.to_string()))?;
+            let previous = states.last().unwrap();
+            let back = compute(|| {
+                Plan::with_options(&state, previous, &Renames::default(), self.options)
+            })?;
             let changes = self
                 .plan
                 .changes
@@ -158,8 +155,7 @@ impl Pending {
             states.push(state);
         }
         let reached = states.last().unwrap();
-        let remaining = Plan::new(reached, &self.desired, &Renames::default())
-            .map_err(|e| Error::Snapshot(e.to_string()))?;
+        let remaining = compute(|| Plan::new(reached, &self.desired, &Renames::default()))?;
         let unreached = match &self.kept {
             // After a review, what remains pending must not include a kept change.
             Some(kept) => remaining
@@ -193,8 +189,7 @@ impl Pending {
             }
             let state = inspect(&mut self.replay.conn, &self.schemas).await?;
             if state.without_column_order() != states[i].without_column_order() {
-                let left = Plan::new(&state, &states[i], &Renames::default())
-                    .map_err(|e| Error::Snapshot(e.to_string()))?;
+                let left = compute(|| Plan::new(&state, &states[i], &Renames::default()))?;
                 return Ok(Err(ProofFailed {
                     what: "revert cleanly",
                     detail: format!(

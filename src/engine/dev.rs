@@ -5,6 +5,7 @@
 use sqlx::postgres::{PgConnectOptions, PgConnection};
 use sqlx::Executor;
 
+use super::blocking::run_blocking;
 use super::embedded::EmbeddedServer;
 use super::error::{Error, Result};
 use super::postgres::connect;
@@ -34,12 +35,12 @@ impl DevDatabase {
         }
     }
 
-    fn admin_options(&mut self) -> Result<(PgConnectOptions, String)> {
+    async fn admin_options(&mut self) -> Result<(PgConnectOptions, String)> {
         if let Some(url) = &self.url {
             return Ok((connect::options(url)?, connect::redact(url)));
         }
         if self.server.is_none() {
-            self.server = Some(EmbeddedServer::start()?);
+            self.server = Some(run_blocking(EmbeddedServer::start).await?);
         }
         let server = self.server.as_ref().expect("started above");
         Ok((
@@ -50,7 +51,7 @@ impl DevDatabase {
 
     /// Creates an empty database and connects to it.
     pub async fn scratch(&mut self) -> Result<Scratch> {
-        let (admin, shown) = self.admin_options()?;
+        let (admin, shown) = self.admin_options().await?;
         let mut conn = connect::connect_with(&admin, &shown).await?;
         let name = format!("dbridge_dev_{}_{}", std::process::id(), self.created.len());
         let sql = format!("CREATE DATABASE {} TEMPLATE template0", quote::ident(&name));
@@ -70,7 +71,7 @@ impl DevDatabase {
     /// Drops the scratch databases (of a `--dev-url` server) and stops an embedded server.
     pub async fn close(mut self) {
         if self.url.is_some() {
-            if let Ok((admin, shown)) = self.admin_options() {
+            if let Ok((admin, shown)) = self.admin_options().await {
                 if let Ok(mut conn) = connect::connect_with(&admin, &shown).await {
                     for name in &self.created {
                         let sql = format!(
@@ -83,7 +84,7 @@ impl DevDatabase {
             }
         }
         if let Some(server) = self.server.take() {
-            server.stop();
+            run_blocking(move || server.stop()).await;
         }
     }
 }

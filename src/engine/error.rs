@@ -46,8 +46,9 @@ pub enum Error {
         message: String,
     },
 
-    #[error("{0}")]
-    Snapshot(String),
+    /// Planning failed (a bad rename hint) or a snapshot did not read.
+    #[error(transparent)]
+    Diff(#[from] crate::diff::Error),
 
     #[error("{path}: {source}")]
     Io {

@@ -1,6 +1,7 @@
 //! Live databases: connecting, running an embedded server, introspecting, applying SQL.
 
 pub mod autogen;
+pub mod blocking;
 pub mod data;
 pub mod dev;
 pub mod embedded;

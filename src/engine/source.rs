@@ -97,8 +97,7 @@ impl Source {
             }
             Source::Snapshot(path, format) => {
                 let text = std::fs::read_to_string(path).map_err(|e| Error::io(path, e))?;
-                let mut db = snapshot::read(&text, *format, &path.display().to_string())
-                    .map_err(|e| Error::Snapshot(e.to_string()))?;
+                let mut db = snapshot::read(&text, *format, &path.display().to_string())?;
                 if !schemas.is_empty() {
                     db = db.only_schemas(schemas);
                 }

@@ -5,6 +5,8 @@ mod rules;
 
 use serde::Serialize;
 
+use crate::engine::postgres::split;
+
 pub use rules::RULES;
 
 /// How serious a finding is; `--level` sets the threshold that fails a run.
@@ -55,7 +57,7 @@ pub struct ParseError {
 pub fn lint(file: &str, sql: &str) -> Result<Vec<Finding>, ParseError> {
     let parsed = pg_query::parse(sql).map_err(|e| {
         // Parse statement by statement to find the one that fails, for its line.
-        let failing = crate::engine::postgres::split::split(sql)
+        let failing = split::split(sql)
             .into_iter()
             .find(|s| pg_query::parse(&s.text).is_err());
         ParseError {
@@ -73,38 +75,29 @@ pub fn lint(file: &str, sql: &str) -> Result<Vec<Finding>, ParseError> {
         let Some(node) = raw.stmt.as_ref().and_then(|s| s.node.as_ref()) else {
             continue;
         };
-        let line = line_of(sql, raw.stmt_location.max(0) as usize);
+        let line = statement_line(sql, raw.stmt_location, raw.stmt_len);
         for (rule, level, message) in rules::check(node, &mut state) {
-            let help = RULES.iter().find(|r| r.0 == rule).map_or("", |r| r.2);
             out.push(Finding {
                 file: file.to_string(),
                 line,
-                rule,
+                rule: rule.id(),
                 level,
                 message,
-                help,
+                help: rule.help(),
             });
         }
     }
     Ok(out)
 }
 
-/// The 1-based line of the first token at or after byte `offset` (skipping blanks and
-/// `--` comments, which libpg_query counts as part of the statement).
-fn line_of(sql: &str, offset: usize) -> usize {
-    let mut i = offset.min(sql.len());
-    let bytes = sql.as_bytes();
-    loop {
-        while i < bytes.len() && bytes[i].is_ascii_whitespace() {
-            i += 1;
-        }
-        if bytes[i..].starts_with(b"--") {
-            while i < bytes.len() && bytes[i] != b'\n' {
-                i += 1;
-            }
-            continue;
-        }
-        break;
-    }
-    1 + sql[..i].matches('\n').count()
+/// The line of a parsed statement's first token (libpg_query's location includes the blanks
+/// and comments before it; a length of 0 means "to the end").
+fn statement_line(sql: &str, location: i32, len: i32) -> usize {
+    let start = (location.max(0) as usize).min(sql.len());
+    let end = match len {
+        0 => sql.len(),
+        n => (start + n as usize).min(sql.len()),
+    };
+    let first = split::first_token(&sql[start..end]).unwrap_or(0);
+    split::line_at(sql, start + first)
 }

@@ -10,17 +10,18 @@ use pg_query::protobuf::{AlterTableType, ConstrType, ObjectType};
 use pg_query::NodeEnum;
 
 use super::Level;
+use crate::diff::hazard::Hazard;
 
-/// Every rule: name, level, help.
-pub const RULES: &[(&str, Level, &str)] = &[
-    ("data-loss", Level::Error, "make sure the data is no longer needed, or copy it first; the down migration cannot bring it back"),
-    ("table-rewrite", Level::Warning, "the table is rewritten under an ACCESS EXCLUSIVE lock: add a new column, backfill it in batches, then swap"),
-    ("access-exclusive-lock", Level::Warning, "every query on the table waits while this runs: keep it short and set lock_timeout so it gives up instead of queueing"),
-    ("index-without-concurrently", Level::Warning, "use CREATE INDEX CONCURRENTLY (or DROP INDEX CONCURRENTLY) in a migration whose first line is -- no-transaction"),
-    ("not-null-without-default", Level::Error, "add the column nullable (or with a DEFAULT), backfill it, then SET NOT NULL"),
-    ("volatile-default", Level::Warning, "a volatile default is computed for every existing row, rewriting the table: add the column without it, set the default, then backfill"),
-    ("missing-lock-timeout", Level::Warning, "start the migration with SET lock_timeout = '5s' (SET LOCAL inside a transaction) so a blocked lock fails fast"),
-    ("constraint-without-not-valid", Level::Warning, "add the constraint NOT VALID, then VALIDATE CONSTRAINT in a later transaction (a weaker lock)"),
+/// Every rule: the hazard it reports, at its level. Names and help come from [`Hazard`].
+pub const RULES: &[(Hazard, Level)] = &[
+    (Hazard::DataLoss, Level::Error),
+    (Hazard::TableRewrite, Level::Warning),
+    (Hazard::AccessExclusiveLock, Level::Warning),
+    (Hazard::IndexWithoutConcurrently, Level::Warning),
+    (Hazard::NotNullWithoutDefault, Level::Error),
+    (Hazard::VolatileDefault, Level::Warning),
+    (Hazard::MissingLockTimeout, Level::Warning),
+    (Hazard::ConstraintWithoutNotValid, Level::Warning),
 ];
 
 const VOLATILE: &[&str] = &[
@@ -41,16 +42,16 @@ pub(super) struct FileState {
     warned_lock_timeout: bool,
 }
 
-type Hit = (&'static str, Level, String);
+type Hit = (Hazard, Level, String);
 
-fn level(rule: &str) -> Level {
+fn level(rule: Hazard) -> Level {
     RULES
         .iter()
         .find(|r| r.0 == rule)
         .map_or(Level::Warning, |r| r.1)
 }
 
-fn hit(rule: &'static str, message: String) -> Hit {
+fn hit(rule: Hazard, message: String) -> Hit {
     (rule, level(rule), message)
 }
 
@@ -76,7 +77,7 @@ pub(super) fn check(node: &NodeEnum, state: &mut FileState) -> Vec<Hit> {
                 alter_table(&table, &a.cmds, &mut out);
                 if a.cmds.iter().any(|c| !is_validate(c)) {
                     let mut h = hit(
-                        "access-exclusive-lock",
+                        Hazard::AccessExclusiveLock,
                         format!("ALTER TABLE takes an ACCESS EXCLUSIVE lock on {table}"),
                     );
                     if state.lock_timeout {
@@ -90,24 +91,24 @@ pub(super) fn check(node: &NodeEnum, state: &mut FileState) -> Vec<Hit> {
         NodeEnum::IndexStmt(i) => {
             let table = table_name(&i.relation);
             if !i.concurrent && !state.created.contains(&table) {
-                out.push(hit("index-without-concurrently", format!("CREATE INDEX without CONCURRENTLY blocks writes to {table} while it builds")));
+                out.push(hit(Hazard::IndexWithoutConcurrently, format!("CREATE INDEX without CONCURRENTLY blocks writes to {table} while it builds")));
                 lock_timeout(state, &mut out);
             }
         }
         NodeEnum::DropStmt(d) => drop(d, state, &mut out),
         NodeEnum::TruncateStmt(_) => {
-            out.push(hit("data-loss", "TRUNCATE deletes every row".into()))
+            out.push(hit(Hazard::DataLoss, "TRUNCATE deletes every row".into()))
         }
         NodeEnum::DeleteStmt(d) if d.where_clause.is_none() => out.push(hit(
-            "data-loss",
+            Hazard::DataLoss,
             format!("DELETE without WHERE empties {}", table_name(&d.relation)),
         )),
         NodeEnum::VacuumStmt(v) if v.options.iter().any(is_full) => out.push(hit(
-            "table-rewrite",
+            Hazard::TableRewrite,
             "VACUUM FULL rewrites tables under an ACCESS EXCLUSIVE lock".into(),
         )),
         NodeEnum::ClusterStmt(c) => out.push(hit(
-            "table-rewrite",
+            Hazard::TableRewrite,
             format!("CLUSTER rewrites {}", table_name(&c.relation)),
         )),
         _ => {}
@@ -124,7 +125,7 @@ fn lock_timeout(state: &mut FileState, out: &mut Vec<Hit>) {
     if !state.lock_timeout && !state.warned_lock_timeout {
         state.warned_lock_timeout = true;
         out.push(hit(
-            "missing-lock-timeout",
+            Hazard::MissingLockTimeout,
             "a lock is taken on an existing table and no lock_timeout is set before it".into(),
         ));
     }
@@ -141,19 +142,19 @@ fn alter_table(table: &str, cmds: &[pg_query::protobuf::Node], out: &mut Vec<Hit
         };
         let sub = AlterTableType::try_from(c.subtype).unwrap_or(AlterTableType::Undefined);
         match sub {
-            AlterTableType::AtDropColumn => out.push(hit("data-loss", format!("dropping column {}.{} deletes its data", table, c.name))),
+            AlterTableType::AtDropColumn => out.push(hit(Hazard::DataLoss, format!("dropping column {}.{} deletes its data", table, c.name))),
             AlterTableType::AtAlterColumnType => {
-                out.push(hit("table-rewrite", format!("changing the type of {table}.{} rewrites the table (unless the types are binary-compatible)", c.name)))
+                out.push(hit(Hazard::TableRewrite, format!("changing the type of {table}.{} rewrites the table (unless the types are binary-compatible)", c.name)))
             }
             AlterTableType::AtSetLogged | AlterTableType::AtSetUnLogged => {
-                out.push(hit("table-rewrite", format!("SET LOGGED/UNLOGGED rewrites {table}")))
+                out.push(hit(Hazard::TableRewrite, format!("SET LOGGED/UNLOGGED rewrites {table}")))
             }
             AlterTableType::AtAddColumn => add_column(table, c.def.as_deref(), out),
             AlterTableType::AtAddConstraint => {
                 if let Some(NodeEnum::Constraint(k)) = c.def.as_ref().and_then(|d| d.node.as_ref()) {
                     let validated = k.contype == ConstrType::ConstrForeign as i32 || k.contype == ConstrType::ConstrCheck as i32;
                     if validated && !k.skip_validation {
-                        out.push(hit("constraint-without-not-valid", format!("adding constraint {} checks every row of {table} under a lock", k.conname)));
+                        out.push(hit(Hazard::ConstraintWithoutNotValid, format!("adding constraint {} checks every row of {table} under a lock", k.conname)));
                     }
                 }
             }
@@ -181,7 +182,7 @@ fn add_column(table: &str, def: Option<&pg_query::protobuf::Node>, out: &mut Vec
         || has(ConstrType::ConstrGenerated);
     if not_null && !filled {
         out.push(hit(
-            "not-null-without-default",
+            Hazard::NotNullWithoutDefault,
             format!(
                 "adding NOT NULL column {table}.{} without a default fails if the table has rows",
                 col.colname
@@ -199,14 +200,14 @@ fn add_column(table: &str, def: Option<&pg_query::protobuf::Node>, out: &mut Vec
             .any(|f| text.contains(&format!("sval: \"{f}\"")))
         {
             out.push(hit(
-                "volatile-default",
+                Hazard::VolatileDefault,
                 format!("column {table}.{} has a volatile default", col.colname),
             ));
         }
     }
     if has(ConstrType::ConstrGenerated) || has(ConstrType::ConstrIdentity) {
         out.push(hit(
-            "table-rewrite",
+            Hazard::TableRewrite,
             format!(
                 "adding generated or identity column {table}.{} rewrites the table",
                 col.colname
@@ -219,12 +220,12 @@ fn drop(d: &pg_query::protobuf::DropStmt, state: &mut FileState, out: &mut Vec<H
     let kind = ObjectType::try_from(d.remove_type).unwrap_or(ObjectType::Undefined);
     match kind {
         ObjectType::ObjectTable => out.push(hit(
-            "data-loss",
+            Hazard::DataLoss,
             "DROP TABLE deletes the table and its rows".into(),
         )),
         ObjectType::ObjectIndex if !d.concurrent => {
             out.push(hit(
-                "index-without-concurrently",
+                Hazard::IndexWithoutConcurrently,
                 "DROP INDEX without CONCURRENTLY blocks the table while it runs".into(),
             ));
             lock_timeout(state, out);

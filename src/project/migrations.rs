@@ -50,7 +50,7 @@ pub fn refuse_destructive(plan: &Plan) -> Result<(), Error> {
             .collect();
         changes.push(Refused {
             description: c.description.clone(),
-            hazards: c.hazards.iter().map(|h| h.name()).collect(),
+            hazards: c.hazards.iter().map(|h| h.id()).collect(),
             renames,
         });
     }
@@ -109,7 +109,7 @@ pub fn write_migrations(
 
 /// Hazard names joined for a header or a summary line.
 pub fn hazard_names(h: &[Hazard]) -> String {
-    h.iter().map(|h| h.name()).collect::<Vec<_>>().join(", ")
+    h.iter().map(|h| h.id()).collect::<Vec<_>>().join(", ")
 }
 
 /// The text of a migration file: `-- no-transaction` first when needed, a header, the SQL.

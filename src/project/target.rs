@@ -3,6 +3,7 @@
 
 use super::config::Project;
 use super::error::Error;
+use crate::engine::blocking::run_blocking;
 use crate::engine::local::LocalCluster;
 
 /// Where the target URL came from.
@@ -27,7 +28,7 @@ pub struct Target {
 
 impl Project {
     /// The target database, starting the embedded default database when nothing is configured.
-    pub fn target(&self, explicit: Option<&str>) -> Result<Target, Error> {
+    pub async fn target(&self, explicit: Option<&str>) -> Result<Target, Error> {
         let env = std::env::var("DATABASE_URL").ok().filter(|u| !u.is_empty());
         let configured = [
             (explicit.map(str::to_string), Origin::Explicit),
@@ -40,7 +41,8 @@ impl Project {
         {
             return Ok(Target { url, origin });
         }
-        let url = LocalCluster::new(self.local_dir()).start()?;
+        let cluster = LocalCluster::new(self.local_dir());
+        let url = run_blocking(move || cluster.start()).await?;
         Ok(Target {
             url,
             origin: Origin::Embedded,

@@ -10,6 +10,8 @@ use std::hash::{BuildHasherDefault, Hasher};
 use std::time::Instant;
 
 use rayon::prelude::*;
+
+use crate::engine::blocking::run_blocking;
 use sqlx::postgres::{PgConnection, PgDatabaseError};
 use sqlx::{Connection, Executor};
 
@@ -657,7 +659,7 @@ pub async fn upsert(
             let _ = copy.abort("dbridge upsert: bad input").await;
             let _ = tx.rollback().await;
             drop(receiver);
-            let _ = worker.join();
+            let _ = run_blocking(move || worker.join()).await;
             return Err(failure);
         }
         if let Err(e) = copy.finish().await {
@@ -702,7 +704,7 @@ pub async fn upsert(
             break;
         }
     }
-    let _ = worker.join();
+    let _ = run_blocking(move || worker.join()).await;
     let _ = conn
         .execute(format!("DROP TABLE IF EXISTS {STAGE}").as_str())
         .await;

@@ -39,7 +39,7 @@ pub async fn run(
     if args.rows < 2 {
         anyhow::bail!("--rows must be at least 2");
     }
-    let url = target_url(global, project)?;
+    let url = target_url(global, project).await?;
     let mut conn = connect::connect(&url).await?;
     let options = BenchOptions {
         suite: args.suite.into(),

@@ -1,6 +1,7 @@
 //! `dbridge dev start|stop|status|url`: the embedded default database under `.dbridge/`.
 
 use super::ExitStatus;
+use data_bridge::engine::blocking::run_blocking;
 use data_bridge::engine::local::{LocalCluster, LocalStatus};
 use data_bridge::project::Project;
 
@@ -17,8 +18,13 @@ pub enum DevCommand {
     Url,
 }
 
-pub fn run(project: &Project, cmd: DevCommand) -> anyhow::Result<ExitStatus> {
+pub async fn run(project: &Project, cmd: DevCommand) -> anyhow::Result<ExitStatus> {
     let cluster = LocalCluster::new(project.local_dir());
+    run_blocking(move || report(&cluster, cmd)).await
+}
+
+/// Does `cmd` (starting and stopping wait on `pg_ctl`) and says what happened.
+fn report(cluster: &LocalCluster, cmd: DevCommand) -> anyhow::Result<ExitStatus> {
     match cmd {
         DevCommand::Start => {
             let url = cluster.start()?;

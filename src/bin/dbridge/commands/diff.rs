@@ -4,6 +4,7 @@ use super::ExitStatus;
 use crate::args::GlobalOptions;
 use crate::render::{output, Timer};
 use data_bridge::diff::{Plan, Renames};
+use data_bridge::engine::blocking::compute;
 use data_bridge::engine::dev::DevDatabase;
 use data_bridge::engine::source::Source;
 use data_bridge::project::Project;
@@ -56,7 +57,7 @@ pub async fn run(
     timer.lap("read --from and --to");
     dev.close().await;
     let (a, b) = loaded?;
-    let plan = Plan::new(&a, &b, &renames)?;
+    let plan = compute(|| Plan::new(&a, &b, &renames))?;
     timer.lap("diff and render (up and down)");
     for c in &plan.rename_candidates {
         eprintln!(

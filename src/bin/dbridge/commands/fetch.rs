@@ -49,7 +49,7 @@ pub async fn run(
     project: &Project,
     args: FetchArgs,
 ) -> anyhow::Result<ExitStatus> {
-    let url = target_url(global, project)?;
+    let url = target_url(global, project).await?;
     // Timestamps with time zone come out in UTC, whatever the server's setting.
     let options = connect::options(&url)?.options([("TimeZone", "UTC")]);
     let mut conn = connect::connect_with(&options, &connect::redact(&url)).await?;

@@ -38,7 +38,7 @@ pub async fn run(
     project: &Project,
     args: InspectArgs,
 ) -> anyhow::Result<ExitStatus> {
-    let url = target_url(global, project)?;
+    let url = target_url(global, project).await?;
     let mut conn = connect::connect(&url).await?;
     let db = inspect::inspect(&mut conn, &args.schemas).await?;
     let text = match args.format {

@@ -76,7 +76,7 @@ pub async fn run(
 /// The up files of migrations the target database has not applied.
 async fn unapplied(global: &GlobalOptions, project: &Project) -> anyhow::Result<Vec<PathBuf>> {
     let migrations = read_dir(&project.migrations_dir())?;
-    let url = target_url(global, project)?;
+    let url = target_url(global, project).await?;
     let mut conn = connect::connect(&url).await?;
     let applied = applied(&mut conn).await?;
     Ok(migrations

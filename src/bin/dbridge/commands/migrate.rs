@@ -66,7 +66,7 @@ pub async fn run(
         );
         return Ok(ExitStatus::Success);
     }
-    let url = target_url(global, project)?;
+    let url = target_url(global, project).await?;
     let conn = connect::connect(&url).await?;
     let mut runner = Migrator::new(PgMigrations::new(conn).await, &dir)?;
     let mut progress = Progress::new();

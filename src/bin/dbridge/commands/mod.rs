@@ -48,7 +48,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitStatus> {
             autogenerate::run(&cli.global, &load()?, args).await
         }
         Command::Migrate(cmd) => migrate::run(&cli.global, &load()?, cmd).await,
-        Command::Dev(cmd) => dev::run(&load()?, cmd),
+        Command::Dev(cmd) => dev::run(&load()?, cmd).await,
         Command::Lint(args) => lint::run(&cli.global, &load()?, args).await,
         Command::Upsert(args) => upsert::run(&cli.global, &load()?, args).await,
         Command::Fetch(args) => fetch::run(&cli.global, &load()?, args).await,
@@ -58,8 +58,8 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitStatus> {
 
 /// The target database URL of a command (`--url` > `DATABASE_URL` > `dbridge.toml` > the
 /// embedded default database); `-v` says when the embedded one is used.
-pub fn target_url(global: &GlobalOptions, project: &Project) -> anyhow::Result<String> {
-    let target = project.target(global.url.as_deref())?;
+pub async fn target_url(global: &GlobalOptions, project: &Project) -> anyhow::Result<String> {
+    let target = project.target(global.url.as_deref()).await?;
     if global.verbose && target.origin == Origin::Embedded {
         eprintln!("using the embedded default database at {}", target.url);
     }

@@ -56,7 +56,7 @@ pub fn review(pending: &mut Pending, given: &Renames) -> anyhow::Result<bool> {
     for (i, c) in pending.plan.changes.iter().enumerate() {
         eprintln!("\n[{}/{total}] {}", i + 1, c.description);
         if !c.hazards.is_empty() {
-            let names: Vec<&str> = c.hazards.iter().map(|h| h.name()).collect();
+            let names: Vec<&str> = c.hazards.iter().map(|h| h.id()).collect();
             eprintln!("  hazards: {}", names.join(", "));
         }
         for sql in &c.up {

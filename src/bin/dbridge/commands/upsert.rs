@@ -58,7 +58,7 @@ pub async fn run(
     args: UpsertArgs,
 ) -> anyhow::Result<ExitStatus> {
     let timer = Timer::new(global.verbose);
-    let url = target_url(global, project)?;
+    let url = target_url(global, project).await?;
     let mut conn = connect::connect(&url).await?;
     timer.lap("connecting");
     let catalog = Catalog::load(&mut conn).await?;
