@@ -3,6 +3,10 @@
 //!
 //! A case is a directory with `from.sql` and `to.sql`, and optionally `renames.txt` (one
 //! `--rename` hint per line). Run one: `cargo test --test diff_fixtures -- fixtures/views`.
+//!
+//! The introspected models of both sides are pinned too, as `from.model.json` and
+//! `to.model.json` beside the SQL: `tests/plan_snapshots.rs` plans from them without a server
+//! and must reach the same snapshot. `INSTA_UPDATE=always` rewrites model files that differ.
 
 mod common;
 
@@ -11,6 +15,8 @@ use std::process::ExitCode;
 
 use common::harness::{self, fail, Failed, Trial};
 use common::roundtrip::{self, Case};
+use data_bridge::diff::model::Database;
+use data_bridge::diff::snapshot::{self, Format};
 use data_bridge::diff::Renames;
 
 const SUITE: &str = "fixtures";
@@ -49,6 +55,9 @@ fn run_case(dir: &Path) -> Result<(), Failed> {
         return Err(fail(f.to_string()));
     }
     let plan = outcome.plan.ok_or_else(|| fail("no plan"))?;
+    let (from_model, to_model) = outcome.models.ok_or_else(|| fail("no models"))?;
+    pin_model(&dir.join("from.model.json"), &from_model)?;
+    pin_model(&dir.join("to.model.json"), &to_model)?;
     let (up, down) = (plan.up_sql(), plan.down_sql());
     if up.is_empty() {
         return Err(fail("from.sql and to.sql should differ"));
@@ -61,6 +70,28 @@ fn run_case(dir: &Path) -> Result<(), Failed> {
         insta::assert_snapshot!(name.as_str(), format!("-- up\n{up}\n-- down\n{down}"));
     });
     Ok(())
+}
+
+/// Checks a side's introspected model against its pinned JSON file (rewriting the file
+/// instead under `INSTA_UPDATE=always`).
+fn pin_model(path: &Path, model: &Database) -> Result<(), Failed> {
+    let text = snapshot::write(model, Format::Json);
+    let pinned = std::fs::read_to_string(path).unwrap_or_default();
+    if pinned == text {
+        return Ok(());
+    }
+    if std::env::var("INSTA_UPDATE").is_ok_and(|v| v == "always") {
+        return std::fs::write(path, &text).map_err(|e| fail(format!("{}: {e}", path.display())));
+    }
+    let diff = similar::TextDiff::from_lines(&pinned, &text)
+        .unified_diff()
+        .context_radius(2)
+        .header("pinned", "introspected")
+        .to_string();
+    Err(fail(format!(
+        "{} differs from the introspected model (INSTA_UPDATE=always rewrites it):\n{diff}",
+        path.display()
+    )))
 }
 
 /// The generated benchmark schema (100 tables, enums, views, foreign-key chains) round-trips.

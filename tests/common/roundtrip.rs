@@ -69,6 +69,8 @@ impl std::fmt::Display for Failure {
 /// The outcome: the plan when the case ran that far, and the first failure if any.
 pub struct Outcome {
     pub plan: Option<Plan>,
+    /// The introspected models of both sides, when the case got that far.
+    pub models: Option<(Database, Database)>,
     pub failure: Option<Failure>,
 }
 
@@ -177,6 +179,7 @@ pub async fn run(case: &Case<'_>) -> Outcome {
 async fn run_on(case: &Case<'_>, a: &TestDb, b: &TestDb) -> Outcome {
     let fail = |f| Outcome {
         plan: None,
+        models: None,
         failure: Some(f),
     };
     if let Err(f) = prepare(a, case, case.from, "current.sql").await {
@@ -224,6 +227,7 @@ async fn run_on(case: &Case<'_>, a: &TestDb, b: &TestDb) -> Outcome {
     let failure = check(a, &plan, &from, &to).await.err();
     Outcome {
         plan: Some(plan),
+        models: Some((from, to)),
         failure,
     }
 }

@@ -1,0 +1,83 @@
+//! Planning without a server: every case under `fixtures/diff/` is planned from its pinned
+//! models (`from.model.json`, `to.model.json`, which `tests/diff_fixtures.rs` checks against
+//! the server) and must print the same up and down SQL as the round trip pinned in
+//! `snapshots/diff/`. Each case is a test, `plans/<case>`.
+
+mod common;
+
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use common::harness::{self, fail, Failed, Trial};
+use data_bridge::diff::model::Database;
+use data_bridge::diff::snapshot::{self, Format};
+use data_bridge::diff::{Plan, Renames};
+
+const SUITE: &str = "plans";
+
+fn model(dir: &Path, file: &str) -> Result<Database, Failed> {
+    let path = dir.join(file);
+    let text = std::fs::read_to_string(&path).map_err(|e| {
+        fail(format!(
+            "{}: {e} (run tests/diff_fixtures.rs with INSTA_UPDATE=always)",
+            path.display()
+        ))
+    })?;
+    snapshot::read(&text, Format::Json, &path.display().to_string())
+        .map_err(|e| fail(e.to_string()))
+}
+
+fn plan_case(dir: &Path) -> Result<(), Failed> {
+    let name = dir.file_name().unwrap().to_string_lossy().into_owned();
+    let hints: Vec<String> = std::fs::read_to_string(dir.join("renames.txt"))
+        .unwrap_or_default()
+        .lines()
+        .map(str::to_string)
+        .filter(|l| !l.is_empty())
+        .collect();
+    let renames = Renames::parse(&hints).map_err(|e| fail(format!("renames.txt: {e}")))?;
+    let from = model(dir, "from.model.json")?;
+    let to = model(dir, "to.model.json")?;
+    let plan = Plan::new(&from, &to, &renames).map_err(|e| fail(e.to_string()))?;
+    if !Plan::new(&to, &to, &Renames::default())
+        .map_err(|e| fail(e.to_string()))?
+        .is_empty()
+    {
+        return Err(fail("diff(to, to) is not empty"));
+    }
+    let (up, down) = (plan.up_sql(), plan.down_sql());
+    if up.is_empty() {
+        return Err(fail("the models should differ"));
+    }
+    insta::with_settings!({
+        snapshot_path => "../snapshots/diff",
+        prepend_module_to_snapshot => false,
+        omit_expression => true,
+    }, {
+        insta::assert_snapshot!(name.as_str(), format!("-- up\n{up}\n-- down\n{down}"));
+    });
+    Ok(())
+}
+
+fn main() -> ExitCode {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/diff");
+    let mut dirs: Vec<PathBuf> = std::fs::read_dir(root)
+        .expect("fixtures/diff exists")
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| p.join("to.sql").exists())
+        .collect();
+    dirs.sort();
+    assert!(
+        dirs.len() >= 30,
+        "expected the fixture cases, found {}",
+        dirs.len()
+    );
+    let trials = dirs
+        .into_iter()
+        .map(|dir| {
+            let name = dir.file_name().unwrap().to_string_lossy().into_owned();
+            Trial::test(format!("{SUITE}/{name}"), move || plan_case(&dir))
+        })
+        .collect();
+    harness::run(SUITE, trials)
+}
