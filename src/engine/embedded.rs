@@ -80,7 +80,13 @@ impl EmbeddedServer {
             pid: pid.0,
             keeper: Some(pid.1),
         };
+        let started = Instant::now();
         server.wait_ready()?;
+        tracing::info!(
+            "started an embedded PostgreSQL in {} ({:.0} ms to accept connections)",
+            server.dir.display(),
+            started.elapsed().as_secs_f64() * 1000.0
+        );
         Ok(server)
     }
 

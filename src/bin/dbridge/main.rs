@@ -22,6 +22,7 @@ fn main() -> ExitCode {
             };
         }
     };
+    render::init_logging(cli.global.verbose);
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .enable_all()

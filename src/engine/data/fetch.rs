@@ -410,6 +410,9 @@ impl FetchPlan {
 
     /// Runs the plan: the root rows with every requested relation loaded.
     pub async fn run(&self, conn: &mut PgConnection) -> Result<Vec<Obj>> {
+        for sql in self.statements() {
+            tracing::info!("{sql}");
+        }
         let mut query = sqlx::query(&self.query.sql);
         for bind in &self.binds {
             query = match bind {

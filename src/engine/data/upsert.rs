@@ -710,6 +710,11 @@ pub async fn upsert(
         .await;
     summary.seconds = started.elapsed().as_secs_f64();
     summary.rows_per_second = summary.rows as f64 / summary.seconds.max(1e-9);
+    tracing::info!(
+        "reading, converting and COPY: {:.2} s; merging: {:.2} s",
+        summary.seconds - summary.merge_seconds,
+        summary.merge_seconds
+    );
     Ok(summary)
 }
 

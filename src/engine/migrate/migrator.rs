@@ -243,6 +243,15 @@ impl<B: MigrationBackend> Migrator<B> {
                 Direction::Up => self.backend.apply(m, &sql, &file).await?,
                 Direction::Down => self.backend.revert(m, &sql, &file).await?,
             }
+            tracing::info!(
+                "{} {file} in {:.1} ms",
+                if direction == Direction::Up {
+                    "applied"
+                } else {
+                    "reverted"
+                },
+                started.elapsed().as_secs_f64() * 1000.0
+            );
             opts.reporter
                 .done(m, direction, started.elapsed().as_secs_f64());
             done.push(m.version);

@@ -33,9 +33,18 @@ pub async fn inspect(conn: &mut PgConnection, schemas: &[String]) -> Result<Data
     conn.execute("SELECT pg_catalog.set_config('search_path', '', false)")
         .await
         .map_err(|e| Error::query("setting search_path for introspection", e))?;
+    let started = std::time::Instant::now();
     let read = read(conn, schemas).await;
     let _ = conn.execute("RESET search_path").await;
-    Ok(assemble(&read?))
+    let db = assemble(&read?);
+    tracing::info!(
+        "inspected {} tables, {} views, {} functions in {:.1} ms",
+        db.tables.len(),
+        db.views.len(),
+        db.functions.len(),
+        started.elapsed().as_secs_f64() * 1000.0
+    );
+    Ok(db)
 }
 
 /// The rows of every catalog query, plus the definitions of keys and indexes.

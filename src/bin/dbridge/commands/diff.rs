@@ -52,7 +52,7 @@ pub async fn run(
     let from = Source::parse(&args.from)?;
     let to = Source::parse(&args.to)?;
     let mut dev = DevDatabase::new(super::dev_url(global, project));
-    let timer = Timer::new(global.verbose);
+    let timer = Timer::new();
     let loaded = Source::load_pair(&from, &to, &mut dev, &args.schemas).await;
     timer.lap("read --from and --to");
     dev.close().await;

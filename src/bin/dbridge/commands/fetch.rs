@@ -88,11 +88,6 @@ pub async fn run(
         offset: args.offset,
     };
     let plan = FetchPlan::new(&catalog, &request)?;
-    if global.verbose {
-        for sql in plan.statements() {
-            eprintln!("{sql}");
-        }
-    }
     let rows = plan.run(&mut conn).await?;
     let mut text = String::new();
     plan.write_json(&rows, args.format == FetchFormat::Ndjson, &mut text);

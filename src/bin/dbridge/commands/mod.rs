@@ -60,8 +60,8 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitStatus> {
 /// embedded default database); `-v` says when the embedded one is used.
 pub async fn target_url(global: &GlobalOptions, project: &Project) -> anyhow::Result<String> {
     let target = project.target(global.url.as_deref()).await?;
-    if global.verbose && target.origin == Origin::Embedded {
-        eprintln!("using the embedded default database at {}", target.url);
+    if target.origin == Origin::Embedded {
+        tracing::info!("using the embedded default database at {}", target.url);
     }
     Ok(target.url)
 }

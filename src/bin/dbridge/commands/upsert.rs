@@ -57,7 +57,7 @@ pub async fn run(
     project: &Project,
     args: UpsertArgs,
 ) -> anyhow::Result<ExitStatus> {
-    let timer = Timer::new(global.verbose);
+    let timer = Timer::new();
     let url = target_url(global, project).await?;
     let mut conn = connect::connect(&url).await?;
     timer.lap("connecting");
@@ -112,13 +112,6 @@ pub async fn run(
     }
     let summary = result.map_err(with_flags)?;
     timer.lap("upsert");
-    if global.verbose {
-        eprintln!(
-            "reading, converting and COPY: {:.2} s; merging: {:.2} s",
-            summary.seconds - summary.merge_seconds,
-            summary.merge_seconds
-        );
-    }
     print_summary(&table.display(), &summary, args.json);
     Ok(ExitStatus::Success)
 }

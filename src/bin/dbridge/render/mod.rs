@@ -63,24 +63,40 @@ pub fn report(err: anyhow::Error) -> ExitCode {
 
 /// Stage timings for `--verbose`: each lap prints the time since the previous one.
 pub(crate) struct Timer {
-    enabled: bool,
     last: std::cell::Cell<std::time::Instant>,
 }
 
 impl Timer {
-    pub(crate) fn new(enabled: bool) -> Self {
+    pub(crate) fn new() -> Self {
         Timer {
-            enabled,
             last: std::cell::Cell::new(std::time::Instant::now()),
         }
     }
 
+    /// Logs the time since the previous lap (shown with `-v`).
     pub(crate) fn lap(&self, what: &str) {
         let now = std::time::Instant::now();
-        if self.enabled {
-            let ms = now.duration_since(self.last.get()).as_secs_f64() * 1000.0;
-            eprintln!("{what}: {ms:.1} ms");
-        }
+        let ms = now.duration_since(self.last.get()).as_secs_f64() * 1000.0;
+        tracing::info!("{what}: {ms:.1} ms");
         self.last.set(now);
     }
+}
+
+/// Sends log events to stderr, one plain line each: the command's stage timings and the
+/// engine's own events (servers started, catalogs read, migrations run). Without `-v` only
+/// warnings are shown.
+pub fn init_logging(verbose: bool) {
+    let level = if verbose {
+        tracing::Level::INFO
+    } else {
+        tracing::Level::WARN
+    };
+    let _ = tracing_subscriber::fmt()
+        .with_writer(std::io::stderr)
+        .with_max_level(level)
+        .with_ansi(false)
+        .without_time()
+        .with_level(false)
+        .with_target(false)
+        .try_init();
 }
