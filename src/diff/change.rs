@@ -42,6 +42,39 @@ pub enum Object {
     View(View),
 }
 
+/// What a change does, as a word.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Verb {
+    Add,
+    Drop,
+    Alter,
+    Rename,
+}
+
+/// A change's stable address: its verb, the object's kind and the object's name parts
+/// (unquoted: schema, table, column; a function adds its arguments; a rename names the object
+/// it renames). Reviews, partial plans and rename confirmation address changes by it, never
+/// by their description. For example, dropping column `email` of `public.users` is
+/// `drop column [public, users, email]`.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+pub struct ChangeId {
+    pub verb: Verb,
+    pub kind: &'static str,
+    pub path: Vec<String>,
+}
+
+impl ChangeId {
+    /// The id of dropping the object of `kind` at `path`.
+    pub fn drop(kind: &'static str, path: Vec<String>) -> ChangeId {
+        ChangeId {
+            verb: Verb::Drop,
+            kind,
+            path,
+        }
+    }
+}
+
 /// What happens to an object.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(tag = "verb", rename_all = "snake_case")]
@@ -74,6 +107,30 @@ impl Change {
                 from: to.clone(),
                 to: from.clone(),
             },
+        }
+    }
+
+    /// What the change does.
+    pub fn verb(&self) -> Verb {
+        match self {
+            Change::Add(_) => Verb::Add,
+            Change::Drop(_) => Verb::Drop,
+            Change::Alter { .. } => Verb::Alter,
+            Change::Rename { .. } => Verb::Rename,
+        }
+    }
+
+    /// The change's stable address; the inverse of a change has the inverse verb and,
+    /// except for renames, the same path.
+    pub fn id(&self) -> ChangeId {
+        let object = match self {
+            Change::Rename { from, .. } => from,
+            _ => self.object(),
+        };
+        ChangeId {
+            verb: self.verb(),
+            kind: object.kind(),
+            path: object.path(),
         }
     }
 
@@ -147,6 +204,34 @@ impl Object {
         }
     }
 
+    /// The object's name parts, unquoted: `[public, users, email]` for a column.
+    pub fn path(&self) -> Vec<String> {
+        let qualified = |n: &QualifiedName| vec![n.schema.clone(), n.name.clone()];
+        let sub = |t: &QualifiedName, name: &str| {
+            vec![t.schema.clone(), t.name.clone(), name.to_string()]
+        };
+        match self {
+            Object::Schema(s) => vec![s.name.clone()],
+            Object::Extension(e) => vec![e.name.clone()],
+            Object::Enum(Enum { name, .. })
+            | Object::Composite(Composite { name, .. })
+            | Object::Domain(Domain { name, .. })
+            | Object::Sequence(Sequence { name, .. })
+            | Object::Table(Table { name, .. })
+            | Object::View(View { name, .. }) => qualified(name),
+            Object::Function(f) => {
+                let mut p = qualified(&f.name);
+                p.push(f.arguments.clone());
+                p
+            }
+            Object::Column { table, column } => sub(table, &column.name),
+            Object::Constraint { table, constraint } => sub(table, &constraint.name),
+            Object::Index { table, index } => sub(table, &index.name),
+            Object::Trigger { table, trigger } => sub(table, &trigger.name),
+            Object::Policy { table, policy } => sub(table, &policy.name),
+        }
+    }
+
     /// The object's full name for messages: `public.users.email`.
     pub fn display_name(&self) -> String {
         match self {
@@ -170,4 +255,42 @@ impl Object {
 
 fn sub_name(table: &QualifiedName, name: &str) -> String {
     format!("{table}.{}", super::quote::ident(name))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn column(name: &str) -> Object {
+        Object::Column {
+            table: QualifiedName::new("public", "users"),
+            column: Column {
+                name: name.into(),
+                data_type: "text".into(),
+                not_null: false,
+                default: None,
+                identity: None,
+                generated: None,
+                collation: None,
+                comment: None,
+            },
+        }
+    }
+
+    #[test]
+    fn ids_name_the_object_not_its_description() {
+        let drop = Change::Drop(column("Email"));
+        let id = drop.id();
+        assert_eq!(id.verb, Verb::Drop);
+        assert_eq!(id.kind, "column");
+        assert_eq!(id.path, vec!["public", "users", "Email"]);
+        assert_eq!(drop.inverse().id().path, id.path);
+        assert_eq!(drop.inverse().id().verb, Verb::Add);
+        let rename = Change::Rename {
+            from: column("name"),
+            to: column("full_name"),
+        };
+        assert_eq!(rename.id().path, vec!["public", "users", "name"]);
+        assert_eq!(rename.inverse().inverse().id(), rename.id());
+    }
 }

@@ -3,7 +3,7 @@
 use rayon::prelude::*;
 use serde::Serialize;
 
-use super::change::Change;
+use super::change::{Change, ChangeId};
 use super::differ::{diff, Diff};
 use super::error::Error;
 use super::hazard::{hazards, Hazard};
@@ -15,6 +15,8 @@ use super::sql::{render, Context, Step};
 /// A change with everything a reviewer needs: its hazards and its SQL both ways.
 #[derive(Debug, Clone, Serialize)]
 pub struct PlannedChange {
+    /// The change's stable address.
+    pub id: ChangeId,
     pub kind: String,
     pub object: String,
     pub description: String,
@@ -115,6 +117,7 @@ impl Plan {
                     h.retain(|h| *h != Hazard::AccessExclusiveLock);
                 }
                 PlannedChange {
+                    id: c.id(),
                     kind: c.kind(),
                     object: c.object().display_name(),
                     description: c.describe(),

@@ -3,7 +3,7 @@
 
 use serde::Serialize;
 
-use super::change::{Change, Object};
+use super::change::{Change, ChangeId, Object};
 use super::error::Error;
 use super::model::*;
 use super::quote;
@@ -26,6 +26,9 @@ pub struct RenameCandidate {
     pub table: Option<QualifiedName>,
     pub from: String,
     pub to: String,
+    /// The drop this candidate would turn into a rename.
+    #[serde(skip)]
+    pub dropped: ChangeId,
 }
 
 impl RenameCandidate {
@@ -269,6 +272,10 @@ pub(crate) fn table_candidates(dropped: &[&Table], added: &[&Table]) -> Vec<Rena
                     table: None,
                     from: d.name.to_string(),
                     to: quote::ident(&a.name.name),
+                    dropped: ChangeId::drop(
+                        "table",
+                        vec![d.name.schema.clone(), d.name.name.clone()],
+                    ),
                 });
             }
         }
@@ -290,6 +297,10 @@ pub(crate) fn column_candidates(
                 table: Some(table.clone()),
                 from: d.name.clone(),
                 to: a.name.clone(),
+                dropped: ChangeId::drop(
+                    "column",
+                    vec![table.schema.clone(), table.name.clone(), d.name.clone()],
+                ),
             });
         }
     }

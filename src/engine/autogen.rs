@@ -15,6 +15,7 @@ use super::migrate::Migration;
 use super::postgres::inspect::inspect;
 use super::postgres::script::{run_migration, run_script, Atomicity};
 use super::source::Source;
+use crate::diff::change::ChangeId;
 use crate::diff::model::Database;
 use crate::diff::plan::{groups, to_text, Mode, PlanOptions, PlannedChange};
 use crate::diff::{Plan, Renames};
@@ -38,8 +39,8 @@ pub struct Pending {
     replay: Scratch,
     schemas: Vec<String>,
     options: PlanOptions,
-    /// After a review: the descriptions of the changes kept (the others stay pending).
-    kept: Option<Vec<String>>,
+    /// After a review: the changes kept (the others stay pending).
+    kept: Option<Vec<ChangeId>>,
 }
 
 /// Replays `migrations` on a scratch database and plans the way to `desired`.
@@ -100,13 +101,7 @@ impl Pending {
     ) -> Result<()> {
         self.plan =
             compute(|| Plan::partial(&self.replayed, &self.desired, renames, self.options, keep))?;
-        self.kept = Some(
-            self.plan
-                .changes
-                .iter()
-                .map(|c| c.description.clone())
-                .collect(),
-        );
+        self.kept = Some(self.plan.changes.iter().map(|c| c.id.clone()).collect());
         Ok(())
     }
 
@@ -158,10 +153,7 @@ impl Pending {
         let remaining = compute(|| Plan::new(reached, &self.desired, &Renames::default()))?;
         let unreached = match &self.kept {
             // After a review, what remains pending must not include a kept change.
-            Some(kept) => remaining
-                .changes
-                .iter()
-                .any(|c| kept.contains(&c.description)),
+            Some(kept) => remaining.changes.iter().any(|c| kept.contains(&c.id)),
             None => !remaining.is_empty(),
         };
         if unreached {

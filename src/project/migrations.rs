@@ -39,13 +39,7 @@ pub fn refuse_destructive(plan: &Plan) -> Result<(), Error> {
         let renames = plan
             .rename_candidates
             .iter()
-            .filter(|r| {
-                let dropped = match &r.table {
-                    Some(t) => format!("{t}.{}", crate::diff::quote::ident(&r.from)),
-                    None => r.from.clone(),
-                };
-                c.object == dropped
-            })
+            .filter(|r| r.dropped == c.id)
             .map(|r| (r.to.clone(), r.hint()))
             .collect();
         changes.push(Refused {

@@ -6,7 +6,7 @@ use std::io::IsTerminal;
 use anyhow::bail;
 use dialoguer::Confirm;
 
-use data_bridge::diff::change::Change;
+use data_bridge::diff::change::ChangeId;
 use data_bridge::diff::hazard::Hazard;
 use data_bridge::diff::model::QualifiedName;
 use data_bridge::diff::Renames;
@@ -51,7 +51,7 @@ pub fn review(pending: &mut Pending, given: &Renames) -> anyhow::Result<bool> {
     }
     let renames = Renames::parse(&hints)?;
     pending.replan(&renames)?;
-    let mut kept: Vec<Change> = Vec::new();
+    let mut kept: Vec<ChangeId> = Vec::new();
     let total = pending.plan.changes.len();
     for (i, c) in pending.plan.changes.iter().enumerate() {
         eprintln!("\n[{}/{total}] {}", i + 1, c.description);
@@ -73,13 +73,13 @@ pub fn review(pending: &mut Pending, given: &Renames) -> anyhow::Result<bool> {
                 .interact()?;
         }
         if include {
-            kept.push(c.change.clone());
+            kept.push(c.id.clone());
         }
     }
     if kept.is_empty() {
         eprintln!("nothing selected; no migration written");
         return Ok(false);
     }
-    pending.restrict(&renames, &|c| kept.contains(c))?;
+    pending.restrict(&renames, &|c| kept.contains(&c.id()))?;
     Ok(true)
 }
