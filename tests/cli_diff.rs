@@ -636,3 +636,24 @@ async fn quoted_keywords_match_the_servers() {
         "missing: {missing:?}; not keywords to the server: {unknown:?}"
     );
 }
+
+/// A target nobody listens on fails with the network's own message (not a pool timeout),
+/// and the password stays out of it.
+#[test]
+fn an_unreachable_target_says_why() {
+    let dir = temp();
+    let run = dbridge(
+        dir.path(),
+        &["inspect", "--url", "postgres://app:s3cret@127.0.0.1:1/db"],
+    );
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    assert!(
+        run.stderr
+            .contains("could not connect to postgres://app:***@127.0.0.1:1/db")
+            && run.stderr.contains("Connection refused")
+            && !run.stderr.contains("s3cret")
+            && !run.stderr.contains("timed out"),
+        "{}",
+        run.stderr
+    );
+}

@@ -1,8 +1,9 @@
-//! Opening connections, with passwords kept out of every message.
+//! Opening connections and pools, with passwords kept out of every message.
 
 use std::str::FromStr;
+use std::time::Duration;
 
-use sqlx::postgres::{PgConnectOptions, PgConnection};
+use sqlx::postgres::{PgConnectOptions, PgConnection, PgPool, PgPoolOptions};
 use sqlx::{ConnectOptions, Connection};
 
 use crate::engine::error::{Error, Result};
@@ -70,6 +71,58 @@ pub async fn connect_with(opts: &PgConnectOptions, shown: &str) -> Result<PgConn
             url: shown.to_string(),
             source,
         })
+}
+
+/// How a pool is sized, how long a caller waits for a connection, and how its connections
+/// are set up. The defaults suit one command: one connection kept, up to ten.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PoolConfig {
+    /// Connections opened at once and kept open.
+    pub min_size: u32,
+    /// Connections open at most.
+    pub max_size: u32,
+    /// How long an acquire waits for a free connection before it fails.
+    pub acquire_timeout: Duration,
+    /// Prepared statements cached per connection; off, every statement is unnamed (safe
+    /// behind transaction-mode poolers such as PgBouncer).
+    pub statement_cache: bool,
+    /// Session settings every connection starts with, e.g. `("TimeZone", "UTC")`.
+    pub settings: Vec<(String, String)>,
+}
+
+impl Default for PoolConfig {
+    fn default() -> Self {
+        PoolConfig {
+            min_size: 1,
+            max_size: 10,
+            acquire_timeout: Duration::from_secs(30),
+            statement_cache: true,
+            settings: Vec::new(),
+        }
+    }
+}
+
+/// Opens a pool on `url`. A first connection is made at once, outside the pool, so that a
+/// wrong URL, host or password fails here with the server's or the network's own message
+/// (with the password removed): sqlx's pool would retry until its acquire timeout and then
+/// report only that it timed out.
+pub async fn pool(url: &str, config: &PoolConfig) -> Result<PgPool> {
+    let mut opts = options(url)?.options(
+        config
+            .settings
+            .iter()
+            .map(|(k, v)| (k.as_str(), v.as_str())),
+    );
+    if !config.statement_cache {
+        opts = opts.statement_cache_capacity(0);
+    }
+    let probe = connect_with(&opts, &redact(url)).await?;
+    let _ = probe.close().await;
+    Ok(PgPoolOptions::new()
+        .min_connections(config.min_size.min(config.max_size))
+        .max_connections(config.max_size.max(1))
+        .acquire_timeout(config.acquire_timeout)
+        .connect_lazy_with(opts))
 }
 
 /// Removes a URL's password from a message, in case a driver echoed it.

@@ -2,12 +2,11 @@
 
 use std::io::IsTerminal;
 
-use super::target_url;
+use super::target_pool;
 use super::ExitStatus;
 use crate::args::GlobalOptions;
 use crate::render::output;
 use data_bridge::engine::data::bench::{run as run_bench, BenchOptions, Figure, Suite};
-use data_bridge::engine::postgres::connect;
 use data_bridge::project::Project;
 
 use crate::args::choice;
@@ -39,8 +38,8 @@ pub async fn run(
     if args.rows < 2 {
         anyhow::bail!("--rows must be at least 2");
     }
-    let url = target_url(global, project).await?;
-    let mut conn = connect::connect(&url).await?;
+    let pool = target_pool(global, project, &[]).await?;
+    let mut conn = pool.acquire().await?;
     let options = BenchOptions {
         suite: args.suite.into(),
         rows: args.rows,

@@ -1,13 +1,12 @@
 //! `dbridge fetch`: rows with their related rows, as nested JSON.
 
-use super::target_url;
+use super::target_pool;
 use super::ExitStatus;
 use crate::args::GlobalOptions;
 use crate::render::output;
 use data_bridge::engine::data::fetch::{list_relations, FetchPlan, FetchRequest};
 use data_bridge::engine::data::filter::{parse_order_by, Filter};
 use data_bridge::engine::data::Catalog;
-use data_bridge::engine::postgres::connect;
 use data_bridge::project::Project;
 
 /// Output formats of `fetch`.
@@ -49,10 +48,9 @@ pub async fn run(
     project: &Project,
     args: FetchArgs,
 ) -> anyhow::Result<ExitStatus> {
-    let url = target_url(global, project).await?;
     // Timestamps with time zone come out in UTC, whatever the server's setting.
-    let options = connect::options(&url)?.options([("TimeZone", "UTC")]);
-    let mut conn = connect::connect_with(&options, &connect::redact(&url)).await?;
+    let pool = target_pool(global, project, &[("TimeZone", "UTC")]).await?;
+    let mut conn = pool.acquire().await?;
     let catalog = Catalog::load(&mut conn).await?;
     if args.relations {
         let mut text = String::new();

@@ -2,11 +2,10 @@
 
 use std::path::PathBuf;
 
-use super::target_url;
+use super::target_pool;
 use super::ExitStatus;
 use crate::args::GlobalOptions;
 use data_bridge::engine::migrate::read_dir;
-use data_bridge::engine::postgres::connect;
 use data_bridge::engine::postgres::migrate::applied;
 use data_bridge::lint::{lint, Finding, Level};
 use data_bridge::project::Project;
@@ -76,8 +75,8 @@ pub async fn run(
 /// The up files of migrations the target database has not applied.
 async fn unapplied(global: &GlobalOptions, project: &Project) -> anyhow::Result<Vec<PathBuf>> {
     let migrations = read_dir(&project.migrations_dir())?;
-    let url = target_url(global, project).await?;
-    let mut conn = connect::connect(&url).await?;
+    let pool = target_pool(global, project, &[]).await?;
+    let mut conn = pool.acquire().await?;
     let applied = applied(&mut conn).await?;
     Ok(migrations
         .into_iter()

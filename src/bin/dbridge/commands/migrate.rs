@@ -2,13 +2,12 @@
 
 use std::io::IsTerminal;
 
-use super::target_url;
+use super::target_pool;
 use super::ExitStatus;
 use crate::args::GlobalOptions;
 use data_bridge::engine::migrate::{
     write_sum, Direction, Migration, Migrator, Options, Reporter, StatusState,
 };
-use data_bridge::engine::postgres::connect;
 use data_bridge::engine::postgres::migrate::PgMigrations;
 use data_bridge::project::Project;
 
@@ -66,8 +65,9 @@ pub async fn run(
         );
         return Ok(ExitStatus::Success);
     }
-    let url = target_url(global, project).await?;
-    let conn = connect::connect(&url).await?;
+    // The migration lock belongs to a session: the migrator keeps one connection.
+    let pool = target_pool(global, project, &[]).await?;
+    let conn = pool.acquire().await?.detach();
     let mut runner = Migrator::new(PgMigrations::new(conn).await, &dir)?;
     let mut progress = Progress::new();
     match cmd {

@@ -14,7 +14,9 @@ pub mod upsert;
 
 use std::process::ExitCode;
 
+use data_bridge::engine::postgres::connect::{self, PoolConfig};
 use data_bridge::project::{Origin, Project};
+use sqlx::PgPool;
 
 use crate::args::{Cli, Command, GlobalOptions};
 
@@ -64,6 +66,24 @@ pub async fn target_url(global: &GlobalOptions, project: &Project) -> anyhow::Re
         tracing::info!("using the embedded default database at {}", target.url);
     }
     Ok(target.url)
+}
+
+/// A pool on the target database whose connections start with `settings`; a command takes
+/// its connections from it.
+pub async fn target_pool(
+    global: &GlobalOptions,
+    project: &Project,
+    settings: &[(&str, &str)],
+) -> anyhow::Result<PgPool> {
+    let url = target_url(global, project).await?;
+    let config = PoolConfig {
+        settings: settings
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect(),
+        ..PoolConfig::default()
+    };
+    Ok(connect::pool(&url, &config).await?)
 }
 
 /// The dev database URL, if one is configured (else an embedded throwaway server is used).

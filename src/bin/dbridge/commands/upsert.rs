@@ -3,7 +3,7 @@
 use std::io::IsTerminal;
 use std::path::PathBuf;
 
-use super::target_url;
+use super::target_pool;
 use super::ExitStatus;
 use crate::args::GlobalOptions;
 use crate::render::Timer;
@@ -11,7 +11,6 @@ use data_bridge::engine::data::error::{list, resume_note, DataError};
 use data_bridge::engine::data::input::{Format, Reader};
 use data_bridge::engine::data::upsert::{upsert, UpsertOptions, UpsertSummary};
 use data_bridge::engine::data::Catalog;
-use data_bridge::engine::postgres::connect;
 use data_bridge::project::Project;
 
 use crate::args::choice;
@@ -58,8 +57,8 @@ pub async fn run(
     args: UpsertArgs,
 ) -> anyhow::Result<ExitStatus> {
     let timer = Timer::new();
-    let url = target_url(global, project).await?;
-    let mut conn = connect::connect(&url).await?;
+    let pool = target_pool(global, project, &[]).await?;
+    let mut conn = pool.acquire().await?;
     timer.lap("connecting");
     let catalog = Catalog::load(&mut conn).await?;
     let table = catalog.table(&args.table)?;
