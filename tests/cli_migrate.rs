@@ -5,7 +5,7 @@ mod common;
 
 use std::path::{Path, PathBuf};
 
-use common::{admin_url, dbridge, Run, TestDb};
+use common::{admin_url, assert_run, dbridge, Run, TestDb};
 
 /// A project folder with its own database.
 struct Project {
@@ -106,24 +106,14 @@ async fn config_errors_name_the_key_and_the_variable() {
     let p = Project::new("config").await;
     std::fs::write(p.path().join("dbridge.toml"), "[database]\nurll = \"x\"\n").unwrap();
     let r = dbridge(p.path(), &["migrate", "status"]);
-    assert_eq!(r.code, 1);
-    assert!(
-        r.stderr.contains("dbridge.toml") && r.stderr.contains("unknown field `urll`"),
-        "{}",
-        r.stderr
-    );
+    assert_run("config_unknown_key", &r, &[]);
     std::fs::write(
         p.path().join("dbridge.toml"),
         "[database]\nurl = \"postgres://u:${DBRIDGE_NOT_SET_ANYWHERE}@h/d\"\n",
     )
     .unwrap();
     let r = dbridge(p.path(), &["migrate", "status"]);
-    assert_eq!(r.code, 1);
-    assert!(
-        r.stderr.contains("DBRIDGE_NOT_SET_ANYWHERE is not set"),
-        "{}",
-        r.stderr
-    );
+    assert_run("config_unset_variable", &r, &[]);
     // ${VAR} expansion feeds the URL, and an explicit --config elsewhere is honoured.
     let other = p.path().join("other.toml");
     std::fs::write(
@@ -292,23 +282,7 @@ async fn destructive_changes_are_refused_without_a_tty_and_say_what_to_pass() {
     p.ok(&["autogenerate", "-m", "init"]);
     p.schema("CREATE TABLE users (id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY, full_name text NOT NULL);\n");
     let r = p.run(&["autogenerate", "-m", "rename"]);
-    assert_eq!(r.code, 1);
-    assert!(
-        r.stderr.contains("drop column public.users.name"),
-        "{}",
-        r.stderr
-    );
-    assert!(
-        r.stderr
-            .contains("pass --rename public.users.name=full_name"),
-        "{}",
-        r.stderr
-    );
-    assert!(
-        r.stderr.contains("pass --allow-destructive"),
-        "{}",
-        r.stderr
-    );
+    assert_run("autogenerate_refuses_data_loss", &r, &[]);
     assert_eq!(p.files().len(), 3, "nothing written");
     let renamed = p.ok(&[
         "autogenerate",
@@ -339,13 +313,8 @@ async fn a_failing_migration_names_file_and_line_and_changes_nothing() {
     );
     p.ok(&["migrate", "hash"]);
     let r = p.run(&["migrate", "up"]);
-    assert_eq!(r.code, 1);
-    assert!(
-        r.stderr
-            .contains("2_bad.up.sql:3: ERROR: invalid input syntax for type integer"),
-        "{}",
-        r.stderr
-    );
+    let project = p.path().display().to_string();
+    assert_run("migrate_failing_statement", &r, &[(&project, "[PROJECT]")]);
     assert_eq!(p.scalar("SELECT count(*) FROM _sqlx_migrations").await, 1);
     assert_eq!(
         p.scalar("SELECT count(*) FROM pg_tables WHERE tablename = 'b'")
@@ -361,29 +330,16 @@ async fn a_no_transaction_migration_that_fails_blocks_later_runs() {
     p.write_migration("1_index.up.sql", "-- no-transaction\nCREATE TABLE t (id int);\nCREATE INDEX CONCURRENTLY t_id ON t (id);\nSELECT 1/0;\n");
     p.ok(&["migrate", "hash"]);
     let r = p.run(&["migrate", "up"]);
-    assert!(
-        r.stderr
-            .contains("1_index.up.sql:4: ERROR: division by zero"),
-        "{}",
-        r.stderr
-    );
+    let project = p.path().display().to_string();
+    let filters = [(project.as_str(), "[PROJECT]")];
+    assert_run("migrate_no_transaction_failure", &r, &filters);
     assert_eq!(
         p.scalar("SELECT count(*) FROM pg_indexes WHERE indexname = 't_id'")
             .await,
         1
     );
     let again = p.run(&["migrate", "up"]);
-    assert_eq!(again.code, 1);
-    assert!(
-        again.stderr.contains("migration 1 (") && again.stderr.contains("failed partway"),
-        "{}",
-        again.stderr
-    );
-    assert!(
-        again.stderr.contains("dbridge migrate baseline 1"),
-        "{}",
-        again.stderr
-    );
+    assert_run("migrate_refuses_dirty_history", &again, &filters);
     assert!(p.ok(&["migrate", "status"]).stdout.contains("FAILED"));
     p.ok(&["migrate", "baseline", "1"]);
     p.ok(&["migrate", "up"]);
@@ -404,31 +360,22 @@ async fn tampered_files_and_sums_are_refused_before_anything_runs() {
     let text = std::fs::read_to_string(&path).unwrap();
     std::fs::write(&path, text.replace("name text", "name varchar(10)")).unwrap();
     let r = p.run(&["migrate", "up"]);
-    assert_eq!(r.code, 1);
-    assert!(
-        r.stderr.contains(&up) && r.stderr.contains("the file was edited"),
-        "{}",
-        r.stderr
-    );
+    let project = p.path().display().to_string();
+    let filters = [
+        (project.as_str(), "[PROJECT]"),
+        (up.as_str(), "[UP FILE]"),
+        (&up[..14], "[VERSION]"),
+    ];
+    assert_run("migrate_refuses_an_edited_file", &r, &filters);
     p.ok(&["migrate", "hash"]);
     let r = p.run(&["migrate", "up"]);
-    assert!(
-        r.stderr.contains("was changed after it was applied"),
-        "{}",
-        r.stderr
-    );
-    assert!(r.stderr.contains(&up[..14]), "{}", r.stderr);
+    assert_run("migrate_refuses_a_changed_checksum", &r, &filters);
     std::fs::write(&path, text).unwrap();
     p.ok(&["migrate", "hash"]);
     // A migration added without updating the sum, as when two branches both add one.
     p.write_migration("29990101000000_other_branch.up.sql", "SELECT 1;\n");
     let r = p.run(&["migrate", "up"]);
-    assert!(
-        r.stderr.contains("29990101000000_other_branch.up.sql")
-            && r.stderr.contains("two branches"),
-        "{}",
-        r.stderr
-    );
+    assert_run("migrate_refuses_an_unsummed_migration", &r, &filters);
     let r = p.run(&["autogenerate", "-m", "x"]);
     assert_eq!(r.code, 1, "autogenerate checks the sum too");
 }
@@ -494,33 +441,58 @@ async fn a_runner_killed_mid_migration_leaves_nothing_and_a_rerun_succeeds() {
         .stderr(std::process::Stdio::null())
         .spawn()
         .unwrap();
-    // Wait until the migration is sleeping inside its transaction.
-    for _ in 0..200 {
-        if p.scalar("SELECT count(*) FROM pg_stat_activity WHERE query LIKE 'SELECT pg_sleep(30)%'")
-            .await
-            > 0
-        {
+    // Wait until the migration is sleeping inside its transaction, holding the lock.
+    let sleeping = "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() \
+                    AND query LIKE 'SELECT pg_sleep(30)%' AND xact_start IS NOT NULL";
+    let locked = "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND granted \
+                  AND database = (SELECT oid FROM pg_database WHERE datname = current_database())";
+    let mut mid_migration = false;
+    for _ in 0..600 {
+        if p.scalar(sleeping).await > 0 && p.scalar(locked).await > 0 {
+            mid_migration = true;
             break;
         }
         tokio::time::sleep(std::time::Duration::from_millis(50)).await;
     }
+    assert!(mid_migration, "the migration never reached its pg_sleep");
     nix::sys::signal::kill(
         nix::unistd::Pid::from_raw(child.id() as i32),
         nix::sys::signal::Signal::SIGKILL,
     )
     .unwrap();
-    child.wait().unwrap();
+    let status = child.wait().unwrap();
+    assert_eq!(
+        std::os::unix::process::ExitStatusExt::signal(&status),
+        Some(9),
+        "the runner was killed, not finished"
+    );
+    // The server notices the dead client, rolls its transaction back and frees the lock.
+    let mut released = false;
+    for _ in 0..600 {
+        if p.scalar(sleeping).await == 0 && p.scalar(locked).await == 0 {
+            released = true;
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    assert!(released, "the dead runner's session still holds the lock");
+    assert_eq!(
+        p.scalar("SELECT count(*) FROM pg_class WHERE relname = 'slow'")
+            .await,
+        0,
+        "the killed migration left its table behind"
+    );
     std::fs::write(
         p.migrations().join("1_slow.up.sql"),
         "CREATE TABLE slow (id int);\n",
     )
     .unwrap();
     p.ok(&["migrate", "hash"]);
-    let started = std::time::Instant::now();
     p.ok(&["migrate", "up"]);
-    assert!(
-        started.elapsed().as_secs() < 25,
-        "the dead runner's lock was released early"
+    assert_eq!(
+        p.scalar("SELECT count(*) FROM pg_class WHERE relname = 'slow'")
+            .await,
+        1
     );
     assert_eq!(p.scalar("SELECT count(*) FROM _sqlx_migrations").await, 1);
 }

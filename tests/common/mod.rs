@@ -192,6 +192,57 @@ pub struct Run {
     pub stderr: String,
 }
 
+impl Run {
+    /// The exit code, stdout and stderr as one text, each `(from, to)` filter replacing
+    /// what varies between runs (temporary paths, database names).
+    pub fn transcript(&self, filters: &[(&str, &str)]) -> String {
+        let mut text = format!(
+            "exit: {}\n--- stdout\n{}--- stderr\n{}",
+            self.code, self.stdout, self.stderr
+        );
+        for (from, to) in filters {
+            if !from.is_empty() {
+                text = text.replace(from, to);
+            }
+        }
+        without_durations(&text)
+    }
+}
+
+/// Replaces durations such as `(12 ms)` or `(1.5 s)` with `([N] ms)` / `([N] s)`.
+fn without_durations(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    while let Some(open) = rest.find('(') {
+        out.push_str(&rest[..=open]);
+        rest = &rest[open + 1..];
+        let number = rest
+            .find(|c: char| !(c.is_ascii_digit() || c == '.'))
+            .unwrap_or(rest.len());
+        let unit = [" ms)", " s)"]
+            .into_iter()
+            .find(|u| number > 0 && rest[number..].starts_with(u));
+        if let Some(unit) = unit {
+            out.push_str("[N]");
+            out.push_str(unit);
+            rest = &rest[number + unit.len()..];
+        }
+    }
+    out.push_str(rest);
+    out
+}
+
+/// Pins a run's exit code, stdout and stderr together in `snapshots/cli/<name>.snap`.
+pub fn assert_run(name: &str, run: &Run, filters: &[(&str, &str)]) {
+    insta::with_settings!({
+        snapshot_path => "../../snapshots/cli",
+        prepend_module_to_snapshot => false,
+        omit_expression => true,
+    }, {
+        insta::assert_snapshot!(name, run.transcript(filters));
+    });
+}
+
 /// Runs the `dbridge` binary with `args` in `dir`, feeding `input` on stdin.
 pub fn dbridge_stdin(dir: &std::path::Path, args: &[&str], input: &str) -> Run {
     use std::io::Write;
