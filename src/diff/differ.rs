@@ -189,26 +189,7 @@ fn diff_functions(out: &mut Vec<Change>, from: &Database, to: &Database) {
     );
 }
 
-/// A table without its columns and sub-objects: what an `Alter` of the table compares.
-pub(crate) fn table_shell(t: &Table) -> Table {
-    Table {
-        name: t.name.clone(),
-        columns: Vec::new(),
-        constraints: Vec::new(),
-        indexes: Vec::new(),
-        triggers: Vec::new(),
-        policies: Vec::new(),
-        persistence: t.persistence,
-        partition_by: t.partition_by.clone(),
-        partition_of: t.partition_of.clone(),
-        inherits: t.inherits.clone(),
-        row_security: t.row_security,
-        force_row_security: t.force_row_security,
-        comment: t.comment.clone(),
-    }
-}
-
-/// Whether two tables differ in their own attributes (what [`table_shell`] keeps).
+/// Whether two tables differ in their own attributes (what [`Table::shell`] keeps).
 fn shell_differs(f: &Table, t: &Table) -> bool {
     f.name != t.name
         || f.persistence != t.persistence
@@ -224,7 +205,7 @@ fn shell_differs(f: &Table, t: &Table) -> bool {
 pub(crate) fn table_with_columns(t: &Table) -> Table {
     Table {
         columns: t.columns.clone(),
-        ..table_shell(t)
+        ..t.shell()
     }
 }
 
@@ -247,8 +228,8 @@ fn diff_tables(
         }
         if shell_differs(f, t) {
             out.push(Change::Alter {
-                from: Object::Table(table_shell(f)),
-                to: Object::Table(table_shell(t)),
+                from: Object::Table(f.shell()),
+                to: Object::Table(t.shell()),
             });
         }
         // Column changes of a partition follow from its parent's.
@@ -266,14 +247,14 @@ fn drop_table(out: &mut Vec<Change>, t: &Table) {
     out.push(Change::Drop(Object::Table(table_with_columns(t))));
     let empty = Table {
         name: t.name.clone(),
-        ..table_shell(t)
+        ..t.shell()
     };
     diff_table_parts(out, t, &empty);
 }
 
 fn add_table(out: &mut Vec<Change>, t: &Table) {
     out.push(Change::Add(Object::Table(table_with_columns(t))));
-    let empty = table_shell(t);
+    let empty = t.shell();
     diff_table_parts(out, &empty, t);
 }
 
@@ -501,7 +482,7 @@ fn touched_names(out: &[Change], from: &Database) -> BTreeSet<QualifiedName> {
             Change::Alter {
                 from: Object::Enum(f),
                 to: Object::Enum(t),
-            } if !super::sql::types::is_append_only(&f.values, &t.values) => {
+            } if !f.only_adds_labels(t) => {
                 touched.insert(t.name.clone());
                 rebuilt_enums.push(&t.name);
             }
@@ -566,9 +547,7 @@ fn recreate_parts_using_recreated_enums(out: &mut Vec<Change>, from: &Database, 
             Change::Alter {
                 from: Object::Enum(f),
                 to: Object::Enum(t),
-            } if !super::sql::types::is_append_only(&f.values, &t.values) => {
-                Some(t.name.to_string())
-            }
+            } if !f.only_adds_labels(t) => Some(t.name.to_string()),
             _ => None,
         })
         .collect();

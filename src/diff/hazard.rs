@@ -92,7 +92,7 @@ pub fn hazards(change: &Change, existed: impl Fn(&QualifiedName) -> bool) -> Vec
         Change::Alter {
             from: Object::Enum(f),
             to: Object::Enum(t),
-        } if !super::sql::types::is_append_only(&f.values, &t.values) => {
+        } if !f.only_adds_labels(t) => {
             let lost = f.values.iter().any(|v| !t.values.contains(v));
             let mut h = vec![TableRewrite, AccessExclusiveLock];
             if lost {

@@ -433,9 +433,62 @@ impl Database {
     }
 }
 
+impl Enum {
+    /// Whether `to` only adds labels to this enum, keeping the order of the old ones (so
+    /// that the type can be altered in place rather than rebuilt).
+    pub fn only_adds_labels(&self, to: &Enum) -> bool {
+        let kept: Vec<&String> = to
+            .values
+            .iter()
+            .filter(|v| self.values.contains(v))
+            .collect();
+        kept.len() == self.values.len() && kept.iter().zip(&self.values).all(|(a, b)| *a == b)
+    }
+}
+
 impl Table {
+    /// The table without its columns and sub-objects: what an `Alter` of the table compares.
+    pub fn shell(&self) -> Table {
+        Table {
+            name: self.name.clone(),
+            columns: Vec::new(),
+            constraints: Vec::new(),
+            indexes: Vec::new(),
+            triggers: Vec::new(),
+            policies: Vec::new(),
+            persistence: self.persistence,
+            partition_by: self.partition_by.clone(),
+            partition_of: self.partition_of.clone(),
+            inherits: self.inherits.clone(),
+            row_security: self.row_security,
+            force_row_security: self.force_row_security,
+            comment: self.comment.clone(),
+        }
+    }
+
     /// Finds a column by name.
     pub fn column(&self, name: &str) -> Option<&Column> {
         self.columns.iter().find(|c| c.name == name)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn labels(items: &[&str]) -> Enum {
+        Enum {
+            name: QualifiedName::new("public", "e"),
+            values: items.iter().map(|s| s.to_string()).collect(),
+            comment: None,
+        }
+    }
+
+    #[test]
+    fn detects_appended_labels() {
+        let ab = labels(&["a", "b"]);
+        assert!(ab.only_adds_labels(&labels(&["x", "a", "y", "b", "z"])));
+        assert!(!ab.only_adds_labels(&labels(&["b", "a"])));
+        assert!(!ab.only_adds_labels(&labels(&["a"])));
     }
 }

@@ -173,11 +173,11 @@ impl Renames {
                     "no such table in the target schema",
                 ));
             }
-            let before = super::differ::table_shell(table);
+            let before = table.shell();
             table.name = new_name.clone();
             changes.push(Change::Rename {
                 from: Object::Table(before),
-                to: Object::Table(super::differ::table_shell(table)),
+                to: Object::Table(table.shell()),
             });
             retarget_references(&mut db, old, &new_name);
         }
