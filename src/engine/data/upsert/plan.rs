@@ -1,0 +1,263 @@
+//! The upsert plan: the input's fields matched to the table's columns, the conflict and
+//! update columns checked, and the SQL of the staging table and the merge.
+
+use std::collections::HashSet;
+
+use super::{UpsertOptions, ORD, STAGE};
+use crate::diff::quote::{ident, ident_list};
+use crate::engine::data::catalog::{Kind, Table};
+use crate::engine::data::error::{DataError, Result};
+use crate::engine::data::input::FieldIndex;
+
+/// How input fields map onto the table, checked before any row is read.
+#[derive(Debug, Clone)]
+pub struct UpsertPlan {
+    pub(super) table: String,
+    /// The table's columns in input field order.
+    pub(super) fields: Vec<FieldColumn>,
+    pub(super) on: Vec<String>,
+    pub(super) update: Vec<String>,
+    pub(super) do_nothing: bool,
+    pub(super) overriding: bool,
+    /// Positions (in `fields`) of the conflict columns.
+    pub(super) key_positions: Vec<usize>,
+    pub(super) index: FieldIndex,
+    /// What the plan was made from, to extend it when a later row brings a new field.
+    pub(super) origin: std::sync::Arc<(Table, String, UpsertOptions)>,
+    pub(super) names: Vec<String>,
+}
+
+#[derive(Debug, Clone)]
+pub(super) struct FieldColumn {
+    pub(super) name: String,
+    pub(super) sql_type: String,
+    pub(super) kind: Kind,
+    pub(super) not_null: bool,
+    pub(super) comparable: bool,
+}
+
+impl UpsertPlan {
+    /// Checks the input's fields and the options against the table.
+    pub fn new(
+        table: &Table,
+        input: &str,
+        fields: &[String],
+        options: &UpsertOptions,
+    ) -> Result<UpsertPlan> {
+        if !matches!(table.relkind, 'r' | 'p' | 'f') {
+            return Err(DataError::Invalid(format!(
+                "{} is a view, not a table",
+                table.display()
+            )));
+        }
+        if fields.is_empty() {
+            return Err(DataError::Input {
+                path: input.to_string(),
+                message: "no fields: the input is empty or has no header".into(),
+            });
+        }
+        let mut columns = Vec::new();
+        let mut overriding = false;
+        for field in fields {
+            let Some(c) = table.columns.iter().find(|c| &c.name == field) else {
+                return Err(DataError::UnknownField {
+                    input: input.to_string(),
+                    table: table.display(),
+                    field: field.clone(),
+                    existing: table.column_names(),
+                });
+            };
+            if c.generated {
+                return Err(DataError::Invalid(format!(
+                    "{input}: field {field:?}: {}.{field} is a generated column and cannot be written",
+                    table.display()
+                )));
+            }
+            overriding |= c.identity == "a";
+            columns.push(FieldColumn {
+                name: c.name.clone(),
+                sql_type: c.sql_type.clone(),
+                kind: c.kind.clone(),
+                not_null: c.not_null,
+                comparable: c.comparable,
+            });
+        }
+        if options.on.is_empty() {
+            return Err(DataError::NoConflictColumns);
+        }
+        for name in &options.on {
+            table.column(name)?;
+        }
+        let wanted: HashSet<&String> = options.on.iter().collect();
+        if !table
+            .unique_keys
+            .iter()
+            .any(|k| k.columns.iter().collect::<HashSet<_>>() == wanted)
+        {
+            return Err(DataError::NoUniqueKey {
+                table: table.display(),
+                columns: options.on.join(","),
+                candidates: table
+                    .unique_keys
+                    .iter()
+                    .map(|k| {
+                        let what = if k.primary { "primary key" } else { "unique" };
+                        format!("{} ({what} {})", k.columns.join(","), k.name)
+                    })
+                    .collect(),
+            });
+        }
+        let position = |name: &String| fields.iter().position(|f| f == name);
+        let mut key_positions = Vec::new();
+        for name in &options.on {
+            key_positions.push(
+                position(name).ok_or_else(|| DataError::ConflictColumnMissing {
+                    input: input.to_string(),
+                    column: name.clone(),
+                })?,
+            );
+        }
+        let update = match &options.update {
+            Some(list) => {
+                for name in list {
+                    table.column(name)?;
+                    if position(name).is_none() {
+                        return Err(DataError::UpdateColumnMissing {
+                            input: input.to_string(),
+                            column: name.clone(),
+                        });
+                    }
+                    if options.on.contains(name) {
+                        return Err(DataError::UpdateColumnIsConflict {
+                            column: name.clone(),
+                        });
+                    }
+                }
+                list.clone()
+            }
+            None => fields
+                .iter()
+                .filter(|f| !options.on.contains(f))
+                .cloned()
+                .collect(),
+        };
+        Ok(UpsertPlan {
+            table: table.qualified(),
+            index: FieldIndex::new(fields),
+            origin: std::sync::Arc::new((table.clone(), input.to_string(), options.clone())),
+            names: fields.to_vec(),
+            fields: columns,
+            on: options.on.clone(),
+            update,
+            do_nothing: options.do_nothing,
+            overriding,
+            key_positions,
+        })
+    }
+
+    /// The plan with one more input field (a JSON row brought a key the first row lacked);
+    /// the rows before it have NULL there, as when a row leaves a field out.
+    pub(super) fn extended(&self, name: &str) -> std::result::Result<UpsertPlan, String> {
+        let (table, input, options) = &*self.origin;
+        if table.columns.iter().all(|c| c.name != name) {
+            return Err(format!(
+                "unknown field: {} has no such column; columns: {}",
+                table.display(),
+                table.column_names().join(", ")
+            ));
+        }
+        let mut names = self.names.clone();
+        names.push(name.to_string());
+        UpsertPlan::new(table, input, &names, options).map_err(|e| e.to_string())
+    }
+
+    /// Adds the last field of `self` to the staging table.
+    pub(super) fn add_stage_column_sql(&self) -> String {
+        let c = self.fields.last().expect("an extended plan has fields");
+        format!(
+            "ALTER TABLE {STAGE} ADD COLUMN {} {}",
+            ident(&c.name),
+            c.sql_type
+        )
+    }
+
+    pub(super) fn create_stage_sql(&self) -> String {
+        let columns: Vec<String> = self
+            .fields
+            .iter()
+            .map(|c| format!("{} {}", ident(&c.name), c.sql_type))
+            .collect();
+        format!(
+            "CREATE TEMPORARY TABLE dbridge_upsert ({ORD} int8, {}) ON COMMIT DELETE ROWS",
+            columns.join(", ")
+        )
+    }
+
+    pub(super) fn copy_sql(&self) -> String {
+        let names: Vec<&str> = self.fields.iter().map(|c| c.name.as_str()).collect();
+        format!("COPY {STAGE} ({ORD}, {}) FROM STDIN", ident_list(&names))
+    }
+
+    /// The merge; with `upto`, only the rows numbered up to `$1` (to find a failing row).
+    pub(super) fn insert_sql(&self, upto: bool) -> String {
+        let names: Vec<&str> = self.fields.iter().map(|c| c.name.as_str()).collect();
+        let columns = ident_list(&names);
+        let overriding = if self.overriding {
+            " OVERRIDING SYSTEM VALUE"
+        } else {
+            ""
+        };
+        let filter = if upto {
+            format!(" WHERE {ORD} <= $1")
+        } else {
+            String::new()
+        };
+        let action = if self.do_nothing || self.update.is_empty() {
+            "DO NOTHING".to_string()
+        } else {
+            let set: Vec<String> = self
+                .update
+                .iter()
+                .map(|c| format!("{0} = EXCLUDED.{0}", ident(c)))
+                .collect();
+            let side = |prefix: &str| -> Vec<String> {
+                self.update
+                    .iter()
+                    .map(|name| {
+                        let comparable = self
+                            .fields
+                            .iter()
+                            .find(|c| &c.name == name)
+                            .is_none_or(|c| c.comparable);
+                        let text = if comparable { "" } else { "::text" };
+                        format!("{prefix}.{}{text}", ident(name))
+                    })
+                    .collect()
+            };
+            format!(
+                "DO UPDATE SET {} WHERE ({}) IS DISTINCT FROM ({})",
+                set.join(", "),
+                side("t").join(", "),
+                side("EXCLUDED").join(", ")
+            )
+        };
+        format!(
+            "INSERT INTO {table} AS t ({columns}){overriding} \
+             SELECT {columns} FROM {STAGE}{filter} ON CONFLICT ({on}) {action}",
+            table = self.table,
+            on = ident_list(&self.on),
+        )
+    }
+
+    pub(super) fn dedupe_sql(&self) -> String {
+        let same: Vec<String> = self
+            .on
+            .iter()
+            .map(|c| format!("d.{0} = l.{0}", ident(c)))
+            .collect();
+        format!(
+            "DELETE FROM {STAGE} d USING {STAGE} l WHERE {} AND l.{ORD} > d.{ORD}",
+            same.join(" AND ")
+        )
+    }
+}
