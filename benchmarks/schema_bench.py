@@ -26,7 +26,7 @@ import tempfile
 import time
 
 ROOT = pathlib.Path(__file__).resolve().parent.parent
-DBRIDGE = ROOT / "target" / "release" / "dbridge"
+DBRIDGE = pathlib.Path(os.environ.get("DBRIDGE_BIN", ROOT / "target" / "release" / "dbridge"))
 sys.path.insert(0, str(ROOT / "benchmarks"))
 import gen_schema  # noqa: E402
 
