@@ -105,10 +105,34 @@ fn diff_list<'a, T, K: Ord>(
     out.extend(added.into_iter().map(|t| Change::Add(wrap(t))));
 }
 
-/// Compares `from` with `to`; `renames` turns drop+add pairs into renames.
+/// The questions whose answers depend on the database: the walk over schemas, tables,
+/// columns, keys, indexes and the other kinds is written once, in this module, and asks its
+/// dialect these. PostgreSQL's answers are [`PostgresDiff`](super::postgres::PostgresDiff).
+pub trait DialectDiff: Sync {
+    /// Whether an index may stay as it is when it changes from `from` to `to` (only its
+    /// comment, say); otherwise it is dropped and created again.
+    fn index_unchanged(&self, from: &Index, to: &Index) -> bool;
+
+    /// Adds the changes that objects depending on the listed changes need: the database
+    /// may refuse a change while a view reads a column, a key backs a foreign key, and so on.
+    fn recreate_dependents(&self, changes: &mut Vec<Change>, from: &Database, to: &Database);
+}
+
+/// Compares `from` with `to` as PostgreSQL sees them; `renames` turns drop+add pairs into
+/// renames.
+pub fn diff(from: &Database, to: &Database, renames: &Renames) -> Result<Diff, Error> {
+    diff_with(&super::postgres::PostgresDiff, from, to, renames)
+}
+
+/// Compares `from` with `to`, asking `dialect` what depends on the database.
 ///
 /// Sub-objects of a renamed table are addressed by the table's new name: renames run first.
-pub fn diff(from: &Database, to: &Database, renames: &Renames) -> Result<Diff, Error> {
+pub fn diff_with(
+    dialect: &dyn DialectDiff,
+    from: &Database,
+    to: &Database,
+    renames: &Renames,
+) -> Result<Diff, Error> {
     let (renamed, mut out) = renames.apply(from, to)?;
     let from = renamed.as_ref().unwrap_or(from);
     diff_list(
@@ -155,11 +179,9 @@ pub fn diff(from: &Database, to: &Database, renames: &Renames) -> Result<Diff, E
     );
     diff_functions(&mut out, from, to);
     let mut candidates = Vec::new();
-    diff_tables(&mut out, &mut candidates, from, to);
-    diff_views(&mut out, from, to);
-    recreate_parts_using_recreated_enums(&mut out, from, to);
-    recreate_dependent_foreign_keys(&mut out, from, to);
-    recreate_dependent_views(&mut out, from, to);
+    diff_tables(dialect, &mut out, &mut candidates, from, to);
+    diff_views(dialect, &mut out, from, to);
+    dialect.recreate_dependents(&mut out, from, to);
     Ok(Diff {
         changes: out,
         rename_candidates: candidates,
@@ -210,6 +232,7 @@ pub(crate) fn table_with_columns(t: &Table) -> Table {
 }
 
 fn diff_tables(
+    dialect: &dyn DialectDiff,
     out: &mut Vec<Change>,
     candidates: &mut Vec<RenameCandidate>,
     from: &Database,
@@ -218,12 +241,12 @@ fn diff_tables(
     let (dropped, both, added) = pair(&from.tables, &to.tables, |t| &t.name);
     candidates.extend(super::rename::table_candidates(&dropped, &added));
     for t in dropped {
-        drop_table(out, t);
+        drop_table(dialect, out, t);
     }
     for (f, t) in both {
         if f.partition_by != t.partition_by {
-            drop_table(out, f);
-            add_table(out, t);
+            drop_table(dialect, out, f);
+            add_table(dialect, out, t);
             continue;
         }
         if shell_differs(f, t) {
@@ -236,26 +259,26 @@ fn diff_tables(
         if f.partition_of.is_none() || t.partition_of.is_none() {
             diff_columns(out, candidates, f, t);
         }
-        diff_table_parts(out, f, t);
+        diff_table_parts(dialect, out, f, t);
     }
     for t in added {
-        add_table(out, t);
+        add_table(dialect, out, t);
     }
 }
 
-fn drop_table(out: &mut Vec<Change>, t: &Table) {
+fn drop_table(dialect: &dyn DialectDiff, out: &mut Vec<Change>, t: &Table) {
     out.push(Change::Drop(Object::Table(table_with_columns(t))));
     let empty = Table {
         name: t.name.clone(),
         ..t.shell()
     };
-    diff_table_parts(out, t, &empty);
+    diff_table_parts(dialect, out, t, &empty);
 }
 
-fn add_table(out: &mut Vec<Change>, t: &Table) {
+fn add_table(dialect: &dyn DialectDiff, out: &mut Vec<Change>, t: &Table) {
     out.push(Change::Add(Object::Table(table_with_columns(t))));
     let empty = t.shell();
-    diff_table_parts(out, &empty, t);
+    diff_table_parts(dialect, out, &empty, t);
 }
 
 fn diff_columns(
@@ -289,7 +312,7 @@ fn diff_columns(
 }
 
 /// Constraints, indexes, triggers and policies of one table.
-fn diff_table_parts(out: &mut Vec<Change>, from: &Table, to: &Table) {
+fn diff_table_parts(dialect: &dyn DialectDiff, out: &mut Vec<Change>, from: &Table, to: &Table) {
     let name = to.name.clone();
     replace_or_alter(
         out,
@@ -307,7 +330,7 @@ fn diff_table_parts(out: &mut Vec<Change>, from: &Table, to: &Table) {
         &from.indexes,
         &to.indexes,
         |i| &i.name,
-        |a, b| index_signature(&a.definition) == index_signature(&b.definition),
+        |a, b| dialect.index_unchanged(a, b),
         |i| Object::Index {
             table: name.clone(),
             index: i.clone(),
@@ -374,16 +397,7 @@ fn replace_or_alter<'a, T: PartialEq, K: Ord>(
     out.extend(added.into_iter().map(|t| Change::Add(wrap(t))));
 }
 
-/// The part of an index definition that does not name the index or its table.
-pub(crate) fn index_signature(definition: &str) -> (bool, &str) {
-    let unique = definition.starts_with("CREATE UNIQUE");
-    let body = definition
-        .find(" USING ")
-        .map_or(definition, |p| &definition[p..]);
-    (unique, body)
-}
-
-fn diff_views(out: &mut Vec<Change>, from: &Database, to: &Database) {
+fn diff_views(dialect: &dyn DialectDiff, out: &mut Vec<Change>, from: &Database, to: &Database) {
     let (dropped, both, added) = pair(&from.views, &to.views, |v| &v.name);
     for v in dropped {
         drop_view(out, v);
@@ -404,7 +418,7 @@ fn diff_views(out: &mut Vec<Change>, from: &Database, to: &Database) {
                 &f.indexes,
                 &t.indexes,
                 |i| &i.name,
-                |a, b| index_signature(&a.definition) == index_signature(&b.definition),
+                |a, b| dialect.index_unchanged(a, b),
                 |i| Object::Index {
                     table: t.name.clone(),
                     index: i.clone(),
@@ -441,7 +455,7 @@ fn view_shell(v: &View) -> View {
     }
 }
 
-fn drop_view(out: &mut Vec<Change>, v: &View) {
+pub(crate) fn drop_view(out: &mut Vec<Change>, v: &View) {
     out.push(Change::Drop(Object::View(view_shell(v))));
     for i in &v.indexes {
         out.push(Change::Drop(Object::Index {
@@ -451,7 +465,7 @@ fn drop_view(out: &mut Vec<Change>, v: &View) {
     }
 }
 
-fn add_view(out: &mut Vec<Change>, v: &View) {
+pub(crate) fn add_view(out: &mut Vec<Change>, v: &View) {
     out.push(Change::Add(Object::View(view_shell(v))));
     for i in &v.indexes {
         out.push(Change::Add(Object::Index {
@@ -459,237 +473,4 @@ fn add_view(out: &mut Vec<Change>, v: &View) {
             index: i.clone(),
         }));
     }
-}
-
-/// Relations and types whose change forces the views that read them to be recreated.
-fn touched_names(out: &[Change], from: &Database) -> BTreeSet<QualifiedName> {
-    let mut touched = BTreeSet::new();
-    let mut rebuilt_enums = Vec::new();
-    for change in out {
-        match change {
-            Change::Drop(Object::Table(t)) => {
-                touched.insert(t.name.clone());
-            }
-            Change::Drop(Object::Column { table, .. }) => {
-                touched.insert(table.clone());
-            }
-            Change::Alter {
-                from: Object::Column { table, column: f },
-                to: Object::Column { column: t, .. },
-            } if f.data_type != t.data_type || f.collation != t.collation => {
-                touched.insert(table.clone());
-            }
-            Change::Alter {
-                from: Object::Enum(f),
-                to: Object::Enum(t),
-            } if !f.only_adds_labels(t) => {
-                touched.insert(t.name.clone());
-                rebuilt_enums.push(&t.name);
-            }
-            Change::Alter {
-                to: Object::Composite(c),
-                ..
-            }
-            | Change::Drop(Object::Composite(c)) => {
-                touched.insert(c.name.clone());
-            }
-            Change::Alter {
-                to: Object::Domain(d),
-                ..
-            }
-            | Change::Drop(Object::Domain(d)) => {
-                touched.insert(d.name.clone());
-            }
-            Change::Drop(Object::Enum(e)) => {
-                touched.insert(e.name.clone());
-            }
-            Change::Drop(Object::View(v)) => {
-                touched.insert(v.name.clone());
-            }
-            _ => {}
-        }
-    }
-    touched.extend(tables_using_types(from, &rebuilt_enums));
-    touched
-}
-
-/// Tables with a column of one of the given types (or an array of it).
-fn tables_using_types(db: &Database, types: &[&QualifiedName]) -> Vec<QualifiedName> {
-    if types.is_empty() {
-        return Vec::new();
-    }
-    let names: std::collections::HashSet<String> = types
-        .iter()
-        .flat_map(|t| [t.to_string(), format!("{t}[]")])
-        .collect();
-    db.tables
-        .iter()
-        .filter(|t| t.columns.iter().any(|c| names.contains(&c.data_type)))
-        .map(|t| t.name.clone())
-        .collect()
-}
-
-/// Whether server-printed SQL casts to the given type: `'done'::public.status`.
-fn mentions_type(definition: &str, ty: &str) -> bool {
-    let needle = format!("::{ty}");
-    definition.match_indices(&needle).any(|(i, _)| {
-        let next = definition[i + needle.len()..].chars().next();
-        !next.is_some_and(|c| c.is_alphanumeric() || c == '_' || c == '"')
-    })
-}
-
-/// Indexes and checks whose expressions name an enum that is rebuilt (labels removed or
-/// reordered) would keep pointing at the old type: they are dropped first and added after.
-fn recreate_parts_using_recreated_enums(out: &mut Vec<Change>, from: &Database, to: &Database) {
-    let rebuilt: Vec<String> = out
-        .iter()
-        .filter_map(|c| match c {
-            Change::Alter {
-                from: Object::Enum(f),
-                to: Object::Enum(t),
-            } if !f.only_adds_labels(t) => Some(t.name.to_string()),
-            _ => None,
-        })
-        .collect();
-    if rebuilt.is_empty() {
-        return;
-    }
-    let uses = |def: &str| def.contains("::") && rebuilt.iter().any(|ty| mentions_type(def, ty));
-    let to_tables: std::collections::HashMap<&QualifiedName, &Table> =
-        to.tables.iter().map(|t| (&t.name, t)).collect();
-    let mut extra = Vec::new();
-    for f in &from.tables {
-        let Some(t) = to_tables.get(&f.name) else {
-            continue;
-        };
-        for c in f.constraints.iter().filter(|c| uses(&c.definition)) {
-            if let Some(kept) = t.constraints.iter().find(|k| *k == c) {
-                drop_and_add(
-                    &mut extra,
-                    Object::Constraint {
-                        table: t.name.clone(),
-                        constraint: c.clone(),
-                    },
-                    Object::Constraint {
-                        table: t.name.clone(),
-                        constraint: kept.clone(),
-                    },
-                );
-            }
-        }
-        for i in f.indexes.iter().filter(|i| uses(&i.definition)) {
-            if let Some(kept) = t.indexes.iter().find(|k| *k == i) {
-                drop_and_add(
-                    &mut extra,
-                    Object::Index {
-                        table: t.name.clone(),
-                        index: i.clone(),
-                    },
-                    Object::Index {
-                        table: t.name.clone(),
-                        index: kept.clone(),
-                    },
-                );
-            }
-        }
-    }
-    out.extend(extra);
-}
-
-/// Views that stay the same but read something that is dropped or changes type are dropped
-/// before the change and created again after it.
-fn recreate_dependent_views(out: &mut Vec<Change>, from: &Database, to: &Database) {
-    let mut touched = touched_names(out, from);
-    loop {
-        let mut grew = false;
-        for v in &from.views {
-            if touched.contains(&v.name) || !v.depends_on.iter().any(|d| touched.contains(d)) {
-                continue;
-            }
-            touched.insert(v.name.clone());
-            grew = true;
-            drop_view(out, v);
-            if let Some(t) = to.views.iter().find(|t| t.name == v.name) {
-                add_view(out, t);
-            }
-        }
-        if !grew {
-            break;
-        }
-    }
-}
-
-/// Foreign keys that stay the same but point at a unique constraint or index that is
-/// replaced are dropped before it and added again after.
-fn recreate_dependent_foreign_keys(out: &mut Vec<Change>, from: &Database, to: &Database) {
-    let replaced: BTreeSet<QualifiedName> = out
-        .iter()
-        .filter_map(|c| match c {
-            Change::Drop(Object::Constraint { table, constraint })
-                if matches!(
-                    constraint.kind,
-                    ConstraintKind::PrimaryKey | ConstraintKind::Unique
-                ) =>
-            {
-                Some(table.clone())
-            }
-            Change::Drop(Object::Index { table, index })
-                if index_signature(&index.definition).0 =>
-            {
-                Some(table.clone())
-            }
-            Change::Drop(Object::Table(t)) => Some(t.name.clone()),
-            _ => None,
-        })
-        .collect();
-    if replaced.is_empty() {
-        return;
-    }
-    let dropped: BTreeSet<(&QualifiedName, &str)> = out
-        .iter()
-        .filter_map(|c| match c {
-            Change::Drop(Object::Constraint { table, constraint }) => {
-                Some((table, constraint.name.as_str()))
-            }
-            _ => None,
-        })
-        .collect();
-    let to_tables: BTreeMap<&QualifiedName, &Table> =
-        to.tables.iter().map(|t| (&t.name, t)).collect();
-    let mut extra = Vec::new();
-    for t in &from.tables {
-        for fk in &t.constraints {
-            let Some(target) = &fk.references else {
-                continue;
-            };
-            if !replaced.contains(target) {
-                continue;
-            }
-            let kept = to_tables
-                .get(&t.name)
-                .and_then(|tt| tt.constraints.iter().find(|c| c.name == fk.name))
-                .filter(|c| *c == fk);
-            let already = dropped.contains(&(&t.name, fk.name.as_str()));
-            if let (Some(kept), false) = (kept, already) {
-                drop_and_add(
-                    &mut extra,
-                    Object::Constraint {
-                        table: t.name.clone(),
-                        constraint: fk.clone(),
-                    },
-                    Object::Constraint {
-                        table: t.name.clone(),
-                        constraint: kept.clone(),
-                    },
-                );
-            }
-        }
-    }
-    out.extend(extra);
-}
-
-/// Drops an object before the plan and adds it (or its new version) back after.
-fn drop_and_add(out: &mut Vec<Change>, old: Object, new: Object) {
-    out.push(Change::Drop(old));
-    out.push(Change::Add(new));
 }

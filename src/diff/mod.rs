@@ -8,12 +8,13 @@ pub mod error;
 pub mod hazard;
 pub mod model;
 pub mod plan;
+pub mod postgres;
 pub mod quote;
 pub mod rename;
 pub mod snapshot;
 pub(crate) mod sql;
 
-pub use differ::{diff, Diff};
+pub use differ::{diff, diff_with, DialectDiff, Diff};
 pub use error::Error;
 pub use plan::Plan;
 pub use rename::Renames;

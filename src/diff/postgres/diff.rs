@@ -1,0 +1,267 @@
+//! PostgreSQL's answers to the differ's questions ([`DialectDiff`]): when an index must be
+//! rebuilt, and which dependents of a change PostgreSQL makes us drop and recreate around it
+//! (views reading a changed column, foreign keys on a replaced key, indexes and checks that
+//! cast to a rebuilt enum).
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use crate::diff::change::{Change, Object};
+use crate::diff::differ::{add_view, drop_view, DialectDiff};
+use crate::diff::model::*;
+
+/// PostgreSQL as the differ's dialect.
+pub struct PostgresDiff;
+
+impl DialectDiff for PostgresDiff {
+    fn index_unchanged(&self, from: &Index, to: &Index) -> bool {
+        index_signature(&from.definition) == index_signature(&to.definition)
+    }
+
+    fn recreate_dependents(&self, out: &mut Vec<Change>, from: &Database, to: &Database) {
+        recreate_parts_using_recreated_enums(out, from, to);
+        recreate_dependent_foreign_keys(out, from, to);
+        recreate_dependent_views(out, from, to);
+    }
+}
+
+/// The part of an index definition that does not name the index or its table.
+fn index_signature(definition: &str) -> (bool, &str) {
+    let unique = definition.starts_with("CREATE UNIQUE");
+    let body = definition
+        .find(" USING ")
+        .map_or(definition, |p| &definition[p..]);
+    (unique, body)
+}
+
+/// Relations and types whose change forces the views that read them to be recreated.
+fn touched_names(out: &[Change], from: &Database) -> BTreeSet<QualifiedName> {
+    let mut touched = BTreeSet::new();
+    let mut rebuilt_enums = Vec::new();
+    for change in out {
+        match change {
+            Change::Drop(Object::Table(t)) => {
+                touched.insert(t.name.clone());
+            }
+            Change::Drop(Object::Column { table, .. }) => {
+                touched.insert(table.clone());
+            }
+            Change::Alter {
+                from: Object::Column { table, column: f },
+                to: Object::Column { column: t, .. },
+            } if f.data_type != t.data_type || f.collation != t.collation => {
+                touched.insert(table.clone());
+            }
+            Change::Alter {
+                from: Object::Enum(f),
+                to: Object::Enum(t),
+            } if !f.only_adds_labels(t) => {
+                touched.insert(t.name.clone());
+                rebuilt_enums.push(&t.name);
+            }
+            Change::Alter {
+                to: Object::Composite(c),
+                ..
+            }
+            | Change::Drop(Object::Composite(c)) => {
+                touched.insert(c.name.clone());
+            }
+            Change::Alter {
+                to: Object::Domain(d),
+                ..
+            }
+            | Change::Drop(Object::Domain(d)) => {
+                touched.insert(d.name.clone());
+            }
+            Change::Drop(Object::Enum(e)) => {
+                touched.insert(e.name.clone());
+            }
+            Change::Drop(Object::View(v)) => {
+                touched.insert(v.name.clone());
+            }
+            _ => {}
+        }
+    }
+    touched.extend(tables_using_types(from, &rebuilt_enums));
+    touched
+}
+
+/// Tables with a column of one of the given types (or an array of it).
+fn tables_using_types(db: &Database, types: &[&QualifiedName]) -> Vec<QualifiedName> {
+    if types.is_empty() {
+        return Vec::new();
+    }
+    let names: std::collections::HashSet<String> = types
+        .iter()
+        .flat_map(|t| [t.to_string(), format!("{t}[]")])
+        .collect();
+    db.tables
+        .iter()
+        .filter(|t| t.columns.iter().any(|c| names.contains(&c.data_type)))
+        .map(|t| t.name.clone())
+        .collect()
+}
+
+/// Whether server-printed SQL casts to the given type: `'done'::public.status`.
+fn mentions_type(definition: &str, ty: &str) -> bool {
+    let needle = format!("::{ty}");
+    definition.match_indices(&needle).any(|(i, _)| {
+        let next = definition[i + needle.len()..].chars().next();
+        !next.is_some_and(|c| c.is_alphanumeric() || c == '_' || c == '"')
+    })
+}
+
+/// Indexes and checks whose expressions name an enum that is rebuilt (labels removed or
+/// reordered) would keep pointing at the old type: they are dropped first and added after.
+fn recreate_parts_using_recreated_enums(out: &mut Vec<Change>, from: &Database, to: &Database) {
+    let rebuilt: Vec<String> = out
+        .iter()
+        .filter_map(|c| match c {
+            Change::Alter {
+                from: Object::Enum(f),
+                to: Object::Enum(t),
+            } if !f.only_adds_labels(t) => Some(t.name.to_string()),
+            _ => None,
+        })
+        .collect();
+    if rebuilt.is_empty() {
+        return;
+    }
+    let uses = |def: &str| def.contains("::") && rebuilt.iter().any(|ty| mentions_type(def, ty));
+    let to_tables: std::collections::HashMap<&QualifiedName, &Table> =
+        to.tables.iter().map(|t| (&t.name, t)).collect();
+    let mut extra = Vec::new();
+    for f in &from.tables {
+        let Some(t) = to_tables.get(&f.name) else {
+            continue;
+        };
+        for c in f.constraints.iter().filter(|c| uses(&c.definition)) {
+            if let Some(kept) = t.constraints.iter().find(|k| *k == c) {
+                drop_and_add(
+                    &mut extra,
+                    Object::Constraint {
+                        table: t.name.clone(),
+                        constraint: c.clone(),
+                    },
+                    Object::Constraint {
+                        table: t.name.clone(),
+                        constraint: kept.clone(),
+                    },
+                );
+            }
+        }
+        for i in f.indexes.iter().filter(|i| uses(&i.definition)) {
+            if let Some(kept) = t.indexes.iter().find(|k| *k == i) {
+                drop_and_add(
+                    &mut extra,
+                    Object::Index {
+                        table: t.name.clone(),
+                        index: i.clone(),
+                    },
+                    Object::Index {
+                        table: t.name.clone(),
+                        index: kept.clone(),
+                    },
+                );
+            }
+        }
+    }
+    out.extend(extra);
+}
+
+/// Views that stay the same but read something that is dropped or changes type are dropped
+/// before the change and created again after it.
+fn recreate_dependent_views(out: &mut Vec<Change>, from: &Database, to: &Database) {
+    let mut touched = touched_names(out, from);
+    loop {
+        let mut grew = false;
+        for v in &from.views {
+            if touched.contains(&v.name) || !v.depends_on.iter().any(|d| touched.contains(d)) {
+                continue;
+            }
+            touched.insert(v.name.clone());
+            grew = true;
+            drop_view(out, v);
+            if let Some(t) = to.views.iter().find(|t| t.name == v.name) {
+                add_view(out, t);
+            }
+        }
+        if !grew {
+            break;
+        }
+    }
+}
+
+/// Foreign keys that stay the same but point at a unique constraint or index that is
+/// replaced are dropped before it and added again after.
+fn recreate_dependent_foreign_keys(out: &mut Vec<Change>, from: &Database, to: &Database) {
+    let replaced: BTreeSet<QualifiedName> = out
+        .iter()
+        .filter_map(|c| match c {
+            Change::Drop(Object::Constraint { table, constraint })
+                if matches!(
+                    constraint.kind,
+                    ConstraintKind::PrimaryKey | ConstraintKind::Unique
+                ) =>
+            {
+                Some(table.clone())
+            }
+            Change::Drop(Object::Index { table, index })
+                if index_signature(&index.definition).0 =>
+            {
+                Some(table.clone())
+            }
+            Change::Drop(Object::Table(t)) => Some(t.name.clone()),
+            _ => None,
+        })
+        .collect();
+    if replaced.is_empty() {
+        return;
+    }
+    let dropped: BTreeSet<(&QualifiedName, &str)> = out
+        .iter()
+        .filter_map(|c| match c {
+            Change::Drop(Object::Constraint { table, constraint }) => {
+                Some((table, constraint.name.as_str()))
+            }
+            _ => None,
+        })
+        .collect();
+    let to_tables: BTreeMap<&QualifiedName, &Table> =
+        to.tables.iter().map(|t| (&t.name, t)).collect();
+    let mut extra = Vec::new();
+    for t in &from.tables {
+        for fk in &t.constraints {
+            let Some(target) = &fk.references else {
+                continue;
+            };
+            if !replaced.contains(target) {
+                continue;
+            }
+            let kept = to_tables
+                .get(&t.name)
+                .and_then(|tt| tt.constraints.iter().find(|c| c.name == fk.name))
+                .filter(|c| *c == fk);
+            let already = dropped.contains(&(&t.name, fk.name.as_str()));
+            if let (Some(kept), false) = (kept, already) {
+                drop_and_add(
+                    &mut extra,
+                    Object::Constraint {
+                        table: t.name.clone(),
+                        constraint: fk.clone(),
+                    },
+                    Object::Constraint {
+                        table: t.name.clone(),
+                        constraint: kept.clone(),
+                    },
+                );
+            }
+        }
+    }
+    out.extend(extra);
+}
+
+/// Drops an object before the plan and adds it (or its new version) back after.
+fn drop_and_add(out: &mut Vec<Change>, old: Object, new: Object) {
+    out.push(Change::Drop(old));
+    out.push(Change::Add(new));
+}
