@@ -1,0 +1,170 @@
+//! Running a fetch plan: the root query, then one batched query per to-many level, each
+//! row decoded as it streams.
+
+use std::collections::HashMap;
+use std::future::Future;
+use std::pin::Pin;
+
+use futures_util::TryStreamExt;
+use sqlx::postgres::{PgConnection, PgRow};
+
+use super::{Bind, FetchPlan, Node, Obj, Rel, RelPlan};
+use crate::engine::data::error::{DataError, Result};
+use crate::engine::data::render::{is_null, text};
+
+impl FetchPlan {
+    /// Runs the plan: the root rows with every requested relation loaded.
+    pub async fn run(&self, conn: &mut PgConnection) -> Result<Vec<Obj>> {
+        for sql in self.statements() {
+            tracing::info!("{sql}");
+        }
+        let mut query = sqlx::query(&self.query.sql);
+        for bind in &self.binds {
+            query = match bind {
+                Bind::Text(v) => query.bind(v.as_str()),
+                Bind::Int(v) => query.bind(*v),
+            };
+        }
+        // Rows are decoded as they arrive, while the server is still sending the rest.
+        let mut objs = Vec::new();
+        {
+            let mut rows = query.fetch(&mut *conn);
+            while let Some(row) = rows
+                .try_next()
+                .await
+                .map_err(|e| DataError::query("fetching rows", e))?
+            {
+                objs.push(decode(&row, &self.query.root)?);
+            }
+        }
+        {
+            let mut refs: Vec<&mut Obj> = objs.iter_mut().collect();
+            load_many(conn, &self.query.root, &mut refs).await?;
+        }
+        Ok(objs)
+    }
+}
+
+pub(super) fn decode(row: &PgRow, node: &Node) -> Result<Obj> {
+    let mut fields = String::with_capacity(node.hint.get().max(16 * node.shape.keys.len()));
+    node.shape.write_fields(row, node.first, &mut fields)?;
+    node.hint.set(fields.len());
+    let mut rels = Vec::with_capacity(node.rels.len());
+    // Keys are kept (one slot per relation) only when a to-many relation needs them.
+    let track = node.rels.iter().any(|r| matches!(r, RelPlan::Many { .. }));
+    let mut keys = Vec::with_capacity(if track { node.rels.len() } else { 0 });
+    for rel in &node.rels {
+        match rel {
+            RelPlan::One { node, probe, .. } => {
+                let child = if is_null(row, *probe)? {
+                    None
+                } else {
+                    Some(Box::new(decode(row, node)?))
+                };
+                rels.push(Rel::One(child));
+                if track {
+                    keys.push(None);
+                }
+            }
+            RelPlan::Many { key_at, query, .. } => {
+                let mut key = Vec::with_capacity(query.parent_key);
+                for i in *key_at..*key_at + query.parent_key {
+                    match text(row, i)? {
+                        Some(v) => key.push(v),
+                        None => break,
+                    }
+                }
+                let complete = key.len() == query.parent_key;
+                keys.push(complete.then_some(key));
+                rels.push(Rel::Many(Vec::new()));
+            }
+        }
+    }
+    Ok(Obj { fields, rels, keys })
+}
+
+pub(super) type Boxed<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
+
+/// Loads every to-many relation under `node` for `objs`, one query per relation.
+pub(super) fn load_many<'a>(
+    conn: &'a mut PgConnection,
+    node: &'a Node,
+    objs: &'a mut [&mut Obj],
+) -> Boxed<'a, Result<()>> {
+    Box::pin(async move {
+        for (i, rel) in node.rels.iter().enumerate() {
+            match rel {
+                RelPlan::One { node: child, .. } => {
+                    let mut kids: Vec<&mut Obj> = objs
+                        .iter_mut()
+                        .filter_map(|o| match &mut o.rels[i] {
+                            Rel::One(Some(kid)) => Some(&mut **kid),
+                            _ => None,
+                        })
+                        .collect();
+                    if !kids.is_empty() {
+                        load_many(conn, child, &mut kids).await?;
+                    }
+                }
+                RelPlan::Many { query, .. } => {
+                    let mut wanted: Vec<&Vec<String>> =
+                        objs.iter().filter_map(|o| o.keys[i].as_ref()).collect();
+                    wanted.sort();
+                    wanted.dedup();
+                    if wanted.is_empty() {
+                        continue;
+                    }
+                    let mut statement = sqlx::query(&query.sql);
+                    for column in 0..query.parent_key {
+                        let values: Vec<&str> = wanted.iter().map(|k| k[column].as_str()).collect();
+                        statement = statement.bind(values);
+                    }
+                    let mut children = Vec::new();
+                    let mut parents = Vec::new();
+                    {
+                        let mut rows = statement.fetch(&mut *conn);
+                        while let Some(row) = rows
+                            .try_next()
+                            .await
+                            .map_err(|e| DataError::query(format!("loading {}", rel.name()), e))?
+                        {
+                            let mut key = Vec::with_capacity(query.parent_key);
+                            for c in 0..query.parent_key {
+                                key.push(text(&row, c)?.unwrap_or_default());
+                            }
+                            parents.push(key);
+                            children.push(decode(&row, &query.root)?);
+                        }
+                    }
+                    {
+                        let mut refs: Vec<&mut Obj> = children.iter_mut().collect();
+                        load_many(conn, &query.root, &mut refs).await?;
+                    }
+                    let mut groups: HashMap<Vec<String>, Vec<Obj>> = HashMap::new();
+                    for (key, child) in parents.into_iter().zip(children) {
+                        groups.entry(key).or_default().push(child);
+                    }
+                    // Parents sharing a key (reached through different rows) each get a copy.
+                    let mut remaining: HashMap<Vec<String>, usize> = HashMap::new();
+                    for k in objs.iter().filter_map(|o| o.keys[i].clone()) {
+                        *remaining.entry(k).or_default() += 1;
+                    }
+                    for o in objs.iter_mut() {
+                        let Some(k) = o.keys[i].clone() else {
+                            continue;
+                        };
+                        let left = remaining.get_mut(&k).expect("counted above");
+                        *left -= 1;
+                        let kids = if *left == 0 {
+                            groups.remove(&k).unwrap_or_default()
+                        } else {
+                            groups.get(&k).cloned().unwrap_or_default()
+                        };
+                        o.rels[i] = Rel::Many(kids);
+                    }
+                }
+            }
+        }
+        Ok(())
+    })
+}
