@@ -3,7 +3,6 @@
 //!
 //! The CLI and the Python module both drive these functions; nothing here prints.
 
-pub mod bench;
 pub mod catalog;
 pub mod convert;
 pub mod error;

@@ -6,7 +6,7 @@ use super::target_pool;
 use super::ExitStatus;
 use crate::args::GlobalOptions;
 use crate::render::output;
-use data_bridge::engine::data::bench::{run as run_bench, BenchOptions, Figure, Suite};
+use data_bridge::engine::bench::{run as run_bench, BenchOptions, Figure, Suite};
 use data_bridge::project::Project;
 
 use crate::args::choice;
