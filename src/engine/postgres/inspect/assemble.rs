@@ -1,0 +1,151 @@
+//! The pure half of introspection: the model built from the rows of every catalog query.
+
+use super::relations::{columns, relation_from_row};
+use super::typedefs::{sequences, types};
+#[allow(unused_imports)]
+use super::*;
+
+/// Where a relation's rows go: a table or a view, by position.
+#[derive(Clone, Copy)]
+pub(super) enum Relation {
+    Table(usize),
+    View(usize),
+}
+
+/// Builds the model from the rows of every catalog query.
+pub(super) fn assemble(rows: &Rows) -> Database {
+    let notes = Annotations::new(rows);
+    let mut db = Database::default();
+    for r in &rows["schemas"] {
+        if !notes.extension_member(PG_NAMESPACE, get(r, 0)) {
+            db.schemas.push(Schema {
+                name: get(r, 1),
+                comment: opt(r, 2),
+            });
+        }
+    }
+    for r in &rows["extensions"] {
+        db.extensions.push(Extension {
+            name: get(r, 0),
+            schema: get(r, 1),
+        });
+    }
+    let composites = types(rows, &notes, &mut db);
+    let identities = sequences(rows, &notes, &mut db);
+    for r in &rows["functions"] {
+        let oid: i64 = get(r, 0);
+        if notes.extension_member(PG_PROC, oid) {
+            continue;
+        }
+        db.functions.push(Function {
+            name: qname(r, 1, 2),
+            arguments: get(r, 3),
+            kind: if get::<String>(r, 4) == "p" {
+                "procedure"
+            } else {
+                "function"
+            }
+            .into(),
+            result: get(r, 5),
+            definition: get(r, 6),
+            comment: notes.comment(PG_PROC, oid),
+        });
+    }
+    let mut parents: HashMap<i64, Vec<QualifiedName>> = HashMap::new();
+    for r in &rows["inheritance"] {
+        parents.entry(get(r, 0)).or_default().push(qname(r, 1, 2));
+    }
+    let (mut tables, mut views) = (Vec::new(), Vec::new());
+    let mut relations = HashMap::new();
+    for r in &rows["relations"] {
+        let oid: i64 = get(r, 0);
+        if notes.extension_member(PG_CLASS, oid) {
+            continue;
+        }
+        let relation = relation_from_row(r, &notes, &mut parents, &mut tables, &mut views);
+        relations.insert(oid, relation);
+    }
+    columns(
+        rows,
+        &notes,
+        &identities,
+        &relations,
+        &composites,
+        &mut tables,
+        &mut views,
+        &mut db,
+    );
+    let table = |oid: i64| match relations.get(&oid) {
+        Some(&Relation::Table(i)) => Some(i),
+        _ => None,
+    };
+    for r in &rows["constraints"] {
+        let oid: i64 = get(r, 0);
+        let Some(t) = table(get(r, 1)).map(|i| &mut tables[i]) else {
+            continue;
+        };
+        let kind = match get::<String>(r, 3).as_str() {
+            "p" => ConstraintKind::PrimaryKey,
+            "u" => ConstraintKind::Unique,
+            "c" => ConstraintKind::Check,
+            "x" => ConstraintKind::Exclusion,
+            _ => ConstraintKind::ForeignKey,
+        };
+        let references = opt::<String>(r, 6).map(|t| QualifiedName::new(get::<String>(r, 5), t));
+        t.constraints.push(Constraint {
+            name: get(r, 2),
+            kind,
+            definition: rows.definitions.get(&oid).cloned().unwrap_or_default(),
+            references,
+            comment: notes.comment(PG_CONSTRAINT, oid),
+        });
+    }
+    for r in &rows["indexes"] {
+        let oid: i64 = get(r, 0);
+        if notes.extension_member(PG_CLASS, oid) {
+            continue;
+        }
+        let index = Index {
+            name: get(r, 2),
+            definition: rows.definitions.get(&oid).cloned().unwrap_or_default(),
+            comment: notes.comment(PG_CLASS, oid),
+        };
+        match relations.get(&get(r, 1)) {
+            Some(&Relation::Table(i)) => tables[i].indexes.push(index),
+            Some(&Relation::View(i)) => views[i].indexes.push(index),
+            None => {}
+        }
+    }
+    for r in &rows["triggers"] {
+        if let Some(i) = table(get(r, 1)) {
+            tables[i].triggers.push(Trigger {
+                name: get(r, 2),
+                definition: get(r, 3),
+                enabled: get(r, 4),
+                comment: notes.comment(PG_TRIGGER, get(r, 0)),
+            });
+        }
+    }
+    for r in &rows["policies"] {
+        if let Some(i) = table(get(r, 1)) {
+            tables[i].policies.push(Policy {
+                name: get(r, 2),
+                permissive: get(r, 3),
+                command: get(r, 4),
+                roles: get(r, 5),
+                using: opt(r, 6),
+                with_check: opt(r, 7),
+                comment: notes.comment(PG_POLICY, get(r, 0)),
+            });
+        }
+    }
+    for r in &rows["view dependencies"] {
+        if let Some(&Relation::View(i)) = relations.get(&get(r, 0)) {
+            views[i].depends_on.push(qname(r, 1, 2));
+        }
+    }
+    db.tables = tables;
+    db.views = views;
+    db.normalize();
+    db
+}

@@ -1,0 +1,130 @@
+//! Introspection: reads a live database into the schema model.
+//!
+//! `queries` holds the queries, one per kind of object, each returning
+//! catalog rows keyed by object id; the functions below join them into the model without
+//! touching the server, except for the rare definitions `deparse` leaves
+//! to the server, which one more query per kind fetches.
+
+mod assemble;
+mod definitions;
+mod deparse;
+mod queries;
+mod relations;
+mod rows;
+mod typedefs;
+
+use std::collections::{BTreeMap, HashMap, HashSet};
+
+use sqlx::postgres::{PgConnection, PgRow};
+use sqlx::{Executor, Row};
+
+use self::assemble::assemble;
+use self::definitions::write_definitions;
+use self::deparse::{ColumnNames, IndexRow, KeyRow, Quoter};
+use self::queries as catalog;
+use self::rows::*;
+use crate::diff::model::*;
+use crate::engine::error::{Error, Result};
+
+/// Catalog ids of the system catalogs that comments and extension memberships point into
+/// (fixed in every PostgreSQL release).
+const PG_CLASS: i64 = 1259;
+const PG_TYPE: i64 = 1247;
+const PG_PROC: i64 = 1255;
+const PG_NAMESPACE: i64 = 2615;
+const PG_CONSTRAINT: i64 = 2606;
+const PG_TRIGGER: i64 = 2620;
+const PG_POLICY: i64 = 3256;
+
+/// `server_version_num` of the first release whose definitions the client does not write.
+const FIRST_UNKNOWN_RELEASE: u32 = 180000;
+
+/// Reads the schemas named in `schemas` (all non-system schemas when empty).
+pub async fn inspect(conn: &mut PgConnection, schemas: &[String]) -> Result<Database> {
+    conn.execute("SELECT pg_catalog.set_config('search_path', '', false)")
+        .await
+        .map_err(|e| Error::query("setting search_path for introspection", e))?;
+    let started = std::time::Instant::now();
+    let read = read(conn, schemas).await;
+    let _ = conn.execute("RESET search_path").await;
+    let db = assemble(&read?);
+    tracing::info!(
+        "inspected {} tables, {} views, {} functions in {:.1} ms",
+        db.tables.len(),
+        db.views.len(),
+        db.functions.len(),
+        started.elapsed().as_secs_f64() * 1000.0
+    );
+    Ok(db)
+}
+
+/// The rows of every catalog query, plus the definitions of keys and indexes.
+struct Rows {
+    by_query: BTreeMap<&'static str, Vec<PgRow>>,
+    /// Index and constraint definitions by object id.
+    definitions: HashMap<i64, String>,
+    columns: ColumnNames,
+}
+
+impl std::ops::Index<&str> for Rows {
+    type Output = Vec<PgRow>;
+    fn index(&self, query: &str) -> &Vec<PgRow> {
+        &self.by_query[query]
+    }
+}
+
+async fn read(conn: &mut PgConnection, schemas: &[String]) -> Result<Rows> {
+    let filter: Option<Vec<String>> = (!schemas.is_empty()).then(|| schemas.to_vec());
+    let mut by_query = BTreeMap::new();
+    for (name, sql) in catalog::ALL {
+        let mut query = sqlx::query(sql);
+        if sql.contains("$1") {
+            query = query.bind(&filter);
+        }
+        let fetched = query
+            .fetch_all(&mut *conn)
+            .await
+            .map_err(|e| Error::query(format!("reading {name}"), e))?;
+        by_query.insert(name, fetched);
+    }
+    let mut rows = Rows {
+        by_query,
+        definitions: HashMap::new(),
+        columns: ColumnNames::default(),
+    };
+    for r in &rows.by_query["columns"] {
+        rows.columns
+            .insert(get(r, 0), get(r, 1), get(r, 2), get(r, 10));
+    }
+    // The client writes definitions in the text of the releases it knows; a later release
+    // may add clauses (PostgreSQL 18 has NOT ENFORCED and PERIOD), so its server writes them.
+    let known_release = conn
+        .server_version_num()
+        .is_some_and(|v| v < FIRST_UNKNOWN_RELEASE);
+    let (indexes, constraints) = write_definitions(&mut rows, known_release);
+    for (oids, sql, what) in [
+        (
+            indexes,
+            catalog::SERVER_INDEX_DEFINITIONS,
+            "index definitions",
+        ),
+        (
+            constraints,
+            catalog::SERVER_CONSTRAINT_DEFINITIONS,
+            "constraint definitions",
+        ),
+    ] {
+        if oids.is_empty() {
+            continue;
+        }
+        let fetched = sqlx::query(sql)
+            .bind(&oids)
+            .fetch_all(&mut *conn)
+            .await
+            .map_err(|e| Error::query(format!("reading {what}"), e))?;
+        for r in &fetched {
+            rows.definitions.insert(get(r, 0), get(r, 1));
+        }
+    }
+    Ok(rows)
+}
