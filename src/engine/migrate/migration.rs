@@ -26,18 +26,6 @@ impl Migration {
         Sha384::digest(self.up_sql.as_bytes()).to_vec()
     }
 
-    /// Whether the up file opts out of a transaction (its first line is `-- no-transaction`).
-    pub fn up_no_transaction(&self) -> bool {
-        self.up_sql.starts_with("-- no-transaction")
-    }
-
-    /// Whether the down file opts out of a transaction.
-    pub fn down_no_transaction(&self) -> bool {
-        self.down_sql
-            .as_deref()
-            .is_some_and(|s| s.starts_with("-- no-transaction"))
-    }
-
     /// The up file name, for messages.
     pub fn file_name(&self) -> String {
         self.up_path
