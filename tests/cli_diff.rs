@@ -493,16 +493,17 @@ async fn inspecting_some_schemas_still_writes_every_definition() {
         ],
     );
     assert_eq!(run.code, 0, "{}", run.stderr);
-    let model: serde_json::Value = serde_json::from_str(&run.stdout).unwrap();
+    use data_bridge::diff::postgres::definitions;
+    use data_bridge::diff::snapshot;
+    let model = snapshot::read(&run.stdout, snapshot::Format::Json, "stdout").unwrap();
+    let q = &data_bridge::diff::quote::ident;
     let mut ours = Vec::new();
-    for t in model["tables"].as_array().unwrap() {
-        for part in ["constraints", "indexes"] {
-            for c in t[part].as_array().unwrap() {
-                ours.push((
-                    c["name"].as_str().unwrap().to_string(),
-                    c["definition"].as_str().unwrap().to_string(),
-                ));
-            }
+    for t in &model.tables {
+        for c in &t.constraints {
+            ours.push((c.name.clone(), definitions::constraint(q, c)));
+        }
+        for i in &t.indexes {
+            ours.push((i.name.clone(), definitions::index(q, &t.name, i, false)));
         }
     }
     ours.sort();

@@ -189,7 +189,7 @@ impl Object {
             Object::Function(_) => "function",
             Object::Table(_) => "table",
             Object::Column { .. } => "column",
-            Object::Constraint { constraint, .. } => match constraint.kind {
+            Object::Constraint { constraint, .. } => match constraint.kind() {
                 ConstraintKind::PrimaryKey => "primary_key",
                 ConstraintKind::Unique => "unique_constraint",
                 ConstraintKind::Check => "check_constraint",

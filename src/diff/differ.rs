@@ -319,7 +319,7 @@ fn diff_table_parts(dialect: &dyn DialectDiff, out: &mut Vec<Change>, from: &Tab
         &from.constraints,
         &to.constraints,
         |c| &c.name,
-        |a, b| a.definition == b.definition && a.kind == b.kind,
+        |a, b| a.definition_eq(b),
         |c| Object::Constraint {
             table: name.clone(),
             constraint: c.clone(),
@@ -341,7 +341,7 @@ fn diff_table_parts(dialect: &dyn DialectDiff, out: &mut Vec<Change>, from: &Tab
         &from.triggers,
         &to.triggers,
         |t| &t.name,
-        |a, b| a.definition == b.definition,
+        |a, b| a.definition_eq(b),
         |t| Object::Trigger {
             table: name.clone(),
             trigger: t.clone(),

@@ -104,7 +104,7 @@ pub fn hazards(change: &Change, existed: impl Fn(&QualifiedName) -> bool) -> Vec
             vec![IndexWithoutConcurrently]
         }
         Change::Add(Object::Constraint { table, constraint }) if existed(table) => {
-            match constraint.kind {
+            match constraint.kind() {
                 ConstraintKind::PrimaryKey | ConstraintKind::Unique | ConstraintKind::Exclusion => {
                     vec![IndexWithoutConcurrently, AccessExclusiveLock]
                 }
@@ -267,7 +267,20 @@ mod tests {
             table,
             index: Index {
                 name: "i".into(),
-                definition: "CREATE INDEX i ON public.t USING btree (a)".into(),
+                unique: false,
+                method: "btree".into(),
+                key: vec![IndexPart {
+                    target: IndexTarget::Column("a".into()),
+                    descending: false,
+                    nulls_first: false,
+                    opclass: vec![],
+                    collation: vec![],
+                    attrs: vec![],
+                }],
+                include: vec![],
+                nulls_distinct: true,
+                predicate: None,
+                attrs: vec![],
                 comment: None,
             },
         });

@@ -226,13 +226,12 @@ impl Renames {
 
 /// Points foreign keys, owned sequences and view dependencies at a renamed table.
 fn retarget_references(db: &mut Database, old: &QualifiedName, new: &QualifiedName) {
-    let old_ref = format!("REFERENCES {old}(");
-    let new_ref = format!("REFERENCES {new}(");
     for t in &mut db.tables {
         for c in &mut t.constraints {
-            if c.references.as_ref() == Some(old) {
-                c.references = Some(new.clone());
-                c.definition = c.definition.replace(&old_ref, &new_ref);
+            if let ConstraintBody::ForeignKey(fk) = &mut c.body {
+                if &fk.references == old {
+                    fk.references = new.clone();
+                }
             }
         }
     }

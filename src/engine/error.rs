@@ -46,6 +46,10 @@ pub enum Error {
         message: String,
     },
 
+    /// The catalog holds something introspection does not know how to read.
+    #[error("cannot read {object} from the catalog: {reason}")]
+    Catalog { object: String, reason: String },
+
     /// Planning failed (a bad rename hint) or a snapshot did not read.
     #[error(transparent)]
     Diff(#[from] crate::diff::Error),

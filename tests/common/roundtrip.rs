@@ -110,12 +110,14 @@ fn compare(what: &str, got: &Database, want: &Database) -> Result<(), String> {
     Err(format!("{what}:\n{diff}"))
 }
 
-/// The key, foreign key and index definitions introspection writes from catalog rows must
-/// read exactly as `pg_get_constraintdef` and `pg_get_indexdef` write them.
+/// The typed keys, foreign keys, checks, indexes, triggers and partition keys introspection
+/// reads must write exactly the text `pg_get_constraintdef`, `pg_get_indexdef`,
+/// `pg_get_triggerdef` and `pg_get_partkeydef` return (quoted with the server's keywords).
 async fn definitions_agree(db: &TestDb, model: &Database) -> Result<(), Failure> {
+    use data_bridge::diff::postgres::definitions as sql;
     use sqlx::Row;
     let mut conn = db.connect().await;
-    let sql = "SELECT n.nspname::text, c.relname::text, ic.relname::text, \
+    let by_name = "SELECT n.nspname::text, c.relname::text, ic.relname::text, \
                       pg_catalog.pg_get_indexdef(i.indexrelid) \
                FROM pg_catalog.pg_index i JOIN pg_catalog.pg_class ic ON ic.oid = i.indexrelid \
                JOIN pg_catalog.pg_class c ON c.oid = i.indrelid \
@@ -124,30 +126,58 @@ async fn definitions_agree(db: &TestDb, model: &Database) -> Result<(), Failure>
                SELECT n.nspname::text, c.relname::text, con.conname::text, \
                       pg_catalog.pg_get_constraintdef(con.oid) \
                FROM pg_catalog.pg_constraint con JOIN pg_catalog.pg_class c ON c.oid = con.conrelid \
+               JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace \
+               UNION ALL \
+               SELECT n.nspname::text, c.relname::text, 'trigger ' || t.tgname::text, \
+                      pg_catalog.pg_get_triggerdef(t.oid) \
+               FROM pg_catalog.pg_trigger t JOIN pg_catalog.pg_class c ON c.oid = t.tgrelid \
+               JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace WHERE NOT t.tgisinternal \
+               UNION ALL \
+               SELECT n.nspname::text, c.relname::text, 'partition key', \
+                      pg_catalog.pg_get_partkeydef(c.oid) \
+               FROM pg_catalog.pg_partitioned_table p JOIN pg_catalog.pg_class c ON c.oid = p.partrelid \
                JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace";
     sqlx::query("SET search_path = ''")
         .execute(&mut conn)
         .await
         .unwrap();
-    let server: std::collections::HashMap<(String, String, String), String> = sqlx::query(sql)
+    let server: std::collections::HashMap<(String, String, String), String> = sqlx::query(by_name)
         .fetch_all(&mut conn)
         .await
         .unwrap()
         .iter()
         .map(|r| ((r.get(0), r.get(1), r.get(2)), r.get(3)))
         .collect();
-    let mut ours = Vec::new();
+    let keywords: std::collections::HashSet<String> = sqlx::query_scalar(
+        "SELECT word::text FROM pg_catalog.pg_get_keywords() WHERE catcode <> 'U'",
+    )
+    .fetch_all(&mut conn)
+    .await
+    .unwrap()
+    .into_iter()
+    .collect();
+    let quoter = data_bridge::engine::postgres::inspect::Quoter::new(keywords);
+    let q = |name: &str| quoter.ident(name).into_owned();
+    let mut ours: Vec<(&data_bridge::diff::model::QualifiedName, String, String)> = Vec::new();
     for t in &model.tables {
         for c in &t.constraints {
-            ours.push((&t.name, &c.name, &c.definition));
+            ours.push((&t.name, c.name.clone(), sql::constraint(&q, c)));
         }
         for i in &t.indexes {
-            ours.push((&t.name, &i.name, &i.definition));
+            ours.push((&t.name, i.name.clone(), sql::index(&q, &t.name, i, false)));
+        }
+        for tr in &t.triggers {
+            let name = format!("trigger {}", tr.name);
+            ours.push((&t.name, name, sql::trigger(&q, &t.name, tr)));
+        }
+        if let Some(key) = &t.partition_by {
+            let text = sql::partition_key(&q, key);
+            ours.push((&t.name, "partition key".into(), text));
         }
     }
     for v in &model.views {
         for i in &v.indexes {
-            ours.push((&v.name, &i.name, &i.definition));
+            ours.push((&v.name, i.name.clone(), sql::index(&q, &v.name, i, false)));
         }
     }
     let differ: Vec<String> = ours
@@ -155,7 +185,7 @@ async fn definitions_agree(db: &TestDb, model: &Database) -> Result<(), Failure>
         .filter_map(|(table, name, definition)| {
             let key = (table.schema.clone(), table.name.clone(), name.clone());
             let theirs = server.get(&key);
-            (theirs != Some(definition))
+            (theirs != Some(&definition))
                 .then(|| format!("{table} {name}:\n  ours:   {definition}\n  server: {theirs:?}"))
         })
         .collect();

@@ -14,7 +14,7 @@ pub struct PostgresDiff;
 
 impl DialectDiff for PostgresDiff {
     fn index_unchanged(&self, from: &Index, to: &Index) -> bool {
-        index_signature(&from.definition) == index_signature(&to.definition)
+        from.same_shape(to)
     }
 
     fn recreate_dependents(&self, out: &mut Vec<Change>, from: &Database, to: &Database) {
@@ -24,13 +24,22 @@ impl DialectDiff for PostgresDiff {
     }
 }
 
-/// The part of an index definition that does not name the index or its table.
-fn index_signature(definition: &str) -> (bool, &str) {
-    let unique = definition.starts_with("CREATE UNIQUE");
-    let body = definition
-        .find(" USING ")
-        .map_or(definition, |p| &definition[p..]);
-    (unique, body)
+/// The server-written expressions of a constraint.
+fn constraint_expressions(c: &Constraint) -> Vec<&Expr> {
+    match &c.body {
+        ConstraintBody::Check(ch) => vec![&ch.expression],
+        ConstraintBody::Exclusion(x) => vec![&x.definition],
+        _ => Vec::new(),
+    }
+}
+
+/// The server-written expressions of an index: key expressions and predicate.
+fn index_expressions(i: &Index) -> Vec<&Expr> {
+    let keys = i.key.iter().filter_map(|p| match &p.target {
+        IndexTarget::Expression(e) => Some(e),
+        IndexTarget::Column(_) => None,
+    });
+    keys.chain(i.predicate.as_ref()).collect()
 }
 
 /// Relations and types whose change forces the views that read them to be recreated.
@@ -101,7 +110,7 @@ fn tables_using_types(db: &Database, types: &[&QualifiedName]) -> Vec<QualifiedN
         .collect()
 }
 
-/// Whether server-printed SQL casts to the given type: `'done'::public.status`.
+/// Whether a server-written expression casts to the given type: `'done'::public.status`.
 fn mentions_type(definition: &str, ty: &str) -> bool {
     let needle = format!("::{ty}");
     definition.match_indices(&needle).any(|(i, _)| {
@@ -126,7 +135,12 @@ fn recreate_parts_using_recreated_enums(out: &mut Vec<Change>, from: &Database, 
     if rebuilt.is_empty() {
         return;
     }
-    let uses = |def: &str| def.contains("::") && rebuilt.iter().any(|ty| mentions_type(def, ty));
+    let uses = |exprs: Vec<&Expr>| {
+        exprs.iter().any(|e| {
+            let text = e.as_str();
+            text.contains("::") && rebuilt.iter().any(|ty| mentions_type(text, ty))
+        })
+    };
     let to_tables: std::collections::HashMap<&QualifiedName, &Table> =
         to.tables.iter().map(|t| (&t.name, t)).collect();
     let mut extra = Vec::new();
@@ -134,7 +148,11 @@ fn recreate_parts_using_recreated_enums(out: &mut Vec<Change>, from: &Database, 
         let Some(t) = to_tables.get(&f.name) else {
             continue;
         };
-        for c in f.constraints.iter().filter(|c| uses(&c.definition)) {
+        for c in f
+            .constraints
+            .iter()
+            .filter(|c| uses(constraint_expressions(c)))
+        {
             if let Some(kept) = t.constraints.iter().find(|k| *k == c) {
                 drop_and_add(
                     &mut extra,
@@ -149,7 +167,7 @@ fn recreate_parts_using_recreated_enums(out: &mut Vec<Change>, from: &Database, 
                 );
             }
         }
-        for i in f.indexes.iter().filter(|i| uses(&i.definition)) {
+        for i in f.indexes.iter().filter(|i| uses(index_expressions(i))) {
             if let Some(kept) = t.indexes.iter().find(|k| *k == i) {
                 drop_and_add(
                     &mut extra,
@@ -199,17 +217,13 @@ fn recreate_dependent_foreign_keys(out: &mut Vec<Change>, from: &Database, to: &
         .filter_map(|c| match c {
             Change::Drop(Object::Constraint { table, constraint })
                 if matches!(
-                    constraint.kind,
+                    constraint.kind(),
                     ConstraintKind::PrimaryKey | ConstraintKind::Unique
                 ) =>
             {
                 Some(table.clone())
             }
-            Change::Drop(Object::Index { table, index })
-                if index_signature(&index.definition).0 =>
-            {
-                Some(table.clone())
-            }
+            Change::Drop(Object::Index { table, index }) if index.unique => Some(table.clone()),
             Change::Drop(Object::Table(t)) => Some(t.name.clone()),
             _ => None,
         })
@@ -231,7 +245,7 @@ fn recreate_dependent_foreign_keys(out: &mut Vec<Change>, from: &Database, to: &
     let mut extra = Vec::new();
     for t in &from.tables {
         for fk in &t.constraints {
-            let Some(target) = &fk.references else {
+            let Some(target) = fk.references() else {
                 continue;
             };
             if !replaced.contains(target) {

@@ -1,5 +1,7 @@
-//! PostgreSQL's side of the schema engine that needs no connection: its diff hooks.
+//! PostgreSQL's side of the schema engine that needs no connection: its diff hooks and the
+//! SQL it writes for the typed parts of the model.
 
+pub mod definitions;
 mod diff;
 
 pub use diff::PostgresDiff;

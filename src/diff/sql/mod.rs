@@ -113,7 +113,7 @@ impl<'a> Context<'a> {
         for db in [from, to] {
             for t in &db.tables {
                 let mut p = t.inherits.clone();
-                p.extend(t.partition_of.iter().map(|(p, _)| p.clone()));
+                p.extend(t.partition_of.iter().map(|p| p.parent.clone()));
                 ctx.parents.insert(t.name.clone(), p);
             }
             for v in &db.views {

@@ -3,11 +3,15 @@
 use super::{Context, Mode, Phase, Steps};
 use crate::diff::change::Object;
 use crate::diff::model::*;
+use crate::diff::postgres::definitions;
 use crate::diff::quote;
 
 fn is_fk(c: &Constraint) -> bool {
-    c.kind == ConstraintKind::ForeignKey
+    c.kind() == ConstraintKind::ForeignKey
 }
+
+/// The quoting of the SQL plans write.
+const Q: definitions::Quote = &quote::ident;
 
 /// The qualified name of an index, which lives in its table's schema.
 fn index_name(table: &QualifiedName, index: &Index) -> QualifiedName {
@@ -26,16 +30,17 @@ pub(crate) fn add(out: &mut Steps, o: &Object, ctx: &Context) {
                 Phase::CreateConstraintIndex
             };
             let name = quote::ident(&c.name);
-            let validatable = matches!(c.kind, ConstraintKind::ForeignKey | ConstraintKind::Check);
-            if ctx.safe
-                && validatable
-                && ctx.keeps_existing(table)
-                && !c.definition.ends_with("NOT VALID")
-            {
+            let validatable =
+                matches!(c.kind(), ConstraintKind::ForeignKey | ConstraintKind::Check);
+            if ctx.safe && validatable && ctx.keeps_existing(table) && c.validated {
                 // Added without scanning the table, then validated under a weaker lock.
+                let unvalidated = Constraint {
+                    validated: false,
+                    ..c.clone()
+                };
                 let sql = format!(
-                    "ALTER TABLE {table} ADD CONSTRAINT {name} {} NOT VALID",
-                    c.definition
+                    "ALTER TABLE {table} ADD CONSTRAINT {name} {}",
+                    definitions::constraint(Q, &unvalidated)
                 );
                 out.push(phase, 0, sql);
                 let validate = format!("ALTER TABLE {table} VALIDATE CONSTRAINT {name}");
@@ -44,7 +49,10 @@ pub(crate) fn add(out: &mut Steps, o: &Object, ctx: &Context) {
                 out.push(
                     phase,
                     0,
-                    format!("ALTER TABLE {table} ADD CONSTRAINT {name} {}", c.definition),
+                    format!(
+                        "ALTER TABLE {table} ADD CONSTRAINT {name} {}",
+                        definitions::constraint(Q, c)
+                    ),
                 );
             }
             out.comment(
@@ -62,17 +70,19 @@ pub(crate) fn add(out: &mut Steps, o: &Object, ctx: &Context) {
                 Phase::CreateConstraintIndex
             };
             if ctx.safe && !on_view && ctx.keeps_existing(table) {
-                let sql = concurrently(&index.definition);
+                let sql = definitions::index(Q, table, index, true);
                 out.push_mode(phase, 0, sql, Mode::NoTransaction);
             } else {
-                out.push(phase, 0, index.definition.clone());
+                out.push(phase, 0, definitions::index(Q, table, index, false));
             }
             let target = format!("INDEX {}", index_name(table, index));
             out.comment(phase, &target, &None, &index.comment);
         }
         Object::Trigger { table, trigger } => {
-            out.push(Phase::CreateTriggerPolicy, 0, trigger.definition.clone());
-            trigger_state(out, table, &trigger.name, "O", &trigger.enabled);
+            let sql = definitions::trigger(Q, table, trigger);
+            out.push(Phase::CreateTriggerPolicy, 0, sql);
+            let origin = TriggerEnabled::Origin;
+            trigger_state(out, table, &trigger.name, origin, trigger.enabled);
             let target = format!("TRIGGER {} ON {table}", quote::ident(&trigger.name));
             out.comment(Phase::CreateTriggerPolicy, &target, &None, &trigger.comment);
         }
@@ -172,7 +182,7 @@ pub(crate) fn alter(out: &mut Steps, from: &Object, to: &Object) {
             );
         }
         (Object::Trigger { trigger: f, .. }, Object::Trigger { table, trigger: t }) => {
-            trigger_state(out, table, &t.name, &f.enabled, &t.enabled);
+            trigger_state(out, table, &t.name, f.enabled, t.enabled);
             let target = format!("TRIGGER {} ON {table}", quote::ident(&t.name));
             out.comment(Phase::CreateTriggerPolicy, &target, &f.comment, &t.comment);
         }
@@ -184,31 +194,25 @@ pub(crate) fn alter(out: &mut Steps, from: &Object, to: &Object) {
     }
 }
 
-fn trigger_state(out: &mut Steps, table: &QualifiedName, name: &str, from: &str, to: &str) {
+fn trigger_state(
+    out: &mut Steps,
+    table: &QualifiedName,
+    name: &str,
+    from: TriggerEnabled,
+    to: TriggerEnabled,
+) {
     if from == to {
         return;
     }
     let how = match to {
-        "D" => "DISABLE",
-        "R" => "ENABLE REPLICA",
-        "A" => "ENABLE ALWAYS",
-        _ => "ENABLE",
+        TriggerEnabled::Disabled => "DISABLE",
+        TriggerEnabled::Replica => "ENABLE REPLICA",
+        TriggerEnabled::Always => "ENABLE ALWAYS",
+        TriggerEnabled::Origin => "ENABLE",
     };
     out.push(
         Phase::CreateTriggerPolicy,
         1,
         format!("ALTER TABLE {table} {how} TRIGGER {}", quote::ident(name)),
     );
-}
-
-/// `CREATE [UNIQUE] INDEX name ...` as `CREATE [UNIQUE] INDEX CONCURRENTLY name ...`.
-fn concurrently(definition: &str) -> String {
-    match definition.find(" INDEX ") {
-        Some(i) => format!(
-            "{} INDEX CONCURRENTLY {}",
-            &definition[..i],
-            &definition[i + 7..]
-        ),
-        None => definition.to_string(),
-    }
 }

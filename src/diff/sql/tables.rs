@@ -3,6 +3,8 @@
 use super::columns::column_definition;
 use super::{Context, Phase, Steps};
 use crate::diff::model::*;
+use crate::diff::postgres::definitions;
+use crate::diff::quote;
 
 pub(crate) fn add(out: &mut Steps, t: &Table, ctx: &Context) {
     let rank = ctx.depth(&t.name);
@@ -12,7 +14,7 @@ pub(crate) fn add(out: &mut Steps, t: &Table, ctx: &Context) {
         ""
     };
     let mut sql = format!("CREATE {unlogged}TABLE {}", t.name);
-    if let Some((parent, bound)) = &t.partition_of {
+    if let Some(PartitionOf { parent, bound }) = &t.partition_of {
         sql += &format!(" PARTITION OF {parent} {bound}");
     } else {
         let cols: Vec<String> = t
@@ -31,6 +33,7 @@ pub(crate) fn add(out: &mut Steps, t: &Table, ctx: &Context) {
         }
     }
     if let Some(key) = &t.partition_by {
+        let key = definitions::partition_key(&quote::ident, key);
         sql += &format!(" PARTITION BY {key}");
     }
     out.push(Phase::CreateTable, rank, sql);
@@ -61,14 +64,14 @@ pub(crate) fn alter(out: &mut Steps, f: &Table, t: &Table) {
         );
     }
     if f.partition_of != t.partition_of {
-        if let Some((parent, _)) = &f.partition_of {
+        if let Some(PartitionOf { parent, .. }) = &f.partition_of {
             out.push(
                 Phase::AlterTable,
                 0,
                 format!("ALTER TABLE {parent} DETACH PARTITION {name}"),
             );
         }
-        if let Some((parent, bound)) = &t.partition_of {
+        if let Some(PartitionOf { parent, bound }) = &t.partition_of {
             out.push(
                 Phase::AttachTable,
                 0,

@@ -4,6 +4,7 @@ use super::relations::{columns, relation_from_row};
 use super::typedefs::{sequences, types};
 #[allow(unused_imports)]
 use super::*;
+use super::{indexes, keys, triggers};
 
 /// Where a relation's rows go: a table or a view, by position.
 #[derive(Clone, Copy)]
@@ -13,7 +14,7 @@ pub(super) enum Relation {
 }
 
 /// Builds the model from the rows of every catalog query.
-pub(super) fn assemble(rows: &Rows) -> Database {
+pub(super) fn assemble(rows: &Rows) -> Result<Database> {
     let notes = Annotations::new(rows);
     let mut db = Database::default();
     for r in &rows["schemas"] {
@@ -62,7 +63,7 @@ pub(super) fn assemble(rows: &Rows) -> Database {
         if notes.extension_member(PG_CLASS, oid) {
             continue;
         }
-        let relation = relation_from_row(r, &notes, &mut parents, &mut tables, &mut views);
+        let relation = relation_from_row(r, &notes, &mut parents, &mut tables, &mut views)?;
         relations.insert(oid, relation);
     }
     columns(
@@ -81,49 +82,33 @@ pub(super) fn assemble(rows: &Rows) -> Database {
     };
     for r in &rows["constraints"] {
         let oid: i64 = get(r, 0);
-        let Some(t) = table(get(r, 1)).map(|i| &mut tables[i]) else {
-            continue;
-        };
-        let kind = match get::<String>(r, 3).as_str() {
-            "p" => ConstraintKind::PrimaryKey,
-            "u" => ConstraintKind::Unique,
-            "c" => ConstraintKind::Check,
-            "x" => ConstraintKind::Exclusion,
-            _ => ConstraintKind::ForeignKey,
-        };
-        let references = opt::<String>(r, 6).map(|t| QualifiedName::new(get::<String>(r, 5), t));
-        t.constraints.push(Constraint {
-            name: get(r, 2),
-            kind,
-            definition: rows.definitions.get(&oid).cloned().unwrap_or_default(),
-            references,
-            comment: notes.comment(PG_CONSTRAINT, oid),
-        });
+        if let Some(t) = table(get(r, 1)).map(|i| &mut tables[i]) {
+            let comment = notes.comment(PG_CONSTRAINT, oid);
+            t.constraints.push(keys::constraint(rows, r, comment)?);
+        }
     }
     for r in &rows["indexes"] {
         let oid: i64 = get(r, 0);
         if notes.extension_member(PG_CLASS, oid) {
             continue;
         }
-        let index = Index {
-            name: get(r, 2),
-            definition: rows.definitions.get(&oid).cloned().unwrap_or_default(),
-            comment: notes.comment(PG_CLASS, oid),
-        };
+        let server = rows.server_indexes.get(&oid);
+        let comment = notes.comment(PG_CLASS, oid);
+        let index = indexes::index(&rows.columns, r, server, comment)?;
         match relations.get(&get(r, 1)) {
             Some(&Relation::Table(i)) => tables[i].indexes.push(index),
             Some(&Relation::View(i)) => views[i].indexes.push(index),
             None => {}
         }
     }
+    let quoter = Quoter::new(rows["keywords"].iter().map(|r| get::<String>(r, 0)));
     for r in &rows["triggers"] {
-        if let Some(i) = table(get(r, 1)) {
-            tables[i].triggers.push(Trigger {
-                name: get(r, 2),
-                definition: get(r, 3),
-                enabled: get(r, 4),
-                comment: notes.comment(PG_TRIGGER, get(r, 0)),
-            });
+        let relation: i64 = get(r, 1);
+        if let Some(i) = table(relation) {
+            let comment = notes.comment(PG_TRIGGER, get(r, 0));
+            let name = tables[i].name.clone();
+            let trigger = triggers::trigger(rows, &quoter, (relation, &name), r, comment)?;
+            tables[i].triggers.push(trigger);
         }
     }
     for r in &rows["policies"] {
@@ -147,5 +132,5 @@ pub(super) fn assemble(rows: &Rows) -> Database {
     db.tables = tables;
     db.views = views;
     db.normalize();
-    db
+    Ok(db)
 }

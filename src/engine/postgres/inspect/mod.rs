@@ -2,15 +2,18 @@
 //!
 //! `queries` holds the queries, one per kind of object, each returning
 //! catalog rows keyed by object id; the functions below join them into the model without
-//! touching the server, except for the rare definitions `deparse` leaves
-//! to the server, which one more query per kind fetches.
+//! touching the server, except for the indexes whose expressions and operator classes only
+//! the server can write, which one more query fetches.
 
 mod assemble;
-mod definitions;
-mod deparse;
+mod indexes;
+mod keys;
+mod names;
+mod partitions;
 mod queries;
 mod relations;
 mod rows;
+mod triggers;
 mod typedefs;
 
 use std::collections::{BTreeMap, HashMap, HashSet};
@@ -19,8 +22,9 @@ use sqlx::postgres::{PgConnection, PgRow};
 use sqlx::{Executor, Row};
 
 use self::assemble::assemble;
-use self::definitions::write_definitions;
-use self::deparse::{ColumnNames, IndexRow, KeyRow, Quoter};
+use self::indexes::{needs_server, ServerIndex};
+use self::names::ColumnNames;
+pub use self::names::Quoter;
 use self::queries as catalog;
 use self::rows::*;
 use crate::diff::model::*;
@@ -36,9 +40,6 @@ const PG_CONSTRAINT: i64 = 2606;
 const PG_TRIGGER: i64 = 2620;
 const PG_POLICY: i64 = 3256;
 
-/// `server_version_num` of the first release whose definitions the client does not write.
-const FIRST_UNKNOWN_RELEASE: u32 = 180000;
-
 /// Reads the schemas named in `schemas` (all non-system schemas when empty).
 pub async fn inspect(conn: &mut PgConnection, schemas: &[String]) -> Result<Database> {
     conn.execute("SELECT pg_catalog.set_config('search_path', '', false)")
@@ -47,7 +48,7 @@ pub async fn inspect(conn: &mut PgConnection, schemas: &[String]) -> Result<Data
     let started = std::time::Instant::now();
     let read = read(conn, schemas).await;
     let _ = conn.execute("RESET search_path").await;
-    let db = assemble(&read?);
+    let db = assemble(&read?)?;
     tracing::info!(
         "inspected {} tables, {} views, {} functions in {:.1} ms",
         db.tables.len(),
@@ -58,11 +59,11 @@ pub async fn inspect(conn: &mut PgConnection, schemas: &[String]) -> Result<Data
     Ok(db)
 }
 
-/// The rows of every catalog query, plus the definitions of keys and indexes.
+/// The rows of every catalog query, plus what the server says about some indexes.
 struct Rows {
     by_query: BTreeMap<&'static str, Vec<PgRow>>,
-    /// Index and constraint definitions by object id.
-    definitions: HashMap<i64, String>,
+    /// The indexes that are not `simple`, by object id.
+    server_indexes: HashMap<i64, ServerIndex>,
     columns: ColumnNames,
 }
 
@@ -89,41 +90,30 @@ async fn read(conn: &mut PgConnection, schemas: &[String]) -> Result<Rows> {
     }
     let mut rows = Rows {
         by_query,
-        definitions: HashMap::new(),
+        server_indexes: HashMap::new(),
         columns: ColumnNames::default(),
     };
     for r in &rows.by_query["columns"] {
         rows.columns
             .insert(get(r, 0), get(r, 1), get(r, 2), get(r, 10));
     }
-    // The client writes definitions in the text of the releases it knows; a later release
-    // may add clauses (PostgreSQL 18 has NOT ENFORCED and PERIOD), so its server writes them.
-    let known_release = conn
-        .server_version_num()
-        .is_some_and(|v| v < FIRST_UNKNOWN_RELEASE);
-    let (indexes, constraints) = write_definitions(&mut rows, known_release);
-    for (oids, sql, what) in [
-        (
-            indexes,
-            catalog::SERVER_INDEX_DEFINITIONS,
-            "index definitions",
-        ),
-        (
-            constraints,
-            catalog::SERVER_CONSTRAINT_DEFINITIONS,
-            "constraint definitions",
-        ),
-    ] {
-        if oids.is_empty() {
-            continue;
-        }
-        let fetched = sqlx::query(sql)
+    let oids: Vec<i64> = rows["indexes"]
+        .iter()
+        .filter(|r| needs_server(&rows.columns, r))
+        .map(|r| get(r, 0))
+        .collect();
+    if !oids.is_empty() {
+        let fetched = sqlx::query(catalog::SERVER_INDEX_DEFINITIONS)
             .bind(&oids)
             .fetch_all(&mut *conn)
             .await
-            .map_err(|e| Error::query(format!("reading {what}"), e))?;
+            .map_err(|e| Error::query("reading index definitions", e))?;
         for r in &fetched {
-            rows.definitions.insert(get(r, 0), get(r, 1));
+            let index = ServerIndex {
+                definition: get(r, 1),
+                parts: get(r, 2),
+            };
+            rows.server_indexes.insert(get(r, 0), index);
         }
     }
     Ok(rows)

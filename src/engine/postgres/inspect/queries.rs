@@ -176,17 +176,24 @@ pub(crate) const COLUMNS: &str = concat!(
     in_schemas!()
 );
 
-/// Table constraints that are the table's own (not inherited from a parent). Checks and
-/// exclusion constraints come deparsed; keys and foreign keys as column numbers, with the
-/// backing index's `INCLUDE` columns and the referenced table's name.
+/// Table constraints that are the table's own (not inherited from a parent). Checks come as
+/// their expression, exclusion constraints deparsed whole; keys and foreign keys as column
+/// numbers, with the backing index's `INCLUDE` columns and the referenced table's name and
+/// column names.
 pub(crate) const CONSTRAINTS: &str = concat!(
     "SELECT con.oid::int8, con.conrelid::int8, con.conname::text, con.contype::text, \
-            CASE WHEN con.contype IN ('c', 'x') THEN pg_catalog.pg_get_constraintdef(con.oid) END, \
+            CASE con.contype WHEN 'c' THEN pg_catalog.pg_get_expr(con.conbin, con.conrelid) \
+                             WHEN 'x' THEN pg_catalog.pg_get_constraintdef(con.oid) END, \
             rn.nspname::text, rc.relname::text, con.confrelid::int8, \
             con.conkey, con.confkey, con.confdelsetcols, \
             con.confmatchtype::text, con.confupdtype::text, con.confdeltype::text, \
             con.condeferrable, con.condeferred, con.convalidated, \
-            ci.indnullsnotdistinct, pg_catalog.string_to_array(ci.indkey::text, ' ')::pg_catalog.int2[], ci.indnkeyatts \
+            ci.indnullsnotdistinct, pg_catalog.string_to_array(ci.indkey::text, ' ')::pg_catalog.int2[], ci.indnkeyatts, \
+            con.connoinherit, \
+            CASE WHEN con.contype = 'f' THEN \
+                ARRAY(SELECT a.attname::text FROM unnest(con.confkey) WITH ORDINALITY k(n, o) \
+                      JOIN pg_catalog.pg_attribute a ON a.attrelid = con.confrelid AND a.attnum = k.n \
+                      ORDER BY k.o) END \
      FROM pg_catalog.pg_constraint con JOIN pg_catalog.pg_class c ON c.oid = con.conrelid \
      JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace \
      LEFT JOIN pg_catalog.pg_class rc ON rc.oid = con.confrelid \
@@ -198,19 +205,21 @@ pub(crate) const CONSTRAINTS: &str = concat!(
 
 /// Indexes that do not back a constraint and are not a partition's copy of a parent's index.
 /// (The `int2vector` and `oidvector` columns go through text to become arrays that start at 1.)
-/// `simple` says a btree on plain columns with default operator classes and no storage
-/// options, which `deparse` can write; the predicate of such an index
-/// comes deparsed.
+/// `simple` says plain columns with default operator classes: everything about such an
+/// index is in these rows. For the others the server writes the expressions and says which
+/// operator classes and collations it shows ([`SERVER_INDEX_DEFINITIONS`]).
 pub(crate) const INDEXES: &str = concat!(
     "SELECT i.indexrelid::int8, i.indrelid::int8, ic.relname::text, \
-            (ic.relam = 403 AND i.indexprs IS NULL AND ic.reloptions IS NULL \
+            (i.indexprs IS NULL \
              AND i.indclass::pg_catalog.oid[] <@ (SELECT pg_catalog.array_agg(oc.oid) \
                                                    FROM pg_catalog.pg_opclass oc WHERE oc.opcdefault)), \
             i.indisunique, i.indnullsnotdistinct, i.indnkeyatts, pg_catalog.string_to_array(i.indkey::text, ' ')::pg_catalog.int2[], \
             pg_catalog.string_to_array(i.indoption::text, ' ')::pg_catalog.int2[], \
             pg_catalog.string_to_array(i.indcollation::text, ' ')::pg_catalog.int8[], \
-            pg_catalog.pg_get_expr(i.indpred, i.indrelid) \
+            pg_catalog.pg_get_expr(i.indpred, i.indrelid), am.amname::text, ic.relkind = 'I', \
+            ic.reloptions::text[] \
      FROM pg_catalog.pg_index i JOIN pg_catalog.pg_class ic ON ic.oid = i.indexrelid \
+     JOIN pg_catalog.pg_am am ON am.oid = ic.relam \
      JOIN pg_catalog.pg_class c ON c.oid = i.indrelid \
      JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace \
      WHERE NOT EXISTS (SELECT 1 FROM pg_catalog.pg_constraint con WHERE con.conindid = i.indexrelid \
@@ -219,12 +228,23 @@ pub(crate) const INDEXES: &str = concat!(
     in_schemas!()
 );
 
-/// User triggers, not those a constraint or a parent table created.
+/// User triggers, not those a constraint or a parent table created: the `tgtype` bits, the
+/// function, arguments and transition tables, and (only for a trigger with a `WHEN`
+/// condition) the server's definition, from which the condition is read.
 pub(crate) const TRIGGERS: &str = concat!(
-    "SELECT t.oid::int8, t.tgrelid::int8, t.tgname::text, pg_catalog.pg_get_triggerdef(t.oid), \
-            t.tgenabled::text \
+    "SELECT t.oid::int8, t.tgrelid::int8, t.tgname::text, \
+            CASE WHEN t.tgqual IS NOT NULL THEN pg_catalog.pg_get_triggerdef(t.oid) END, \
+            t.tgenabled::text, t.tgtype::int4, \
+            pg_catalog.string_to_array(NULLIF(t.tgattr::text, ''), ' ')::pg_catalog.int2[], \
+            fn.nspname::text, f.proname::text, t.tgargs, t.tgnargs::int4, \
+            t.tgconstraint <> 0, cn.nspname::text, cr.relname::text, t.tgdeferrable, t.tginitdeferred, \
+            t.tgoldtable::text, t.tgnewtable::text \
      FROM pg_catalog.pg_trigger t JOIN pg_catalog.pg_class c ON c.oid = t.tgrelid \
      JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace \
+     JOIN pg_catalog.pg_proc f ON f.oid = t.tgfoid \
+     JOIN pg_catalog.pg_namespace fn ON fn.oid = f.pronamespace \
+     LEFT JOIN pg_catalog.pg_class cr ON cr.oid = t.tgconstrrelid \
+     LEFT JOIN pg_catalog.pg_namespace cn ON cn.oid = cr.relnamespace \
      WHERE NOT t.tgisinternal AND t.tgparentid = 0 AND",
     in_schemas!()
 );
@@ -256,11 +276,10 @@ pub(crate) const VIEW_DEPENDENCIES: &str = concat!(
     in_schemas!()
 );
 
-/// `pg_get_indexdef` for the indexes in `$1` that `deparse` cannot write.
+/// `pg_get_indexdef` for the indexes in `$1` that are not `simple`, with the text of each
+/// key part (`pg_get_indexdef(index, part, false)`: a column name or an expression).
 pub(crate) const SERVER_INDEX_DEFINITIONS: &str =
-    "SELECT o, pg_catalog.pg_get_indexdef(o::pg_catalog.oid) FROM unnest($1::pg_catalog.int8[]) o";
-
-/// `pg_get_constraintdef` for the constraints in `$1` that `deparse`
-/// cannot write (a foreign key to a table in a schema that is not read, say).
-pub(crate) const SERVER_CONSTRAINT_DEFINITIONS: &str =
-    "SELECT o, pg_catalog.pg_get_constraintdef(o::pg_catalog.oid) FROM unnest($1::pg_catalog.int8[]) o";
+    "SELECT o, pg_catalog.pg_get_indexdef(o::pg_catalog.oid), \
+            ARRAY(SELECT pg_catalog.pg_get_indexdef(o::pg_catalog.oid, k, false) \
+                  FROM pg_catalog.generate_series(1, i.indnkeyatts) k ORDER BY k) \
+     FROM unnest($1::pg_catalog.int8[]) o JOIN pg_catalog.pg_index i ON i.indexrelid = o::pg_catalog.oid";

@@ -1,6 +1,7 @@
 //! Relations and their columns from their catalog rows.
 
 use super::assemble::Relation;
+use super::partitions::partition_key;
 #[allow(unused_imports)]
 use super::*;
 
@@ -10,7 +11,7 @@ pub(super) fn relation_from_row(
     parents: &mut HashMap<i64, Vec<QualifiedName>>,
     tables: &mut Vec<Table>,
     views: &mut Vec<View>,
-) -> Relation {
+) -> Result<Relation> {
     let oid: i64 = get(r, 0);
     let name = qname(r, 1, 2);
     let kind: String = get(r, 3);
@@ -26,13 +27,26 @@ pub(super) fn relation_from_row(
             depends_on: Vec::new(),
             comment,
         });
-        return Relation::View(views.len() - 1);
+        return Ok(Relation::View(views.len() - 1));
     }
     let parents = parents.remove(&oid).unwrap_or_default();
     let bound: Option<String> = opt(r, 8);
     let (partition_of, inherits) = match bound {
-        Some(b) => (parents.first().cloned().map(|p| (p, b)), Vec::new()),
+        Some(b) => {
+            let of = parents.first().cloned().map(|parent| PartitionOf {
+                parent,
+                bound: Expr::new(b),
+            });
+            (of, Vec::new())
+        }
         None => (None, parents),
+    };
+    let partition_by = match opt::<String>(r, 7) {
+        Some(d) => Some(partition_key(&d).ok_or_else(|| Error::Catalog {
+            object: format!("table {name}"),
+            reason: format!("unexpected partition key {d}"),
+        })?),
+        None => None,
     };
     tables.push(Table {
         name,
@@ -46,14 +60,14 @@ pub(super) fn relation_from_row(
         } else {
             Persistence::Permanent
         },
-        partition_by: opt(r, 7),
+        partition_by,
         partition_of,
         inherits,
         row_security: get(r, 5),
         force_row_security: get(r, 6),
         comment,
     });
-    Relation::Table(tables.len() - 1)
+    Ok(Relation::Table(tables.len() - 1))
 }
 
 /// Puts every column into its table, view or composite type, in column-number order.

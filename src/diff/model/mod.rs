@@ -1,13 +1,24 @@
 //! The schema model: what introspection produces and the differ compares.
 //!
 //! Every list is kept sorted by name (see [`Database::normalize`]) so the model compares,
-//! serializes and prints deterministically. Definitions that PostgreSQL itself canonicalizes
-//! (index, constraint, view, function and trigger definitions; default expressions) are kept
-//! as the server's own text, so two schemas that mean the same thing compare equal.
+//! serializes and prints deterministically. Keys, foreign keys, indexes, triggers and
+//! partitioning are typed fields, with what only one engine has in `attrs`
+//! ([`Attr`]). What the server itself deparses (check and predicate expressions, defaults,
+//! partition bounds, view and function bodies) is kept as the server's own text ([`Expr`] and
+//! the `definition` fields), so two schemas that mean the same thing compare equal; nothing
+//! here writes or reads SQL.
 
 use serde::{Deserialize, Serialize};
 
 use super::quote;
+
+mod expr;
+mod parts;
+mod table;
+
+pub use expr::{Attr, Expr, PgAttr};
+pub use parts::*;
+pub use table::*;
 
 /// A whole database: every object of the schemas that were inspected.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -150,144 +161,6 @@ pub struct Function {
     #[serde(default)]
     pub result: String,
     pub definition: String,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub comment: Option<String>,
-}
-
-/// How a table stores its rows.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Persistence {
-    #[default]
-    Permanent,
-    Unlogged,
-}
-
-/// A table (ordinary, partitioned or a partition).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Table {
-    pub name: QualifiedName,
-    #[serde(default)]
-    pub columns: Vec<Column>,
-    #[serde(default)]
-    pub constraints: Vec<Constraint>,
-    #[serde(default)]
-    pub indexes: Vec<Index>,
-    #[serde(default)]
-    pub triggers: Vec<Trigger>,
-    #[serde(default)]
-    pub policies: Vec<Policy>,
-    #[serde(default)]
-    pub persistence: Persistence,
-    /// `PARTITION BY` clause of a partitioned table: `RANGE (created_at)`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub partition_by: Option<String>,
-    /// Parent and bound of a partition: `FOR VALUES FROM ('2024-01-01') TO ('2025-01-01')`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub partition_of: Option<(QualifiedName, String)>,
-    /// Parents of a table created with `INHERITS`.
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub inherits: Vec<QualifiedName>,
-    #[serde(default)]
-    pub row_security: bool,
-    #[serde(default)]
-    pub force_row_security: bool,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub comment: Option<String>,
-}
-
-/// A table column.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Column {
-    pub name: String,
-    /// The type as `format_type` prints it, modifiers included: `character varying(20)[]`.
-    pub data_type: String,
-    #[serde(default)]
-    pub not_null: bool,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub default: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub identity: Option<Identity>,
-    /// The expression of a `GENERATED ALWAYS AS (...) STORED` column.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub generated: Option<String>,
-    /// A collation other than the type's default.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub collation: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub comment: Option<String>,
-}
-
-/// An identity column's kind and sequence options.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Identity {
-    /// `ALWAYS` rather than `BY DEFAULT`.
-    pub always: bool,
-    #[serde(flatten)]
-    pub options: SequenceOptions,
-}
-
-/// The kind of a table constraint.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum ConstraintKind {
-    PrimaryKey,
-    Unique,
-    Check,
-    Exclusion,
-    ForeignKey,
-}
-
-/// A table constraint; `definition` is `pg_get_constraintdef`.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Constraint {
-    pub name: String,
-    pub kind: ConstraintKind,
-    pub definition: String,
-    /// The referenced table of a foreign key.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub references: Option<QualifiedName>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub comment: Option<String>,
-}
-
-/// An index that does not back a constraint; `definition` is `pg_get_indexdef`.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Index {
-    pub name: String,
-    pub definition: String,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub comment: Option<String>,
-}
-
-/// A trigger; `definition` is `pg_get_triggerdef`.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Trigger {
-    pub name: String,
-    pub definition: String,
-    /// `O` (origin, the default), `D` (disabled), `R` (replica) or `A` (always).
-    #[serde(default = "default_enabled")]
-    pub enabled: String,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub comment: Option<String>,
-}
-
-fn default_enabled() -> String {
-    "O".to_string()
-}
-
-/// A row-level security policy.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Policy {
-    pub name: String,
-    pub permissive: bool,
-    /// `ALL`, `SELECT`, `INSERT`, `UPDATE` or `DELETE`.
-    pub command: String,
-    pub roles: Vec<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub using: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub with_check: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub comment: Option<String>,
 }
@@ -443,32 +316,6 @@ impl Enum {
             .filter(|v| self.values.contains(v))
             .collect();
         kept.len() == self.values.len() && kept.iter().zip(&self.values).all(|(a, b)| *a == b)
-    }
-}
-
-impl Table {
-    /// The table without its columns and sub-objects: what an `Alter` of the table compares.
-    pub fn shell(&self) -> Table {
-        Table {
-            name: self.name.clone(),
-            columns: Vec::new(),
-            constraints: Vec::new(),
-            indexes: Vec::new(),
-            triggers: Vec::new(),
-            policies: Vec::new(),
-            persistence: self.persistence,
-            partition_by: self.partition_by.clone(),
-            partition_of: self.partition_of.clone(),
-            inherits: self.inherits.clone(),
-            row_security: self.row_security,
-            force_row_security: self.force_row_security,
-            comment: self.comment.clone(),
-        }
-    }
-
-    /// Finds a column by name.
-    pub fn column(&self, name: &str) -> Option<&Column> {
-        self.columns.iter().find(|c| c.name == name)
     }
 }
 
