@@ -228,6 +228,12 @@ fn json_format_lists_changes_with_hazards_and_sql_both_ways() {
         drop["down"][0],
         "ALTER TABLE public.users ADD COLUMN name text NOT NULL"
     );
+    assert_eq!(drop["data_restored"], false);
+    let add = changes
+        .iter()
+        .find(|c| c["kind"] == "add_column")
+        .expect("an add_column change");
+    assert_eq!(add["data_restored"], true);
     assert_eq!(plan["rename_candidates"][0]["to"], "full_name");
 }
 

@@ -23,6 +23,8 @@ pub struct PlannedChange {
     pub hazards: Vec<Hazard>,
     pub up: Vec<String>,
     pub down: Vec<String>,
+    /// False when `down` brings the structure back but not the data `up` destroys.
+    pub data_restored: bool,
     #[serde(skip)]
     pub change: Change,
 }
@@ -116,12 +118,14 @@ impl Plan {
                 if up_steps.iter().any(|s| s.mode == Mode::Validate) {
                     h.retain(|h| *h != Hazard::AccessExclusiveLock);
                 }
+                let data_restored = !h.contains(&Hazard::DataLoss);
                 PlannedChange {
                     id: c.id(),
                     kind: c.kind(),
                     object: c.object().display_name(),
                     description: c.describe(),
                     hazards: h,
+                    data_restored,
                     up: order(vec![up_steps]).into_iter().map(|(s, _)| s).collect(),
                     down: order(vec![render(&c.inverse(), &down_ctx)])
                         .into_iter()
