@@ -1,6 +1,7 @@
 //! Columns: their definition, and the `ALTER COLUMN` steps between two versions of one.
 
-use super::types::{collate, identity_defaults, sequence_option_list, sequence_options};
+use super::sequences::{identity_defaults, sequence_option_list, sequence_options};
+use super::types::collate;
 use super::{Context, Mode, Phase, Steps};
 use crate::diff::model::*;
 use crate::diff::quote;

@@ -1,0 +1,90 @@
+//! The walk over views and materialized views, with their indexes.
+
+use super::pair;
+use super::tables::replace_or_alter;
+use super::DialectDiff;
+use crate::diff::change::{Change, Object};
+use crate::diff::model::*;
+
+pub(super) fn diff_views(
+    dialect: &dyn DialectDiff,
+    out: &mut Vec<Change>,
+    from: &Database,
+    to: &Database,
+) {
+    let (dropped, both, added) = pair(&from.views, &to.views, |v| &v.name);
+    for v in dropped {
+        drop_view(out, v);
+    }
+    for (f, t) in both {
+        if view_body_differs(f, t) {
+            drop_view(out, f);
+            add_view(out, t);
+        } else if f != t {
+            if f.comment != t.comment || f.columns != t.columns {
+                out.push(Change::Alter {
+                    from: Object::View(view_shell(f)),
+                    to: Object::View(view_shell(t)),
+                });
+            }
+            replace_or_alter(
+                out,
+                &f.indexes,
+                &t.indexes,
+                |i| &i.name,
+                |a, b| dialect.index_unchanged(a, b),
+                |i| Object::Index {
+                    table: t.name.clone(),
+                    index: i.clone(),
+                },
+            );
+        }
+    }
+    for v in added {
+        add_view(out, v);
+    }
+}
+
+fn view_body_differs(f: &View, t: &View) -> bool {
+    f.definition != t.definition
+        || f.materialized != t.materialized
+        || f.options != t.options
+        || f.columns
+            .iter()
+            .map(|c| &c.name)
+            .ne(t.columns.iter().map(|c| &c.name))
+}
+
+/// A view without its indexes: what `Add`, `Drop` and `Alter` of a view carry.
+fn view_shell(v: &View) -> View {
+    View {
+        name: v.name.clone(),
+        materialized: v.materialized,
+        definition: v.definition.clone(),
+        options: v.options.clone(),
+        columns: v.columns.clone(),
+        indexes: Vec::new(),
+        depends_on: v.depends_on.clone(),
+        comment: v.comment.clone(),
+    }
+}
+
+pub(crate) fn drop_view(out: &mut Vec<Change>, v: &View) {
+    out.push(Change::Drop(Object::View(view_shell(v))));
+    for i in &v.indexes {
+        out.push(Change::Drop(Object::Index {
+            table: v.name.clone(),
+            index: i.clone(),
+        }));
+    }
+}
+
+pub(crate) fn add_view(out: &mut Vec<Change>, v: &View) {
+    out.push(Change::Add(Object::View(view_shell(v))));
+    for i in &v.indexes {
+        out.push(Change::Add(Object::Index {
+            table: v.name.clone(),
+            index: i.clone(),
+        }));
+    }
+}
