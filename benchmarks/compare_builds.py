@@ -20,7 +20,7 @@ import subprocess
 import sys
 import time
 
-from schema_bench import Server, gen_schema, run
+from schema_bench import Server, load_schemas, run
 
 RUNS = int(os.environ.get("BENCH_RUNS", "9"))
 
@@ -39,12 +39,7 @@ def main():
     results = []
     try:
         for n in (100, 1000):
-            for v in ("a", "b"):
-                db = f"bench_{n}_{v}"
-                server.psql("postgres", "-c", f"CREATE DATABASE {db}")
-                server.psql(db, input=gen_schema.schema(n, v))
-                server.psql(db, "-c", "VACUUM ANALYZE")
-            a, b = server.url(f"bench_{n}_a"), server.url(f"bench_{n}_b")
+            a, b = load_schemas(server, n)
             outputs = {}
             for name, path in builds:
                 up = run([path, "diff", "--from", a, "--to", b]).stdout

@@ -103,6 +103,19 @@ def dbridge_stages(a, b):
     return {k: statistics.median(v) for k, v in stages.items()}
 
 
+def load_schemas(server, n):
+    """Loads variants "a" and "b" of the n-table schema; returns their URLs."""
+    for v in ("a", "b"):
+        db = f"bench_{n}_{v}"
+        server.psql("postgres", "-c", f"CREATE DATABASE {db}")
+        server.psql(db, input=gen_schema.schema(n, v))
+        # Settle the fresh catalogs first (as on any database in service): otherwise
+        # autovacuum works on them during the timed runs, and the first reads set
+        # hint bits, both of which every tool would pay for at random.
+        server.psql(db, "-c", "VACUUM ANALYZE")
+    return server.url(f"bench_{n}_a"), server.url(f"bench_{n}_b")
+
+
 def main():
     if not DBRIDGE.exists():
         sys.exit("build first: cargo build --release")
@@ -110,15 +123,7 @@ def main():
     rows = []
     try:
         for n in (100, 1000):
-            for v in ("a", "b"):
-                db = f"bench_{n}_{v}"
-                server.psql("postgres", "-c", f"CREATE DATABASE {db}")
-                server.psql(db, input=gen_schema.schema(n, v))
-                # Settle the fresh catalogs first (as on any database in service): otherwise
-                # autovacuum works on them during the timed runs, and the first reads set
-                # hint bits, both of which every tool would pay for at random.
-                server.psql(db, "-c", "VACUUM ANALYZE")
-            a, b = server.url(f"bench_{n}_a"), server.url(f"bench_{n}_b")
+            a, b = load_schemas(server, n)
             stages = dbridge_stages(a, b)
             diff_s = median_seconds(lambda: run([str(DBRIDGE), "diff", "--from", a, "--to", b]))
             inspect_s = median_seconds(lambda: run([str(DBRIDGE), "inspect", "--url", a, "--format", "json"]))

@@ -94,22 +94,6 @@ pub enum Change {
 }
 
 impl Change {
-    /// The change that undoes this one.
-    pub fn inverse(&self) -> Change {
-        match self {
-            Change::Add(o) => Change::Drop(o.clone()),
-            Change::Drop(o) => Change::Add(o.clone()),
-            Change::Alter { from, to } => Change::Alter {
-                from: to.clone(),
-                to: from.clone(),
-            },
-            Change::Rename { from, to } => Change::Rename {
-                from: to.clone(),
-                to: from.clone(),
-            },
-        }
-    }
-
     /// What the change does.
     pub fn verb(&self) -> Verb {
         match self {
@@ -284,13 +268,14 @@ mod tests {
         assert_eq!(id.verb, Verb::Drop);
         assert_eq!(id.kind, "column");
         assert_eq!(id.path, vec!["public", "users", "Email"]);
-        assert_eq!(drop.inverse().id().path, id.path);
-        assert_eq!(drop.inverse().id().verb, Verb::Add);
+        let names = crate::diff::reverse::NameMap::default();
+        assert_eq!(names.inverse(&drop).id().path, id.path);
+        assert_eq!(names.inverse(&drop).id().verb, Verb::Add);
         let rename = Change::Rename {
             from: column("name"),
             to: column("full_name"),
         };
         assert_eq!(rename.id().path, vec!["public", "users", "name"]);
-        assert_eq!(rename.inverse().inverse().id(), rename.id());
+        assert_eq!(names.inverse(&names.inverse(&rename)).id(), rename.id());
     }
 }

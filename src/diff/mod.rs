@@ -11,6 +11,7 @@ pub mod plan;
 pub mod postgres;
 pub mod quote;
 pub mod rename;
+pub mod reverse;
 pub mod snapshot;
 pub(crate) mod sql;
 

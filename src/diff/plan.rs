@@ -1,14 +1,18 @@
-//! The planner: orders the rendered steps of a diff into up and down scripts.
+//! The planner: orders the rendered steps of a diff into up and down scripts. The down
+//! script is the inverse of each change ([`NameMap::inverse`]), computed with it.
 
 use rayon::prelude::*;
 use serde::Serialize;
 
 use super::change::{Change, ChangeId};
+use super::differ::DialectDiff;
 use super::differ::{diff, Diff};
 use super::error::Error;
 use super::hazard::{hazards, Hazard};
 use super::model::Database;
+use super::postgres::PostgresDiff;
 use super::rename::{RenameCandidate, Renames};
+use super::reverse::NameMap;
 pub use super::sql::Mode;
 use super::sql::{render, Context, Step};
 
@@ -92,12 +96,13 @@ impl Plan {
         options: PlanOptions,
         keep: &dyn Fn(&Change) -> bool,
     ) -> Result<Plan, Error> {
-        // The two directions are independent until the end: each runs on its own core.
-        let inverse = renames.inverse();
-        let (up, down) = rayon::join(|| diff(from, to, renames), || diff(to, from, &inverse));
-        let (mut up, mut down) = (up?, down?);
+        let mut up = diff(from, to, renames)?;
         up.changes.retain(|c| keep(c));
-        down.changes.retain(|c| keep(&c.inverse()));
+        let names = renames.name_map();
+        let down = Diff {
+            changes: down_changes(&up.changes, &names, from, to, renames)?,
+            rename_candidates: Vec::new(),
+        };
         let up_ctx = Context::new(from, to, &up.changes, options.safe);
         let down_ctx = Context::new(to, from, &down.changes, options.safe);
         let existing: std::collections::HashSet<_> = from.tables.iter().map(|t| &t.name).collect();
@@ -127,7 +132,7 @@ impl Plan {
                     hazards: h,
                     data_restored,
                     up: order(vec![up_steps]).into_iter().map(|(s, _)| s).collect(),
-                    down: order(vec![render(&c.inverse(), &down_ctx)])
+                    down: order(vec![render(&names.inverse(c), &down_ctx)])
                         .into_iter()
                         .map(|(s, _)| s)
                         .collect(),
@@ -159,6 +164,22 @@ impl Plan {
     pub fn down_sql(&self) -> String {
         to_text(&self.down)
     }
+}
+
+/// The changes of the down script: the inverse of every up change, plus what the way back
+/// has to drop and recreate around them that the way there did not (an enum that gains a
+/// label in place on the way there is rebuilt on the way back).
+fn down_changes(
+    up: &[Change],
+    names: &NameMap,
+    from: &Database,
+    to: &Database,
+    renames: &Renames,
+) -> Result<Vec<Change>, Error> {
+    let mut down: Vec<Change> = up.iter().map(|c| names.inverse(c)).collect();
+    let (renamed, _) = renames.inverse().apply(to, from)?;
+    PostgresDiff.recreate_dependents(&mut down, renamed.as_ref().unwrap_or(to), from);
+    Ok(down)
 }
 
 fn script(d: &Diff, ctx: &Context) -> Vec<(String, Mode)> {

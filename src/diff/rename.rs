@@ -7,6 +7,7 @@ use super::change::{Change, ChangeId, Object};
 use super::error::Error;
 use super::model::*;
 use super::quote;
+use super::reverse::NameMap;
 
 /// Renames the user asked for with `--rename`.
 #[derive(Debug, Clone, Default)]
@@ -214,6 +215,15 @@ impl Renames {
         }
         db.normalize();
         Ok((Some(db), changes))
+    }
+
+    /// The new names back to the old ones, for the inverses of a plan's changes.
+    pub fn name_map(&self) -> NameMap {
+        let tables = self.tables.iter().map(|(old, new)| {
+            let new = QualifiedName::new(old.schema.clone(), new.clone());
+            (old.clone(), new)
+        });
+        NameMap::new(tables, self.columns.iter().cloned())
     }
 
     fn unknown(&self, hint: String, reason: &str) -> Error {

@@ -326,4 +326,3 @@ fn read_full(source: &mut dyn Read, buf: &mut [u8]) -> std::io::Result<usize> {
     }
     Ok(filled)
 }
-
