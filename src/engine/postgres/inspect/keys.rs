@@ -21,6 +21,11 @@ fn action(code: &str) -> ReferentialAction {
     }
 }
 
+/// Whether a row is a foreign key whose referenced columns are not among the columns read.
+pub(super) fn references_unread_table(columns: &ColumnNames, r: &PgRow) -> bool {
+    get::<String>(r, 3) == "f" && columns.names(get(r, 7), &get::<Vec<i16>>(r, 9)).is_none()
+}
+
 /// The constraint of one row of the `constraints` query.
 pub(super) fn constraint(rows: &Rows, r: &PgRow, comment: Option<String>) -> Result<Constraint> {
     let table: i64 = get(r, 1);
@@ -56,7 +61,13 @@ pub(super) fn constraint(rows: &Rows, r: &PgRow, comment: Option<String>) -> Res
         _ => ConstraintBody::ForeignKey(ForeignKey {
             columns: names(&get::<Vec<i16>>(r, 8))?,
             references: qname(r, 5, 6),
-            referenced_columns: get(r, 21),
+            referenced_columns: match rows.referenced_columns.get(&get(r, 0)) {
+                Some(names) => names.clone(),
+                None => rows
+                    .columns
+                    .names(get(r, 7), &get::<Vec<i16>>(r, 9))
+                    .ok_or_else(unknown)?,
+            },
             match_type: match get::<String>(r, 11).as_str() {
                 "f" => MatchType::Full,
                 "p" => MatchType::Partial,

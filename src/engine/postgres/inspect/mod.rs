@@ -64,6 +64,8 @@ struct Rows {
     by_query: BTreeMap<&'static str, Vec<PgRow>>,
     /// The indexes that are not `simple`, by object id.
     server_indexes: HashMap<i64, ServerIndex>,
+    /// The referenced column names of foreign keys to tables that were not read.
+    referenced_columns: HashMap<i64, Vec<String>>,
     columns: ColumnNames,
 }
 
@@ -91,6 +93,7 @@ async fn read(conn: &mut PgConnection, schemas: &[String]) -> Result<Rows> {
     let mut rows = Rows {
         by_query,
         server_indexes: HashMap::new(),
+        referenced_columns: HashMap::new(),
         columns: ColumnNames::default(),
     };
     for r in &rows.by_query["columns"] {
@@ -114,6 +117,21 @@ async fn read(conn: &mut PgConnection, schemas: &[String]) -> Result<Rows> {
                 parts: get(r, 2),
             };
             rows.server_indexes.insert(get(r, 0), index);
+        }
+    }
+    let outside: Vec<i64> = rows["constraints"]
+        .iter()
+        .filter(|r| keys::references_unread_table(&rows.columns, r))
+        .map(|r| get(r, 0))
+        .collect();
+    if !outside.is_empty() {
+        let fetched = sqlx::query(catalog::REFERENCED_COLUMNS)
+            .bind(&outside)
+            .fetch_all(&mut *conn)
+            .await
+            .map_err(|e| Error::query("reading referenced columns", e))?;
+        for r in &fetched {
+            rows.referenced_columns.insert(get(r, 0), get(r, 1));
         }
     }
     Ok(rows)

@@ -178,8 +178,9 @@ pub(crate) const COLUMNS: &str = concat!(
 
 /// Table constraints that are the table's own (not inherited from a parent). Checks come as
 /// their expression, exclusion constraints deparsed whole; keys and foreign keys as column
-/// numbers, with the backing index's `INCLUDE` columns and the referenced table's name and
-/// column names.
+/// numbers, with the backing index's `INCLUDE` columns and the referenced table's name (its
+/// column names come from the `columns` rows, or for a table that was not read from
+/// [`REFERENCED_COLUMNS`]).
 pub(crate) const CONSTRAINTS: &str = concat!(
     "SELECT con.oid::int8, con.conrelid::int8, con.conname::text, con.contype::text, \
             CASE con.contype WHEN 'c' THEN pg_catalog.pg_get_expr(con.conbin, con.conrelid) \
@@ -189,11 +190,7 @@ pub(crate) const CONSTRAINTS: &str = concat!(
             con.confmatchtype::text, con.confupdtype::text, con.confdeltype::text, \
             con.condeferrable, con.condeferred, con.convalidated, \
             ci.indnullsnotdistinct, pg_catalog.string_to_array(ci.indkey::text, ' ')::pg_catalog.int2[], ci.indnkeyatts, \
-            con.connoinherit, \
-            CASE WHEN con.contype = 'f' THEN \
-                ARRAY(SELECT a.attname::text FROM unnest(con.confkey) WITH ORDINALITY k(n, o) \
-                      JOIN pg_catalog.pg_attribute a ON a.attrelid = con.confrelid AND a.attnum = k.n \
-                      ORDER BY k.o) END \
+            con.connoinherit \
      FROM pg_catalog.pg_constraint con JOIN pg_catalog.pg_class c ON c.oid = con.conrelid \
      JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace \
      LEFT JOIN pg_catalog.pg_class rc ON rc.oid = con.confrelid \
@@ -283,3 +280,12 @@ pub(crate) const SERVER_INDEX_DEFINITIONS: &str =
             ARRAY(SELECT pg_catalog.pg_get_indexdef(o::pg_catalog.oid, k, false) \
                   FROM pg_catalog.generate_series(1, i.indnkeyatts) k ORDER BY k) \
      FROM unnest($1::pg_catalog.int8[]) o JOIN pg_catalog.pg_index i ON i.indexrelid = o::pg_catalog.oid";
+
+/// The referenced columns of the foreign keys in `$1`, by name in key order, for foreign
+/// keys to tables in schemas that were not read.
+pub(crate) const REFERENCED_COLUMNS: &str =
+    "SELECT con.oid::int8, \
+            ARRAY(SELECT a.attname::text FROM unnest(con.confkey) WITH ORDINALITY k(n, o) \
+                  JOIN pg_catalog.pg_attribute a ON a.attrelid = con.confrelid AND a.attnum = k.n \
+                  ORDER BY k.o) \
+     FROM pg_catalog.pg_constraint con WHERE con.oid = ANY($1::pg_catalog.int8[]::pg_catalog.oid[])";
