@@ -10,14 +10,17 @@ use std::borrow::Cow;
 use base64::Engine as _;
 use serde_json::value::RawValue;
 
+use super::value::Value as Typed;
+
 use super::catalog::Kind;
 
-/// One input value: a JSON value (NDJSON and JSON input) or a CSV field.
+/// One input value: a JSON value (NDJSON and JSON input), a CSV field, or a typed value.
 #[derive(Debug, Clone, Copy)]
 pub enum Field<'a> {
     Json(&'a RawValue),
     /// A CSV field; empty means NULL.
     Text(&'a str),
+    Typed(&'a Typed),
 }
 
 /// A JSON value decoded just enough to convert it.
@@ -65,7 +68,19 @@ pub fn write_field(kind: &Kind, field: Field<'_>, out: &mut Vec<u8>) -> Result<(
         }
         return Ok(());
     }
+    let number;
     let value = match field {
+        Field::Typed(typed) => match typed {
+            Typed::Int(i) => {
+                number = i.to_string();
+                Value::Number(&number)
+            }
+            Typed::Float(f) if f.is_finite() => {
+                number = f.to_string();
+                Value::Number(&number)
+            }
+            _ => return write_typed(kind, typed, out),
+        },
         Field::Json(raw) => decode(raw)?,
         Field::Text("") => Value::Null,
         Field::Text(text) => match kind {
@@ -75,6 +90,60 @@ pub fn write_field(kind: &Kind, field: Field<'_>, out: &mut Vec<u8>) -> Result<(
             )?,
             _ => Value::Str(Cow::Borrowed(text)),
         },
+    };
+    if matches!(value, Value::Null) {
+        out.extend_from_slice(b"\\N");
+        return Ok(());
+    }
+    let mut text = String::new();
+    let plain = scalar(kind, value, &mut text)?;
+    escape_copy(plain.unwrap_or(&text), out);
+    Ok(())
+}
+
+/// The typed values that are not numbers: converted like the JSON value of the same type,
+/// except bytes (written as they are) and JSON documents.
+fn write_typed(kind: &Kind, typed: &Typed, out: &mut Vec<u8>) -> Result<(), String> {
+    let value = match (kind, typed) {
+        (_, Typed::Null) => Value::Null,
+        (_, Typed::Bool(b)) => Value::Bool(*b),
+        (_, Typed::Float(f)) => Value::Str(Cow::Owned(f.to_string())),
+        (_, Typed::Decimal(d)) => Value::Str(Cow::Borrowed(d)),
+        (_, Typed::Text(s)) => Value::Str(Cow::Borrowed(s)),
+        (Kind::Bytea, Typed::Bytes(bytes)) => {
+            let mut text = String::with_capacity(2 + bytes.len() * 2);
+            text.push_str("\\x");
+            for b in bytes {
+                text.push(HEX[(b >> 4) as usize] as char);
+                text.push(HEX[(b & 15) as usize] as char);
+            }
+            escape_copy(&text, out);
+            return Ok(());
+        }
+        (Kind::Json | Kind::Jsonb, Typed::Json(doc)) => {
+            serde_json::from_str::<serde::de::IgnoredAny>(doc)
+                .map_err(|e| format!("invalid JSON: {e}"))?;
+            escape_copy(doc, out);
+            return Ok(());
+        }
+        (Kind::Array(elem), Typed::Array(items)) => {
+            let json: Vec<Box<RawValue>> = items
+                .iter()
+                .map(|i| serde_json::value::to_raw_value(&i.to_json()))
+                .collect::<Result<_, _>>()
+                .map_err(|e| e.to_string())?;
+            let refs: Vec<&RawValue> = json.iter().map(|r| r.as_ref()).collect();
+            let mut text = String::new();
+            array_literal(elem, &refs, &mut text)?;
+            escape_copy(&text, out);
+            return Ok(());
+        }
+        (k, Typed::Bytes(_)) => return Err(format!("expected {}, got bytes", expected(k))),
+        (k, Typed::Json(_)) => {
+            return Err(format!("expected {}, got a JSON document", expected(k)))
+        }
+        (k, Typed::Array(_)) => return Err(format!("expected {}, got an array", expected(k))),
+        (_, Typed::Int(_)) => unreachable!("numbers are converted by the caller"),
     };
     if matches!(value, Value::Null) {
         out.extend_from_slice(b"\\N");

@@ -13,6 +13,7 @@ pub mod insert;
 pub mod relations;
 pub mod render;
 pub mod upsert;
+pub mod value;
 
 pub use catalog::{Catalog, Column, ForeignKey, Kind, Table, UniqueKey};
 pub use error::{DataError, RowError};

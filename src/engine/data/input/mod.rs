@@ -1,5 +1,6 @@
-//! Reading upsert input: CSV with a header, NDJSON, or a JSON array, in batches of rows
-//! that remember their row number and the line where each starts.
+//! Upsert input in batches of rows that remember their row number and the line where each
+//! starts: read from CSV with a header, NDJSON or a JSON array ([`Reader`]), or handed in
+//! as typed values ([`ValueRows`]). Both are a [`RowSource`].
 
 use std::io::Read;
 use std::ops::Range;
@@ -9,6 +10,7 @@ use std::sync::Arc;
 use serde_json::value::RawValue;
 
 use super::error::{DataError, Result, RowError};
+use super::value::Value;
 
 mod object;
 
@@ -44,6 +46,8 @@ pub enum Rows {
     },
     /// CSV records with their row and line numbers.
     Csv(Vec<(u64, u64, csv::StringRecord)>),
+    /// Typed values in field order, with their row numbers.
+    Values(Vec<(u64, Vec<Value>)>),
 }
 
 impl Rows {
@@ -52,6 +56,7 @@ impl Rows {
         match self {
             Rows::Json { spans, .. } => spans.len(),
             Rows::Csv(records) => records.len(),
+            Rows::Values(rows) => rows.len(),
         }
     }
 
@@ -61,11 +66,90 @@ impl Rows {
     }
 }
 
+/// Where the rows of an upsert come from.
+pub trait RowSource: Send {
+    /// The fields of every row, in order.
+    fn fields(&self) -> &[String];
+
+    /// The next batch of at most `max_rows` rows; `None` at the end.
+    fn next_batch(&mut self, max_rows: usize) -> Result<Option<Batch>>;
+
+    /// Discards the first `n` rows.
+    fn skip(&mut self, mut n: u64) -> Result<()> {
+        while n > 0 {
+            let Some(batch) = self.next_batch(n.min(65_536) as usize)? else {
+                break;
+            };
+            n -= batch.rows.len() as u64;
+        }
+        Ok(())
+    }
+}
+
+/// Rows of typed values, all with the same fields (what a program hands in).
+pub struct ValueRows {
+    fields: Vec<String>,
+    rows: std::vec::IntoIter<Vec<Value>>,
+    next_row: u64,
+}
+
+impl ValueRows {
+    /// `rows` must each hold one value per field; row numbers in errors count from 1.
+    pub fn new(fields: Vec<String>, rows: Vec<Vec<Value>>) -> Result<ValueRows> {
+        if let Some(i) = rows.iter().position(|r| r.len() != fields.len()) {
+            return Err(DataError::Row {
+                input: "rows".into(),
+                error: RowError {
+                    row: i as u64 + 1,
+                    line: 0,
+                    column: None,
+                    message: format!("{} values for {} fields", rows[i].len(), fields.len()),
+                },
+                committed: None,
+            });
+        }
+        Ok(ValueRows {
+            fields,
+            rows: rows.into_iter(),
+            next_row: 1,
+        })
+    }
+}
+
+impl RowSource for ValueRows {
+    fn fields(&self) -> &[String] {
+        &self.fields
+    }
+
+    fn next_batch(&mut self, max_rows: usize) -> Result<Option<Batch>> {
+        let mut rows = Vec::with_capacity(max_rows.min(self.rows.len()));
+        for values in self.rows.by_ref().take(max_rows) {
+            rows.push((self.next_row, values));
+            self.next_row += 1;
+        }
+        Ok((!rows.is_empty()).then_some(Batch {
+            rows: Rows::Values(rows),
+            bytes_read: 0,
+        }))
+    }
+}
+
 /// A batch of rows and how far into the input it reaches.
 pub struct Batch {
     pub rows: Rows,
     /// Bytes of input consumed so far (for progress).
     pub bytes_read: u64,
+}
+
+impl RowSource for Reader {
+    /// The input's field names, in order.
+    fn fields(&self) -> &[String] {
+        &self.fields
+    }
+
+    fn next_batch(&mut self, max_rows: usize) -> Result<Option<Batch>> {
+        self.read_batch(max_rows)
+    }
 }
 
 /// Reads an input in batches.
@@ -138,24 +222,8 @@ impl Reader {
         Ok(reader)
     }
 
-    /// The input's field names, in order.
-    pub fn fields(&self) -> &[String] {
-        &self.fields
-    }
-
-    /// Discards the first `n` rows.
-    pub fn skip(&mut self, mut n: u64) -> Result<()> {
-        while n > 0 {
-            let Some(batch) = self.next_batch(n.min(65_536) as usize)? else {
-                break;
-            };
-            n -= batch.rows.len() as u64;
-        }
-        Ok(())
-    }
-
     /// The next batch of at most `max_rows` rows; `None` at the end.
-    pub fn next_batch(&mut self, max_rows: usize) -> Result<Option<Batch>> {
+    fn read_batch(&mut self, max_rows: usize) -> Result<Option<Batch>> {
         let rows = match self.format {
             Format::Csv => {
                 let mut records = Vec::with_capacity(max_rows.min(16_384));

@@ -44,6 +44,16 @@ impl UpsertPlan {
                         )
                     })
                     .collect(),
+                Rows::Values(rows) => rows
+                    .par_chunks(CHUNK)
+                    .map(|chunk| {
+                        self.convert_rows(
+                            chunk
+                                .iter()
+                                .map(|(row, values)| (*row, 0, RawRow::Values(values))),
+                        )
+                    })
+                    .collect(),
             };
         let mut out = Converted {
             copy: Vec::new(),
@@ -116,6 +126,11 @@ impl UpsertPlan {
                 RawRow::Csv(record) => {
                     for (i, text) in record.iter().enumerate() {
                         put(i, Some(Field::Text(text)), &mut out.copy)?;
+                    }
+                }
+                RawRow::Values(values) => {
+                    for (i, value) in values.iter().enumerate() {
+                        put(i, Some(Field::Typed(value)), &mut out.copy)?;
                     }
                 }
             }
@@ -195,4 +210,5 @@ impl From<RowError> for Failure {
 pub(super) enum RawRow<'a> {
     Json(&'a str),
     Csv(&'a csv::StringRecord),
+    Values(&'a [crate::engine::data::value::Value]),
 }

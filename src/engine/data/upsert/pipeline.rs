@@ -15,7 +15,7 @@ use super::merge::{merge, MergeError};
 use super::{UpsertOptions, UpsertPlan, UpsertSummary, BATCH, STAGE};
 use crate::engine::data::catalog::Table;
 use crate::engine::data::error::{DataError, Result, RowError};
-use crate::engine::data::input::Reader;
+use crate::engine::data::input::RowSource;
 
 /// What goes from the reading thread to the connection.
 pub(super) enum Message {
@@ -26,12 +26,12 @@ pub(super) enum Message {
     Failed(DataError),
 }
 
-/// Runs an upsert of everything `reader` yields into `table`; `progress` is told the rows
-/// sent and the input bytes read so far.
+/// Runs an upsert of everything `reader` yields into `table` (rows read from a file or typed
+/// values); `progress` is told the rows sent and the input bytes read so far.
 pub async fn upsert(
     conn: &mut PgConnection,
     table: &Table,
-    mut reader: Reader,
+    mut reader: impl RowSource + 'static,
     input: &str,
     options: &UpsertOptions,
     progress: &(dyn Fn(u64, u64) + Sync),
