@@ -133,6 +133,11 @@ async fn definitions_agree(db: &TestDb, model: &Database) -> Result<(), Failure>
                FROM pg_catalog.pg_trigger t JOIN pg_catalog.pg_class c ON c.oid = t.tgrelid \
                JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace WHERE NOT t.tgisinternal \
                UNION ALL \
+               SELECT n.nspname::text, t.typname::text, 'domain check ' || con.conname::text, \
+                      pg_catalog.pg_get_constraintdef(con.oid) \
+               FROM pg_catalog.pg_constraint con JOIN pg_catalog.pg_type t ON t.oid = con.contypid \
+               JOIN pg_catalog.pg_namespace n ON n.oid = t.typnamespace \
+               UNION ALL \
                SELECT n.nspname::text, c.relname::text, 'partition key', \
                       pg_catalog.pg_get_partkeydef(c.oid) \
                FROM pg_catalog.pg_partitioned_table p JOIN pg_catalog.pg_class c ON c.oid = p.partrelid \
@@ -173,6 +178,12 @@ async fn definitions_agree(db: &TestDb, model: &Database) -> Result<(), Failure>
         if let Some(key) = &t.partition_by {
             let text = sql::partition_key(&q, key);
             ours.push((&t.name, "partition key".into(), text));
+        }
+    }
+    for d in &model.domains {
+        for c in &d.checks {
+            let name = format!("domain check {}", c.name);
+            ours.push((&d.name, name, sql::domain_check(c)));
         }
     }
     for v in &model.views {

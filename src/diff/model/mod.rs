@@ -112,16 +112,20 @@ pub struct Domain {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub collation: Option<String>,
     #[serde(default)]
-    pub checks: Vec<NamedDefinition>,
+    pub checks: Vec<DomainCheck>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub comment: Option<String>,
 }
 
-/// A named piece of server-canonical SQL, such as a domain's `CHECK (VALUE > 0)`.
+/// A check constraint of a domain (`CHECK (VALUE > 0)`).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct NamedDefinition {
+pub struct DomainCheck {
     pub name: String,
-    pub definition: String,
+    /// The condition, as the server writes it (on `VALUE`).
+    pub expression: Expr,
+    /// False for a check added `NOT VALID` and not validated since.
+    #[serde(default = "expr::yes", skip_serializing_if = "expr::is_true")]
+    pub validated: bool,
 }
 
 /// A sequence that is not the hidden sequence of an identity column.

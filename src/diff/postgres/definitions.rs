@@ -61,6 +61,12 @@ pub fn constraint(q: Quote, c: &Constraint) -> String {
     out
 }
 
+/// The text after a domain's `CONSTRAINT name`: `CHECK (VALUE > 0)`.
+pub fn domain_check(c: &DomainCheck) -> String {
+    let not_valid = if c.validated { "" } else { " NOT VALID" };
+    format!("CHECK ({}){not_valid}", c.expression)
+}
+
 fn key(q: Quote, head: &str, k: &Key) -> String {
     let mut out = format!("{head} ({})", list(q, &k.columns));
     if !k.include.is_empty() {

@@ -4,6 +4,7 @@ use super::sequences::{alter_sequence, sequence_options};
 use super::{Context, Mode, Phase, Steps};
 use crate::diff::change::Object;
 use crate::diff::model::*;
+use crate::diff::postgres::definitions;
 use crate::diff::quote;
 
 fn labels(values: &[String]) -> String {
@@ -74,7 +75,11 @@ pub(crate) fn add(out: &mut Steps, o: &Object, ctx: &Context) {
                 sql += " NOT NULL";
             }
             for c in &d.checks {
-                sql += &format!(" CONSTRAINT {} {}", quote::ident(&c.name), c.definition);
+                sql += &format!(
+                    " CONSTRAINT {} {}",
+                    quote::ident(&c.name),
+                    definitions::domain_check(c)
+                );
             }
             out.push(Phase::CreateType, rank, sql);
             out.comment(
@@ -325,7 +330,7 @@ fn alter_domain(out: &mut Steps, f: &Domain, t: &Domain, ctx: &Context) {
                     format!(
                         "ALTER DOMAIN {name} ADD CONSTRAINT {} {}",
                         quote::ident(&c.name),
-                        c.definition
+                        definitions::domain_check(c)
                     ),
                 );
             }

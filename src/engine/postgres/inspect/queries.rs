@@ -90,7 +90,8 @@ pub(crate) const TYPES: &str = concat!(
 );
 
 pub(crate) const DOMAIN_CHECKS: &str = concat!(
-    "SELECT n.nspname::text, t.typname::text, con.conname::text, pg_catalog.pg_get_constraintdef(con.oid) \
+    "SELECT n.nspname::text, t.typname::text, con.conname::text, \
+            pg_catalog.pg_get_expr(con.conbin, 0), con.convalidated \
      FROM pg_catalog.pg_constraint con JOIN pg_catalog.pg_type t ON t.oid = con.contypid \
      JOIN pg_catalog.pg_namespace n ON n.oid = t.typnamespace WHERE con.contype = 'c' AND",
     in_schemas!()

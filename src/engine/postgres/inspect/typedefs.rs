@@ -46,9 +46,10 @@ pub(super) fn types(rows: &Rows, notes: &Annotations, db: &mut Database) -> Hash
         .collect();
     for r in &rows["domain checks"] {
         if let Some(&i) = domains.get(&qname(r, 0, 1)) {
-            db.domains[i].checks.push(NamedDefinition {
+            db.domains[i].checks.push(DomainCheck {
                 name: get(r, 2),
-                definition: get(r, 3),
+                expression: Expr::new(get::<String>(r, 3)),
+                validated: get(r, 4),
             });
         }
     }
