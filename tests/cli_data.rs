@@ -1102,3 +1102,91 @@ async fn typed_rows_upsert_like_file_rows() {
     // A row of the wrong width is refused before anything runs.
     assert!(ValueRows::new(names, vec![vec![V::Int(1)]]).is_err());
 }
+
+/// Fetched rows as a typed tree (what the Python module builds its objects from) hold what
+/// the JSON output holds: turned into JSON by their layout, they equal it.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn typed_fetch_tree_matches_the_json_output() {
+    use data_bridge::engine::data::fetch::{FetchPlan, FetchRequest, Layout, Obj, Rel, TypedRows};
+    use data_bridge::engine::data::value::Value as V;
+    use data_bridge::engine::data::Catalog;
+
+    fn to_json(obj: &Obj<Vec<V>>, layout: &Layout) -> Value {
+        let mut map = serde_json::Map::new();
+        for (name, value) in layout.columns.iter().zip(&obj.fields) {
+            map.insert(name.clone(), value.to_json());
+        }
+        for ((name, _, inner), rel) in layout.relations.iter().zip(&obj.rels) {
+            let value = match rel {
+                Rel::One(None) => Value::Null,
+                Rel::One(Some(child)) => to_json(child, inner),
+                Rel::Many(children) => children.iter().map(|c| to_json(c, inner)).collect(),
+            };
+            map.insert(name.clone(), value);
+        }
+        Value::Object(map)
+    }
+
+    let db = TestDb::new("typed_fetch").await;
+    db.run("schema", BLOG).await.unwrap();
+    db.run("types", TYPES).await.unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let input = write(dir.path(), "rows.ndjson", ROW);
+    ok(&upsert(
+        &db,
+        dir.path(),
+        &["everything", "--input", &input, "--on", "id"],
+    ));
+    let mut conn = db.connect().await;
+    let catalog = Catalog::load(&mut conn).await.unwrap();
+    for (table, with) in [
+        (
+            "posts",
+            vec![
+                "author.company",
+                "comments.author",
+                "tags",
+                "editor.manager",
+            ],
+        ),
+        ("everything", vec![]),
+    ] {
+        let request = FetchRequest {
+            table: table.into(),
+            with: with.iter().map(|w| w.to_string()).collect(),
+            ..FetchRequest::default()
+        };
+        let plan = FetchPlan::new(&catalog, &request).unwrap();
+        let typed = plan.run_with(&mut conn, &TypedRows).await.unwrap();
+        let layout = plan.layout();
+        let got: Value = typed.iter().map(|o| to_json(o, &layout)).collect();
+        let mut args = vec![table.to_string()];
+        if !with.is_empty() {
+            args.extend(["--with".to_string(), with.join(",")]);
+        }
+        let args: Vec<&str> = args.iter().map(String::as_str).collect();
+        assert_eq!(got, fetch(&db, &args), "{table}");
+        assert!(!typed.is_empty(), "{table}");
+    }
+    // Numbers, bytes and exact decimals arrive typed, not as text.
+    let request = FetchRequest {
+        table: "everything".into(),
+        ..FetchRequest::default()
+    };
+    let plan = FetchPlan::new(&catalog, &request).unwrap();
+    let rows = plan.run_with(&mut conn, &TypedRows).await.unwrap();
+    let column = |name: &str| {
+        plan.layout()
+            .columns
+            .iter()
+            .position(|c| c == name)
+            .unwrap()
+    };
+    assert_eq!(rows[0].fields[column("big")], V::Int(9007199254740993));
+    assert_eq!(rows[0].fields[column("raw")], V::Bytes(vec![0, 1, 255]));
+    assert_eq!(
+        rows[0].fields[column("exact")],
+        V::Decimal("12345678901234567890.123456789".into())
+    );
+    assert_eq!(rows[1].fields[column("label")], V::Null);
+}

@@ -13,6 +13,7 @@ use sqlx::{Row, ValueRef};
 
 use super::catalog::{Column, Kind};
 use super::error::{DataError, Result};
+use super::value::Value;
 use crate::diff::quote::ident;
 
 /// How one selected value becomes JSON.
@@ -24,8 +25,10 @@ pub enum Render {
     Float4,
     Float8,
     Bool,
-    /// Text written as a JSON string (text types, and numeric cast to text).
+    /// Text written as a JSON string.
     Text,
+    /// Numeric cast to text, written as a JSON string so that no digit is lost.
+    Numeric,
     Bytea,
     Uuid,
     Date,
@@ -49,7 +52,7 @@ pub fn select(column: &Column, alias: &str) -> (String, Render) {
         Kind::Bool => (c, Render::Bool),
         // No cast: text's binary format is its bytes, and char(n) keeps its padding.
         Kind::Text => (c, Render::Text),
-        Kind::Numeric => (format!("{c}::text"), Render::Text),
+        Kind::Numeric => (format!("{c}::text"), Render::Numeric),
         Kind::Bytea => (c, Render::Bytea),
         Kind::Uuid => (c, Render::Uuid),
         Kind::Json => (c, Render::Json),
@@ -123,7 +126,7 @@ pub fn write(row: &PgRow, index: usize, render: Render, out: &mut String) -> Res
         ),
         Render::Float8 => float(f64::from_be_bytes(fixed(bytes, "float8")?), false, out),
         Render::Bool => out.push_str(if bytes == [1] { "true" } else { "false" }),
-        Render::Text => push_string(text()?, out),
+        Render::Text | Render::Numeric => push_string(text()?, out),
         Render::Bytea => {
             out.push('"');
             base64::engine::general_purpose::STANDARD.encode_string(bytes, out);
@@ -169,6 +172,62 @@ pub fn write(row: &PgRow, index: usize, render: Render, out: &mut String) -> Res
         },
     }
     Ok(())
+}
+
+/// The value at `index` as a typed value: numbers, booleans, text, bytes and JSON as
+/// themselves; numeric as its exact decimal text; uuid, dates and timestamps as the text the
+/// JSON form holds; what the server renders (`to_json`) as JSON.
+pub fn value(row: &PgRow, index: usize, render: Render) -> Result<Value> {
+    let raw = row.try_get_raw(index).map_err(decode_error)?;
+    if raw.is_null() {
+        return Ok(Value::Null);
+    }
+    if raw.format() == PgValueFormat::Binary {
+        let bytes = raw
+            .as_bytes()
+            .map_err(|e| DataError::Invalid(format!("reading a value: {e}")))?;
+        match render {
+            Render::Int2 => {
+                return Ok(Value::Int(i16::from_be_bytes(fixed(bytes, "int2")?) as i64))
+            }
+            Render::Int4 => {
+                return Ok(Value::Int(i32::from_be_bytes(fixed(bytes, "int4")?) as i64))
+            }
+            Render::Int8 => return Ok(Value::Int(i64::from_be_bytes(fixed(bytes, "int8")?))),
+            Render::Float4 => {
+                return Ok(Value::Float(
+                    f32::from_be_bytes(fixed(bytes, "float4")?) as f64
+                ))
+            }
+            Render::Float8 => return Ok(Value::Float(f64::from_be_bytes(fixed(bytes, "float8")?))),
+            Render::Bool => return Ok(Value::Bool(bytes == [1])),
+            Render::Bytea => return Ok(Value::Bytes(bytes.to_vec())),
+            _ => {}
+        }
+    }
+    let mut json = String::new();
+    write(row, index, render, &mut json)?;
+    let string = || serde_json::from_str::<String>(&json).map_err(|_| bad("text"));
+    Ok(match render {
+        Render::Json | Render::Jsonb => Value::Json(json),
+        Render::Numeric => Value::Decimal(string()?),
+        Render::Bytea => Value::Bytes(
+            base64::engine::general_purpose::STANDARD
+                .decode(string()?)
+                .map_err(|_| bad("bytea"))?,
+        ),
+        Render::Bool => Value::Bool(json == "true"),
+        Render::Int2 | Render::Int4 | Render::Int8 => {
+            Value::Int(json.parse().map_err(|_| bad("integer"))?)
+        }
+        Render::Float4 | Render::Float8 => match json.parse() {
+            Ok(f) => Value::Float(f),
+            Err(_) => Value::Float(string()?.parse().map_err(|_| bad("float"))?),
+        },
+        Render::Text | Render::Uuid | Render::Date | Render::Timestamp | Render::Timestamptz => {
+            Value::Text(string()?)
+        }
+    })
 }
 
 /// The value at `index` as text (for keys, which are selected as `::text`).
@@ -312,6 +371,8 @@ pub fn push_compact(json: &str, out: &mut String) {
 /// A table's columns as selected and rendered: what `fetch` and `insert` share.
 #[derive(Debug, Clone)]
 pub struct Shape {
+    /// The columns' names.
+    pub names: Vec<String>,
     /// `"name":` for each column.
     pub keys: Vec<String>,
     pub renders: Vec<Render>,
@@ -322,6 +383,7 @@ impl Shape {
     pub fn new(columns: &[Column], alias: &str) -> (Vec<String>, Shape) {
         let mut exprs = Vec::with_capacity(columns.len());
         let mut shape = Shape {
+            names: columns.iter().map(|c| c.name.clone()).collect(),
             keys: Vec::with_capacity(columns.len()),
             renders: Vec::with_capacity(columns.len()),
         };

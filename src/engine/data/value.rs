@@ -24,7 +24,7 @@ pub enum Value {
 impl Value {
     /// The value as JSON, the form array elements are converted from (bytes as base64,
     /// as JSON input gives them).
-    pub(crate) fn to_json(&self) -> serde_json::Value {
+    pub fn to_json(&self) -> serde_json::Value {
         use base64::Engine;
         use serde_json::Value as J;
         match self {

@@ -8,13 +8,22 @@ use std::pin::Pin;
 use futures_util::TryStreamExt;
 use sqlx::postgres::{PgConnection, PgRow};
 
-use super::{Bind, FetchPlan, Node, Obj, Rel, RelPlan};
+use super::{Bind, Columns, FetchPlan, JsonRows, Node, Obj, Rel, RelPlan, RowBuilder};
 use crate::engine::data::error::{DataError, Result};
 use crate::engine::data::render::{is_null, text};
 
 impl FetchPlan {
-    /// Runs the plan: the root rows with every requested relation loaded.
+    /// Runs the plan: the root rows with every requested relation loaded, as JSON.
     pub async fn run(&self, conn: &mut PgConnection) -> Result<Vec<Obj>> {
+        self.run_with(conn, &JsonRows).await
+    }
+
+    /// Runs the plan, each row built by `builder`.
+    pub async fn run_with<B: RowBuilder>(
+        &self,
+        conn: &mut PgConnection,
+        builder: &B,
+    ) -> Result<Vec<Obj<B::Row>>> {
         for sql in self.statements() {
             tracing::info!("{sql}");
         }
@@ -34,21 +43,24 @@ impl FetchPlan {
                 .await
                 .map_err(|e| DataError::query("fetching rows", e))?
             {
-                objs.push(decode(&row, &self.query.root)?);
+                objs.push(decode(&row, &self.query.root, builder)?);
             }
         }
         {
-            let mut refs: Vec<&mut Obj> = objs.iter_mut().collect();
-            load_many(conn, &self.query.root, &mut refs).await?;
+            let mut refs: Vec<&mut Obj<B::Row>> = objs.iter_mut().collect();
+            load_many(conn, &self.query.root, &mut refs, builder).await?;
         }
         Ok(objs)
     }
 }
 
-pub(super) fn decode(row: &PgRow, node: &Node) -> Result<Obj> {
-    let mut fields = String::with_capacity(node.hint.get().max(16 * node.shape.keys.len()));
-    node.shape.write_fields(row, node.first, &mut fields)?;
-    node.hint.set(fields.len());
+pub(super) fn decode<B: RowBuilder>(row: &PgRow, node: &Node, builder: &B) -> Result<Obj<B::Row>> {
+    let columns = Columns {
+        shape: &node.shape,
+        first: node.first,
+        hint: &node.hint,
+    };
+    let fields = builder.build(row, &columns)?;
     let mut rels = Vec::with_capacity(node.rels.len());
     // Keys are kept (one slot per relation) only when a to-many relation needs them.
     let track = node.rels.iter().any(|r| matches!(r, RelPlan::Many { .. }));
@@ -59,7 +71,7 @@ pub(super) fn decode(row: &PgRow, node: &Node) -> Result<Obj> {
                 let child = if is_null(row, *probe)? {
                     None
                 } else {
-                    Some(Box::new(decode(row, node)?))
+                    Some(Box::new(decode(row, node, builder)?))
                 };
                 rels.push(Rel::One(child));
                 if track {
@@ -86,16 +98,17 @@ pub(super) fn decode(row: &PgRow, node: &Node) -> Result<Obj> {
 pub(super) type Boxed<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
 
 /// Loads every to-many relation under `node` for `objs`, one query per relation.
-pub(super) fn load_many<'a>(
+pub(super) fn load_many<'a, B: RowBuilder>(
     conn: &'a mut PgConnection,
     node: &'a Node,
-    objs: &'a mut [&mut Obj],
+    objs: &'a mut [&mut Obj<B::Row>],
+    builder: &'a B,
 ) -> Boxed<'a, Result<()>> {
     Box::pin(async move {
         for (i, rel) in node.rels.iter().enumerate() {
             match rel {
                 RelPlan::One { node: child, .. } => {
-                    let mut kids: Vec<&mut Obj> = objs
+                    let mut kids: Vec<&mut Obj<B::Row>> = objs
                         .iter_mut()
                         .filter_map(|o| match &mut o.rels[i] {
                             Rel::One(Some(kid)) => Some(&mut **kid),
@@ -103,7 +116,7 @@ pub(super) fn load_many<'a>(
                         })
                         .collect();
                     if !kids.is_empty() {
-                        load_many(conn, child, &mut kids).await?;
+                        load_many(conn, child, &mut kids, builder).await?;
                     }
                 }
                 RelPlan::Many { query, .. } => {
@@ -133,14 +146,14 @@ pub(super) fn load_many<'a>(
                                 key.push(text(&row, c)?.unwrap_or_default());
                             }
                             parents.push(key);
-                            children.push(decode(&row, &query.root)?);
+                            children.push(decode(&row, &query.root, builder)?);
                         }
                     }
                     {
-                        let mut refs: Vec<&mut Obj> = children.iter_mut().collect();
-                        load_many(conn, &query.root, &mut refs).await?;
+                        let mut refs: Vec<&mut Obj<B::Row>> = children.iter_mut().collect();
+                        load_many(conn, &query.root, &mut refs, builder).await?;
                     }
-                    let mut groups: HashMap<Vec<String>, Vec<Obj>> = HashMap::new();
+                    let mut groups: HashMap<Vec<String>, Vec<Obj<B::Row>>> = HashMap::new();
                     for (key, child) in parents.into_iter().zip(children) {
                         groups.entry(key).or_default().push(child);
                     }

@@ -6,7 +6,10 @@
 //! are faithful: numeric as a string, timestamps in RFC 3339, bytea as base64, json as JSON.
 //!
 //! [`plan`] resolves relations and writes the statements, [`exec`] runs them and decodes the
-//! rows into a tree of [`Obj`], and [`json`] writes that tree out.
+//! rows into a tree of [`Obj`], each row built by a [`RowBuilder`]: [`JsonRows`] writes the
+//! JSON text of its columns, which [`json`] joins into the output, and [`TypedRows`] decodes
+//! typed values (what the Python module turns into its objects). [`FetchPlan::layout`] names
+//! the columns and relations of every level of the tree.
 
 mod exec;
 mod json;
@@ -16,7 +19,9 @@ use crate::engine::data::catalog::Catalog;
 use crate::engine::data::error::Result;
 use crate::engine::data::filter::Filter;
 use crate::engine::data::relations::{relations, Relation};
-use crate::engine::data::render::Shape;
+use crate::engine::data::render::{value, Shape};
+use crate::engine::data::value::Value;
+use sqlx::postgres::PgRow;
 
 /// What to fetch.
 #[derive(Debug, Clone, Default)]
@@ -31,20 +36,104 @@ pub struct FetchRequest {
     pub offset: Option<i64>,
 }
 
-/// A fetched row: its columns as JSON (`"a":1,"b":"x"`, no braces) and its loaded relations.
+/// A fetched row: its columns as its builder made them (for [`JsonRows`], `"a":1,"b":"x"`
+/// without braces) and its loaded relations, in the order of [`Layout::relations`].
 #[derive(Debug, Clone)]
-pub struct Obj {
-    pub fields: String,
-    pub rels: Vec<Rel>,
+pub struct Obj<R = String> {
+    pub fields: R,
+    pub rels: Vec<Rel<R>>,
     /// For each to-many relation: the values its children are matched on.
     keys: Vec<Option<Vec<String>>>,
 }
 
 /// A loaded relation.
 #[derive(Debug, Clone)]
-pub enum Rel {
-    One(Option<Box<Obj>>),
-    Many(Vec<Obj>),
+pub enum Rel<R = String> {
+    One(Option<Box<Obj<R>>>),
+    Many(Vec<Obj<R>>),
+}
+
+/// The columns of one table in a result row, as a [`RowBuilder`] sees them.
+pub struct Columns<'a> {
+    shape: &'a Shape,
+    first: usize,
+    hint: &'a Hint,
+}
+
+impl Columns<'_> {
+    /// The columns' names, in order.
+    pub fn names(&self) -> &[String] {
+        &self.shape.names
+    }
+
+    /// The columns as JSON object members: `"a":1,"b":"x"`.
+    pub fn write_json(&self, row: &PgRow, out: &mut String) -> Result<()> {
+        self.shape.write_fields(row, self.first, out)
+    }
+
+    /// The columns as typed values, in order.
+    pub fn values(&self, row: &PgRow) -> Result<Vec<Value>> {
+        (0..self.shape.renders.len())
+            .map(|i| value(row, self.first + i, self.shape.renders[i]))
+            .collect()
+    }
+}
+
+/// Builds the caller's form of a row from its columns.
+pub trait RowBuilder: Sync {
+    type Row: Clone + Send;
+
+    fn build(&self, row: &PgRow, columns: &Columns<'_>) -> Result<Self::Row>;
+}
+
+/// Rows as the JSON text of their columns (what `dbridge fetch` prints).
+pub struct JsonRows;
+
+impl RowBuilder for JsonRows {
+    type Row = String;
+
+    fn build(&self, row: &PgRow, columns: &Columns<'_>) -> Result<String> {
+        let keys = columns.shape.keys.len();
+        let mut fields = String::with_capacity(columns.hint.get().max(16 * keys));
+        columns.write_json(row, &mut fields)?;
+        columns.hint.set(fields.len());
+        Ok(fields)
+    }
+}
+
+/// Rows as typed values, in column order.
+pub struct TypedRows;
+
+impl RowBuilder for TypedRows {
+    type Row = Vec<Value>;
+
+    fn build(&self, row: &PgRow, columns: &Columns<'_>) -> Result<Vec<Value>> {
+        columns.values(row)
+    }
+}
+
+/// The names at one level of a fetched tree: its columns, and its relations with theirs.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Layout {
+    pub columns: Vec<String>,
+    /// Each relation's name, whether it holds many rows, and its own layout.
+    pub relations: Vec<(String, bool, Layout)>,
+}
+
+impl Node {
+    fn layout(&self) -> Layout {
+        Layout {
+            columns: self.shape.names.clone(),
+            relations: self
+                .rels
+                .iter()
+                .map(|r| match r {
+                    RelPlan::One { name, node, .. } => (name.clone(), false, node.layout()),
+                    RelPlan::Many { name, query, .. } => (name.clone(), true, query.root.layout()),
+                })
+                .collect(),
+        }
+    }
 }
 
 /// A capacity hint shared by the rows of one node.
@@ -123,6 +212,14 @@ pub struct FetchPlan {
 enum Bind {
     Text(String),
     Int(i64),
+}
+
+impl FetchPlan {
+    /// The names of the columns and relations at every level of the rows [`FetchPlan::run`]
+    /// returns.
+    pub fn layout(&self) -> Layout {
+        self.query.root.layout()
+    }
 }
 
 /// The relations of a table, for `--relations`.
