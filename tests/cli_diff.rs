@@ -229,12 +229,42 @@ fn json_format_lists_changes_with_hazards_and_sql_both_ways() {
         "ALTER TABLE public.users ADD COLUMN name text NOT NULL"
     );
     assert_eq!(drop["data_restored"], false);
+    assert_eq!(drop["up_modes"], serde_json::json!(["transaction"]));
+    assert_eq!(drop["down_modes"], serde_json::json!(["transaction"]));
     let add = changes
         .iter()
         .find(|c| c["kind"] == "add_column")
         .expect("an add_column change");
     assert_eq!(add["data_restored"], true);
     assert_eq!(plan["rename_candidates"][0]["to"], "full_name");
+}
+
+/// With safe rendering, an index on an existing table is built outside a transaction: the
+/// planned change says so for its own statements, both ways.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn planned_changes_carry_their_statement_modes() {
+    use data_bridge::diff::plan::{Mode, PlanOptions};
+    use data_bridge::diff::{Plan, Renames};
+    let a = TestDb::new("modes_a").await;
+    let b = TestDb::new("modes_b").await;
+    a.run("a", V1).await.unwrap();
+    b.run(
+        "b",
+        &format!("{V1}CREATE INDEX users_name ON users (name);"),
+    )
+    .await
+    .unwrap();
+    let (from, to) = (a.inspect().await, b.inspect().await);
+    let safe = PlanOptions { safe: true };
+    let plan = Plan::with_options(&from, &to, &Renames::default(), safe).unwrap();
+    let index = &plan.changes[0];
+    assert_eq!(index.kind, "add_index");
+    assert_eq!(index.up_modes, [Mode::NoTransaction]);
+    assert_eq!(index.down_modes, [Mode::NoTransaction]);
+    let plain = Plan::new(&from, &to, &Renames::default()).unwrap();
+    assert_eq!(plain.changes[0].up_modes, [Mode::Transaction]);
+    a.drop_db().await;
+    b.drop_db().await;
 }
 
 #[test]

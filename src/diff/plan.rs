@@ -26,7 +26,11 @@ pub struct PlannedChange {
     pub description: String,
     pub hazards: Vec<Hazard>,
     pub up: Vec<String>,
+    /// How each statement of `up` must run (in a transaction, outside one...).
+    pub up_modes: Vec<Mode>,
     pub down: Vec<String>,
+    /// How each statement of `down` must run.
+    pub down_modes: Vec<Mode>,
     /// False when `down` brings the structure back but not the data `up` destroys.
     pub data_restored: bool,
     #[serde(skip)]
@@ -124,6 +128,9 @@ impl Plan {
                     h.retain(|h| *h != Hazard::AccessExclusiveLock);
                 }
                 let data_restored = !h.contains(&Hazard::DataLoss);
+                let (up, up_modes) = order(vec![up_steps]).into_iter().unzip();
+                let down_steps = render(&names.inverse(c), &down_ctx);
+                let (down, down_modes) = order(vec![down_steps]).into_iter().unzip();
                 PlannedChange {
                     id: c.id(),
                     kind: c.kind(),
@@ -131,11 +138,10 @@ impl Plan {
                     description: c.describe(),
                     hazards: h,
                     data_restored,
-                    up: order(vec![up_steps]).into_iter().map(|(s, _)| s).collect(),
-                    down: order(vec![render(&names.inverse(c), &down_ctx)])
-                        .into_iter()
-                        .map(|(s, _)| s)
-                        .collect(),
+                    up,
+                    up_modes,
+                    down,
+                    down_modes,
                     change: c.clone(),
                 }
             })
