@@ -165,6 +165,9 @@ pub struct Function {
     #[serde(default)]
     pub result: String,
     pub definition: String,
+    /// The language of the body: `sql`, `plpgsql`, `c`...
+    #[serde(default)]
+    pub language: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub comment: Option<String>,
 }

@@ -8,9 +8,10 @@ fn signature(f: &Function) -> String {
     format!("{} {}({})", f.kind.to_uppercase(), f.name, f.arguments)
 }
 
-/// SQL-language bodies are checked against the tables they read, so they come after tables.
+/// SQL-language bodies (`BEGIN ATOMIC` ones included) are checked against the tables they
+/// read, so they come after tables.
 fn create_phase(f: &Function) -> Phase {
-    if f.definition.contains("\n LANGUAGE sql\n") || f.definition.contains("BEGIN ATOMIC") {
+    if f.language == "sql" {
         Phase::CreateSqlFunction
     } else {
         Phase::CreateFunction

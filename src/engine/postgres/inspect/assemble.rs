@@ -49,6 +49,7 @@ pub(super) fn assemble(rows: &Rows) -> Result<Database> {
             .into(),
             result: get(r, 5),
             definition: get(r, 6),
+            language: get(r, 7),
             comment: notes.comment(PG_PROC, oid),
         });
     }

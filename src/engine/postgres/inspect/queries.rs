@@ -125,8 +125,9 @@ pub(crate) const SEQUENCES: &str = concat!(
 pub(crate) const FUNCTIONS: &str = concat!(
     "SELECT p.oid::int8, n.nspname::text, p.proname::text, pg_catalog.pg_get_function_identity_arguments(p.oid), \
             p.prokind::text, COALESCE(pg_catalog.pg_get_function_result(p.oid), ''), \
-            pg_catalog.pg_get_functiondef(p.oid) \
+            pg_catalog.pg_get_functiondef(p.oid), l.lanname::text \
      FROM pg_catalog.pg_proc p JOIN pg_catalog.pg_namespace n ON n.oid = p.pronamespace \
+     JOIN pg_catalog.pg_language l ON l.oid = p.prolang \
      WHERE p.prokind IN ('f', 'p') AND",
     in_schemas!()
 );
