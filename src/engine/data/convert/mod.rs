@@ -10,9 +10,9 @@ use std::borrow::Cow;
 use base64::Engine as _;
 use serde_json::value::RawValue;
 
-use super::value::Value as Typed;
-
 use super::catalog::Kind;
+
+mod typed;
 
 /// One input value: a JSON value (NDJSON and JSON input), a CSV field, or a typed value.
 #[derive(Debug, Clone, Copy)]
@@ -20,7 +20,7 @@ pub enum Field<'a> {
     Json(&'a RawValue),
     /// A CSV field; empty means NULL.
     Text(&'a str),
-    Typed(&'a Typed),
+    Typed(&'a crate::engine::data::value::Value),
 }
 
 /// A JSON value decoded just enough to convert it.
@@ -68,19 +68,8 @@ pub fn write_field(kind: &Kind, field: Field<'_>, out: &mut Vec<u8>) -> Result<(
         }
         return Ok(());
     }
-    let number;
     let value = match field {
-        Field::Typed(typed) => match typed {
-            Typed::Int(i) => {
-                number = i.to_string();
-                Value::Number(&number)
-            }
-            Typed::Float(f) if f.is_finite() => {
-                number = f.to_string();
-                Value::Number(&number)
-            }
-            _ => return write_typed(kind, typed, out),
-        },
+        Field::Typed(typed) => return typed::write_typed(kind, typed, out),
         Field::Json(raw) => decode(raw)?,
         Field::Text("") => Value::Null,
         Field::Text(text) => match kind {
@@ -91,60 +80,11 @@ pub fn write_field(kind: &Kind, field: Field<'_>, out: &mut Vec<u8>) -> Result<(
             _ => Value::Str(Cow::Borrowed(text)),
         },
     };
-    if matches!(value, Value::Null) {
-        out.extend_from_slice(b"\\N");
-        return Ok(());
-    }
-    let mut text = String::new();
-    let plain = scalar(kind, value, &mut text)?;
-    escape_copy(plain.unwrap_or(&text), out);
-    Ok(())
+    write_value(kind, value, out)
 }
 
-/// The typed values that are not numbers: converted like the JSON value of the same type,
-/// except bytes (written as they are) and JSON documents.
-fn write_typed(kind: &Kind, typed: &Typed, out: &mut Vec<u8>) -> Result<(), String> {
-    let value = match (kind, typed) {
-        (_, Typed::Null) => Value::Null,
-        (_, Typed::Bool(b)) => Value::Bool(*b),
-        (_, Typed::Float(f)) => Value::Str(Cow::Owned(f.to_string())),
-        (_, Typed::Decimal(d)) => Value::Str(Cow::Borrowed(d)),
-        (_, Typed::Text(s)) => Value::Str(Cow::Borrowed(s)),
-        (Kind::Bytea, Typed::Bytes(bytes)) => {
-            let mut text = String::with_capacity(2 + bytes.len() * 2);
-            text.push_str("\\x");
-            for b in bytes {
-                text.push(HEX[(b >> 4) as usize] as char);
-                text.push(HEX[(b & 15) as usize] as char);
-            }
-            escape_copy(&text, out);
-            return Ok(());
-        }
-        (Kind::Json | Kind::Jsonb, Typed::Json(doc)) => {
-            serde_json::from_str::<serde::de::IgnoredAny>(doc)
-                .map_err(|e| format!("invalid JSON: {e}"))?;
-            escape_copy(doc, out);
-            return Ok(());
-        }
-        (Kind::Array(elem), Typed::Array(items)) => {
-            let json: Vec<Box<RawValue>> = items
-                .iter()
-                .map(|i| serde_json::value::to_raw_value(&i.to_json()))
-                .collect::<Result<_, _>>()
-                .map_err(|e| e.to_string())?;
-            let refs: Vec<&RawValue> = json.iter().map(|r| r.as_ref()).collect();
-            let mut text = String::new();
-            array_literal(elem, &refs, &mut text)?;
-            escape_copy(&text, out);
-            return Ok(());
-        }
-        (k, Typed::Bytes(_)) => return Err(format!("expected {}, got bytes", expected(k))),
-        (k, Typed::Json(_)) => {
-            return Err(format!("expected {}, got a JSON document", expected(k)))
-        }
-        (k, Typed::Array(_)) => return Err(format!("expected {}, got an array", expected(k))),
-        (_, Typed::Int(_)) => unreachable!("numbers are converted by the caller"),
-    };
+/// Appends a decoded value converted for a column of `kind`, COPY-escaped, to `out`.
+fn write_value(kind: &Kind, value: Value<'_>, out: &mut Vec<u8>) -> Result<(), String> {
     if matches!(value, Value::Null) {
         out.extend_from_slice(b"\\N");
         return Ok(());
@@ -208,12 +148,7 @@ fn scalar<'v>(kind: &Kind, value: Value<'v>, buf: &mut String) -> Result<Option<
             let bytes = base64::engine::general_purpose::STANDARD
                 .decode(s.trim())
                 .map_err(|e| format!("invalid base64: {e}"))?;
-            buf.reserve(2 + bytes.len() * 2);
-            buf.push_str("\\x");
-            for b in bytes {
-                buf.push(HEX[(b >> 4) as usize] as char);
-                buf.push(HEX[(b & 15) as usize] as char);
-            }
+            push_hex(&bytes, buf);
             Ok(None)
         }
         (Kind::Json | Kind::Jsonb, Value::Str(s)) => {
@@ -249,6 +184,16 @@ fn scalar<'v>(kind: &Kind, value: Value<'v>, buf: &mut String) -> Result<Option<
 }
 
 const HEX: &[u8; 16] = b"0123456789abcdef";
+
+/// `\x0001ff`: bytea's hex input form.
+fn push_hex(bytes: &[u8], buf: &mut String) {
+    buf.reserve(2 + bytes.len() * 2);
+    buf.push_str("\\x");
+    for b in bytes {
+        buf.push(HEX[(b >> 4) as usize] as char);
+        buf.push(HEX[(b & 15) as usize] as char);
+    }
+}
 
 fn own<'v>(s: Cow<'v, str>, buf: &mut String) -> Result<Option<&'v str>, String> {
     match s {
@@ -404,65 +349,4 @@ fn got(value: &Value<'_>) -> String {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn json(kind: Kind, text: &str) -> Result<String, String> {
-        let raw: &RawValue = serde_json::from_str(text).unwrap();
-        let mut out = Vec::new();
-        write_field(&kind, Field::Json(raw), &mut out)?;
-        Ok(String::from_utf8(out).unwrap())
-    }
-
-    fn csv(kind: Kind, text: &str) -> Result<String, String> {
-        let mut out = Vec::new();
-        write_field(&kind, Field::Text(text), &mut out)?;
-        Ok(String::from_utf8(out).unwrap())
-    }
-
-    #[test]
-    fn converts_scalars() {
-        assert_eq!(json(Kind::Int4, "42").unwrap(), "42");
-        assert_eq!(csv(Kind::Int4, " 42 ").unwrap(), "42");
-        assert!(json(Kind::Int2, "40000")
-            .unwrap_err()
-            .contains("out of range"));
-        assert!(json(Kind::Int8, "1.5")
-            .unwrap_err()
-            .contains("not an integer"));
-        assert_eq!(
-            json(Kind::Numeric, "12345678901234567890.123456789").unwrap(),
-            "12345678901234567890.123456789"
-        );
-        assert!(csv(Kind::Numeric, "1.2.3").is_err());
-        assert_eq!(csv(Kind::Bool, "Yes").unwrap(), "t");
-        assert_eq!(json(Kind::Bool, "false").unwrap(), "f");
-        assert_eq!(json(Kind::Bytea, "\"AAH/\"").unwrap(), "\\\\x0001ff");
-        assert_eq!(json(Kind::Text, "\"a\\tb\\\\\"").unwrap(), "a\\tb\\\\");
-        assert_eq!(json(Kind::Jsonb, "{\"a\": [1]}").unwrap(), "{\"a\": [1]}");
-        assert_eq!(csv(Kind::Text, "").unwrap(), "\\N");
-        assert!(json(Kind::Uuid, "\"nope\"").is_err());
-        assert!(json(Kind::Int4, "{\"a\":1}")
-            .unwrap_err()
-            .contains("an object"));
-    }
-
-    #[test]
-    fn builds_array_literals() {
-        let int_array = Kind::Array(Box::new(Kind::Int4));
-        assert_eq!(
-            json(int_array.clone(), "[1,null,3]").unwrap(),
-            "{\"1\",NULL,\"3\"}"
-        );
-        assert_eq!(
-            json(int_array.clone(), "[[1,2],[3,4]]").unwrap(),
-            "{{\"1\",\"2\"},{\"3\",\"4\"}}"
-        );
-        assert_eq!(csv(int_array, "{1,2}").unwrap(), "{1,2}");
-        let text_array = Kind::Array(Box::new(Kind::Text));
-        assert_eq!(
-            json(text_array, r#"["a\"b","c\\d"]"#).unwrap(),
-            r#"{"a\\"b","c\\\\d"}"#
-        );
-    }
-}
+mod tests;

@@ -12,8 +12,13 @@ use sqlx::postgres::{PgRow, PgValueFormat};
 use sqlx::{Row, ValueRef};
 
 use super::catalog::{Column, Kind};
+
+mod shape;
+mod typed;
+
+pub use self::shape::Shape;
+pub use self::typed::value;
 use super::error::{DataError, Result};
-use super::value::Value;
 use crate::diff::quote::ident;
 
 /// How one selected value becomes JSON.
@@ -174,62 +179,6 @@ pub fn write(row: &PgRow, index: usize, render: Render, out: &mut String) -> Res
     Ok(())
 }
 
-/// The value at `index` as a typed value: numbers, booleans, text, bytes and JSON as
-/// themselves; numeric as its exact decimal text; uuid, dates and timestamps as the text the
-/// JSON form holds; what the server renders (`to_json`) as JSON.
-pub fn value(row: &PgRow, index: usize, render: Render) -> Result<Value> {
-    let raw = row.try_get_raw(index).map_err(decode_error)?;
-    if raw.is_null() {
-        return Ok(Value::Null);
-    }
-    if raw.format() == PgValueFormat::Binary {
-        let bytes = raw
-            .as_bytes()
-            .map_err(|e| DataError::Invalid(format!("reading a value: {e}")))?;
-        match render {
-            Render::Int2 => {
-                return Ok(Value::Int(i16::from_be_bytes(fixed(bytes, "int2")?) as i64))
-            }
-            Render::Int4 => {
-                return Ok(Value::Int(i32::from_be_bytes(fixed(bytes, "int4")?) as i64))
-            }
-            Render::Int8 => return Ok(Value::Int(i64::from_be_bytes(fixed(bytes, "int8")?))),
-            Render::Float4 => {
-                return Ok(Value::Float(
-                    f32::from_be_bytes(fixed(bytes, "float4")?) as f64
-                ))
-            }
-            Render::Float8 => return Ok(Value::Float(f64::from_be_bytes(fixed(bytes, "float8")?))),
-            Render::Bool => return Ok(Value::Bool(bytes == [1])),
-            Render::Bytea => return Ok(Value::Bytes(bytes.to_vec())),
-            _ => {}
-        }
-    }
-    let mut json = String::new();
-    write(row, index, render, &mut json)?;
-    let string = || serde_json::from_str::<String>(&json).map_err(|_| bad("text"));
-    Ok(match render {
-        Render::Json | Render::Jsonb => Value::Json(json),
-        Render::Numeric => Value::Decimal(string()?),
-        Render::Bytea => Value::Bytes(
-            base64::engine::general_purpose::STANDARD
-                .decode(string()?)
-                .map_err(|_| bad("bytea"))?,
-        ),
-        Render::Bool => Value::Bool(json == "true"),
-        Render::Int2 | Render::Int4 | Render::Int8 => {
-            Value::Int(json.parse().map_err(|_| bad("integer"))?)
-        }
-        Render::Float4 | Render::Float8 => match json.parse() {
-            Ok(f) => Value::Float(f),
-            Err(_) => Value::Float(string()?.parse().map_err(|_| bad("float"))?),
-        },
-        Render::Text | Render::Uuid | Render::Date | Render::Timestamp | Render::Timestamptz => {
-            Value::Text(string()?)
-        }
-    })
-}
-
 /// The value at `index` as text (for keys, which are selected as `::text`).
 pub fn text(row: &PgRow, index: usize) -> Result<Option<String>> {
     row.try_get::<Option<String>, _>(index)
@@ -365,50 +314,6 @@ pub fn push_compact(json: &str, out: &mut String) {
             continue;
         }
         out.push(c);
-    }
-}
-
-/// A table's columns as selected and rendered: what `fetch` and `insert` share.
-#[derive(Debug, Clone)]
-pub struct Shape {
-    /// The columns' names.
-    pub names: Vec<String>,
-    /// `"name":` for each column.
-    pub keys: Vec<String>,
-    pub renders: Vec<Render>,
-}
-
-impl Shape {
-    /// The select expressions for `columns` of `alias`, and the shape that renders them.
-    pub fn new(columns: &[Column], alias: &str) -> (Vec<String>, Shape) {
-        let mut exprs = Vec::with_capacity(columns.len());
-        let mut shape = Shape {
-            names: columns.iter().map(|c| c.name.clone()).collect(),
-            keys: Vec::with_capacity(columns.len()),
-            renders: Vec::with_capacity(columns.len()),
-        };
-        for column in columns {
-            let (expr, render) = select(column, alias);
-            exprs.push(expr);
-            let mut key = String::new();
-            push_string(&column.name, &mut key);
-            key.push(':');
-            shape.keys.push(key);
-            shape.renders.push(render);
-        }
-        (exprs, shape)
-    }
-
-    /// Appends `"a":1,"b":2` for the values starting at result column `first`.
-    pub fn write_fields(&self, row: &PgRow, first: usize, out: &mut String) -> Result<()> {
-        for (i, (key, render)) in self.keys.iter().zip(&self.renders).enumerate() {
-            if i > 0 {
-                out.push(',');
-            }
-            out.push_str(key);
-            write(row, first + i, *render, out)?;
-        }
-        Ok(())
     }
 }
 
