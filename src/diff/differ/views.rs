@@ -21,7 +21,13 @@ pub(super) fn diff_views(
             drop_view(out, f);
             add_view(out, t);
         } else if f != t {
-            if f.comment != t.comment || f.columns != t.columns {
+            let comments = |v: &View| {
+                v.columns
+                    .iter()
+                    .map(|c| c.comment.clone())
+                    .collect::<Vec<_>>()
+            };
+            if f.comment != t.comment || comments(f) != comments(t) {
                 out.push(Change::Alter {
                     from: Object::View(view_shell(f)),
                     to: Object::View(view_shell(t)),
@@ -45,14 +51,19 @@ pub(super) fn diff_views(
     }
 }
 
+/// Whether the view must be dropped and created again: `CREATE OR REPLACE VIEW` keeps the
+/// columns' names and types, so a change of either (a type is known unless a hand-written
+/// snapshot leaves it out) means a new view.
 fn view_body_differs(f: &View, t: &View) -> bool {
+    let column_changed = |(a, b): (&ViewColumn, &ViewColumn)| {
+        a.name != b.name
+            || !a.data_type.is_empty() && !b.data_type.is_empty() && a.data_type != b.data_type
+    };
     f.definition != t.definition
         || f.materialized != t.materialized
         || f.options != t.options
-        || f.columns
-            .iter()
-            .map(|c| &c.name)
-            .ne(t.columns.iter().map(|c| &c.name))
+        || f.columns.len() != t.columns.len()
+        || f.columns.iter().zip(&t.columns).any(column_changed)
 }
 
 /// A view without its indexes: what `Add`, `Drop` and `Alter` of a view carry.

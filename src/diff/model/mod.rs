@@ -194,10 +194,14 @@ pub struct View {
     pub comment: Option<String>,
 }
 
-/// A view column, with the comment it may carry.
+/// A view column: its name, the type the view's query gives it (which `CREATE OR REPLACE
+/// VIEW` cannot change) and the comment it may carry.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ViewColumn {
     pub name: String,
+    /// As `format_type` prints it; empty in a hand-written snapshot that leaves it out.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub data_type: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub comment: Option<String>,
 }

@@ -15,5 +15,5 @@ pub mod render;
 pub mod upsert;
 pub mod value;
 
-pub use catalog::{Catalog, Column, ForeignKey, Kind, Table, UniqueKey};
+pub use catalog::{Catalog, Column, ForeignKey, Kind, Table, TableKind, UniqueKey};
 pub use error::{DataError, RowError};

@@ -44,7 +44,7 @@ impl UpsertPlan {
         fields: &[String],
         options: &UpsertOptions,
     ) -> Result<UpsertPlan> {
-        if !matches!(table.relkind, 'r' | 'p' | 'f') {
+        if !table.kind.writable() {
             return Err(DataError::Invalid(format!(
                 "{} is a view, not a table",
                 table.display()
@@ -73,7 +73,7 @@ impl UpsertPlan {
                     table.display()
                 )));
             }
-            overriding |= c.identity == "a";
+            overriding |= c.identity_always;
             columns.push(FieldColumn {
                 name: c.name.clone(),
                 sql_type: c.sql_type.clone(),

@@ -115,6 +115,7 @@ pub(super) fn columns(
             }
             Some(&Relation::View(i)) => views[i].columns.push(ViewColumn {
                 name: get(r, 2),
+                data_type: get(r, 3),
                 comment: notes.column_comment(relation, number),
             }),
             None => {
