@@ -1025,10 +1025,10 @@ async fn json_rows_may_bring_fields_the_first_row_lacks() {
 /// merge as file input: the same row typed and as NDJSON lands the same.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn typed_rows_upsert_like_file_rows() {
+    use data_bridge::engine::backend::DataBackend;
     use data_bridge::engine::data::input::ValueRows;
-    use data_bridge::engine::data::upsert::{upsert as run_upsert, UpsertOptions};
+    use data_bridge::engine::data::upsert::UpsertOptions;
     use data_bridge::engine::data::value::Value as V;
-    use data_bridge::engine::data::Catalog;
 
     let db = TestDb::new("typed_rows").await;
     db.run("schema", TYPES).await.unwrap();
@@ -1073,15 +1073,16 @@ async fn typed_rows_upsert_like_file_rows() {
     let mut empty = vec![V::Int(2)];
     empty.resize(fields.len(), V::Null);
     let names: Vec<String> = fields.iter().map(|f| f.to_string()).collect();
-    let mut conn = db.connect().await;
-    let catalog = Catalog::load(&mut conn).await.unwrap();
+    let engine = engine(&db).await;
+    let catalog = engine.catalog().await.unwrap();
     let options = UpsertOptions {
         on: vec!["id".into()],
         ..UpsertOptions::default()
     };
     let rows = ValueRows::new(names.clone(), vec![full, empty]).unwrap();
     let table = catalog.table("everything_copy").unwrap();
-    let summary = run_upsert(&mut conn, table, rows, "rows", &options, &|_, _| {})
+    let summary = engine
+        .upsert(table, rows, "rows", &options, &|_, _| {})
         .await
         .unwrap();
     assert_eq!((summary.rows, summary.inserted), (2, 2));
@@ -1094,7 +1095,8 @@ async fn typed_rows_upsert_like_file_rows() {
     let mut bad = vec![V::Int(3), text("not a number")];
     bad.resize(fields.len(), V::Null);
     let rows = ValueRows::new(names.clone(), vec![bad]).unwrap();
-    let err = run_upsert(&mut conn, table, rows, "rows", &options, &|_, _| {})
+    let err = engine
+        .upsert(table, rows, "rows", &options, &|_, _| {})
         .await
         .unwrap_err()
         .to_string();
@@ -1108,9 +1110,9 @@ async fn typed_rows_upsert_like_file_rows() {
 /// the JSON output holds: turned into JSON by their layout, they equal it.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn typed_fetch_tree_matches_the_json_output() {
-    use data_bridge::engine::data::fetch::{FetchPlan, FetchRequest, Layout, Obj, Rel, TypedRows};
+    use data_bridge::engine::backend::DataBackend;
+    use data_bridge::engine::data::fetch::{FetchRequest, Layout, Obj, Rel};
     use data_bridge::engine::data::value::Value as V;
-    use data_bridge::engine::data::Catalog;
 
     fn to_json(obj: &Obj<Vec<V>>, layout: &Layout) -> Value {
         let mut map = serde_json::Map::new();
@@ -1138,8 +1140,8 @@ async fn typed_fetch_tree_matches_the_json_output() {
         dir.path(),
         &["everything", "--input", &input, "--on", "id"],
     ));
-    let mut conn = db.connect().await;
-    let catalog = Catalog::load(&mut conn).await.unwrap();
+    let engine = engine(&db).await;
+    let catalog = engine.catalog().await.unwrap();
     for (table, with) in [
         (
             "posts",
@@ -1157,27 +1159,39 @@ async fn typed_fetch_tree_matches_the_json_output() {
             with: with.iter().map(|w| w.to_string()).collect(),
             ..FetchRequest::default()
         };
-        let plan = FetchPlan::new(&catalog, &request).unwrap();
-        let typed = plan.run_with(&mut conn, &TypedRows).await.unwrap();
-        let layout = plan.layout();
-        let got: Value = typed.iter().map(|o| to_json(o, &layout)).collect();
+        let typed = engine.fetch(&catalog, &request).await.unwrap();
+        let got: Value = typed
+            .rows
+            .iter()
+            .map(|o| to_json(o, &typed.layout))
+            .collect();
+        // The JSON rows the command line prints come through the same API.
+        let json = engine.fetch_json(&catalog, &request).await.unwrap();
+        let mut text = String::new();
+        json.layout.write_json(&json.rows, false, &mut text);
+        assert_eq!(
+            got,
+            serde_json::from_str::<Value>(&text).unwrap(),
+            "{table}"
+        );
         let mut args = vec![table.to_string()];
         if !with.is_empty() {
             args.extend(["--with".to_string(), with.join(",")]);
         }
         let args: Vec<&str> = args.iter().map(String::as_str).collect();
         assert_eq!(got, fetch(&db, &args), "{table}");
-        assert!(!typed.is_empty(), "{table}");
+        assert!(!typed.rows.is_empty(), "{table}");
     }
     // Numbers, bytes and exact decimals arrive typed, not as text.
     let request = FetchRequest {
         table: "everything".into(),
         ..FetchRequest::default()
     };
-    let plan = FetchPlan::new(&catalog, &request).unwrap();
-    let rows = plan.run_with(&mut conn, &TypedRows).await.unwrap();
+    let fetched = engine.fetch(&catalog, &request).await.unwrap();
+    let rows = &fetched.rows;
     let column = |name: &str| {
-        plan.layout()
+        fetched
+            .layout
             .columns
             .iter()
             .position(|c| c == name)
@@ -1190,4 +1204,15 @@ async fn typed_fetch_tree_matches_the_json_output() {
         V::Decimal("12345678901234567890.123456789".into())
     );
     assert_eq!(rows[1].fields[column("label")], V::Null);
+}
+
+/// The engine API on the test database, as the Python module will hold it.
+async fn engine(db: &TestDb) -> data_bridge::engine::postgres::Postgres {
+    let config = data_bridge::engine::postgres::connect::PoolConfig {
+        settings: vec![("TimeZone".into(), "UTC".into())],
+        ..Default::default()
+    };
+    data_bridge::engine::postgres::Postgres::connect(&db.url(), &config)
+        .await
+        .expect("a pool on the test database")
 }

@@ -1,6 +1,7 @@
 //! Live databases: connecting, running an embedded server, introspecting, applying SQL.
 
 pub mod autogen;
+pub mod backend;
 pub mod bench;
 pub mod blocking;
 pub mod data;

@@ -46,6 +46,7 @@ pub(super) async fn fetch_suite(conn: &mut PgConnection, scratch: &str) -> Resul
     };
     let many_to_one = plan(&["author"])?;
     let both = plan(&["author", "comments"])?;
+    let (many_to_one_layout, both_layout) = (many_to_one.layout(), both.layout());
     const RUNS: usize = 21;
 
     let join_sql = format!(
@@ -58,7 +59,7 @@ pub(super) async fn fetch_suite(conn: &mut PgConnection, scratch: &str) -> Resul
         async |conn: &mut PgConnection| {
             let rows = many_to_one.run(conn).await?;
             let mut out = String::new();
-            many_to_one.write_json(&rows, false, &mut out);
+            many_to_one_layout.write_json(&rows, false, &mut out);
             Ok(())
         },
         async |conn: &mut PgConnection| {
@@ -88,7 +89,7 @@ pub(super) async fn fetch_suite(conn: &mut PgConnection, scratch: &str) -> Resul
         async |conn: &mut PgConnection| {
             let rows = both.run(conn).await?;
             let mut out = String::new();
-            both.write_json(&rows, false, &mut out);
+            both_layout.write_json(&rows, false, &mut out);
             Ok(())
         },
         async |conn: &mut PgConnection| {

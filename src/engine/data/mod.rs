@@ -16,4 +16,4 @@ pub mod upsert;
 pub mod value;
 
 pub use catalog::{Catalog, Column, ForeignKey, Kind, Table, TableKind, UniqueKey};
-pub use error::{DataError, RowError};
+pub use error::{DataError, Result, RowError};

@@ -1,7 +1,10 @@
 //! PostgreSQL: connections, introspection, script execution and the migration backend.
 
 pub mod connect;
+mod engine;
 pub mod inspect;
 pub mod migrate;
 pub mod script;
 pub mod split;
+
+pub use self::engine::Postgres;

@@ -1,12 +1,12 @@
 //! `dbridge fetch`: rows with their related rows, as nested JSON.
 
-use super::target_pool;
+use super::target_engine;
 use super::ExitStatus;
 use crate::args::GlobalOptions;
 use crate::render::output;
-use data_bridge::engine::data::fetch::{list_relations, FetchPlan, FetchRequest};
+use data_bridge::engine::backend::DataBackend;
+use data_bridge::engine::data::fetch::{list_relations, FetchRequest};
 use data_bridge::engine::data::filter::{parse_order_by, Filter};
-use data_bridge::engine::data::Catalog;
 use data_bridge::project::Project;
 
 /// Output formats of `fetch`.
@@ -49,9 +49,8 @@ pub async fn run(
     args: FetchArgs,
 ) -> anyhow::Result<ExitStatus> {
     // Timestamps with time zone come out in UTC, whatever the server's setting.
-    let pool = target_pool(global, project, &[("TimeZone", "UTC")]).await?;
-    let mut conn = pool.acquire().await?;
-    let catalog = Catalog::load(&mut conn).await?;
+    let engine = target_engine(global, project, &[("TimeZone", "UTC")]).await?;
+    let catalog = engine.catalog().await?;
     if args.relations {
         let mut text = String::new();
         for r in list_relations(&catalog, &args.table)? {
@@ -85,10 +84,10 @@ pub async fn run(
         limit: args.limit,
         offset: args.offset,
     };
-    let plan = FetchPlan::new(&catalog, &request)?;
-    let rows = plan.run(&mut conn).await?;
+    let fetched = engine.fetch_json(&catalog, &request).await?;
     let mut text = String::new();
-    plan.write_json(&rows, args.format == FetchFormat::Ndjson, &mut text);
+    let ndjson = args.format == FetchFormat::Ndjson;
+    fetched.layout.write_json(&fetched.rows, ndjson, &mut text);
     output::emit(&text, None)?;
     Ok(ExitStatus::Success)
 }

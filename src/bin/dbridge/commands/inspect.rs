@@ -2,13 +2,13 @@
 
 use std::path::PathBuf;
 
-use super::target_pool;
+use super::target_engine;
 use super::ExitStatus;
 use crate::args::GlobalOptions;
 use crate::render::output;
 use data_bridge::diff::snapshot::{self, Format};
 use data_bridge::diff::Plan;
-use data_bridge::engine::postgres::inspect;
+use data_bridge::engine::backend::Inspector;
 use data_bridge::project::Project;
 
 /// Output formats of `inspect`.
@@ -38,9 +38,8 @@ pub async fn run(
     project: &Project,
     args: InspectArgs,
 ) -> anyhow::Result<ExitStatus> {
-    let pool = target_pool(global, project, &[]).await?;
-    let mut conn = pool.acquire().await?;
-    let db = inspect::inspect(&mut conn, &args.schemas).await?;
+    let engine = target_engine(global, project, &[]).await?;
+    let db = engine.inspect(&args.schemas).await?;
     let text = match args.format {
         InspectFormat::Json => snapshot::write(&db, Format::Json),
         InspectFormat::Toml => snapshot::write(&db, Format::Toml),

@@ -2,13 +2,13 @@
 
 use std::io::IsTerminal;
 
-use super::target_pool;
+use super::target_engine;
 use super::ExitStatus;
 use crate::args::GlobalOptions;
+use data_bridge::engine::backend::Engine;
 use data_bridge::engine::migrate::{
     write_sum, Direction, Migration, Migrator, Options, Reporter, StatusState,
 };
-use data_bridge::engine::postgres::migrate::PgMigrations;
 use data_bridge::project::Project;
 
 /// The `migrate` subcommands.
@@ -66,9 +66,8 @@ pub async fn run(
         return Ok(ExitStatus::Success);
     }
     // The migration lock belongs to a session: the migrator keeps one connection.
-    let pool = target_pool(global, project, &[]).await?;
-    let conn = pool.acquire().await?.detach();
-    let mut runner = Migrator::new(PgMigrations::new(conn).await, &dir)?;
+    let engine = target_engine(global, project, &[]).await?;
+    let mut runner = Migrator::new(engine.migrations().await?, &dir)?;
     let mut progress = Progress::new();
     match cmd {
         MigrateCommand::Up { to, dry_run } => {

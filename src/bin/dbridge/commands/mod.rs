@@ -15,6 +15,7 @@ pub mod upsert;
 use std::process::ExitCode;
 
 use data_bridge::engine::postgres::connect::{self, PoolConfig};
+use data_bridge::engine::postgres::Postgres;
 use data_bridge::project::{Origin, Project};
 use sqlx::PgPool;
 
@@ -70,6 +71,17 @@ pub async fn target_url(global: &GlobalOptions, project: &Project) -> anyhow::Re
 
 /// A pool on the target database whose connections start with `settings`; a command takes
 /// its connections from it.
+pub async fn target_engine(
+    global: &GlobalOptions,
+    project: &Project,
+    settings: &[(&str, &str)],
+) -> anyhow::Result<Postgres> {
+    Ok(Postgres::from_pool(
+        target_pool(global, project, settings).await?,
+    ))
+}
+
+/// A pool on the target database, each session with `settings` applied.
 pub async fn target_pool(
     global: &GlobalOptions,
     project: &Project,

@@ -3,14 +3,14 @@
 use std::io::IsTerminal;
 use std::path::PathBuf;
 
-use super::target_pool;
+use super::target_engine;
 use super::ExitStatus;
 use crate::args::GlobalOptions;
 use crate::render::Timer;
+use data_bridge::engine::backend::DataBackend;
 use data_bridge::engine::data::error::{list, resume_note, DataError};
 use data_bridge::engine::data::input::{Format, Reader};
-use data_bridge::engine::data::upsert::{upsert, UpsertOptions, UpsertSummary};
-use data_bridge::engine::data::Catalog;
+use data_bridge::engine::data::upsert::{UpsertOptions, UpsertSummary};
 use data_bridge::project::Project;
 
 use crate::args::choice;
@@ -57,10 +57,9 @@ pub async fn run(
     args: UpsertArgs,
 ) -> anyhow::Result<ExitStatus> {
     let timer = Timer::new();
-    let pool = target_pool(global, project, &[]).await?;
-    let mut conn = pool.acquire().await?;
+    let engine = target_engine(global, project, &[]).await?;
     timer.lap("connecting");
-    let catalog = Catalog::load(&mut conn).await?;
+    let catalog = engine.catalog().await?;
     let table = catalog.table(&args.table)?;
     timer.lap("reading the catalog");
     let (name, source, size): (String, Box<dyn std::io::Read + Send>, Option<u64>) =
@@ -105,7 +104,7 @@ pub async fn run(
             }
         }
     };
-    let result = upsert(&mut conn, table, reader, &name, &options, &report).await;
+    let result = engine.upsert(table, reader, &name, &options, &report).await;
     if let Some(bar) = &bar {
         bar.finish_and_clear();
     }
