@@ -45,6 +45,7 @@ fn plan_case(dir: &Path) -> Result<(), Failed> {
     {
         return Err(fail("diff(to, to) is not empty"));
     }
+    every_statement_belongs_to_a_change(&plan)?;
     let (up, down) = (plan.up_sql(), plan.down_sql());
     if up.is_empty() {
         return Err(fail("the models should differ"));
@@ -56,6 +57,31 @@ fn plan_case(dir: &Path) -> Result<(), Failed> {
     }, {
         insta::assert_snapshot!(name.as_str(), format!("-- up\n{up}\n-- down\n{down}"));
     });
+    Ok(())
+}
+
+/// The scripts are the changes' own statements: each statement of the up and the down script
+/// is in the `up` or `down` of a change (so a review that keeps some changes keeps their
+/// whole way back, fix-ups included), and each change's statements are in the scripts.
+fn every_statement_belongs_to_a_change(plan: &Plan) -> Result<(), Failed> {
+    use std::collections::HashSet;
+    let ups: HashSet<&String> = plan.changes.iter().flat_map(|c| &c.up).collect();
+    let downs: HashSet<&String> = plan
+        .changes
+        .iter()
+        .flat_map(|c| c.down.iter().flatten())
+        .collect();
+    for (script, owned, way) in [(&plan.up, &ups, "up"), (&plan.down, &downs, "down")] {
+        let script: HashSet<&String> = script.iter().collect();
+        if let Some(s) = script.iter().find(|s| !owned.contains(*s)) {
+            return Err(fail(format!("{way} statement of no change: {s}")));
+        }
+        if let Some(s) = owned.iter().find(|s| !script.contains(*s)) {
+            return Err(fail(format!(
+                "{way} statement of a change not in the script: {s}"
+            )));
+        }
+    }
     Ok(())
 }
 

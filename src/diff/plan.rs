@@ -28,7 +28,9 @@ pub struct PlannedChange {
     pub up: Vec<String>,
     /// How each statement of `up` must run (in a transaction, outside one...).
     pub up_modes: Vec<Mode>,
-    pub down: Vec<String>,
+    /// What undoes `up`: the inverse change, with whatever the way back alone has to drop
+    /// and recreate around it; `None` for a change that cannot be reversed.
+    pub down: Option<Vec<String>>,
     /// How each statement of `down` must run.
     pub down_modes: Vec<Mode>,
     /// False when `down` brings the structure back but not the data `up` destroys.
@@ -103,10 +105,14 @@ impl Plan {
         let mut up = diff(from, to, renames)?;
         up.changes.retain(|c| keep(c));
         let names = renames.name_map();
+        let (renamed_back, _) = renames.inverse().apply(to, from)?;
+        let back_from = renamed_back.as_ref().unwrap_or(to);
         let down = Diff {
-            changes: down_changes(&up.changes, &names, from, to, renames)?,
+            changes: down_changes(&up.changes, &names, back_from, from),
             rename_candidates: Vec::new(),
         };
+        // Only when the way back needs fix-ups at all is each change asked for its own.
+        let fix_ups = down.changes.len() > up.changes.len();
         let up_ctx = Context::new(from, to, &up.changes, options.safe);
         let down_ctx = Context::new(to, from, &down.changes, options.safe);
         let existing: std::collections::HashSet<_> = from.tables.iter().map(|t| &t.name).collect();
@@ -129,8 +135,12 @@ impl Plan {
                 }
                 let data_restored = !h.contains(&Hazard::DataLoss);
                 let (up, up_modes) = order(vec![up_steps]).into_iter().unzip();
-                let down_steps = render(&names.inverse(c), &down_ctx);
-                let (down, down_modes) = order(vec![down_steps]).into_iter().unzip();
+                let back = match fix_ups {
+                    true => down_changes(std::slice::from_ref(c), &names, back_from, from),
+                    false => vec![names.inverse(c)],
+                };
+                let down_steps = back.iter().map(|c| render(c, &down_ctx)).collect();
+                let (down, down_modes) = order(down_steps).into_iter().unzip();
                 PlannedChange {
                     id: c.id(),
                     kind: c.kind(),
@@ -140,7 +150,7 @@ impl Plan {
                     data_restored,
                     up,
                     up_modes,
-                    down,
+                    down: Some(down),
                     down_modes,
                     change: c.clone(),
                 }
@@ -172,20 +182,19 @@ impl Plan {
     }
 }
 
-/// The changes of the down script: the inverse of every up change, plus what the way back
-/// has to drop and recreate around them that the way there did not (an enum that gains a
-/// label in place on the way there is rebuilt on the way back).
+/// The changes that undo `up`, going from `back_from` (the target, renamed back) to
+/// `back_to`: the inverse of every change, plus what the way back has to drop and recreate
+/// around them that the way there did not (an enum that gains a label in place on the way
+/// there is rebuilt on the way back).
 fn down_changes(
     up: &[Change],
     names: &NameMap,
-    from: &Database,
-    to: &Database,
-    renames: &Renames,
-) -> Result<Vec<Change>, Error> {
+    back_from: &Database,
+    back_to: &Database,
+) -> Vec<Change> {
     let mut down: Vec<Change> = up.iter().map(|c| names.inverse(c)).collect();
-    let (renamed, _) = renames.inverse().apply(to, from)?;
-    PostgresDiff.recreate_dependents(&mut down, renamed.as_ref().unwrap_or(to), from);
-    Ok(down)
+    PostgresDiff.recreate_dependents(&mut down, back_from, back_to);
+    down
 }
 
 fn script(d: &Diff, ctx: &Context) -> Vec<(String, Mode)> {
