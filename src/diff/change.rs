@@ -169,7 +169,7 @@ impl Object {
             Object::Composite(_) => "composite_type",
             Object::Domain(_) => "domain",
             Object::Sequence(_) => "sequence",
-            Object::Function(f) if f.kind == "procedure" => "procedure",
+            Object::Function(f) if f.kind == RoutineKind::Procedure => "procedure",
             Object::Function(_) => "function",
             Object::Table(_) => "table",
             Object::Column { .. } => "column",

@@ -159,8 +159,7 @@ pub struct Function {
     pub name: QualifiedName,
     /// The identity arguments, which with the name identify the function: `a integer, b text`.
     pub arguments: String,
-    /// `function` or `procedure`.
-    pub kind: String,
+    pub kind: RoutineKind,
     /// The result type (`pg_get_function_result`), empty for procedures.
     #[serde(default)]
     pub result: String,
@@ -170,6 +169,24 @@ pub struct Function {
     pub language: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub comment: Option<String>,
+}
+
+/// Whether a routine returns a result (a function) or is called (a procedure).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum RoutineKind {
+    Function,
+    Procedure,
+}
+
+impl RoutineKind {
+    /// `function` or `procedure`, as change kinds and messages name it.
+    pub fn name(self) -> &'static str {
+        match self {
+            RoutineKind::Function => "function",
+            RoutineKind::Procedure => "procedure",
+        }
+    }
 }
 
 /// A view or materialized view; `definition` is `pg_get_viewdef`.

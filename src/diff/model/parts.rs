@@ -328,8 +328,7 @@ impl Trigger {
 pub struct Policy {
     pub name: String,
     pub permissive: bool,
-    /// `ALL`, `SELECT`, `INSERT`, `UPDATE` or `DELETE`.
-    pub command: String,
+    pub command: PolicyCommand,
     pub roles: Vec<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub using: Option<String>,
@@ -337,4 +336,33 @@ pub struct Policy {
     pub with_check: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub comment: Option<String>,
+}
+
+/// The commands a row-level security policy applies to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "UPPERCASE")]
+pub enum PolicyCommand {
+    #[serde(alias = "all")]
+    All,
+    #[serde(alias = "select")]
+    Select,
+    #[serde(alias = "insert")]
+    Insert,
+    #[serde(alias = "update")]
+    Update,
+    #[serde(alias = "delete")]
+    Delete,
+}
+
+impl PolicyCommand {
+    /// The command's keyword: `ALL`, `SELECT`...
+    pub fn keyword(self) -> &'static str {
+        match self {
+            PolicyCommand::All => "ALL",
+            PolicyCommand::Select => "SELECT",
+            PolicyCommand::Insert => "INSERT",
+            PolicyCommand::Update => "UPDATE",
+            PolicyCommand::Delete => "DELETE",
+        }
+    }
 }

@@ -104,7 +104,7 @@ fn create_policy(table: &QualifiedName, p: &Policy) -> String {
     let mut sql = format!(
         "CREATE POLICY {} ON {table} AS {kind} FOR {} TO {}",
         quote::ident(&p.name),
-        p.command,
+        p.command.keyword(),
         p.roles.join(", ")
     );
     if let Some(u) = &p.using {

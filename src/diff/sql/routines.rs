@@ -5,7 +5,12 @@ use crate::diff::model::*;
 use crate::diff::quote;
 
 fn signature(f: &Function) -> String {
-    format!("{} {}({})", f.kind.to_uppercase(), f.name, f.arguments)
+    format!(
+        "{} {}({})",
+        f.kind.name().to_uppercase(),
+        f.name,
+        f.arguments
+    )
 }
 
 /// SQL-language bodies (`BEGIN ATOMIC` ones included) are checked against the tables they

@@ -42,11 +42,10 @@ pub(super) fn assemble(rows: &Rows) -> Result<Database> {
             name: qname(r, 1, 2),
             arguments: get(r, 3),
             kind: if get::<String>(r, 4) == "p" {
-                "procedure"
+                RoutineKind::Procedure
             } else {
-                "function"
-            }
-            .into(),
+                RoutineKind::Function
+            },
             result: get(r, 5),
             definition: get(r, 6),
             language: get(r, 7),
@@ -117,7 +116,7 @@ pub(super) fn assemble(rows: &Rows) -> Result<Database> {
             tables[i].policies.push(Policy {
                 name: get(r, 2),
                 permissive: get(r, 3),
-                command: get(r, 4),
+                command: policy_command(&get::<String>(r, 4))?,
                 roles: get(r, 5),
                 using: opt(r, 6),
                 with_check: opt(r, 7),
@@ -134,4 +133,20 @@ pub(super) fn assemble(rows: &Rows) -> Result<Database> {
     db.views = views;
     db.normalize();
     Ok(db)
+}
+
+fn policy_command(keyword: &str) -> Result<PolicyCommand> {
+    Ok(match keyword {
+        "ALL" => PolicyCommand::All,
+        "SELECT" => PolicyCommand::Select,
+        "INSERT" => PolicyCommand::Insert,
+        "UPDATE" => PolicyCommand::Update,
+        "DELETE" => PolicyCommand::Delete,
+        other => {
+            return Err(Error::Catalog {
+                object: "policy".into(),
+                reason: format!("unknown command {other}"),
+            })
+        }
+    })
 }
