@@ -31,10 +31,7 @@ fn diff_of_the_demo_with_the_embedded_dev_database() {
             "fixtures/demo/schema.sql",
         ],
     );
-    assert_eq!(run.code, 0, "{}", run.stderr);
-    insta::with_settings!({snapshot_path => "../snapshots/cli", prepend_module_to_snapshot => false}, {
-        insta::assert_snapshot!("diff_demo_up", run.stdout);
-    });
+    assert_run("diff_demo_up", &run, &[]);
 }
 
 #[test]
@@ -56,12 +53,7 @@ fn equal_schemas_print_nothing_and_exit_code_reports_differences() {
             "--exit-code",
         ],
     );
-    assert_eq!(
-        (same.code, same.stdout.as_str()),
-        (0, ""),
-        "{}",
-        same.stderr
-    );
+    assert_run("diff_exit_code_equal", &same, &[]);
     let differ = dbridge(
         dir.path(),
         &[
@@ -75,17 +67,12 @@ fn equal_schemas_print_nothing_and_exit_code_reports_differences() {
             "--exit-code",
         ],
     );
-    assert_eq!(differ.code, 2, "{}", differ.stderr);
-    assert!(
-        differ.stdout.contains("ADD COLUMN age integer"),
-        "{}",
-        differ.stdout
-    );
+    assert_run("diff_exit_code_differences", &differ, &[]);
     let plain = dbridge(
         dir.path(),
         &["--dev-url", &dev, "diff", "--from", &a, "--to", &b],
     );
-    assert_eq!(plain.code, 0);
+    assert_eq!((plain.code, &plain.stdout), (0, &differ.stdout));
 }
 
 #[test]
@@ -98,18 +85,7 @@ fn rename_candidates_are_reported_and_hints_make_renames() {
         dir.path(),
         &["--dev-url", &dev, "diff", "--from", &a, "--to", &b],
     );
-    assert!(
-        guess.stdout.contains("DROP COLUMN name"),
-        "{}",
-        guess.stdout
-    );
-    assert!(
-        guess
-            .stderr
-            .contains("--rename public.users.name=full_name"),
-        "{}",
-        guess.stderr
-    );
+    assert_run("diff_rename_candidate", &guess, &[]);
     let hinted = dbridge(
         dir.path(),
         &[
@@ -124,12 +100,7 @@ fn rename_candidates_are_reported_and_hints_make_renames() {
             "public.users.name=full_name",
         ],
     );
-    assert!(
-        hinted.stdout.contains("RENAME COLUMN name TO full_name"),
-        "{}",
-        hinted.stdout
-    );
-    assert!(!hinted.stdout.contains("DROP COLUMN"), "{}", hinted.stdout);
+    assert_run("diff_rename_hint", &hinted, &[]);
     let down = dbridge(
         dir.path(),
         &[
@@ -145,11 +116,7 @@ fn rename_candidates_are_reported_and_hints_make_renames() {
             "public.users.name=full_name",
         ],
     );
-    assert!(
-        down.stdout.contains("RENAME COLUMN full_name TO name"),
-        "{}",
-        down.stdout
-    );
+    assert_run("diff_rename_hint_down", &down, &[]);
     let bad = dbridge(
         dir.path(),
         &[
@@ -164,12 +131,7 @@ fn rename_candidates_are_reported_and_hints_make_renames() {
             "users=x",
         ],
     );
-    assert_eq!(bad.code, 1);
-    assert!(
-        bad.stderr.contains("invalid rename hint `users=x`"),
-        "{}",
-        bad.stderr
-    );
+    assert_run("diff_invalid_rename_hint", &bad, &[]);
     let unknown = dbridge(
         dir.path(),
         &[
@@ -184,12 +146,7 @@ fn rename_candidates_are_reported_and_hints_make_renames() {
             "public.users.nope=full_name",
         ],
     );
-    assert_eq!(unknown.code, 1);
-    assert!(
-        unknown.stderr.contains("no such column"),
-        "{}",
-        unknown.stderr
-    );
+    assert_run("diff_rename_hint_unknown_column", &unknown, &[]);
 }
 
 #[test]
@@ -322,12 +279,7 @@ fn statements_in_any_order_are_applied() {
         dir.path(),
         &["--dev-url", &admin_url(), "diff", "--from", &a, "--to", &b],
     );
-    assert_eq!(run.code, 0, "{}", run.stderr);
-    assert!(
-        run.stdout.contains("CREATE TABLE public.posts"),
-        "{}",
-        run.stdout
-    );
+    assert_run("diff_statements_in_any_order", &run, &[]);
 }
 
 #[test]
@@ -354,8 +306,7 @@ fn directory_sources_are_applied_in_name_order() {
             "schema",
         ],
     );
-    assert_eq!(run.code, 0, "{}", run.stderr);
-    assert!(run.stdout.contains("email text"), "{}", run.stdout);
+    assert_run("diff_directory_source", &run, &[]);
 }
 
 #[test]
@@ -380,7 +331,7 @@ fn bad_arguments_are_clear_errors() {
     let run = dbridge(dir.path(), &["inspect", "--url", "mysql://x@y/z"]);
     assert_run("inspect_not_a_postgres_url", &run, &[]);
     let run = dbridge(dir.path(), &["frobnicate"]);
-    assert_eq!(run.code, 1);
+    assert_run("unknown_command", &run, &[]);
 }
 
 #[test]
@@ -394,11 +345,7 @@ fn missing_server_binaries_say_how_to_install_them() {
         .env_remove("DATABASE_URL")
         .output()
         .unwrap();
-    let run = common::Run {
-        code: out.status.code().unwrap_or(-1),
-        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
-        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
-    };
+    let run = common::Run::of(out);
     assert_run("diff_without_server_binaries", &run, &[]);
 }
 
@@ -409,13 +356,7 @@ fn unreachable_server_and_wrong_password_never_show_the_password() {
         dir.path(),
         &["inspect", "--url", "postgres://app:hunter2@127.0.0.1:1/db"],
     );
-    assert_eq!(run.code, 1);
-    assert!(
-        run.stderr
-            .contains("could not connect to postgres://app:***@127.0.0.1:1/db"),
-        "{}",
-        run.stderr
-    );
+    assert_run("inspect_unreachable_with_password", &run, &[]);
     assert!(!run.stderr.contains("hunter2"), "{}", run.stderr);
     let run = dbridge(
         dir.path(),
@@ -427,7 +368,7 @@ fn unreachable_server_and_wrong_password_never_show_the_password() {
             "postgres://127.0.0.1:1/x",
         ],
     );
-    assert_eq!(run.code, 1);
+    assert_run("diff_unreachable_with_password", &run, &[]);
     assert!(!run.stderr.contains("hunter2"), "{}", run.stderr);
 }
 
@@ -484,7 +425,7 @@ async fn snapshots_round_trip_without_loss_and_canonical_sql_rebuilds_the_schema
             "json",
         ],
     );
-    assert!(!only.stdout.contains("My Schema"), "{}", only.stdout);
+    assert_run("inspect_one_schema", &only, &[]);
     src.drop_db().await;
     copy.drop_db().await;
 }
@@ -586,12 +527,8 @@ fn the_dev_url_of_dbridge_toml_is_used() {
         .env_remove("DATABASE_URL")
         .output()
         .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    assert!(String::from_utf8_lossy(&out.stdout).contains("ADD COLUMN age integer"));
+    let run = common::Run::of(out);
+    assert_run("diff_with_configured_dev_url", &run, &[]);
 }
 
 /// The keywords the renderer quotes are exactly the server's non-unreserved keywords, plus

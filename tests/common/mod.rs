@@ -193,6 +193,15 @@ pub struct Run {
 }
 
 impl Run {
+    /// What a finished process printed and how it exited.
+    pub fn of(out: std::process::Output) -> Run {
+        Run {
+            code: out.status.code().unwrap_or(-1),
+            stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+            stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+        }
+    }
+
     /// The exit code, stdout and stderr as one text, each `(from, to)` filter replacing
     /// what varies between runs (temporary paths, database names).
     pub fn transcript(&self, filters: &[(&str, &str)]) -> String {
@@ -234,12 +243,45 @@ fn without_durations(text: &str) -> String {
 
 /// Pins a run's exit code, stdout and stderr together in `snapshots/cli/<name>.snap`.
 pub fn assert_run(name: &str, run: &Run, filters: &[(&str, &str)]) {
+    assert_run_matching(name, run, filters, &[]);
+}
+
+/// What varies between runs of the migration commands: versions made from the clock and
+/// the times migrations were applied.
+pub const CLOCK: &[(&str, &str)] = &[
+    (r"\d{14}", "[VERSION]"),
+    (
+        r"\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}(:\d{2})?)?",
+        "[TIME]",
+    ),
+];
+
+/// Like [`assert_run`], with `patterns` (regular expression, replacement) applied as well.
+pub fn assert_run_matching(
+    name: &str,
+    run: &Run,
+    filters: &[(&str, &str)],
+    patterns: &[(&str, &str)],
+) {
     insta::with_settings!({
         snapshot_path => "../../snapshots/cli",
         prepend_module_to_snapshot => false,
         omit_expression => true,
+        filters => patterns.to_vec(),
     }, {
         insta::assert_snapshot!(name, run.transcript(filters));
+    });
+}
+
+/// Pins a text (a written file) in `snapshots/cli/<name>.snap`, with `patterns` applied.
+pub fn assert_text(name: &str, text: &str, patterns: &[(&str, &str)]) {
+    insta::with_settings!({
+        snapshot_path => "../../snapshots/cli",
+        prepend_module_to_snapshot => false,
+        omit_expression => true,
+        filters => patterns.to_vec(),
+    }, {
+        insta::assert_snapshot!(name, text);
     });
 }
 
@@ -262,11 +304,7 @@ pub fn dbridge_stdin(dir: &std::path::Path, args: &[&str], input: &str) -> Run {
     });
     let out = child.wait_with_output().expect("wait for dbridge");
     writer.join().unwrap();
-    Run {
-        code: out.status.code().unwrap_or(-1),
-        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
-        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
-    }
+    Run::of(out)
 }
 
 /// Runs the `dbridge` binary with `args` in `dir` (without `DATABASE_URL`).
@@ -277,9 +315,5 @@ pub fn dbridge(dir: &std::path::Path, args: &[&str]) -> Run {
         .env_remove("DATABASE_URL")
         .output()
         .expect("run dbridge");
-    Run {
-        code: out.status.code().unwrap_or(-1),
-        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
-        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
-    }
+    Run::of(out)
 }

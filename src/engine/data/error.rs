@@ -7,7 +7,8 @@ use std::fmt;
 pub struct RowError {
     /// The 1-based data row (the header of a CSV file is not a row).
     pub row: u64,
-    /// The 1-based line of the file where the row starts.
+    /// The 1-based line of the file where the row starts (0 for rows that come as values,
+    /// not from a file).
     pub line: u64,
     /// The column (or input field) at fault, when one is known.
     pub column: Option<String>,
@@ -17,7 +18,10 @@ pub struct RowError {
 
 impl fmt::Display for RowError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "row {} (line {})", self.row, self.line)?;
+        write!(f, "row {}", self.row)?;
+        if self.line > 0 {
+            write!(f, " (line {})", self.line)?;
+        }
         if let Some(column) = &self.column {
             write!(f, ", column {column}")?;
         }
