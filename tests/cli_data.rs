@@ -58,11 +58,6 @@ fn snap(name: &str, run: &Run, dir: &std::path::Path) {
     assert_run_matching(name, run, &filters, &patterns);
 }
 
-fn failed(run: &Run) -> &str {
-    assert_eq!(run.code, 1, "expected a failure; stdout:\n{}", run.stdout);
-    &run.stderr
-}
-
 fn fetch(db: &TestDb, args: &[&str]) -> Value {
     let url = db.url();
     let mut all = vec!["fetch", "--url", &url];
