@@ -3,6 +3,7 @@
 use serde::Serialize;
 
 use super::model::*;
+use crate::diff::quote::SqlName;
 
 /// One object of the model, addressed by what a change needs to render it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -226,8 +227,8 @@ impl Object {
             | Object::Domain(Domain { name, .. })
             | Object::Sequence(Sequence { name, .. })
             | Object::Table(Table { name, .. })
-            | Object::View(View { name, .. }) => name.to_string(),
-            Object::Function(f) => format!("{}({})", f.name, f.arguments),
+            | Object::View(View { name, .. }) => name.sql().to_string(),
+            Object::Function(f) => format!("{}({})", f.name.sql(), f.arguments),
             Object::Column { table, column } => sub_name(table, &column.name),
             Object::Constraint { table, constraint } => sub_name(table, &constraint.name),
             Object::Index { table, index } => sub_name(table, &index.name),
@@ -238,7 +239,7 @@ impl Object {
 }
 
 fn sub_name(table: &QualifiedName, name: &str) -> String {
-    format!("{table}.{}", super::quote::ident(name))
+    format!("{table}.{}", super::quote::ident(name), table = table.sql())
 }
 
 #[cfg(test)]

@@ -202,6 +202,27 @@ pub fn ident(name: &str) -> String {
 }
 
 /// A schema-qualified name, each part quoted when needed: `public."My Table"`.
+/// Writes a model name in SQL: both parts quoted where PostgreSQL needs it.
+pub trait SqlName {
+    /// `"My Schema".users`.
+    fn sql(&self) -> Qualified<'_>;
+}
+
+/// A qualified name as SQL, for `format!`.
+pub struct Qualified<'a>(&'a crate::diff::model::QualifiedName);
+
+impl SqlName for crate::diff::model::QualifiedName {
+    fn sql(&self) -> Qualified<'_> {
+        Qualified(self)
+    }
+}
+
+impl std::fmt::Display for Qualified<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&qualified(&self.0.schema, &self.0.name))
+    }
+}
+
 pub fn qualified(schema: &str, name: &str) -> String {
     format!("{}.{}", ident(schema), ident(name))
 }

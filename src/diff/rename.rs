@@ -8,6 +8,7 @@ use super::error::Error;
 use super::model::*;
 use super::quote;
 use super::reverse::NameMap;
+use crate::diff::quote::SqlName;
 
 /// Renames the user asked for with `--rename`.
 #[derive(Debug, Clone, Default)]
@@ -39,7 +40,8 @@ impl RenameCandidate {
             Some(t) => format!(
                 "{t}.{}={}",
                 quote::ident(&self.from),
-                quote::ident(&self.to)
+                quote::ident(&self.to),
+                t = t.sql()
             ),
             None => self.from.clone() + "=" + &self.to,
         }
@@ -164,13 +166,13 @@ impl Renames {
             let new_name = QualifiedName::new(old.schema.clone(), new.clone());
             let Some(table) = db.tables.iter_mut().find(|t| &t.name == old) else {
                 return Err(self.unknown(
-                    format!("{old}={}", quote::ident(new)),
+                    format!("{old}={}", quote::ident(new), old = old.sql()),
                     "no such table in the source schema",
                 ));
             };
             if to.table(&new_name).is_none() {
                 return Err(self.unknown(
-                    format!("{old}={}", quote::ident(new)),
+                    format!("{old}={}", quote::ident(new), old = old.sql()),
                     "no such table in the target schema",
                 ));
             }
@@ -183,7 +185,12 @@ impl Renames {
             retarget_references(&mut db, old, &new_name);
         }
         for (table_name, old, new) in &self.columns {
-            let hint = format!("{table_name}.{}={}", quote::ident(old), quote::ident(new));
+            let hint = format!(
+                "{table_name}.{}={}",
+                quote::ident(old),
+                quote::ident(new),
+                table_name = table_name.sql()
+            );
             let current = self
                 .tables
                 .iter()
@@ -279,7 +286,7 @@ pub(crate) fn table_candidates(dropped: &[&Table], added: &[&Table]) -> Vec<Rena
                 out.push(RenameCandidate {
                     kind: "table",
                     table: None,
-                    from: d.name.to_string(),
+                    from: d.name.sql().to_string(),
                     to: quote::ident(&a.name.name),
                     dropped: ChangeId::drop(
                         "table",

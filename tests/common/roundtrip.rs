@@ -8,6 +8,7 @@ use data_bridge::engine::postgres::script::{run_script, Atomicity};
 use data_bridge::engine::source::apply_schema;
 
 use super::TestDb;
+use data_bridge::diff::quote::SqlName;
 
 /// One case: SQL for both sides, plus what both databases need first.
 pub struct Case<'a> {
@@ -196,8 +197,12 @@ async fn definitions_agree(db: &TestDb, model: &Database) -> Result<(), Failure>
         .filter_map(|(table, name, definition)| {
             let key = (table.schema.clone(), table.name.clone(), name.clone());
             let theirs = server.get(&key);
-            (theirs != Some(&definition))
-                .then(|| format!("{table} {name}:\n  ours:   {definition}\n  server: {theirs:?}"))
+            (theirs != Some(&definition)).then(|| {
+                format!(
+                    "{table} {name}:\n  ours:   {definition}\n  server: {theirs:?}",
+                    table = table.sql()
+                )
+            })
         })
         .collect();
     if differ.is_empty() {

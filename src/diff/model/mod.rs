@@ -10,8 +10,6 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::quote;
-
 mod expr;
 mod parts;
 mod table;
@@ -50,7 +48,8 @@ pub struct Extension {
     pub schema: String,
 }
 
-/// A schema-qualified object name; `Display` quotes both parts.
+/// A schema-qualified object name. It is written in SQL by the dialect
+/// (`diff::quote::SqlName`), and for people as `schema.name` ([`QualifiedName::display`]).
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 pub struct QualifiedName {
     pub schema: String,
@@ -65,11 +64,10 @@ impl QualifiedName {
             name: name.into(),
         }
     }
-}
 
-impl std::fmt::Display for QualifiedName {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(&quote::qualified(&self.schema, &self.name))
+    /// `schema.name`, unquoted, for people.
+    pub fn display(&self) -> String {
+        format!("{}.{}", self.schema, self.name)
     }
 }
 

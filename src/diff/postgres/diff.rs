@@ -8,6 +8,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use crate::diff::change::{Change, Object};
 use crate::diff::differ::{add_view, drop_view, DialectDiff};
 use crate::diff::model::*;
+use crate::diff::quote::SqlName;
 
 /// PostgreSQL as the differ's dialect.
 pub struct PostgresDiff;
@@ -101,7 +102,7 @@ fn tables_using_types(db: &Database, types: &[&QualifiedName]) -> Vec<QualifiedN
     }
     let names: std::collections::HashSet<String> = types
         .iter()
-        .flat_map(|t| [t.to_string(), format!("{t}[]")])
+        .flat_map(|t| [t.sql().to_string(), format!("{t}[]", t = t.sql())])
         .collect();
     db.tables
         .iter()
@@ -128,7 +129,7 @@ fn recreate_parts_using_recreated_enums(out: &mut Vec<Change>, from: &Database, 
             Change::Alter {
                 from: Object::Enum(f),
                 to: Object::Enum(t),
-            } if !f.only_adds_labels(t) => Some(t.name.to_string()),
+            } if !f.only_adds_labels(t) => Some(t.name.sql().to_string()),
             _ => None,
         })
         .collect();

@@ -5,6 +5,7 @@ use super::types::collate;
 use super::{Context, Mode, Phase, Steps};
 use crate::diff::model::*;
 use crate::diff::quote;
+use crate::diff::quote::SqlName;
 
 /// A column as it appears in `CREATE TABLE` or `ADD COLUMN`.
 pub(crate) fn column_definition(c: &Column) -> String {
@@ -53,7 +54,11 @@ pub(crate) fn add(out: &mut Steps, table: &QualifiedName, c: &Column) {
     out.push(
         Phase::Column,
         0,
-        format!("ALTER TABLE {table} ADD COLUMN {}", column_definition(c)),
+        format!(
+            "ALTER TABLE {table} ADD COLUMN {}",
+            column_definition(c),
+            table = table.sql()
+        ),
     );
     comment(out, table, &None, c);
 }
@@ -61,7 +66,11 @@ pub(crate) fn add(out: &mut Steps, table: &QualifiedName, c: &Column) {
 pub(crate) fn comment(out: &mut Steps, table: &QualifiedName, old: &Option<String>, c: &Column) {
     out.comment(
         Phase::Column,
-        &format!("COLUMN {table}.{}", quote::ident(&c.name)),
+        &format!(
+            "COLUMN {table}.{}",
+            quote::ident(&c.name),
+            table = table.sql()
+        ),
         old,
         &c.comment,
     );
@@ -75,7 +84,7 @@ fn using(c: &Column, from_type: &str, ctx: &Context) -> String {
             .enums
             .iter()
             .chain(&ctx.to.enums)
-            .any(|e| e.name.to_string() == t.trim_end_matches("[]"))
+            .any(|e| e.name.sql().to_string() == t.trim_end_matches("[]"))
     };
     if (is_enum(from_type) || is_enum(&c.data_type)) && !c.data_type.starts_with("text") {
         let text = if c.data_type.ends_with("[]") {
@@ -90,7 +99,11 @@ fn using(c: &Column, from_type: &str, ctx: &Context) -> String {
 }
 
 pub(crate) fn alter(out: &mut Steps, table: &QualifiedName, f: &Column, t: &Column, ctx: &Context) {
-    let col = format!("ALTER TABLE {table} ALTER COLUMN {}", quote::ident(&t.name));
+    let col = format!(
+        "ALTER TABLE {table} ALTER COLUMN {}",
+        quote::ident(&t.name),
+        table = table.sql()
+    );
     let p = Phase::Column;
     let retyped = f.data_type != t.data_type || f.collation != t.collation;
     let identity_removed = f.identity.is_some() && t.identity.is_none();
@@ -172,12 +185,24 @@ fn set_not_null_safely(out: &mut Steps, table: &QualifiedName, column: &str) {
     out.push(
         Phase::Column,
         0,
-        format!("ALTER TABLE {table} ADD CONSTRAINT {k} CHECK ({c} IS NOT NULL) NOT VALID"),
+        format!(
+            "ALTER TABLE {table} ADD CONSTRAINT {k} CHECK ({c} IS NOT NULL) NOT VALID",
+            table = table.sql()
+        ),
     );
     for (rank, sql) in [
-        format!("ALTER TABLE {table} VALIDATE CONSTRAINT {k}"),
-        format!("ALTER TABLE {table} ALTER COLUMN {c} SET NOT NULL"),
-        format!("ALTER TABLE {table} DROP CONSTRAINT {k}"),
+        format!(
+            "ALTER TABLE {table} VALIDATE CONSTRAINT {k}",
+            table = table.sql()
+        ),
+        format!(
+            "ALTER TABLE {table} ALTER COLUMN {c} SET NOT NULL",
+            table = table.sql()
+        ),
+        format!(
+            "ALTER TABLE {table} DROP CONSTRAINT {k}",
+            table = table.sql()
+        ),
     ]
     .into_iter()
     .enumerate()

@@ -5,6 +5,7 @@ use std::collections::{BTreeSet, HashMap, HashSet};
 
 use crate::diff::change::{Change, Object};
 use crate::diff::model::*;
+use crate::diff::quote::SqlName;
 
 /// What rendering needs to know beyond the change itself.
 pub struct Context<'a> {
@@ -89,12 +90,12 @@ impl<'a> Context<'a> {
         let below: Vec<String> = [self.to, self.from]
             .iter()
             .find_map(|db| {
-                if let Some(d) = db.domains.iter().find(|d| d.name.to_string() == name) {
+                if let Some(d) = db.domains.iter().find(|d| d.name.sql().to_string() == name) {
                     Some(vec![d.data_type.clone()])
                 } else {
                     db.composites
                         .iter()
-                        .find(|c| c.name.to_string() == name)
+                        .find(|c| c.name.sql().to_string() == name)
                         .map(|c| c.attributes.iter().map(|a| a.data_type.clone()).collect())
                 }
             })
@@ -104,9 +105,9 @@ impl<'a> Context<'a> {
             .map(|t| {
                 let t = t.trim_end_matches("[]");
                 let user = [self.to, self.from].iter().any(|db| {
-                    db.enums.iter().any(|e| e.name.to_string() == t)
-                        || db.domains.iter().any(|d| d.name.to_string() == t)
-                        || db.composites.iter().any(|c| c.name.to_string() == t)
+                    db.enums.iter().any(|e| e.name.sql().to_string() == t)
+                        || db.domains.iter().any(|d| d.name.sql().to_string() == t)
+                        || db.composites.iter().any(|c| c.name.sql().to_string() == t)
                 });
                 if user {
                     1 + self.type_depth_in(t, level + 1)

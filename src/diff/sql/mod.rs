@@ -13,6 +13,7 @@ pub(crate) mod types;
 
 use super::change::{Change, Object};
 use super::quote;
+use crate::diff::quote::SqlName;
 
 pub use self::context::Context;
 
@@ -188,7 +189,7 @@ fn drop(out: &mut Steps, o: &Object, ctx: &Context) {
         Object::Table(t) => out.push(
             Phase::DropTable,
             -ctx.depth(&t.name),
-            format!("DROP TABLE {}", t.name),
+            format!("DROP TABLE {}", t.name.sql()),
         ),
         Object::Column { table, column } => {
             if !ctx.relation_dropped(table) {
@@ -197,7 +198,8 @@ fn drop(out: &mut Steps, o: &Object, ctx: &Context) {
                     -1,
                     format!(
                         "ALTER TABLE {table} DROP COLUMN {}",
-                        quote::ident(&column.name)
+                        quote::ident(&column.name),
+                        table = table.sql()
                     ),
                 );
             }
@@ -205,7 +207,7 @@ fn drop(out: &mut Steps, o: &Object, ctx: &Context) {
         Object::View(v) => out.push(
             Phase::DropView,
             -ctx.depth(&v.name),
-            format!("DROP {} {}", routines::view_keyword(v), v.name),
+            format!("DROP {} {}", routines::view_keyword(v), v.name.sql()),
         ),
         Object::Constraint { .. }
         | Object::Index { .. }
@@ -256,7 +258,7 @@ fn rename(out: &mut Steps, from: &Object, to: &Object) {
             0,
             format!(
                 "ALTER TABLE {} RENAME TO {}",
-                f.name,
+                f.name.sql(),
                 quote::ident(&t.name.name)
             ),
         ),
@@ -266,7 +268,8 @@ fn rename(out: &mut Steps, from: &Object, to: &Object) {
             format!(
                 "ALTER TABLE {table} RENAME COLUMN {} TO {}",
                 quote::ident(&f.name),
-                quote::ident(&t.name)
+                quote::ident(&t.name),
+                table = table.sql()
             ),
         ),
         _ => {}

@@ -5,6 +5,7 @@ use crate::diff::change::Object;
 use crate::diff::model::*;
 use crate::diff::postgres::definitions;
 use crate::diff::quote;
+use crate::diff::quote::SqlName;
 
 fn is_fk(c: &Constraint) -> bool {
     c.kind() == ConstraintKind::ForeignKey
@@ -40,10 +41,14 @@ pub(crate) fn add(out: &mut Steps, o: &Object, ctx: &Context) {
                 };
                 let sql = format!(
                     "ALTER TABLE {table} ADD CONSTRAINT {name} {}",
-                    definitions::constraint(Q, &unvalidated)
+                    definitions::constraint(Q, &unvalidated),
+                    table = table.sql()
                 );
                 out.push(phase, 0, sql);
-                let validate = format!("ALTER TABLE {table} VALIDATE CONSTRAINT {name}");
+                let validate = format!(
+                    "ALTER TABLE {table} VALIDATE CONSTRAINT {name}",
+                    table = table.sql()
+                );
                 out.push_mode(Phase::Validate, 0, validate, Mode::Validate);
             } else {
                 out.push(
@@ -51,13 +56,18 @@ pub(crate) fn add(out: &mut Steps, o: &Object, ctx: &Context) {
                     0,
                     format!(
                         "ALTER TABLE {table} ADD CONSTRAINT {name} {}",
-                        definitions::constraint(Q, c)
+                        definitions::constraint(Q, c),
+                        table = table.sql()
                     ),
                 );
             }
             out.comment(
                 phase,
-                &format!("CONSTRAINT {} ON {table}", quote::ident(&c.name)),
+                &format!(
+                    "CONSTRAINT {} ON {table}",
+                    quote::ident(&c.name),
+                    table = table.sql()
+                ),
                 &None,
                 &c.comment,
             );
@@ -75,7 +85,7 @@ pub(crate) fn add(out: &mut Steps, o: &Object, ctx: &Context) {
             } else {
                 out.push(phase, 0, definitions::index(Q, table, index, false));
             }
-            let target = format!("INDEX {}", index_name(table, index));
+            let target = format!("INDEX {}", (index_name(table, index)).sql());
             out.comment(phase, &target, &None, &index.comment);
         }
         Object::Trigger { table, trigger } => {
@@ -83,12 +93,20 @@ pub(crate) fn add(out: &mut Steps, o: &Object, ctx: &Context) {
             out.push(Phase::CreateTriggerPolicy, 0, sql);
             let origin = TriggerEnabled::Origin;
             trigger_state(out, table, &trigger.name, origin, trigger.enabled);
-            let target = format!("TRIGGER {} ON {table}", quote::ident(&trigger.name));
+            let target = format!(
+                "TRIGGER {} ON {table}",
+                quote::ident(&trigger.name),
+                table = table.sql()
+            );
             out.comment(Phase::CreateTriggerPolicy, &target, &None, &trigger.comment);
         }
         Object::Policy { table, policy } => {
             out.push(Phase::CreateTriggerPolicy, 0, create_policy(table, policy));
-            let target = format!("POLICY {} ON {table}", quote::ident(&policy.name));
+            let target = format!(
+                "POLICY {} ON {table}",
+                quote::ident(&policy.name),
+                table = table.sql()
+            );
             out.comment(Phase::CreateTriggerPolicy, &target, &None, &policy.comment);
         }
         _ => {}
@@ -105,7 +123,8 @@ fn create_policy(table: &QualifiedName, p: &Policy) -> String {
         "CREATE POLICY {} ON {table} AS {kind} FOR {} TO {}",
         quote::ident(&p.name),
         p.command.keyword(),
-        p.roles.join(", ")
+        p.roles.join(", "),
+        table = table.sql()
     );
     if let Some(u) = &p.using {
         sql += &format!(" USING ({u})");
@@ -133,27 +152,42 @@ pub(crate) fn drop(out: &mut Steps, o: &Object, ctx: &Context) {
             out.push(
                 phase,
                 0,
-                format!("ALTER TABLE {table} DROP CONSTRAINT {name}"),
+                format!(
+                    "ALTER TABLE {table} DROP CONSTRAINT {name}",
+                    table = table.sql()
+                ),
             );
         }
         Object::Index { table, index } if !ctx.relation_dropped(table) => {
             let name = index_name(table, index);
             if ctx.safe && !ctx.is_view_after(table) && ctx.keeps_existing(table) {
-                let sql = format!("DROP INDEX CONCURRENTLY {name}");
+                let sql = format!("DROP INDEX CONCURRENTLY {name}", name = name.sql());
                 out.push_mode(Phase::DropConstraintIndex, 0, sql, Mode::NoTransaction);
             } else {
-                out.push(Phase::DropConstraintIndex, 0, format!("DROP INDEX {name}"));
+                out.push(
+                    Phase::DropConstraintIndex,
+                    0,
+                    format!("DROP INDEX {name}", name = name.sql()),
+                );
             }
         }
         Object::Trigger { table, trigger } if !ctx.relation_dropped(table) => out.push(
             Phase::DropTriggerPolicy,
             0,
-            format!("DROP TRIGGER {} ON {table}", quote::ident(&trigger.name)),
+            format!(
+                "DROP TRIGGER {} ON {table}",
+                quote::ident(&trigger.name),
+                table = table.sql()
+            ),
         ),
         Object::Policy { table, policy } if !ctx.relation_dropped(table) => out.push(
             Phase::DropTriggerPolicy,
             0,
-            format!("DROP POLICY {} ON {table}", quote::ident(&policy.name)),
+            format!(
+                "DROP POLICY {} ON {table}",
+                quote::ident(&policy.name),
+                table = table.sql()
+            ),
         ),
         _ => {}
     }
@@ -169,11 +203,15 @@ pub(crate) fn alter(out: &mut Steps, from: &Object, to: &Object) {
                 constraint: t,
             },
         ) => {
-            let target = format!("CONSTRAINT {} ON {table}", quote::ident(&t.name));
+            let target = format!(
+                "CONSTRAINT {} ON {table}",
+                quote::ident(&t.name),
+                table = table.sql()
+            );
             out.comment(Phase::CreateForeignKey, &target, &f.comment, &t.comment);
         }
         (Object::Index { index: f, .. }, Object::Index { table, index: t }) => {
-            let target = format!("INDEX {}", index_name(table, t));
+            let target = format!("INDEX {}", (index_name(table, t)).sql());
             out.comment(
                 Phase::CreateConstraintIndex,
                 &target,
@@ -183,11 +221,19 @@ pub(crate) fn alter(out: &mut Steps, from: &Object, to: &Object) {
         }
         (Object::Trigger { trigger: f, .. }, Object::Trigger { table, trigger: t }) => {
             trigger_state(out, table, &t.name, f.enabled, t.enabled);
-            let target = format!("TRIGGER {} ON {table}", quote::ident(&t.name));
+            let target = format!(
+                "TRIGGER {} ON {table}",
+                quote::ident(&t.name),
+                table = table.sql()
+            );
             out.comment(Phase::CreateTriggerPolicy, &target, &f.comment, &t.comment);
         }
         (Object::Policy { policy: f, .. }, Object::Policy { table, policy: t }) => {
-            let target = format!("POLICY {} ON {table}", quote::ident(&t.name));
+            let target = format!(
+                "POLICY {} ON {table}",
+                quote::ident(&t.name),
+                table = table.sql()
+            );
             out.comment(Phase::CreateTriggerPolicy, &target, &f.comment, &t.comment);
         }
         _ => {}
@@ -213,6 +259,10 @@ fn trigger_state(
     out.push(
         Phase::CreateTriggerPolicy,
         1,
-        format!("ALTER TABLE {table} {how} TRIGGER {}", quote::ident(name)),
+        format!(
+            "ALTER TABLE {table} {how} TRIGGER {}",
+            quote::ident(name),
+            table = table.sql()
+        ),
     );
 }

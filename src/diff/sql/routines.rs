@@ -3,12 +3,13 @@
 use super::{Context, Phase, Steps};
 use crate::diff::model::*;
 use crate::diff::quote;
+use crate::diff::quote::SqlName;
 
 fn signature(f: &Function) -> String {
     format!(
         "{} {}({})",
         f.kind.name().to_uppercase(),
-        f.name,
+        f.name.sql(),
         f.arguments
     )
 }
@@ -72,7 +73,11 @@ pub(crate) fn add_view(out: &mut Steps, v: &View, ctx: &Context) {
     out.push(
         Phase::CreateView,
         ctx.depth(&v.name),
-        format!("CREATE {} {}{with} AS\n{body}", view_keyword(v), v.name),
+        format!(
+            "CREATE {} {}{with} AS\n{body}",
+            view_keyword(v),
+            v.name.sql()
+        ),
     );
     view_comments(out, v, &[], &None, ctx.depth(&v.name));
 }
@@ -91,7 +96,7 @@ fn view_comments(
     let before = out.0.len();
     out.comment(
         Phase::CreateView,
-        &format!("{} {}", view_keyword(v), v.name),
+        &format!("{} {}", view_keyword(v), v.name.sql()),
         old_comment,
         &v.comment,
     );
@@ -102,7 +107,7 @@ fn view_comments(
             .and_then(|o| o.comment.clone());
         out.comment(
             Phase::CreateView,
-            &format!("COLUMN {}.{}", v.name, quote::ident(&c.name)),
+            &format!("COLUMN {}.{}", v.name.sql(), quote::ident(&c.name)),
             &old,
             &c.comment,
         );

@@ -3,6 +3,7 @@
 use super::{Phase, Steps};
 use crate::diff::model::*;
 use crate::diff::quote;
+use crate::diff::quote::SqlName;
 
 pub(super) fn alter_sequence(out: &mut Steps, f: &Sequence, t: &Sequence) {
     if f.options != t.options {
@@ -10,23 +11,23 @@ pub(super) fn alter_sequence(out: &mut Steps, f: &Sequence, t: &Sequence) {
         out.push(
             Phase::CreateSequence,
             0,
-            format!("ALTER SEQUENCE {}{opts}", t.name),
+            format!("ALTER SEQUENCE {}{opts}", t.name.sql()),
         );
     }
     if f.owned_by != t.owned_by {
         let owner = match &t.owned_by {
-            Some((table, c)) => format!("{table}.{}", quote::ident(c)),
+            Some((table, c)) => format!("{table}.{}", quote::ident(c), table = table.sql()),
             None => "NONE".into(),
         };
         out.push(
             Phase::OwnSequence,
             0,
-            format!("ALTER SEQUENCE {} OWNED BY {owner}", t.name),
+            format!("ALTER SEQUENCE {} OWNED BY {owner}", t.name.sql()),
         );
     }
     out.comment(
         Phase::CreateSequence,
-        &format!("SEQUENCE {}", t.name),
+        &format!("SEQUENCE {}", t.name.sql()),
         &f.comment,
         &t.comment,
     );

@@ -5,6 +5,7 @@ use super::{Context, Phase, Steps};
 use crate::diff::model::*;
 use crate::diff::postgres::definitions;
 use crate::diff::quote;
+use crate::diff::quote::SqlName;
 
 pub(crate) fn add(out: &mut Steps, t: &Table, ctx: &Context) {
     let rank = ctx.depth(&t.name);
@@ -13,9 +14,9 @@ pub(crate) fn add(out: &mut Steps, t: &Table, ctx: &Context) {
     } else {
         ""
     };
-    let mut sql = format!("CREATE {unlogged}TABLE {}", t.name);
+    let mut sql = format!("CREATE {unlogged}TABLE {}", t.name.sql());
     if let Some(PartitionOf { parent, bound }) = &t.partition_of {
-        sql += &format!(" PARTITION OF {parent} {bound}");
+        sql += &format!(" PARTITION OF {parent} {bound}", parent = parent.sql());
     } else {
         let cols: Vec<String> = t
             .columns
@@ -28,7 +29,7 @@ pub(crate) fn add(out: &mut Steps, t: &Table, ctx: &Context) {
             sql += &format!(" (\n{}\n)", cols.join(",\n"));
         }
         if !t.inherits.is_empty() {
-            let parents: Vec<String> = t.inherits.iter().map(|p| p.to_string()).collect();
+            let parents: Vec<String> = t.inherits.iter().map(|p| p.sql().to_string()).collect();
             sql += &format!(" INHERITS ({})", parents.join(", "));
         }
     }
@@ -60,7 +61,7 @@ pub(crate) fn alter(out: &mut Steps, f: &Table, t: &Table) {
         out.push(
             Phase::AlterTable,
             0,
-            format!("ALTER TABLE {name} SET {how}"),
+            format!("ALTER TABLE {name} SET {how}", name = name.sql()),
         );
     }
     if f.partition_of != t.partition_of {
@@ -68,14 +69,22 @@ pub(crate) fn alter(out: &mut Steps, f: &Table, t: &Table) {
             out.push(
                 Phase::AlterTable,
                 0,
-                format!("ALTER TABLE {parent} DETACH PARTITION {name}"),
+                format!(
+                    "ALTER TABLE {parent} DETACH PARTITION {name}",
+                    parent = parent.sql(),
+                    name = name.sql()
+                ),
             );
         }
         if let Some(PartitionOf { parent, bound }) = &t.partition_of {
             out.push(
                 Phase::AttachTable,
                 0,
-                format!("ALTER TABLE {parent} ATTACH PARTITION {name} {bound}"),
+                format!(
+                    "ALTER TABLE {parent} ATTACH PARTITION {name} {bound}",
+                    parent = parent.sql(),
+                    name = name.sql()
+                ),
             );
         }
     }
@@ -84,7 +93,11 @@ pub(crate) fn alter(out: &mut Steps, f: &Table, t: &Table) {
             out.push(
                 Phase::AlterTable,
                 0,
-                format!("ALTER TABLE {name} NO INHERIT {p}"),
+                format!(
+                    "ALTER TABLE {name} NO INHERIT {p}",
+                    name = name.sql(),
+                    p = p.sql()
+                ),
             );
         }
     }
@@ -93,7 +106,11 @@ pub(crate) fn alter(out: &mut Steps, f: &Table, t: &Table) {
             out.push(
                 Phase::AttachTable,
                 0,
-                format!("ALTER TABLE {name} INHERIT {p}"),
+                format!(
+                    "ALTER TABLE {name} INHERIT {p}",
+                    name = name.sql(),
+                    p = p.sql()
+                ),
             );
         }
     }
@@ -108,7 +125,10 @@ fn table_attributes(out: &mut Steps, f: &Table, t: &Table) {
         out.push(
             Phase::AlterTable,
             0,
-            format!("ALTER TABLE {name} {how} ROW LEVEL SECURITY"),
+            format!(
+                "ALTER TABLE {name} {how} ROW LEVEL SECURITY",
+                name = name.sql()
+            ),
         );
     }
     if f.force_row_security != t.force_row_security {
@@ -120,12 +140,15 @@ fn table_attributes(out: &mut Steps, f: &Table, t: &Table) {
         out.push(
             Phase::AlterTable,
             0,
-            format!("ALTER TABLE {name} {how} ROW LEVEL SECURITY"),
+            format!(
+                "ALTER TABLE {name} {how} ROW LEVEL SECURITY",
+                name = name.sql()
+            ),
         );
     }
     out.comment(
         Phase::AlterTable,
-        &format!("TABLE {name}"),
+        &format!("TABLE {name}", name = name.sql()),
         &f.comment,
         &t.comment,
     );

@@ -6,6 +6,7 @@ use crate::diff::change::Object;
 use crate::diff::model::*;
 use crate::diff::postgres::definitions;
 use crate::diff::quote;
+use crate::diff::quote::SqlName;
 
 fn labels(values: &[String]) -> String {
     values
@@ -17,9 +18,9 @@ fn labels(values: &[String]) -> String {
 
 pub(crate) fn add(out: &mut Steps, o: &Object, ctx: &Context) {
     let rank = match o {
-        Object::Enum(e) => ctx.type_depth(&e.name.to_string()),
-        Object::Composite(c) => ctx.type_depth(&c.name.to_string()),
-        Object::Domain(d) => ctx.type_depth(&d.name.to_string()),
+        Object::Enum(e) => ctx.type_depth(&e.name.sql().to_string()),
+        Object::Composite(c) => ctx.type_depth(&c.name.sql().to_string()),
+        Object::Domain(d) => ctx.type_depth(&d.name.sql().to_string()),
         _ => 0,
     };
     match o {
@@ -27,11 +28,15 @@ pub(crate) fn add(out: &mut Steps, o: &Object, ctx: &Context) {
             out.push(
                 Phase::CreateType,
                 rank,
-                format!("CREATE TYPE {} AS ENUM ({})", e.name, labels(&e.values)),
+                format!(
+                    "CREATE TYPE {} AS ENUM ({})",
+                    e.name.sql(),
+                    labels(&e.values)
+                ),
             );
             out.comment(
                 Phase::CreateType,
-                &format!("TYPE {}", e.name),
+                &format!("TYPE {}", e.name.sql()),
                 &None,
                 &e.comment,
             );
@@ -52,11 +57,11 @@ pub(crate) fn add(out: &mut Steps, o: &Object, ctx: &Context) {
             out.push(
                 Phase::CreateType,
                 rank,
-                format!("CREATE TYPE {} AS ({})", c.name, attrs.join(", ")),
+                format!("CREATE TYPE {} AS ({})", c.name.sql(), attrs.join(", ")),
             );
             out.comment(
                 Phase::CreateType,
-                &format!("TYPE {}", c.name),
+                &format!("TYPE {}", c.name.sql()),
                 &None,
                 &c.comment,
             );
@@ -64,7 +69,7 @@ pub(crate) fn add(out: &mut Steps, o: &Object, ctx: &Context) {
         Object::Domain(d) => {
             let mut sql = format!(
                 "CREATE DOMAIN {} AS {}{}",
-                d.name,
+                d.name.sql(),
                 d.data_type,
                 collate(&d.collation)
             );
@@ -84,7 +89,7 @@ pub(crate) fn add(out: &mut Steps, o: &Object, ctx: &Context) {
             out.push(Phase::CreateType, rank, sql);
             out.comment(
                 Phase::CreateType,
-                &format!("DOMAIN {}", d.name),
+                &format!("DOMAIN {}", d.name.sql()),
                 &None,
                 &d.comment,
             );
@@ -94,18 +99,23 @@ pub(crate) fn add(out: &mut Steps, o: &Object, ctx: &Context) {
             out.push(
                 Phase::CreateSequence,
                 0,
-                format!("CREATE SEQUENCE {}{opts}", s.name),
+                format!("CREATE SEQUENCE {}{opts}", s.name.sql()),
             );
             if let Some((t, c)) = &s.owned_by {
                 out.push(
                     Phase::OwnSequence,
                     0,
-                    format!("ALTER SEQUENCE {} OWNED BY {t}.{}", s.name, quote::ident(c)),
+                    format!(
+                        "ALTER SEQUENCE {} OWNED BY {t}.{}",
+                        s.name.sql(),
+                        quote::ident(c),
+                        t = t.sql()
+                    ),
                 );
             }
             out.comment(
                 Phase::CreateSequence,
-                &format!("SEQUENCE {}", s.name),
+                &format!("SEQUENCE {}", s.name.sql()),
                 &None,
                 &s.comment,
             );
@@ -118,13 +128,13 @@ pub(crate) fn drop(out: &mut Steps, o: &Object, ctx: &Context) {
     match o {
         Object::Enum(Enum { name, .. }) | Object::Composite(Composite { name, .. }) => out.push(
             Phase::DropType,
-            -ctx.type_depth(&name.to_string()),
-            format!("DROP TYPE {name}"),
+            -ctx.type_depth(&name.sql().to_string()),
+            format!("DROP TYPE {name}", name = name.sql()),
         ),
         Object::Domain(d) => out.push(
             Phase::DropType,
-            -ctx.type_depth(&d.name.to_string()),
-            format!("DROP DOMAIN {}", d.name),
+            -ctx.type_depth(&d.name.sql().to_string()),
+            format!("DROP DOMAIN {}", d.name.sql()),
         ),
         Object::Sequence(s) => {
             // A sequence owned by a column goes away with the column.
@@ -133,7 +143,11 @@ pub(crate) fn drop(out: &mut Steps, o: &Object, ctx: &Context) {
                 .as_ref()
                 .is_some_and(|(t, c)| ctx.column_dropped(t, c));
             if !owner_dropped {
-                out.push(Phase::DropSequence, 0, format!("DROP SEQUENCE {}", s.name));
+                out.push(
+                    Phase::DropSequence,
+                    0,
+                    format!("DROP SEQUENCE {}", s.name.sql()),
+                );
             }
         }
         _ => {}
@@ -153,7 +167,7 @@ pub(crate) fn alter(out: &mut Steps, from: &Object, to: &Object, ctx: &Context) 
 fn alter_enum(out: &mut Steps, f: &Enum, t: &Enum, ctx: &Context) {
     out.comment(
         Phase::CreateType,
-        &format!("TYPE {}", t.name),
+        &format!("TYPE {}", t.name.sql()),
         &f.comment,
         &t.comment,
     );
@@ -177,7 +191,7 @@ fn alter_enum(out: &mut Steps, f: &Enum, t: &Enum, ctx: &Context) {
                 0,
                 format!(
                     "ALTER TYPE {} ADD VALUE {}{place}",
-                    t.name,
+                    t.name.sql(),
                     quote::literal(v)
                 ),
                 Mode::CommitFirst,
@@ -196,16 +210,20 @@ fn alter_enum(out: &mut Steps, f: &Enum, t: &Enum, ctx: &Context) {
         0,
         format!(
             "ALTER TYPE {} RENAME TO {}",
-            t.name,
+            t.name.sql(),
             quote::ident(&old.name)
         ),
     );
     out.push(
         p,
         0,
-        format!("CREATE TYPE {} AS ENUM ({})", t.name, labels(&t.values)),
+        format!(
+            "CREATE TYPE {} AS ENUM ({})",
+            t.name.sql(),
+            labels(&t.values)
+        ),
     );
-    let scalar = t.name.to_string();
+    let scalar = t.name.sql().to_string();
     let array = format!("{scalar}[]");
     for table in &ctx.to.tables {
         for c in &table.columns {
@@ -218,7 +236,7 @@ fn alter_enum(out: &mut Steps, f: &Enum, t: &Enum, ctx: &Context) {
             };
             let col = format!(
                 "ALTER TABLE {} ALTER COLUMN {}",
-                table.name,
+                table.name.sql(),
                 quote::ident(&c.name)
             );
             if c.default.is_some() {
@@ -238,7 +256,7 @@ fn alter_enum(out: &mut Steps, f: &Enum, t: &Enum, ctx: &Context) {
             }
         }
     }
-    out.push(p, 0, format!("DROP TYPE {old}"));
+    out.push(p, 0, format!("DROP TYPE {old}", old = old.sql()));
 }
 
 fn alter_composite(out: &mut Steps, f: &Composite, t: &Composite) {
@@ -270,12 +288,12 @@ fn alter_composite(out: &mut Steps, f: &Composite, t: &Composite) {
         out.push(
             Phase::CreateType,
             0,
-            format!("ALTER TYPE {} {}", t.name, actions.join(", ")),
+            format!("ALTER TYPE {} {}", t.name.sql(), actions.join(", ")),
         );
     }
     out.comment(
         Phase::CreateType,
-        &format!("TYPE {}", t.name),
+        &format!("TYPE {}", t.name.sql()),
         &f.comment,
         &t.comment,
     );
@@ -285,7 +303,7 @@ fn alter_domain(out: &mut Steps, f: &Domain, t: &Domain, ctx: &Context) {
     let p = Phase::RecreateType;
     let name = &t.name;
     if f.data_type != t.data_type || f.collation != t.collation {
-        out.push(p, 0, format!("DROP DOMAIN {name}"));
+        out.push(p, 0, format!("DROP DOMAIN {name}", name = name.sql()));
         let before = out.0.len();
         add(
             out,
@@ -302,13 +320,25 @@ fn alter_domain(out: &mut Steps, f: &Domain, t: &Domain, ctx: &Context) {
     } else {
         if f.default != t.default {
             match &t.default {
-                Some(d) => out.push(p, 0, format!("ALTER DOMAIN {name} SET DEFAULT {d}")),
-                None => out.push(p, 0, format!("ALTER DOMAIN {name} DROP DEFAULT")),
+                Some(d) => out.push(
+                    p,
+                    0,
+                    format!("ALTER DOMAIN {name} SET DEFAULT {d}", name = name.sql()),
+                ),
+                None => out.push(
+                    p,
+                    0,
+                    format!("ALTER DOMAIN {name} DROP DEFAULT", name = name.sql()),
+                ),
             }
         }
         if f.not_null != t.not_null {
             let verb = if t.not_null { "SET" } else { "DROP" };
-            out.push(p, 0, format!("ALTER DOMAIN {name} {verb} NOT NULL"));
+            out.push(
+                p,
+                0,
+                format!("ALTER DOMAIN {name} {verb} NOT NULL", name = name.sql()),
+            );
         }
         for c in &f.checks {
             if !t.checks.contains(c) {
@@ -317,7 +347,8 @@ fn alter_domain(out: &mut Steps, f: &Domain, t: &Domain, ctx: &Context) {
                     0,
                     format!(
                         "ALTER DOMAIN {name} DROP CONSTRAINT {}",
-                        quote::ident(&c.name)
+                        quote::ident(&c.name),
+                        name = name.sql()
                     ),
                 );
             }
@@ -330,7 +361,8 @@ fn alter_domain(out: &mut Steps, f: &Domain, t: &Domain, ctx: &Context) {
                     format!(
                         "ALTER DOMAIN {name} ADD CONSTRAINT {} {}",
                         quote::ident(&c.name),
-                        definitions::domain_check(c)
+                        definitions::domain_check(c),
+                        name = name.sql()
                     ),
                 );
             }
@@ -338,7 +370,7 @@ fn alter_domain(out: &mut Steps, f: &Domain, t: &Domain, ctx: &Context) {
     }
     out.comment(
         Phase::RecreateType,
-        &format!("DOMAIN {name}"),
+        &format!("DOMAIN {name}", name = name.sql()),
         &f.comment,
         &t.comment,
     );

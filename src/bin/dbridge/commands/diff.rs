@@ -3,6 +3,7 @@
 use super::ExitStatus;
 use crate::args::GlobalOptions;
 use crate::render::{output, Timer};
+use data_bridge::diff::quote::SqlName;
 use data_bridge::diff::{Plan, Renames};
 use data_bridge::engine::blocking::compute;
 use data_bridge::engine::dev::DevDatabase;
@@ -65,7 +66,7 @@ pub async fn run(
             c.kind,
             c.table
                 .as_ref()
-                .map_or(c.from.clone(), |t| format!("{t}.{}", c.from)),
+                .map_or(c.from.clone(), |t| format!("{}.{}", t.sql(), c.from)),
             c.to,
             c.hint()
         );

@@ -9,6 +9,7 @@ use dialoguer::Confirm;
 use data_bridge::diff::change::ChangeId;
 use data_bridge::diff::hazard::Hazard;
 use data_bridge::diff::model::QualifiedName;
+use data_bridge::diff::quote::SqlName;
 use data_bridge::diff::Renames;
 use data_bridge::engine::autogen::Pending;
 
@@ -17,7 +18,7 @@ fn short(t: &QualifiedName) -> String {
     if t.schema == "public" {
         data_bridge::diff::quote::ident(&t.name)
     } else {
-        t.to_string()
+        t.sql().to_string()
     }
 }
 

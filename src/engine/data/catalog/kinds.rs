@@ -5,6 +5,7 @@
 use std::collections::HashMap;
 
 use crate::diff::model::Database;
+use crate::diff::quote::SqlName;
 
 /// How values of a column are converted on the way in and rendered on the way out.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -53,7 +54,7 @@ impl<'a> Kinds<'a> {
         let domains = db
             .domains
             .iter()
-            .map(|d| (d.name.to_string(), d.data_type.as_str()))
+            .map(|d| (d.name.sql().to_string(), d.data_type.as_str()))
             .collect();
         Kinds { domains }
     }

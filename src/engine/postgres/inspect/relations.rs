@@ -4,6 +4,7 @@ use super::assemble::Relation;
 use super::partitions::partition_key;
 #[allow(unused_imports)]
 use super::*;
+use crate::diff::quote::SqlName;
 
 pub(super) fn relation_from_row(
     r: &PgRow,
@@ -43,7 +44,7 @@ pub(super) fn relation_from_row(
     };
     let partition_by = match opt::<String>(r, 7) {
         Some(d) => Some(partition_key(&d).ok_or_else(|| Error::Catalog {
-            object: format!("table {name}"),
+            object: format!("table {name}", name = name.sql()),
             reason: format!("unexpected partition key {d}"),
         })?),
         None => None,
