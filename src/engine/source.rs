@@ -8,7 +8,9 @@ use sqlx::postgres::PgConnection;
 
 use super::postgres::script::execute;
 use super::postgres::split::{split, Statement};
-use super::postgres::{connect, inspect};
+use super::backend::Inspector;
+use super::postgres::connect::{self, PoolConfig};
+use super::postgres::{inspect, Postgres};
 use crate::diff::model::Database;
 use crate::diff::snapshot::{self, Format};
 
@@ -92,8 +94,14 @@ impl Source {
     async fn read(&self, scratch: Option<Scratch>, schemas: &[String]) -> Result<Database> {
         match self {
             Source::Url(url) => {
-                let mut conn = connect::connect(url).await?;
-                inspect::inspect(&mut conn, schemas).await
+                let config = PoolConfig {
+                    max_size: 1,
+                    ..PoolConfig::default()
+                };
+                let engine = Postgres::connect(url, &config).await?;
+                let db = engine.inspect(schemas).await;
+                engine.pool().close().await;
+                db
             }
             Source::Snapshot(path, format) => {
                 let text = std::fs::read_to_string(path).map_err(|e| Error::io(path, e))?;
