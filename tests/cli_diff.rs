@@ -5,6 +5,7 @@ mod common;
 use std::path::Path;
 
 use common::{admin_url, assert_run, dbridge, TestDb};
+use data_bridge::engine::postgres::script::{run_script, Atomicity};
 
 fn write(dir: &Path, name: &str, text: &str) -> String {
     std::fs::write(dir.join(name), text).unwrap();
@@ -479,8 +480,13 @@ async fn inspecting_some_schemas_still_writes_every_definition() {
         for c in &t.constraints {
             ours.push((c.name.clone(), definitions::constraint(q, c)));
         }
+        let form = if t.partition_by.is_some() {
+            definitions::IndexForm::OnlyParent
+        } else {
+            definitions::IndexForm::Plain
+        };
         for i in &t.indexes {
-            ours.push((i.name.clone(), definitions::index(q, &t.name, i, false)));
+            ours.push((i.name.clone(), definitions::index(q, &t.name, i, form)));
         }
     }
     ours.sort();
@@ -591,4 +597,103 @@ fn an_unreachable_target_says_why() {
     );
     assert_run("inspect_unreachable_target", &run, &[]);
     assert!(!run.stderr.contains("s3cret"), "{}", run.stderr);
+}
+
+/// A `CREATE UNIQUE INDEX CONCURRENTLY` that failed leaves an invalid index that enforces
+/// nothing: `inspect` marks it, and the next plan rebuilds it.
+#[tokio::test]
+async fn an_invalid_index_is_marked_and_rebuilt() {
+    let db = TestDb::new("invalid_index").await;
+    db.run(
+        "setup.sql",
+        "CREATE TABLE t (id int, code text); INSERT INTO t VALUES (1, 'a'), (2, 'a');",
+    )
+    .await
+    .unwrap();
+    let mut conn = db.connect().await;
+    let failed = sqlx::raw_sql("CREATE UNIQUE INDEX CONCURRENTLY t_code ON t (code)")
+        .execute(&mut conn)
+        .await;
+    assert!(failed.is_err(), "the duplicate makes the build fail");
+    sqlx::raw_sql("DELETE FROM t WHERE id = 2")
+        .execute(&mut conn)
+        .await
+        .unwrap();
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let inspect = dbridge(root, &["inspect", "--url", &db.url()]);
+    assert_run("inspect_invalid_index", &inspect, &[]);
+    let dir = temp();
+    let schema = write(
+        dir.path(),
+        "schema.sql",
+        "CREATE TABLE t (id int, code text);\nCREATE UNIQUE INDEX t_code ON t (code);\n",
+    );
+    let (dev, url) = (admin_url(), db.url());
+    let args = ["--dev-url", &dev, "diff", "--from", &url, "--to", &schema];
+    let plan = dbridge(dir.path(), &args);
+    assert_run("diff_rebuilds_invalid_index", &plan, &[]);
+    db.run("up.sql", &plan.stdout).await.unwrap();
+    let valid: bool = sqlx::query_scalar(
+        "SELECT indisvalid FROM pg_index WHERE indexrelid = 'public.t_code'::regclass",
+    )
+    .fetch_one(&mut conn)
+    .await
+    .unwrap();
+    assert!(valid);
+    let dup = sqlx::raw_sql("INSERT INTO t VALUES (3, 'a')")
+        .execute(&mut conn)
+        .await;
+    assert!(dup.is_err(), "the rebuilt index enforces uniqueness");
+    let again = dbridge(dir.path(), &[&args[..], &["--exit-code"]].concat());
+    assert_eq!(
+        (again.code, again.stdout.as_str()),
+        (0, ""),
+        "{}",
+        again.stderr
+    );
+}
+
+/// A unique index added to an existing partitioned table is enforced on every partition
+/// once the plan has run, with and without `--safe`.
+#[tokio::test]
+async fn a_unique_index_added_to_a_partitioned_table_is_enforced() {
+    const TABLE: &str =
+        "CREATE TABLE e (id int NOT NULL, at date NOT NULL) PARTITION BY RANGE (at);\n\
+        CREATE TABLE e_2024 PARTITION OF e FOR VALUES FROM ('2024-01-01') TO ('2025-01-01');\n\
+        CREATE TABLE e_2025 PARTITION OF e FOR VALUES FROM ('2025-01-01') TO ('2026-01-01');\n";
+    for safe in [false, true] {
+        let db = TestDb::new("partition_unique").await;
+        db.run("setup.sql", TABLE).await.unwrap();
+        let dir = temp();
+        let text = format!("{TABLE}CREATE UNIQUE INDEX e_id_at ON e (id, at);\n");
+        let schema = write(dir.path(), "schema.sql", &text);
+        let (dev, url) = (admin_url(), db.url());
+        let mut args = vec!["--dev-url", &dev, "diff", "--from", &url, "--to", &schema];
+        if safe {
+            args.push("--safe");
+        }
+        let plan = dbridge(dir.path(), &args);
+        assert_eq!(plan.code, 0, "{}", plan.stderr);
+        // Statement by statement: CREATE INDEX CONCURRENTLY cannot run in a transaction.
+        let mut conn = db.connect().await;
+        run_script(&mut conn, "up.sql", &plan.stdout, Atomicity::Autocommit)
+            .await
+            .unwrap();
+        sqlx::raw_sql("INSERT INTO e VALUES (1, '2025-03-01')")
+            .execute(&mut conn)
+            .await
+            .unwrap();
+        let dup = sqlx::raw_sql("INSERT INTO e VALUES (1, '2025-03-01')")
+            .execute(&mut conn)
+            .await;
+        assert!(dup.is_err(), "safe = {safe}: the index enforces uniqueness");
+        args.push("--exit-code");
+        let again = dbridge(dir.path(), &args);
+        assert_eq!(
+            (again.code, again.stdout.as_str()),
+            (0, ""),
+            "{}",
+            again.stderr
+        );
+    }
 }

@@ -92,6 +92,7 @@ fn run_case(dir: &Path, expected: Option<&Expected>) -> Result<(), Failed> {
         setup: setup.as_deref(),
         settings: settings(dir),
         renames: Renames::default(),
+        options: Default::default(),
     };
     let outcome = harness::block_on(roundtrip::run(&case));
     match (outcome.failure, expected) {

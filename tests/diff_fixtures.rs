@@ -13,6 +13,7 @@ mod common;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
+use common::fixture;
 use common::harness::{self, fail, Failed, Trial};
 use common::roundtrip::{self, Case};
 use data_bridge::diff::model::Database;
@@ -36,12 +37,7 @@ fn run_case(dir: &Path) -> Result<(), Failed> {
     let name = dir.file_name().unwrap().to_string_lossy().into_owned();
     let read = |f: &str| std::fs::read_to_string(dir.join(f)).unwrap_or_default();
     let (from, to) = (read("from.sql"), read("to.sql"));
-    let hints: Vec<String> = read("renames.txt")
-        .lines()
-        .map(str::to_string)
-        .filter(|l| !l.is_empty())
-        .collect();
-    let renames = Renames::parse(&hints).map_err(|e| fail(format!("renames.txt: {e}")))?;
+    let (renames, options) = fixture::plan_inputs(dir).map_err(fail)?;
     let case = Case {
         name: &name,
         from: &from,
@@ -49,6 +45,7 @@ fn run_case(dir: &Path) -> Result<(), Failed> {
         setup: None,
         settings: Vec::new(),
         renames,
+        options,
     };
     let outcome = harness::block_on(roundtrip::run(&case));
     if let Some(f) = outcome.failure {
@@ -115,6 +112,7 @@ fn generated_benchmark_schema() -> Result<(), Failed> {
         setup: None,
         settings: Vec::new(),
         renames: Renames::default(),
+        options: Default::default(),
     };
     let outcome = harness::block_on(roundtrip::run(&case));
     if let Some(f) = outcome.failure {

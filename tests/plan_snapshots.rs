@@ -8,6 +8,7 @@ mod common;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
+use common::fixture;
 use common::harness::{self, fail, Failed, Trial};
 use data_bridge::diff::model::Database;
 use data_bridge::diff::snapshot::{self, Format};
@@ -29,16 +30,11 @@ fn model(dir: &Path, file: &str) -> Result<Database, Failed> {
 
 fn plan_case(dir: &Path) -> Result<(), Failed> {
     let name = dir.file_name().unwrap().to_string_lossy().into_owned();
-    let hints: Vec<String> = std::fs::read_to_string(dir.join("renames.txt"))
-        .unwrap_or_default()
-        .lines()
-        .map(str::to_string)
-        .filter(|l| !l.is_empty())
-        .collect();
-    let renames = Renames::parse(&hints).map_err(|e| fail(format!("renames.txt: {e}")))?;
+    let (renames, options) = fixture::plan_inputs(dir).map_err(fail)?;
     let from = model(dir, "from.model.json")?;
     let to = model(dir, "to.model.json")?;
-    let plan = Plan::new(&from, &to, &renames).map_err(|e| fail(e.to_string()))?;
+    let plan =
+        Plan::with_options(&from, &to, &renames, options).map_err(|e| fail(e.to_string()))?;
     if !Plan::new(&to, &to, &Renames::default())
         .map_err(|e| fail(e.to_string()))?
         .is_empty()

@@ -280,6 +280,7 @@ mod tests {
                 include: vec![],
                 nulls_distinct: true,
                 predicate: None,
+                valid: true,
                 attrs: vec![],
                 comment: None,
             },

@@ -6,10 +6,10 @@ use super::dev::{DevDatabase, Scratch};
 use super::error::{Error, Result};
 use sqlx::postgres::PgConnection;
 
-use super::postgres::script::execute;
-use super::postgres::split::{split, Statement};
 use super::backend::Inspector;
 use super::postgres::connect::{self, PoolConfig};
+use super::postgres::script::execute;
+use super::postgres::split::{split, Statement};
 use super::postgres::{inspect, Postgres};
 use crate::diff::model::Database;
 use crate::diff::snapshot::{self, Format};

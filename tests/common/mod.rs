@@ -176,6 +176,7 @@ impl TestDb {
         }
     }
 }
+pub mod fixture;
 pub mod harness;
 pub mod proxy;
 pub mod roundtrip;

@@ -2,6 +2,7 @@
 //! plan A→B, apply up to A and compare with B, then apply down and compare with `from`.
 
 use data_bridge::diff::model::Database;
+use data_bridge::diff::plan::PlanOptions;
 use data_bridge::diff::snapshot::{self, Format};
 use data_bridge::diff::{Plan, Renames};
 use data_bridge::engine::postgres::script::{run_script, Atomicity};
@@ -20,6 +21,8 @@ pub struct Case<'a> {
     /// Database-level settings (`search_path` and the like) for both databases.
     pub settings: Vec<(String, String)>,
     pub renames: Renames,
+    /// How the plan is rendered (`--safe`).
+    pub options: PlanOptions,
 }
 
 /// How far a case got: the stage that failed, with what went wrong.
@@ -169,8 +172,14 @@ async fn definitions_agree(db: &TestDb, model: &Database) -> Result<(), Failure>
         for c in &t.constraints {
             ours.push((&t.name, c.name.clone(), sql::constraint(&q, c)));
         }
+        // pg_get_indexdef writes a partitioned table's indexes with ON ONLY.
+        let form = if t.partition_by.is_some() {
+            sql::IndexForm::OnlyParent
+        } else {
+            sql::IndexForm::Plain
+        };
         for i in &t.indexes {
-            ours.push((&t.name, i.name.clone(), sql::index(&q, &t.name, i, false)));
+            ours.push((&t.name, i.name.clone(), sql::index(&q, &t.name, i, form)));
         }
         for tr in &t.triggers {
             let name = format!("trigger {}", tr.name);
@@ -189,7 +198,11 @@ async fn definitions_agree(db: &TestDb, model: &Database) -> Result<(), Failure>
     }
     for v in &model.views {
         for i in &v.indexes {
-            ours.push((&v.name, i.name.clone(), sql::index(&q, &v.name, i, false)));
+            ours.push((
+                &v.name,
+                i.name.clone(),
+                sql::index(&q, &v.name, i, sql::IndexForm::Plain),
+            ));
         }
     }
     let differ: Vec<String> = ours
@@ -260,7 +273,7 @@ async fn run_on(case: &Case<'_>, a: &TestDb, b: &TestDb) -> Outcome {
             }
         }
     }
-    let plan = match Plan::new(&from, &to, &case.renames) {
+    let plan = match Plan::with_options(&from, &to, &case.renames, case.options) {
         Ok(p) => p,
         Err(e) => return fail(Failure::Up(e.to_string())),
     };

@@ -39,8 +39,6 @@ pub enum Attr {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum PgAttr {
-    /// An index of a partitioned table that belongs to the parent alone (`ON ONLY`).
-    OnlyParent,
     /// Storage parameters (`WITH (fillfactor='70')`), as name and value, in catalog order.
     StorageParameters(Vec<(String, String)>),
     /// Options of an index part's operator class (`gist_trgm_ops (siglen='32')`).

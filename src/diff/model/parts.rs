@@ -211,6 +211,11 @@ pub struct Index {
     /// The condition of a partial index.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub predicate: Option<Expr>,
+    /// False for an index the server does not use (`indisvalid`): a `CREATE INDEX
+    /// CONCURRENTLY` that failed, or a partitioned table's index that some partitions lack.
+    /// It differs from a valid one, so the next plan rebuilds it.
+    #[serde(default = "yes", skip_serializing_if = "is_true")]
+    pub valid: bool,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub attrs: Vec<Attr>,
     #[serde(default, skip_serializing_if = "Option::is_none")]

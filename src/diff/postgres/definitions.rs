@@ -118,12 +118,24 @@ fn action(a: ReferentialAction) -> Option<&'static str> {
     }
 }
 
+/// How `CREATE INDEX` is written.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum IndexForm {
+    /// `CREATE INDEX name ON table`: on a partitioned table, it creates (or attaches) the
+    /// index of every partition too.
+    Plain,
+    /// `CREATE INDEX CONCURRENTLY`, which takes no lock that blocks writes.
+    Concurrently,
+    /// `CREATE INDEX name ON ONLY table`: the partitioned table's index alone, invalid until
+    /// an index of each partition is attached (as `pg_get_indexdef` writes a partitioned
+    /// table's index).
+    OnlyParent,
+}
+
 /// `CREATE [UNIQUE] INDEX [CONCURRENTLY] name ON [ONLY] schema.table USING method (...) ...`.
-pub fn index(q: Quote, table: &QualifiedName, ix: &Index, concurrently: bool) -> String {
-    let only = ix
-        .attrs
-        .iter()
-        .any(|a| matches!(a.pg(), Some(PgAttr::OnlyParent)));
+pub fn index(q: Quote, table: &QualifiedName, ix: &Index, form: IndexForm) -> String {
+    let only = form == IndexForm::OnlyParent;
+    let concurrently = form == IndexForm::Concurrently;
     let parts: Vec<String> = ix.key.iter().map(|p| index_part(q, p)).collect();
     let mut out = format!(
         "CREATE {}INDEX {}{} ON {}{} USING {} ({}",
@@ -312,6 +324,7 @@ mod tests {
             include: vec!["id".into()],
             nulls_distinct: false,
             predicate: Some(Expr::new("(id > 0)")),
+            valid: true,
             attrs: vec![Attr::Pg(PgAttr::StorageParameters(vec![(
                 "fillfactor".into(),
                 "70".into(),
@@ -319,7 +332,7 @@ mod tests {
             comment: None,
         };
         assert_eq!(
-            index(&q, &QualifiedName::new("public", "T"), &ix, false),
+            index(&q, &QualifiedName::new("public", "T"), &ix, IndexForm::Plain),
             "CREATE UNIQUE INDEX ix ON public.\"T\" USING btree (\"Name\" DESC, \"order\" DESC NULLS LAST) \
              INCLUDE (id) NULLS NOT DISTINCT WITH (fillfactor='70') WHERE (id > 0)"
         );

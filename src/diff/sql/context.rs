@@ -145,6 +145,29 @@ impl<'a> Context<'a> {
         self.existing.contains(name) && !self.dropped_tables.contains(name)
     }
 
+    /// Whether `name` is a partitioned table once the plan has run.
+    pub(crate) fn is_partitioned_after(&self, name: &QualifiedName) -> bool {
+        self.to
+            .table(name)
+            .is_some_and(|t| t.partition_by.is_some())
+    }
+
+    /// Whether `name` is a partitioned table before the plan runs.
+    pub(crate) fn was_partitioned(&self, name: &QualifiedName) -> bool {
+        self.from
+            .table(name)
+            .is_some_and(|t| t.partition_by.is_some())
+    }
+
+    /// The partitions of `name` once the plan has run, in name order.
+    pub(crate) fn partitions_after(&self, name: &QualifiedName) -> Vec<&'a Table> {
+        self.to
+            .tables
+            .iter()
+            .filter(|t| t.partition_of.as_ref().is_some_and(|p| &p.parent == name))
+            .collect()
+    }
+
     /// Whether `name` is a view (or materialized view) once the plan has run.
     pub(crate) fn is_view_after(&self, name: &QualifiedName) -> bool {
         self.views_after.contains(name)

@@ -5,6 +5,7 @@
 
 pub(crate) mod columns;
 mod context;
+pub(crate) mod indexes;
 pub(crate) mod parts;
 pub(crate) mod routines;
 pub(crate) mod sequences;

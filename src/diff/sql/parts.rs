@@ -1,5 +1,6 @@
 //! Constraints, indexes, triggers and policies: the parts of a table.
 
+use super::indexes::{self, index_name};
 use super::{Context, Mode, Phase, Steps};
 use crate::diff::change::Object;
 use crate::diff::model::*;
@@ -13,11 +14,6 @@ fn is_fk(c: &Constraint) -> bool {
 
 /// The quoting of the SQL plans write.
 const Q: definitions::Quote = &quote::ident;
-
-/// The qualified name of an index, which lives in its table's schema.
-fn index_name(table: &QualifiedName, index: &Index) -> QualifiedName {
-    QualifiedName::new(table.schema.clone(), index.name.clone())
-}
 
 pub(crate) fn add(out: &mut Steps, o: &Object, ctx: &Context) {
     match o {
@@ -79,12 +75,7 @@ pub(crate) fn add(out: &mut Steps, o: &Object, ctx: &Context) {
             } else {
                 Phase::CreateConstraintIndex
             };
-            if ctx.safe && !on_view && ctx.keeps_existing(table) {
-                let sql = definitions::index(Q, table, index, true);
-                out.push_mode(phase, 0, sql, Mode::NoTransaction);
-            } else {
-                out.push(phase, 0, definitions::index(Q, table, index, false));
-            }
+            indexes::create(out, phase, table, index, ctx);
             let target = format!("INDEX {}", (index_name(table, index)).sql());
             out.comment(phase, &target, &None, &index.comment);
         }
@@ -159,17 +150,7 @@ pub(crate) fn drop(out: &mut Steps, o: &Object, ctx: &Context) {
             );
         }
         Object::Index { table, index } if !ctx.relation_dropped(table) => {
-            let name = index_name(table, index);
-            if ctx.safe && !ctx.is_view_after(table) && ctx.keeps_existing(table) {
-                let sql = format!("DROP INDEX CONCURRENTLY {name}", name = name.sql());
-                out.push_mode(Phase::DropConstraintIndex, 0, sql, Mode::NoTransaction);
-            } else {
-                out.push(
-                    Phase::DropConstraintIndex,
-                    0,
-                    format!("DROP INDEX {name}", name = name.sql()),
-                );
-            }
+            indexes::drop(out, table, index, ctx)
         }
         Object::Trigger { table, trigger } if !ctx.relation_dropped(table) => out.push(
             Phase::DropTriggerPolicy,

@@ -3,6 +3,7 @@
 use super::ExitStatus;
 use crate::args::GlobalOptions;
 use crate::render::{output, Timer};
+use data_bridge::diff::plan::PlanOptions;
 use data_bridge::diff::quote::SqlName;
 use data_bridge::diff::{Plan, Renames};
 use data_bridge::engine::blocking::compute;
@@ -42,6 +43,11 @@ pub struct DiffArgs {
     /// Only these schemas (repeatable; default: every non-system schema).
     #[arg(long = "schema")]
     pub schemas: Vec<String>,
+    /// Lock-safe forms on existing tables, as `autogenerate --safe` writes them: indexes
+    /// built CONCURRENTLY (on a partitioned table, one partition at a time), foreign keys and
+    /// checks added NOT VALID then validated.
+    #[arg(long)]
+    pub safe: bool,
 }
 
 pub async fn run(
@@ -58,7 +64,8 @@ pub async fn run(
     timer.lap("read --from and --to");
     dev.close().await;
     let (a, b) = loaded?;
-    let plan = compute(|| Plan::new(&a, &b, &renames))?;
+    let options = PlanOptions { safe: args.safe };
+    let plan = compute(|| Plan::with_options(&a, &b, &renames, options))?;
     timer.lap("diff and render (up and down)");
     for c in &plan.rename_candidates {
         eprintln!(

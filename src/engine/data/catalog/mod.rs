@@ -262,11 +262,12 @@ fn unique_keys_of(t: &model::Table) -> Vec<UniqueKey> {
         .collect()
 }
 
-/// Unique indexes on plain columns without a predicate.
+/// Valid unique indexes on plain columns without a predicate (ON CONFLICT passes over an
+/// invalid one).
 fn plain_unique_indexes(indexes: &[model::Index]) -> impl Iterator<Item = UniqueKey> + '_ {
     indexes
         .iter()
-        .filter(|i| i.unique && i.predicate.is_none())
+        .filter(|i| i.unique && i.valid && i.predicate.is_none())
         .filter_map(|i| {
             let columns = i.key.iter().map(|part| match &part.target {
                 IndexTarget::Column(name) => Some(name.clone()),

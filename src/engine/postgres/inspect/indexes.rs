@@ -158,9 +158,6 @@ pub(super) fn index(
         .map(|n| column(*n))
         .collect::<Result<Vec<_>>>()?;
     let mut attrs = Vec::new();
-    if get::<bool>(r, 12) {
-        attrs.push(Attr::Pg(PgAttr::OnlyParent));
-    }
     let storage: Vec<String> = get(r, 13);
     if !storage.is_empty() {
         attrs.push(Attr::Pg(PgAttr::StorageParameters(storage_parameters(
@@ -175,6 +172,7 @@ pub(super) fn index(
         include,
         nulls_distinct: !get::<bool>(r, 5),
         predicate: opt::<String>(r, 10).map(Expr::new),
+        valid: get(r, 12),
         attrs,
         comment,
     })

@@ -215,7 +215,7 @@ pub(crate) const INDEXES: &str = concat!(
             i.indisunique, i.indnullsnotdistinct, i.indnkeyatts, pg_catalog.string_to_array(i.indkey::text, ' ')::pg_catalog.int2[], \
             pg_catalog.string_to_array(i.indoption::text, ' ')::pg_catalog.int2[], \
             pg_catalog.string_to_array(i.indcollation::text, ' ')::pg_catalog.int8[], \
-            pg_catalog.pg_get_expr(i.indpred, i.indrelid), am.amname::text, ic.relkind = 'I', \
+            pg_catalog.pg_get_expr(i.indpred, i.indrelid), am.amname::text, i.indisvalid, \
             ic.reloptions::text[] \
      FROM pg_catalog.pg_index i JOIN pg_catalog.pg_class ic ON ic.oid = i.indexrelid \
      JOIN pg_catalog.pg_am am ON am.oid = ic.relam \
