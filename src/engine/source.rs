@@ -6,11 +6,9 @@ use super::dev::{DevDatabase, Scratch};
 use super::error::{Error, Result};
 use sqlx::postgres::PgConnection;
 
-use super::backend::Inspector;
-use super::postgres::connect::{self, PoolConfig};
 use super::postgres::script::execute;
 use super::postgres::split::{split, Statement};
-use super::postgres::{inspect, Postgres};
+use super::postgres::{connect, inspect};
 use crate::diff::model::Database;
 use crate::diff::snapshot::{self, Format};
 
@@ -93,15 +91,10 @@ impl Source {
     /// Reads the schema; SQL sources are applied to `scratch`, which they need.
     async fn read(&self, scratch: Option<Scratch>, schemas: &[String]) -> Result<Database> {
         match self {
+            // One connection, read once: a pool would open a second one to probe the URL.
             Source::Url(url) => {
-                let config = PoolConfig {
-                    max_size: 1,
-                    ..PoolConfig::default()
-                };
-                let engine = Postgres::connect(url, &config).await?;
-                let db = engine.inspect(schemas).await;
-                engine.pool().close().await;
-                db
+                let mut conn = connect::connect(url).await?;
+                inspect::inspect(&mut conn, schemas).await
             }
             Source::Snapshot(path, format) => {
                 let text = std::fs::read_to_string(path).map_err(|e| Error::io(path, e))?;
