@@ -217,6 +217,11 @@ async fn autogenerate_checks_proves_writes_and_migrate_runs_it() {
     assert_text("autogenerate_new_label_files", &written, CLOCK);
     p.ok(&["migrate", "up"]);
     assert_eq!(p.run(&["autogenerate", "--check"]).code, 0);
+    // A drift check of the migrated database: the history table is not part of the schema.
+    let url = p.db.url();
+    let drift = p.run(&["diff", "--from", &url, "--to", "schema/", "--exit-code"]);
+    assert_eq!((drift.code, drift.stdout.as_str()), (0, ""), "{}", drift.stderr);
+    assert!(!p.run(&["inspect"]).stdout.contains("_sqlx_migrations"));
 
     // down, redo, verify, baseline
     let down = p.run(&["migrate", "down", "--steps", "2"]);

@@ -132,7 +132,8 @@ pub(crate) const FUNCTIONS: &str = concat!(
     in_schemas!()
 );
 
-/// Tables, partitions, views and materialized views.
+/// Tables, partitions, views and materialized views; not `_sqlx_migrations`, the migration
+/// history, which is the runner's and not the schema's (a drift check could never pass).
 pub(crate) const RELATIONS: &str = concat!(
     "SELECT c.oid::int8, n.nspname::text, c.relname::text, c.relkind::text, c.relpersistence::text, \
             c.relrowsecurity, c.relforcerowsecurity, \
@@ -141,7 +142,7 @@ pub(crate) const RELATIONS: &str = concat!(
             CASE WHEN c.relkind IN ('v', 'm') THEN pg_catalog.pg_get_viewdef(c.oid) END, \
             COALESCE(c.reloptions::text[], '{}') \
      FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace \
-     WHERE c.relkind IN ('r', 'p', 'v', 'm') AND",
+     WHERE c.relkind IN ('r', 'p', 'v', 'm') AND c.relname <> '_sqlx_migrations' AND",
     in_schemas!()
 );
 
