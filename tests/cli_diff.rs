@@ -697,3 +697,28 @@ async fn a_unique_index_added_to_a_partitioned_table_is_enforced() {
         );
     }
 }
+
+/// A snapshot that does not read completely is refused, never read as an empty schema
+/// (which would plan to drop every table).
+#[test]
+fn incomplete_or_misspelled_snapshots_are_refused() {
+    let dir = temp();
+    let schema = write(dir.path(), "schema.sql", V1);
+    let empty = write(dir.path(), "empty.json", "{}");
+    let typo = write(
+        dir.path(),
+        "typo.toml",
+        "format = 2\nengine = \"postgresql\"\n\n[[tables]]\nname = { schema = \"public\", name = \"users\" }\ncolumns = [{ name = \"id\", data_type = \"integer\", not_nul = true }]\n",
+    );
+    let dev = admin_url();
+    for (name, file) in [
+        ("diff_empty_snapshot", &empty),
+        ("diff_misspelled_snapshot", &typo),
+    ] {
+        let run = dbridge(
+            dir.path(),
+            &["--dev-url", &dev, "diff", "--from", &schema, "--to", file],
+        );
+        assert_run(name, &run, &[]);
+    }
+}

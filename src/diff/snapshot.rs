@@ -2,7 +2,7 @@
 
 use std::path::Path;
 
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 
 use super::error::Error;
 use super::model::Database;
@@ -36,25 +36,23 @@ impl Format {
 /// constraint and trigger definitions as SQL text.
 pub const FORMAT_VERSION: u32 = 2;
 
-/// A model as written to a file: the format version first.
+/// The engine a snapshot describes, as its `engine` key names it.
+pub const ENGINE: &str = "postgresql";
+
+/// A model as written to a file: the format version and the engine first.
 #[derive(Serialize)]
 struct Written<'a> {
     format: u32,
+    engine: &'a str,
     #[serde(flatten)]
     db: &'a Database,
-}
-
-/// The version a file declares (hand-written files may leave it out).
-#[derive(Deserialize)]
-struct Declared {
-    #[serde(default)]
-    format: Option<u32>,
 }
 
 /// Serializes a model.
 pub fn write(db: &Database, format: Format) -> String {
     let written = Written {
         format: FORMAT_VERSION,
+        engine: ENGINE,
         db,
     };
     match format {
@@ -66,42 +64,72 @@ pub fn write(db: &Database, format: Format) -> String {
 }
 
 /// Parses a model; `path` names the file in errors.
+///
+/// Strict, because a snapshot is the desired state of a plan: a file that does not read
+/// completely (a misspelled or unknown key anywhere, no `format` or `engine`, `{}` or `[]`)
+/// would otherwise read as an empty schema and plan to drop everything. Errors name the
+/// key and where it is (`tables[2].columns[0]`).
 pub fn read(text: &str, format: Format, path: &str) -> Result<Database, Error> {
     let error = |reason: String| Error::Snapshot {
         path: path.to_string(),
         format: format.name(),
         reason,
     };
-    let declared = match format {
-        Format::Json => serde_json::from_str::<Declared>(text).map_err(|e| e.to_string()),
-        Format::Toml => toml::from_str::<Declared>(text).map_err(|e| e.to_string()),
+    let value: serde_json::Value = match format {
+        Format::Json => serde_json::from_str(text).map_err(|e| e.to_string()),
+        Format::Toml => toml::from_str::<toml::Table>(text)
+            .map_err(|e| e.to_string())
+            .and_then(|t| serde_json::to_value(t).map_err(|e| e.to_string())),
     }
     .map_err(error)?;
-    match declared.format {
-        Some(v) if v > FORMAT_VERSION => {
+    let serde_json::Value::Object(mut map) = value else {
+        return Err(error("a snapshot is a table of keys (format, engine, schemas, tables...), not a list or a value".into()));
+    };
+    let declared = map.remove("format");
+    let engine = map.remove("engine");
+    let version = match &declared {
+        None if holds_definitions(&map) => return Err(error(older(1))),
+        None => {
             return Err(error(format!(
-                "it is snapshot format {v}, written by a newer dbridge; this one reads format {FORMAT_VERSION}"
+                "it has no `format` key; a snapshot starts with format = {FORMAT_VERSION} and engine = \"{ENGINE}\" (as `dbridge inspect --format json|toml` writes it)"
             )))
         }
-        Some(v) if v < FORMAT_VERSION => return Err(error(older(v))),
-        _ => {}
-    }
-    let parsed = match format {
-        Format::Json => serde_json::from_str::<Database>(text).map_err(|e| e.to_string()),
-        Format::Toml => toml::from_str::<Database>(text).map_err(|e| e.to_string()),
+        Some(v) => v.as_u64().ok_or_else(|| error(format!("`format` is {v}, not a version number")))?,
     };
-    let mut db = parsed.map_err(|reason| {
-        if declared.format.is_none() && holds_definitions(text, format) {
-            error(older(1))
-        } else {
-            error(reason)
+    if version > u64::from(FORMAT_VERSION) {
+        return Err(error(format!(
+            "it is snapshot format {version}, written by a newer dbridge; this one reads format {FORMAT_VERSION}"
+        )));
+    }
+    if version < u64::from(FORMAT_VERSION) {
+        return Err(error(older(version)));
+    }
+    match engine.as_ref().and_then(|e| e.as_str()) {
+        Some(ENGINE) => {}
+        Some(other) => {
+            return Err(error(format!(
+                "it describes a {other:?} database; this plan is for {ENGINE}"
+            )))
         }
-    })?;
+        None => return Err(error(format!(
+            "it has no `engine` key; add engine = \"{ENGINE}\" next to format = {FORMAT_VERSION}"
+        ))),
+    }
+    let mut db: Database = serde_path_to_error::deserialize(serde_json::Value::Object(map))
+        .map_err(|e| {
+            let at = e.path().to_string();
+            let reason = e.into_inner().to_string();
+            if at == "." {
+                error(reason)
+            } else {
+                error(format!("at {at}: {reason}"))
+            }
+        })?;
     db.normalize();
     Ok(db)
 }
 
-fn older(version: u32) -> String {
+fn older(version: u64) -> String {
     format!(
         "it is snapshot format {version} (index, constraint and trigger definitions as SQL text), \
          which this dbridge no longer reads; write it again with `dbridge inspect --format json` \
@@ -109,15 +137,9 @@ fn older(version: u32) -> String {
     )
 }
 
-/// Whether a file that did not read has format 1's `definition` text in a table part.
-fn holds_definitions(text: &str, format: Format) -> bool {
-    let value: Option<serde_json::Value> = match format {
-        Format::Json => serde_json::from_str(text).ok(),
-        Format::Toml => toml::from_str::<toml::Value>(text)
-            .ok()
-            .and_then(|v| serde_json::to_value(v).ok()),
-    };
-    let Some(tables) = value.as_ref().and_then(|v| v.get("tables")?.as_array()) else {
+/// Whether a file without a version has format 1's `definition` text in a table part.
+fn holds_definitions(map: &serde_json::Map<String, serde_json::Value>) -> bool {
+    let Some(tables) = map.get("tables").and_then(|v| v.as_array()) else {
         return false;
     };
     tables.iter().any(|t| {
@@ -133,29 +155,104 @@ fn holds_definitions(text: &str, format: Format) -> bool {
 mod tests {
     use super::*;
 
+    fn err(text: &str, format: Format) -> String {
+        read(text, format, "s").unwrap_err().to_string()
+    }
+
+    const HEAD_JSON: &str = r#""format": 2, "engine": "postgresql""#;
+
     #[test]
-    fn writes_the_version_and_reads_it_back() {
+    fn writes_the_version_and_engine_and_reads_them_back() {
         let db = Database::default();
         for format in [Format::Json, Format::Toml] {
             let text = write(&db, format);
-            assert!(text.contains("format"), "{text}");
+            assert!(
+                text.contains("format") && text.contains("postgresql"),
+                "{text}"
+            );
             assert_eq!(read(&text, format, "s").unwrap(), db);
         }
     }
 
     #[test]
     fn refuses_other_versions_by_name() {
-        let newer = read(r#"{"format": 3}"#, Format::Json, "s.json").unwrap_err();
-        assert!(newer.to_string().contains("newer dbridge"), "{newer}");
+        let newer = err(r#"{"format": 3, "engine": "postgresql"}"#, Format::Json);
+        assert!(newer.contains("newer dbridge"), "{newer}");
         let old = r#"{"tables": [{"name": {"schema": "public", "name": "t"},
             "indexes": [{"name": "i", "definition": "CREATE INDEX i ON public.t USING btree (a)"}]}]}"#;
-        let err = read(old, Format::Json, "s.json").unwrap_err().to_string();
-        assert!(err.contains("s.json") && err.contains("format 1"), "{err}");
+        let e = read(old, Format::Json, "s.json").unwrap_err().to_string();
+        assert!(e.contains("s.json") && e.contains("format 1"), "{e}");
         let toml_old = "[[tables]]\nname = { schema = \"public\", name = \"t\" }\n\
                         [[tables.triggers]]\nname = \"x\"\ndefinition = \"CREATE TRIGGER\"\n";
-        let err = read(toml_old, Format::Toml, "s.toml")
-            .unwrap_err()
-            .to_string();
-        assert!(err.contains("format 1"), "{err}");
+        assert!(err(toml_old, Format::Toml).contains("format 1"));
+    }
+
+    /// Files that would read as an empty schema, and so plan to drop every table.
+    #[test]
+    fn refuses_files_that_are_not_complete_snapshots() {
+        for (text, format, says) in [
+            ("{}", Format::Json, "no `format` key"),
+            ("[]", Format::Json, "not a list"),
+            ("", Format::Toml, "no `format` key"),
+            ("version = 3", Format::Toml, "no `format` key"),
+            ("format = 2", Format::Toml, "no `engine` key"),
+            (
+                "format = 2\nengine = \"mongodb\"",
+                Format::Toml,
+                "\"mongodb\" database",
+            ),
+            (
+                "format = 2\nengine = \"postgresql\"\nversion = 3",
+                Format::Toml,
+                "unknown field `version`",
+            ),
+        ] {
+            let e = err(text, format);
+            assert!(e.contains(says), "{text:?}: {e}");
+        }
+    }
+
+    #[test]
+    fn unknown_keys_are_named_with_where_they_are() {
+        let table = r#"{"name": {"schema": "public", "name": "t"}, "columns": [
+            {"name": "a", "data_type": "int", "nulable": true}]}"#;
+        let e = err(
+            &format!(r#"{{{HEAD_JSON}, "tables": [{table}]}}"#),
+            Format::Json,
+        );
+        assert!(
+            e.contains("tables[0].columns[0]") && e.contains("`nulable`"),
+            "{e}"
+        );
+        // Inside parts whose fields are flattened: a constraint's body, an index key part,
+        // a sequence's options.
+        let constraint = r#"{"name": {"schema": "public", "name": "t"}, "constraints": [
+            {"name": "k", "kind": "primary_key", "columns": ["a"], "colums": ["b"]}]}"#;
+        let e = err(
+            &format!(r#"{{{HEAD_JSON}, "tables": [{constraint}]}}"#),
+            Format::Json,
+        );
+        assert!(
+            e.contains("tables[0].constraints[0]") && e.contains("`colums`"),
+            "{e}"
+        );
+        let index = r#"{"name": {"schema": "public", "name": "t"}, "indexes": [
+            {"name": "i", "method": "btree", "key": [{"column": "a", "desc": true}]}]}"#;
+        let e = err(
+            &format!(r#"{{{HEAD_JSON}, "tables": [{index}]}}"#),
+            Format::Json,
+        );
+        assert!(
+            e.contains("tables[0].indexes[0].key[0]") && e.contains("`desc`"),
+            "{e}"
+        );
+        let sequence = r#"{"name": {"schema": "public", "name": "s"}, "data_type": "bigint",
+            "start": 1, "increment": 1, "min_value": 1, "max_value": 9, "cache": 1,
+            "cycle": false, "cylce": true}"#;
+        let e = err(
+            &format!(r#"{{{HEAD_JSON}, "sequences": [{sequence}]}}"#),
+            Format::Json,
+        );
+        assert!(e.contains("sequences[0]") && e.contains("`cylce`"), "{e}");
     }
 }

@@ -20,6 +20,7 @@ pub use table::*;
 
 /// A whole database: every object of the schemas that were inspected.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 #[serde(default)]
 pub struct Database {
     pub schemas: Vec<Schema>,
@@ -35,6 +36,7 @@ pub struct Database {
 
 /// A schema (namespace).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct Schema {
     pub name: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -43,6 +45,7 @@ pub struct Schema {
 
 /// An installed extension.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct Extension {
     pub name: String,
     pub schema: String,
@@ -51,6 +54,7 @@ pub struct Extension {
 /// A schema-qualified object name. It is written in SQL by the dialect
 /// (`diff::quote::SqlName`), and for people as `schema.name` ([`QualifiedName::display`]).
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct QualifiedName {
     pub schema: String,
     pub name: String,
@@ -73,6 +77,7 @@ impl QualifiedName {
 
 /// An enum type and its labels in sort order.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct Enum {
     pub name: QualifiedName,
     pub values: Vec<String>,
@@ -82,6 +87,7 @@ pub struct Enum {
 
 /// A composite type (`CREATE TYPE ... AS (...)`).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct Composite {
     pub name: QualifiedName,
     pub attributes: Vec<Attribute>,
@@ -91,6 +97,7 @@ pub struct Composite {
 
 /// One attribute of a composite type.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct Attribute {
     pub name: String,
     pub data_type: String,
@@ -100,6 +107,7 @@ pub struct Attribute {
 
 /// A domain over a base type, with its constraints.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct Domain {
     pub name: QualifiedName,
     pub data_type: String,
@@ -117,6 +125,7 @@ pub struct Domain {
 
 /// A check constraint of a domain (`CHECK (VALUE > 0)`).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct DomainCheck {
     pub name: String,
     /// The condition, as the server writes it (on `VALUE`).
@@ -128,6 +137,7 @@ pub struct DomainCheck {
 
 /// A sequence that is not the hidden sequence of an identity column.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct Sequence {
     pub name: QualifiedName,
     #[serde(flatten)]
@@ -141,6 +151,7 @@ pub struct Sequence {
 
 /// The options shared by sequences and identity columns.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct SequenceOptions {
     pub data_type: String,
     pub start: i64,
@@ -153,6 +164,7 @@ pub struct SequenceOptions {
 
 /// A function or procedure; `definition` is `pg_get_functiondef`, a complete statement.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct Function {
     pub name: QualifiedName,
     /// The identity arguments, which with the name identify the function: `a integer, b text`.
@@ -189,6 +201,7 @@ impl RoutineKind {
 
 /// A view or materialized view; `definition` is `pg_get_viewdef`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct View {
     pub name: QualifiedName,
     pub materialized: bool,
@@ -212,6 +225,7 @@ pub struct View {
 /// A view column: its name, the type the view's query gives it (which `CREATE OR REPLACE
 /// VIEW` cannot change) and the comment it may carry.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct ViewColumn {
     pub name: String,
     /// As `format_type` prints it; empty in a hand-written snapshot that leaves it out.

@@ -43,6 +43,7 @@ pub enum ConstraintBody {
 
 /// When a deferrable constraint is checked.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct Deferral {
     #[serde(default, skip_serializing_if = "is_false")]
     pub deferrable: bool,
@@ -58,6 +59,7 @@ impl Deferral {
 
 /// A primary key or unique constraint.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct Key {
     pub columns: Vec<String>,
     /// Columns stored in the backing index without being part of the key.
@@ -98,6 +100,7 @@ fn is_default<T: Default + PartialEq>(v: &T) -> bool {
 
 /// A foreign key.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct ForeignKey {
     pub columns: Vec<String>,
     /// The referenced table.
@@ -118,6 +121,7 @@ pub struct ForeignKey {
 
 /// A check constraint.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct Check {
     pub expression: Expr,
     /// Not inherited by child tables (`NO INHERIT`).
@@ -127,6 +131,7 @@ pub struct Check {
 
 /// An exclusion constraint as the server writes it (`EXCLUDE USING gist (room WITH =)`).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct Exclusion {
     pub definition: Expr,
 }
@@ -175,6 +180,7 @@ pub enum IndexTarget {
 
 /// One key part of an index.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct IndexPart {
     #[serde(flatten)]
     pub target: IndexTarget,
@@ -195,6 +201,7 @@ pub struct IndexPart {
 
 /// An index that does not back a constraint.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct Index {
     pub name: String,
     #[serde(default, skip_serializing_if = "is_false")]
@@ -277,6 +284,7 @@ pub enum TriggerEnabled {
 
 /// The constraint half of a constraint trigger.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct ConstraintTrigger {
     /// The table named by `FROM`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -287,6 +295,7 @@ pub struct ConstraintTrigger {
 
 /// A trigger.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct Trigger {
     pub name: String,
     pub timing: TriggerTiming,
@@ -330,6 +339,7 @@ impl Trigger {
 
 /// A row-level security policy.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct Policy {
     pub name: String,
     pub permissive: bool,

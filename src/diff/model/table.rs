@@ -15,6 +15,7 @@ pub enum Persistence {
 
 /// A table (ordinary, partitioned or a partition).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct Table {
     pub name: QualifiedName,
     #[serde(default)]
@@ -48,6 +49,7 @@ pub struct Table {
 
 /// A table column.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct Column {
     pub name: String,
     /// The type as `format_type` prints it, modifiers included: `character varying(20)[]`.
@@ -70,6 +72,7 @@ pub struct Column {
 
 /// An identity column's kind and sequence options.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct Identity {
     /// `ALWAYS` rather than `BY DEFAULT`.
     pub always: bool,
@@ -99,6 +102,7 @@ pub enum PartitionPart {
 
 /// The partition key of a partitioned table (`PARTITION BY RANGE (created_at)`).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct PartitionKey {
     pub strategy: PartitionStrategy,
     pub parts: Vec<PartitionPart>,
@@ -107,6 +111,7 @@ pub struct PartitionKey {
 /// Where a partition belongs: its parent and the bound the server writes
 /// (`FOR VALUES FROM ('2024-01-01') TO ('2025-01-01')`, `DEFAULT`).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct PartitionOf {
     pub parent: QualifiedName,
     pub bound: Expr,
