@@ -2,6 +2,7 @@
 
 mod common;
 
+use std::os::unix::fs::FileTypeExt;
 use std::path::Path;
 
 use common::{admin_url, assert_run, dbridge, TestDb};
@@ -721,4 +722,30 @@ fn incomplete_or_misspelled_snapshots_are_refused() {
         );
         assert_run(name, &run, &[]);
     }
+}
+
+/// `-o` replaces a regular file only: a device or a symlink is refused and left as it is.
+#[tokio::test]
+async fn output_files_never_replace_devices_or_symlinks() {
+    let db = TestDb::new("output_files").await;
+    db.run("schema.sql", V1).await.unwrap();
+    let dir = temp();
+    let target = dir.path().join("real.sql");
+    std::fs::write(&target, "keep").unwrap();
+    std::os::unix::fs::symlink(&target, dir.path().join("link.sql")).unwrap();
+    let url = db.url();
+    let device = dbridge(dir.path(), &["inspect", "--url", &url, "-o", "/dev/null"]);
+    assert_run("inspect_output_to_a_device", &device, &[]);
+    assert!(std::fs::metadata("/dev/null")
+        .unwrap()
+        .file_type()
+        .is_char_device());
+    let link = dbridge(dir.path(), &["inspect", "--url", &url, "-o", "link.sql"]);
+    assert_run("inspect_output_to_a_symlink", &link, &[]);
+    assert_eq!(std::fs::read_to_string(&target).unwrap(), "keep");
+    let file = dbridge(dir.path(), &["inspect", "--url", &url, "-o", "real.sql"]);
+    assert_eq!(file.code, 0, "{}", file.stderr);
+    assert!(std::fs::read_to_string(&target)
+        .unwrap()
+        .contains("CREATE TABLE public.users"));
 }

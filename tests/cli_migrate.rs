@@ -220,7 +220,12 @@ async fn autogenerate_checks_proves_writes_and_migrate_runs_it() {
     // A drift check of the migrated database: the history table is not part of the schema.
     let url = p.db.url();
     let drift = p.run(&["diff", "--from", &url, "--to", "schema/", "--exit-code"]);
-    assert_eq!((drift.code, drift.stdout.as_str()), (0, ""), "{}", drift.stderr);
+    assert_eq!(
+        (drift.code, drift.stdout.as_str()),
+        (0, ""),
+        "{}",
+        drift.stderr
+    );
     assert!(!p.run(&["inspect"]).stdout.contains("_sqlx_migrations"));
 
     // down, redo, verify, baseline

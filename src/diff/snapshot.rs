@@ -111,9 +111,11 @@ pub fn read(text: &str, format: Format, path: &str) -> Result<Database, Error> {
                 "it describes a {other:?} database; this plan is for {ENGINE}"
             )))
         }
-        None => return Err(error(format!(
+        None => {
+            return Err(error(format!(
             "it has no `engine` key; add engine = \"{ENGINE}\" next to format = {FORMAT_VERSION}"
-        ))),
+        )))
+        }
     }
     let mut db: Database = serde_path_to_error::deserialize(serde_json::Value::Object(map))
         .map_err(|e| {
