@@ -1,14 +1,11 @@
 //! Indexes that back no constraint: created plainly, concurrently under `--safe`, and on a
 //! partitioned table so that every partition gets its index.
 
+use super::parts::Q;
 use super::{Context, Mode, Phase, Steps};
 use crate::diff::model::*;
 use crate::diff::postgres::definitions::{self, IndexForm};
-use crate::diff::quote;
 use crate::diff::quote::SqlName;
-
-/// The quoting of the SQL plans write.
-const Q: definitions::Quote = &quote::ident;
 
 /// The longest name PostgreSQL keeps (`NAMEDATALEN - 1` bytes).
 const MAX_NAME: usize = 63;

@@ -13,7 +13,7 @@ fn is_fk(c: &Constraint) -> bool {
 }
 
 /// The quoting of the SQL plans write.
-const Q: definitions::Quote = &quote::ident;
+pub(crate) const Q: definitions::Quote = &quote::ident;
 
 pub(crate) fn add(out: &mut Steps, o: &Object, ctx: &Context) {
     match o {
