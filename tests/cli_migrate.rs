@@ -148,6 +148,7 @@ dir = \"elsewhere\"
 ",
     )
     .unwrap();
+    std::fs::create_dir(p.path().join("elsewhere")).unwrap();
     let out = std::process::Command::new(env!("CARGO_BIN_EXE_dbridge"))
         .args(["--config", other.to_str().unwrap(), "migrate", "status"])
         .current_dir(p.path())
@@ -415,50 +416,7 @@ async fn a_runner_killed_mid_migration_leaves_nothing_and_a_rerun_succeeds() {
         "CREATE TABLE slow (id int);\nSELECT pg_sleep(30);\n",
     );
     p.ok(&["migrate", "hash"]);
-    let url = p.db.url();
-    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_dbridge"))
-        .args(["--url", &url, "migrate", "up"])
-        .current_dir(p.path())
-        .env_remove("DATABASE_URL")
-        .stdout(std::process::Stdio::null())
-        .stderr(std::process::Stdio::null())
-        .spawn()
-        .unwrap();
-    // Wait until the migration is sleeping inside its transaction, holding the lock.
-    let sleeping = "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() \
-                    AND query LIKE 'SELECT pg_sleep(30)%' AND xact_start IS NOT NULL";
-    let locked = "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND granted \
-                  AND database = (SELECT oid FROM pg_database WHERE datname = current_database())";
-    let mut mid_migration = false;
-    for _ in 0..600 {
-        if p.scalar(sleeping).await > 0 && p.scalar(locked).await > 0 {
-            mid_migration = true;
-            break;
-        }
-        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
-    }
-    assert!(mid_migration, "the migration never reached its pg_sleep");
-    nix::sys::signal::kill(
-        nix::unistd::Pid::from_raw(child.id() as i32),
-        nix::sys::signal::Signal::SIGKILL,
-    )
-    .unwrap();
-    let status = child.wait().unwrap();
-    assert_eq!(
-        std::os::unix::process::ExitStatusExt::signal(&status),
-        Some(9),
-        "the runner was killed, not finished"
-    );
-    // The server notices the dead client, rolls its transaction back and frees the lock.
-    let mut released = false;
-    for _ in 0..600 {
-        if p.scalar(sleeping).await == 0 && p.scalar(locked).await == 0 {
-            released = true;
-            break;
-        }
-        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
-    }
-    assert!(released, "the dead runner's session still holds the lock");
+    kill_runner_during(&p, "SELECT pg_sleep(30)%").await;
     assert_eq!(
         p.scalar("SELECT count(*) FROM pg_class WHERE relname = 'slow'")
             .await,
@@ -753,4 +711,252 @@ async fn migrate_shows_progress_on_a_terminal() {
     p.ok(&["migrate", "down"]);
     let plain = p.run(&["migrate", "up"]);
     p.snap("migrate_up_without_a_terminal", &plain);
+}
+
+/// Starts `migrate up` on the project, waits until its session runs a statement matching the
+/// LIKE pattern `running` while holding the migration lock, SIGKILLs it, and waits until
+/// the server has ended the dead session.
+async fn kill_runner_during(p: &Project, running: &str) {
+    let url = p.db.url();
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_dbridge"))
+        .args(["--url", &url, "migrate", "up"])
+        .current_dir(p.path())
+        .env_remove("DATABASE_URL")
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let sleeping = format!(
+        "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() \
+         AND query LIKE '{running}' AND xact_start IS NOT NULL"
+    );
+    let locked = "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND granted \
+                  AND database = (SELECT oid FROM pg_database WHERE datname = current_database())";
+    let mut mid_migration = false;
+    for _ in 0..600 {
+        if p.scalar(&sleeping).await > 0 && p.scalar(locked).await > 0 {
+            mid_migration = true;
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    assert!(mid_migration, "the migration never reached {running}");
+    nix::sys::signal::kill(
+        nix::unistd::Pid::from_raw(child.id() as i32),
+        nix::sys::signal::Signal::SIGKILL,
+    )
+    .unwrap();
+    let status = child.wait().unwrap();
+    assert_eq!(
+        std::os::unix::process::ExitStatusExt::signal(&status),
+        Some(9),
+        "the runner was killed, not finished"
+    );
+    // The server notices the dead client, ends its statement and frees the lock.
+    let mut released = false;
+    for _ in 0..600 {
+        if p.scalar(&sleeping).await == 0 && p.scalar(locked).await == 0 {
+            released = true;
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    assert!(released, "the dead runner's session still holds the lock");
+}
+
+#[tokio::test]
+async fn a_killed_no_transaction_migration_blocks_the_next_run() {
+    let p = Project::new("killed_notx").await;
+    p.write_migration(
+        "1_backfill.up.sql",
+        "-- no-transaction\nCREATE TABLE counted (n int);\nINSERT INTO counted VALUES (1);\nSELECT pg_sleep(30);\n",
+    );
+    p.write_migration("2_later.up.sql", "CREATE TABLE later (id int);\n");
+    p.ok(&["migrate", "hash"]);
+    kill_runner_during(&p, "SELECT pg_sleep(30)%").await;
+    assert_eq!(p.scalar("SELECT count(*) FROM counted").await, 1);
+    let project = p.path().display().to_string();
+    let filters = [(project.as_str(), "[PROJECT]")];
+    // Without the attempt's record the next run would insert the row a second time.
+    assert_run(
+        "migrate_refuses_an_interrupted_migration",
+        &p.run(&["migrate", "up"]),
+        &filters,
+    );
+    assert_eq!(p.scalar("SELECT count(*) FROM counted").await, 1);
+    p.snap("migrate_status_interrupted", &p.run(&["migrate", "status"]));
+    p.ok(&["migrate", "baseline", "1"]);
+    p.ok(&["migrate", "up"]);
+    assert_eq!(p.scalar("SELECT count(*) FROM counted").await, 1);
+    assert_eq!(p.scalar("SELECT count(*) FROM later").await, 0);
+}
+
+#[tokio::test]
+async fn a_statement_that_needs_autocommit_is_refused_before_anything_runs() {
+    let p = Project::new("needs_notx").await;
+    p.write_migration("1_table.up.sql", "CREATE TABLE a (id int);\n");
+    p.write_migration(
+        "2_index.up.sql",
+        "-- the index for lookups\nALTER TABLE a ADD COLUMN b int;\n\n/* built online */\nCREATE INDEX CONCURRENTLY a_b ON a (b);\n",
+    );
+    p.ok(&["migrate", "hash"]);
+    let project = p.path().display().to_string();
+    let filters = [(project.as_str(), "[PROJECT]")];
+    assert_run(
+        "migrate_refuses_concurrently_in_a_transaction",
+        &p.run(&["migrate", "up"]),
+        &filters,
+    );
+    assert_eq!(
+        p.scalar("SELECT count(*) FROM pg_tables WHERE tablename = 'a'")
+            .await,
+        0,
+        "the first migration ran although a later one could not"
+    );
+    // The same file with the header runs.
+    p.write_migration("2_index.up.sql", "-- no-transaction\nALTER TABLE a ADD COLUMN b int;\nCREATE INDEX CONCURRENTLY a_b ON a (b);\n");
+    p.ok(&["migrate", "hash"]);
+    p.ok(&["migrate", "up"]);
+    assert_eq!(
+        p.scalar("SELECT count(*) FROM pg_indexes WHERE indexname = 'a_b'")
+            .await,
+        1
+    );
+}
+
+#[tokio::test]
+async fn errors_point_at_the_failing_statement_not_at_comments_or_the_header() {
+    let p = Project::new("error_line").await;
+    p.write_migration(
+        "1_lines.up.sql",
+        "-- no-transaction\n-- a comment\n\n/* a block\n   comment */\nSELECT 1;\n-- above the failure\n\nSELECT\n  1/0;\n",
+    );
+    p.write_migration(
+        "2_lines.up.sql",
+        "-- a comment\n\nCREATE TABLE t (\n  id int,\n  kind nosuchtype\n);\n",
+    );
+    p.ok(&["migrate", "hash"]);
+    let project = p.path().display().to_string();
+    let filters = [(project.as_str(), "[PROJECT]")];
+    assert_run(
+        "migrate_error_line_no_transaction",
+        &p.run(&["migrate", "up"]),
+        &filters,
+    );
+    p.ok(&["migrate", "baseline", "1"]);
+    assert_run(
+        "migrate_error_line_in_a_statement",
+        &p.run(&["migrate", "up"]),
+        &filters,
+    );
+}
+
+#[tokio::test]
+async fn a_missing_migrations_directory_is_an_error_and_starts_nothing() {
+    let db = TestDb::new("no_dir").await;
+    let dir = tempfile::tempdir().unwrap();
+    let url = db.url();
+    let r = dbridge(dir.path(), &["--url", &url, "migrate", "up"]);
+    assert_run("migrate_without_a_directory", &r, &[]);
+    for args in [
+        &["migrate", "down"][..],
+        &["migrate", "status"],
+        &["migrate", "verify"],
+        &["migrate", "redo"],
+        &["migrate", "baseline", "1"],
+        &["migrate", "hash"],
+    ] {
+        let with_url: Vec<&str> = ["--url", url.as_str()]
+            .iter()
+            .copied()
+            .chain(args.iter().copied())
+            .collect();
+        let other = dbridge(dir.path(), &with_url);
+        assert_eq!((other.code, &other.stderr), (r.code, &r.stderr), "{args:?}");
+        // Without a target the embedded default database would be next: it is not started.
+        let other = dbridge(dir.path(), args);
+        assert_eq!((other.code, &other.stderr), (r.code, &r.stderr), "{args:?}");
+    }
+    assert!(
+        !dir.path().join(".dbridge").exists(),
+        "an embedded server was started"
+    );
+    let config = dir.path().join("dbridge.toml");
+    std::fs::write(&config, "[migrations]\ndir = \"migratons\"\n").unwrap();
+    std::fs::write(dir.path().join("migratons"), "").unwrap();
+    let r = dbridge(dir.path(), &["--url", &url, "migrate", "status"]);
+    assert_run("migrate_directory_is_a_file", &r, &[]);
+}
+
+#[tokio::test]
+async fn status_lists_every_migration_when_the_sum_does_not_match() {
+    let p = Project::new("status_sum").await;
+    p.write_migration("1_a.up.sql", "CREATE TABLE a (id int);\n");
+    p.write_migration("2_b.up.sql", "CREATE TABLE b (id int);\n");
+    p.write_migration("2_b.down.sql", "DROP TABLE b;\n");
+    p.write_migration("3_c.up.sql", "CREATE TABLE c (id int);\n");
+    p.ok(&["migrate", "hash"]);
+    p.ok(&["migrate", "up", "--to", "2"]);
+    p.write_migration("2_b.down.sql", "DROP TABLE IF EXISTS b;\n");
+    std::fs::remove_file(p.migrations().join("3_c.up.sql")).unwrap();
+    p.write_migration("4_d.up.sql", "CREATE TABLE d (id int);\n");
+    p.snap(
+        "migrate_status_sum_mismatch",
+        &p.run(&["migrate", "status"]),
+    );
+    p.snap(
+        "migrate_status_sum_mismatch_json",
+        &p.run(&["migrate", "status", "--json"]),
+    );
+    let r = p.run(&["migrate", "up"]);
+    assert_eq!(r.code, 1, "up refuses the mismatch: {}", r.stderr);
+}
+
+#[tokio::test]
+async fn hash_refuses_two_migrations_with_one_version() {
+    let p = Project::new("hash_dup").await;
+    p.write_migration(
+        "20260101000000_users.up.sql",
+        "CREATE TABLE users (id int);\n",
+    );
+    p.write_migration(
+        "20260101000000_posts.up.sql",
+        "CREATE TABLE posts (id int);\n",
+    );
+    let project = p.path().display().to_string();
+    let r = p.run(&["migrate", "hash"]);
+    assert_run(
+        "migrate_hash_duplicate_version",
+        &r,
+        &[(&project, "[PROJECT]")],
+    );
+    assert!(!p.migrations().join("dbridge.sum").exists());
+}
+
+#[tokio::test]
+async fn baseline_can_be_undone() {
+    let p = Project::new("unbaseline").await;
+    for (v, t) in [(1, "a"), (2, "b"), (3, "c")] {
+        p.write_migration(
+            &format!("{v}_{t}.up.sql"),
+            &format!("CREATE TABLE {t} (id int);\n"),
+        );
+    }
+    p.ok(&["migrate", "hash"]);
+    p.ok(&["migrate", "up", "--to", "1"]);
+    p.ok(&["migrate", "baseline", "3"]);
+    let r = p.ok(&["migrate", "baseline", "3", "--undo"]);
+    p.snap("migrate_baseline_undo", &r);
+    p.snap(
+        "migrate_status_after_unbaseline",
+        &p.run(&["migrate", "status"]),
+    );
+    p.ok(&["migrate", "up"]);
+    assert_eq!(
+        p.scalar("SELECT count(*) FROM pg_tables WHERE tablename IN ('a', 'b', 'c')")
+            .await,
+        3
+    );
+    let help = p.ok(&["migrate", "baseline", "--help"]);
+    assert!(help.stdout.contains("--undo"), "{}", help.stdout);
 }

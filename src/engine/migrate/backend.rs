@@ -22,8 +22,22 @@ pub struct AppliedMigration {
     pub success: bool,
     #[serde(skip)]
     pub checksum: Vec<u8>,
-    /// Nanoseconds, as sqlx records it (-1 when the process died before recording it).
+    /// Nanoseconds, as sqlx records it; 0 for a migration recorded without running
+    /// (`baseline`); -1 for an attempt recorded before running that never finished.
     pub execution_time: i64,
+}
+
+impl AppliedMigration {
+    /// An attempt recorded before a migration outside a transaction ran, whose runner
+    /// stopped before it could record the outcome (killed, or its connection lost).
+    pub fn interrupted(&self) -> bool {
+        !self.success && self.execution_time < 0
+    }
+
+    /// Recorded by `baseline`, without running.
+    pub fn baselined(&self) -> bool {
+        self.success && self.execution_time == 0
+    }
 }
 
 /// What one database offers the migration runner, in the shape of sqlx's `Migrate`.
@@ -43,9 +57,16 @@ pub trait MigrationBackend: Send {
     /// Releases the migration lock.
     fn unlock(&mut self) -> impl Future<Output = Result<(), MigrateError>> + Send;
 
+    /// Refuses, before anything runs, a script that cannot run the way it is written (such
+    /// as a statement that cannot run in a transaction in a migration that runs in one),
+    /// naming the file and line.
+    fn check(&self, migration: &Migration, sql: &str, file: &str) -> Result<(), MigrateError>;
+
     /// Runs `sql` (the up file `file` of `migration`) and records it as applied, together
-    /// when the database can: a failure leaves no trace, or, for a migration that runs
-    /// outside a transaction, a record with `success = false`.
+    /// when the database can: a failure leaves no trace. A migration that runs outside a
+    /// transaction is recorded as an attempt (`success = false`, execution time -1) before
+    /// its first statement, so that a runner killed midway leaves a record that blocks the
+    /// next run instead of letting it apply the statements twice.
     fn apply(
         &mut self,
         migration: &Migration,
@@ -53,7 +74,8 @@ pub trait MigrationBackend: Send {
         file: &str,
     ) -> impl Future<Output = Result<(), MigrateError>> + Send;
 
-    /// Runs `sql` (the down file `file` of `migration`) and removes its record.
+    /// Runs `sql` (the down file `file` of `migration`) and removes its record; outside a
+    /// transaction, the record is marked unfinished first, as for [`MigrationBackend::apply`].
     fn revert(
         &mut self,
         migration: &Migration,
@@ -66,4 +88,7 @@ pub trait MigrationBackend: Send {
         &mut self,
         migration: &Migration,
     ) -> impl Future<Output = Result<(), MigrateError>> + Send;
+
+    /// Removes the record of `version` without running anything (`baseline --undo`).
+    fn unmark(&mut self, version: i64) -> impl Future<Output = Result<(), MigrateError>> + Send;
 }

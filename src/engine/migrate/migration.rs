@@ -6,6 +6,7 @@ use std::path::{Path, PathBuf};
 use sha2::{Digest, Sha384};
 
 use super::error::MigrateError;
+use super::sum::{sum_problems, SumProblem};
 use crate::engine::Error;
 
 /// One migration: an up file and, for reversible ones, a down file.
@@ -35,6 +36,50 @@ impl Migration {
     }
 }
 
+/// A migrations directory as read from disk, before any database is involved: its
+/// migrations, and where it differs from its `dbridge.sum` (which stops every command that
+/// runs or records migrations, and is only shown by `migrate status`).
+#[derive(Debug, Clone)]
+pub struct MigrationDir {
+    pub path: PathBuf,
+    pub migrations: Vec<Migration>,
+    pub sum_problems: Vec<SumProblem>,
+}
+
+impl MigrationDir {
+    /// Reads the directory; it must exist (a mistyped `[migrations] dir` would otherwise
+    /// look like a database that is up to date).
+    pub fn open(path: &Path) -> Result<MigrationDir, MigrateError> {
+        match std::fs::metadata(path) {
+            Ok(m) if m.is_dir() => {}
+            Ok(_) => {
+                return Err(MigrateError::NotADirectory {
+                    dir: path.to_path_buf(),
+                })
+            }
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+                return Err(MigrateError::NoDirectory {
+                    dir: path.to_path_buf(),
+                })
+            }
+            Err(e) => return Err(Error::io(path, e).into()),
+        }
+        Ok(MigrationDir {
+            path: path.to_path_buf(),
+            migrations: read_dir(path)?,
+            sum_problems: sum_problems(path)?,
+        })
+    }
+
+    /// Refuses a directory that does not match its sum, naming the first difference.
+    pub fn require_sum(&self) -> Result<(), MigrateError> {
+        match self.sum_problems.first() {
+            Some(p) => Err(p.clone().into_error(&self.path)),
+            None => Ok(()),
+        }
+    }
+}
+
 /// Which file of a migration a file name is.
 enum Part {
     Up,
@@ -55,6 +100,11 @@ fn parse_name(name: &str) -> Option<(i64, String, Part)> {
     let (version, description) = stem.split_once('_')?;
     let version = version.parse().ok()?;
     Some((version, description.replace('_', " "), part))
+}
+
+/// The version of a migration file name (`None` for other files, such as `dbridge.sum`).
+pub(crate) fn version_of(file_name: &str) -> Option<i64> {
+    parse_name(file_name).map(|(v, _, _)| v)
 }
 
 /// Reads every migration of a directory, sorted by version. A missing directory is empty.

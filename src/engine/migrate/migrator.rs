@@ -1,13 +1,11 @@
 //! The migrator: lock, check, then apply or revert migrations, written once for every
 //! [`MigrationBackend`].
 
-use std::path::{Path, PathBuf};
 use std::time::Instant;
 
 use super::backend::{AppliedMigration, MigrationBackend};
 use super::error::MigrateError;
-use super::migration::{read_dir, Migration};
-use super::sum::verify_sum;
+use super::migration::{Migration, MigrationDir};
 
 /// Which way a migration runs.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
@@ -40,6 +38,9 @@ pub enum StatusState {
     Pending,
     /// Recorded with `success = false`: a no-transaction migration that failed partway.
     Failed,
+    /// An attempt of a no-transaction migration whose runner stopped before it finished
+    /// (or one that is running now).
+    Interrupted,
     /// Applied, but the file changed since.
     Changed,
     /// Applied, but its file is gone.
@@ -56,41 +57,43 @@ pub struct StatusEntry {
     pub installed_on: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub file: Option<String>,
+    /// How its files differ from `dbridge.sum`, when they do.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub sum: Option<String>,
 }
 
 /// Runs the migrations of one directory against one database, through its backend.
 pub struct Migrator<B> {
     backend: B,
-    dir: PathBuf,
-    migrations: Vec<Migration>,
+    dir: MigrationDir,
 }
 
 impl<B: MigrationBackend> Migrator<B> {
-    /// Reads the directory and checks it against `dbridge.sum` before touching the database.
-    pub fn new(backend: B, dir: &Path) -> Result<Self, MigrateError> {
-        verify_sum(dir)?;
-        Ok(Migrator {
-            backend,
-            dir: dir.to_path_buf(),
-            migrations: read_dir(dir)?,
-        })
+    /// A runner for the directory (read with [`MigrationDir::open`]) on a backend. Every
+    /// command but `status` refuses a directory that does not match its `dbridge.sum`.
+    pub fn new(backend: B, dir: MigrationDir) -> Self {
+        Migrator { backend, dir }
     }
 
     /// The migrations of the directory.
     pub fn migrations(&self) -> &[Migration] {
-        &self.migrations
+        &self.dir.migrations
+    }
+
+    fn find(&self, version: i64) -> Option<&Migration> {
+        self.dir.migrations.iter().find(|m| m.version == version)
     }
 
     fn file(&self, version: i64) -> String {
-        self.migrations
-            .iter()
-            .find(|m| m.version == version)
+        self.find(version)
             .map(|m| m.up_path.display().to_string())
-            .unwrap_or_else(|| format!("{}/{version}_*", self.dir.display()))
+            .unwrap_or_else(|| format!("{}/{version}_*", self.dir.path.display()))
     }
 
-    /// Takes the lock, ensures the history table, refuses a dirty or tampered history.
+    /// Checks the sum, takes the lock, ensures the history table, refuses a dirty or
+    /// tampered history.
     async fn begin(&mut self) -> Result<Vec<AppliedMigration>, MigrateError> {
+        self.dir.require_sum()?;
         self.backend.lock().await?;
         match self.check().await {
             Ok(applied) => Ok(applied),
@@ -111,9 +114,15 @@ impl<B: MigrationBackend> Migrator<B> {
     /// Refuses a history with a failed migration or with checksums that no longer match.
     fn verify_history(&self, applied: &[AppliedMigration]) -> Result<(), MigrateError> {
         if let Some(bad) = applied.iter().find(|a| !a.success) {
+            let what = if bad.interrupted() {
+                "was interrupted in an earlier run: its runner stopped before it finished"
+            } else {
+                "failed partway in an earlier run"
+            };
             return Err(MigrateError::Dirty {
                 version: bad.version,
                 file: self.file(bad.version),
+                what: what.into(),
             });
         }
         self.verify_checksums(applied)
@@ -121,7 +130,7 @@ impl<B: MigrationBackend> Migrator<B> {
 
     fn verify_checksums(&self, applied: &[AppliedMigration]) -> Result<(), MigrateError> {
         for a in applied.iter().filter(|a| a.success) {
-            match self.migrations.iter().find(|m| m.version == a.version) {
+            match self.find(a.version) {
                 None => {
                     return Err(MigrateError::MissingFile {
                         version: a.version,
@@ -149,7 +158,7 @@ impl<B: MigrationBackend> Migrator<B> {
         self.require_known(to)?;
         let applied = self.begin().await?;
         let pending: Vec<Migration> = self
-            .migrations
+            .migrations()
             .iter()
             .filter(|m| !applied.iter().any(|a| a.version == m.version))
             .filter(|m| to.is_none_or(|t| m.version <= t))
@@ -175,12 +184,7 @@ impl<B: MigrationBackend> Migrator<B> {
             .iter()
             .rev()
             .filter(|a| to.is_none_or(|t| a.version > t))
-            .filter_map(|a| {
-                self.migrations
-                    .iter()
-                    .find(|m| m.version == a.version)
-                    .cloned()
-            })
+            .filter_map(|a| self.find(a.version).cloned())
             .collect();
         if to.is_none() {
             targets.truncate(steps.unwrap_or(1));
@@ -201,44 +205,51 @@ impl<B: MigrationBackend> Migrator<B> {
 
     fn require_known(&self, version: Option<i64>) -> Result<(), MigrateError> {
         match version {
-            Some(v) if !self.migrations.iter().any(|m| m.version == v) => {
-                Err(MigrateError::UnknownVersion { version: v })
-            }
+            Some(v) if self.find(v).is_none() => Err(MigrateError::UnknownVersion { version: v }),
             _ => Ok(()),
         }
     }
 
+    /// The script of `m` that runs in `direction`, with its path.
+    fn script(m: &Migration, direction: Direction) -> Result<(&str, String), MigrateError> {
+        match direction {
+            Direction::Up => Ok((&m.up_sql, m.up_path.display().to_string())),
+            Direction::Down => match (&m.down_sql, &m.down_path) {
+                (Some(sql), Some(path)) => Ok((sql, path.display().to_string())),
+                _ => Err(MigrateError::NoDown {
+                    version: m.version,
+                    file: m.up_path.display().to_string(),
+                    expected: m
+                        .up_path
+                        .display()
+                        .to_string()
+                        .replace(".up.sql", ".down.sql"),
+                }),
+            },
+        }
+    }
+
+    /// Runs `list` in order, after checking every script of it: a run stops before its
+    /// first statement rather than midway when a later file cannot run as written.
     async fn run_all(
         &mut self,
         list: &[Migration],
         direction: Direction,
         opts: &mut Options<'_>,
     ) -> Result<Vec<i64>, MigrateError> {
+        for m in list {
+            let (sql, file) = Self::script(m, direction)?;
+            self.backend.check(m, sql, &file)?;
+        }
         let mut done = Vec::new();
         for m in list {
-            let (sql, path) = match direction {
-                Direction::Up => (m.up_sql.clone(), m.up_path.clone()),
-                Direction::Down => match (&m.down_sql, &m.down_path) {
-                    (Some(sql), Some(path)) => (sql.clone(), path.clone()),
-                    _ => {
-                        return Err(MigrateError::NoDown {
-                            version: m.version,
-                            file: m.up_path.display().to_string(),
-                            expected: m
-                                .up_path
-                                .display()
-                                .to_string()
-                                .replace(".up.sql", ".down.sql"),
-                        })
-                    }
-                },
-            };
+            let (sql, file) = Self::script(m, direction)?;
+            let sql = sql.to_string();
             opts.reporter.start(m, direction, &sql);
             if opts.dry_run {
                 continue;
             }
             let started = Instant::now();
-            let file = path.display().to_string();
             match direction {
                 Direction::Up => self.backend.apply(m, &sql, &file).await?,
                 Direction::Down => self.backend.revert(m, &sql, &file).await?,
@@ -259,14 +270,31 @@ impl<B: MigrationBackend> Migrator<B> {
         Ok(done)
     }
 
-    /// Every migration with its state.
+    /// How the files of `version` differ from `dbridge.sum`, if they do.
+    fn sum_note(&self, version: Option<i64>, file: Option<&str>) -> Option<String> {
+        let notes: Vec<String> = self
+            .dir
+            .sum_problems
+            .iter()
+            .filter(|p| {
+                Some(p.file.as_str()) == file
+                    || version.is_some_and(|v| super::migration::version_of(&p.file) == Some(v))
+            })
+            .map(|p| format!("{}: {}", p.file, p.problem))
+            .collect();
+        (!notes.is_empty()).then(|| notes.join("; "))
+    }
+
+    /// Every migration with its state, also when the directory does not match its sum
+    /// (the entries whose files differ say how).
     pub async fn status(&mut self) -> Result<Vec<StatusEntry>, MigrateError> {
         let applied = self.backend.list_applied().await?;
         let mut out = Vec::new();
-        for m in &self.migrations {
+        for m in self.migrations() {
             let record = applied.iter().find(|a| a.version == m.version);
             let state = match record {
                 None => StatusState::Pending,
+                Some(a) if a.interrupted() => StatusState::Interrupted,
                 Some(a) if !a.success => StatusState::Failed,
                 Some(a) if a.checksum != m.checksum() => StatusState::Changed,
                 Some(_) => StatusState::Applied,
@@ -277,26 +305,41 @@ impl<B: MigrationBackend> Migrator<B> {
                 state,
                 installed_on: record.map(|a| a.installed_on.clone()),
                 file: Some(m.file_name()),
+                sum: self.sum_note(Some(m.version), None),
             });
         }
-        for a in applied
-            .iter()
-            .filter(|a| !self.migrations.iter().any(|m| m.version == a.version))
-        {
+        for a in applied.iter().filter(|a| self.find(a.version).is_none()) {
             out.push(StatusEntry {
                 version: a.version,
                 description: a.description.clone(),
                 state: StatusState::MissingFile,
                 installed_on: Some(a.installed_on.clone()),
                 file: None,
+                sum: self.sum_note(Some(a.version), None),
             });
         }
         out.sort_by_key(|e| e.version);
         Ok(out)
     }
 
-    /// Checks the sum file (done on open), the history's checksums and that nothing is dirty.
+    /// Differences from `dbridge.sum` that belong to no migration listed by
+    /// [`Migrator::status`] (a missing sum, a wrong directory hash, a file in the sum that is
+    /// gone and was never applied), as "file: problem".
+    pub fn unlisted_sum_problems(&self, listed: &[StatusEntry]) -> Vec<String> {
+        self.dir
+            .sum_problems
+            .iter()
+            .filter(|p| {
+                let v = super::migration::version_of(&p.file);
+                v.is_none() || !listed.iter().any(|e| Some(e.version) == v)
+            })
+            .map(|p| format!("{}: {}", p.file, p.problem))
+            .collect()
+    }
+
+    /// Checks the sum file, the history's checksums and that nothing is dirty.
     pub async fn verify(&mut self) -> Result<usize, MigrateError> {
+        self.dir.require_sum()?;
         let applied = self.backend.list_applied().await?;
         self.verify_history(&applied)?;
         Ok(applied.len())
@@ -305,12 +348,13 @@ impl<B: MigrationBackend> Migrator<B> {
     /// Marks every migration up to `version` as applied without running it.
     pub async fn baseline(&mut self, version: i64) -> Result<Vec<i64>, MigrateError> {
         self.require_known(Some(version))?;
+        self.dir.require_sum()?;
         self.backend.lock().await?;
         let result = async {
             self.backend.ensure_history().await?;
             let applied = self.backend.list_applied().await?;
             let mut marked = Vec::new();
-            for m in self.migrations.iter().filter(|m| m.version <= version) {
+            for m in self.dir.migrations.iter().filter(|m| m.version <= version) {
                 let done = applied.iter().any(|a| a.version == m.version && a.success);
                 if !done {
                     self.backend.mark_applied(m).await?;
@@ -318,6 +362,29 @@ impl<B: MigrationBackend> Migrator<B> {
                 }
             }
             Ok::<_, MigrateError>(marked)
+        }
+        .await;
+        self.backend.unlock().await?;
+        result
+    }
+
+    /// Undoes `baseline`: forgets the records of migrations up to `version` that were
+    /// recorded without running; the ones a run applied stay.
+    pub async fn unbaseline(&mut self, version: i64) -> Result<Vec<i64>, MigrateError> {
+        self.dir.require_sum()?;
+        self.backend.lock().await?;
+        let result = async {
+            let applied = self.backend.list_applied().await?;
+            let mut forgotten = Vec::new();
+            for a in applied
+                .iter()
+                .rev()
+                .filter(|a| a.version <= version && a.baselined())
+            {
+                self.backend.unmark(a.version).await?;
+                forgotten.push(a.version);
+            }
+            Ok::<_, MigrateError>(forgotten)
         }
         .await;
         self.backend.unlock().await?;

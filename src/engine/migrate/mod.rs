@@ -13,6 +13,6 @@ mod sum;
 
 pub use backend::{AppliedMigration, MigrationBackend};
 pub use error::MigrateError;
-pub use migration::{read_dir, Migration};
+pub use migration::{read_dir, Migration, MigrationDir};
 pub use migrator::{Direction, Migrator, Options, Reporter, StatusEntry, StatusState};
-pub use sum::{verify_sum, write_sum, SUM_FILE};
+pub use sum::{sum_problems, verify_sum, write_sum, SumProblem, SUM_FILE};

@@ -49,29 +49,61 @@ fn render(files: &BTreeMap<String, String>) -> String {
     format!("{}\n{body}", hash(body.as_bytes()))
 }
 
-/// Writes `dbridge.sum` for the directory as it is now (atomically).
+/// Writes `dbridge.sum` for the directory as it is now (atomically), after checking that its
+/// files are migrations with one version each.
 pub fn write_sum(dir: &Path) -> Result<(), MigrateError> {
+    super::migration::MigrationDir::open(dir)?;
     let text = render(&file_hashes(dir)?);
     let path = dir.join(SUM_FILE);
     crate::project::write_atomic(&path, text.as_bytes()).map_err(|e| Error::io(&path, e))?;
     Ok(())
 }
 
-/// Checks the directory against its `dbridge.sum`. A directory without migrations needs none.
-pub fn verify_sum(dir: &Path) -> Result<(), MigrateError> {
+/// One way the directory differs from its `dbridge.sum`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SumProblem {
+    /// The file that differs (`dbridge.sum` itself for a missing sum or a wrong head hash).
+    pub file: String,
+    /// What is wrong, e.g. "the file was edited".
+    pub problem: String,
+    /// What to do about it.
+    pub fix: String,
+}
+
+impl SumProblem {
+    fn new(file: &str, problem: &str, fix: &str) -> SumProblem {
+        SumProblem {
+            file: file.to_string(),
+            problem: problem.to_string(),
+            fix: fix.to_string(),
+        }
+    }
+
+    /// The problem as the error that stops a run.
+    pub fn into_error(self, dir: &Path) -> MigrateError {
+        MigrateError::SumMismatch {
+            dir: dir.display().to_string(),
+            file: self.file,
+            problem: self.problem,
+            fix: self.fix,
+        }
+    }
+}
+
+/// Every way the directory differs from its `dbridge.sum`, by file name; empty when it
+/// matches. A directory without migrations needs no sum.
+pub fn sum_problems(dir: &Path) -> Result<Vec<SumProblem>, MigrateError> {
     let current = file_hashes(dir)?;
     let path = dir.join(SUM_FILE);
-    let shown = dir.display().to_string();
     let recorded = match std::fs::read_to_string(&path) {
         Ok(text) => text,
-        Err(_) if current.is_empty() => return Ok(()),
+        Err(_) if current.is_empty() => return Ok(Vec::new()),
         Err(_) => {
-            return Err(MigrateError::SumMismatch {
-                dir: shown,
-                file: SUM_FILE.into(),
-                problem: "the sum file is missing".into(),
-                fix: "Run `dbridge migrate hash` to create it after checking the files.".into(),
-            })
+            return Ok(vec![SumProblem::new(
+                SUM_FILE,
+                "the sum file is missing",
+                "Run `dbridge migrate hash` to create it after checking the files.",
+            )])
         }
     };
     let mut lines = recorded.lines();
@@ -83,47 +115,43 @@ pub fn verify_sum(dir: &Path) -> Result<(), MigrateError> {
     }
     let edited_fix = "If the edit is intended and the migration was never applied anywhere, run `dbridge migrate hash`; otherwise restore the file and write a new migration.";
     let added_fix = "If two branches both added migrations, keep the other branch's files and generate yours again on top of them (`dbridge autogenerate`); if you added the file by hand, run `dbridge migrate hash`.";
+    let removed_fix = "Restore the file, or run `dbridge migrate hash` if it was removed on purpose and never applied.";
+    let mut problems = Vec::new();
     for (file, h) in &current {
         match listed.get(file) {
             Some(l) if l == h => {}
-            Some(_) => return Err(mismatch(&shown, file, "the file was edited", edited_fix)),
-            None => {
-                return Err(mismatch(
-                    &shown,
-                    file,
-                    "the file is not in the sum",
-                    added_fix,
-                ))
-            }
+            Some(_) => problems.push(SumProblem::new(file, "the file was edited", edited_fix)),
+            None => problems.push(SumProblem::new(
+                file,
+                "the file is not in the sum",
+                added_fix,
+            )),
         }
     }
-    if let Some(file) = listed.keys().find(|f| !current.contains_key(*f)) {
-        return Err(mismatch(&shown, file, "the file is in the sum but missing", "Restore the file, or run `dbridge migrate hash` if it was removed on purpose and never applied."));
+    for file in listed.keys().filter(|f| !current.contains_key(*f)) {
+        problems.push(SumProblem::new(
+            file,
+            "the file is in the sum but missing",
+            removed_fix,
+        ));
     }
-    if head
-        != hash(
-            render(&current)
-                .split_once('\n')
-                .map_or("", |(_, b)| b)
-                .as_bytes(),
-        )
-    {
-        return Err(mismatch(
-            &shown,
+    let body = render(&current);
+    let body = body.split_once('\n').map_or("", |(_, b)| b);
+    if problems.is_empty() && head != hash(body.as_bytes()) {
+        problems.push(SumProblem::new(
             SUM_FILE,
             "its directory hash is wrong",
             "Run `dbridge migrate hash`.",
         ));
     }
-    Ok(())
+    Ok(problems)
 }
 
-fn mismatch(dir: &str, file: &str, problem: &str, fix: &str) -> MigrateError {
-    MigrateError::SumMismatch {
-        dir: dir.to_string(),
-        file: file.to_string(),
-        problem: problem.to_string(),
-        fix: fix.to_string(),
+/// Checks the directory against its `dbridge.sum`: the first difference is the error.
+pub fn verify_sum(dir: &Path) -> Result<(), MigrateError> {
+    match sum_problems(dir)?.into_iter().next() {
+        Some(problem) => Err(problem.into_error(dir)),
+        None => Ok(()),
     }
 }
 

@@ -8,6 +8,7 @@ use sqlx::{Executor, Row};
 
 use super::script::{Atomicity, Batch};
 use super::split::split;
+use super::transaction_block::needs_autocommit;
 use crate::engine::error::{Error, Result};
 use crate::engine::migrate::{AppliedMigration, MigrateError, Migration, MigrationBackend};
 
@@ -51,13 +52,18 @@ impl PgMigrations {
         Ok(())
     }
 
-    /// Runs a migration's statements in a batch that also records or forgets it.
+    /// Runs a migration's statements in a batch that also records or forgets it. Outside a
+    /// transaction the attempt is recorded first (as unfinished) and its outcome after.
     async fn run(&mut self, m: &Migration, sql: &str, file: &str, up: bool) -> Result<()> {
         let started = Instant::now();
         let atomicity = Atomicity::of_migration(sql);
+        let autocommit = atomicity == Atomicity::Autocommit;
+        if autocommit {
+            record(&mut self.conn, m, false, UNFINISHED).await?;
+        }
         let mut batch = Batch::begin(&mut self.conn, atomicity).await?;
         if let Err(e) = batch.run(file, &split(sql)).await {
-            if up && atomicity == Atomicity::Autocommit {
+            if autocommit {
                 record(&mut self.conn, m, false, elapsed(started)).await?;
             }
             return Err(e);
@@ -71,7 +77,28 @@ impl PgMigrations {
     }
 }
 
+/// The execution time of an attempt that has not finished (sqlx's readers see a failed
+/// migration, which is what a killed one is).
+const UNFINISHED: i64 = -1;
+
 impl MigrationBackend for PgMigrations {
+    fn check(&self, _: &Migration, sql: &str, file: &str) -> Result<(), MigrateError> {
+        if Atomicity::of_migration(sql) == Atomicity::Autocommit {
+            return Ok(());
+        }
+        match split(sql)
+            .into_iter()
+            .find_map(|s| needs_autocommit(&s.text).map(|what| (s.line, what)))
+        {
+            Some((line, what)) => Err(MigrateError::NeedsNoTransaction {
+                file: file.to_string(),
+                line,
+                what: what.to_string(),
+            }),
+            None => Ok(()),
+        }
+    }
+
     async fn ensure_history(&mut self) -> Result<(), MigrateError> {
         self.conn
             .execute(
@@ -116,6 +143,10 @@ impl MigrationBackend for PgMigrations {
     async fn mark_applied(&mut self, m: &Migration) -> Result<(), MigrateError> {
         Ok(record(&mut self.conn, m, true, 0).await?)
     }
+
+    async fn unmark(&mut self, version: i64) -> Result<(), MigrateError> {
+        Ok(forget(&mut self.conn, version).await?)
+    }
 }
 
 fn elapsed(started: Instant) -> i64 {
@@ -138,17 +169,16 @@ pub async fn applied(conn: &mut PgConnection) -> Result<Vec<AppliedMigration>> {
     .fetch_all(&mut *conn)
     .await
     .map_err(|e| Error::query("reading _sqlx_migrations", e))?;
+    let read = |e| Error::query("reading _sqlx_migrations", e);
     rows.iter()
         .map(|r| {
             Ok(AppliedMigration {
-                version: r
-                    .try_get(0)
-                    .map_err(|e| Error::query("reading _sqlx_migrations", e))?,
-                description: r.try_get(1).unwrap_or_default(),
-                installed_on: r.try_get(2).unwrap_or_default(),
-                success: r.try_get(3).unwrap_or(false),
-                checksum: r.try_get(4).unwrap_or_default(),
-                execution_time: r.try_get(5).unwrap_or(-1),
+                version: r.try_get(0).map_err(read)?,
+                description: r.try_get(1).map_err(read)?,
+                installed_on: r.try_get(2).map_err(read)?,
+                success: r.try_get(3).map_err(read)?,
+                checksum: r.try_get(4).map_err(read)?,
+                execution_time: r.try_get(5).map_err(read)?,
             })
         })
         .collect()

@@ -6,5 +6,6 @@ pub mod inspect;
 pub mod migrate;
 pub mod script;
 pub mod split;
+pub mod transaction_block;
 
 pub use self::engine::Postgres;

@@ -7,7 +7,8 @@ use super::ExitStatus;
 use crate::args::GlobalOptions;
 use data_bridge::engine::backend::Engine;
 use data_bridge::engine::migrate::{
-    write_sum, Direction, Migration, Migrator, Options, Reporter, StatusState,
+    write_sum, Direction, Migration, MigrationDir, Migrator, Options, Reporter, StatusState,
+    SUM_FILE,
 };
 use data_bridge::project::Project;
 
@@ -43,8 +44,16 @@ pub enum MigrateCommand {
     },
     /// Check the directory against dbridge.sum and the applied migrations' checksums.
     Verify,
-    /// Mark every migration up to VERSION as applied without running it (for an existing database).
-    Baseline { version: i64 },
+    /// Mark every migration up to VERSION as applied without running it (for an existing
+    /// database), or with --undo forget those marks again.
+    Baseline {
+        /// The last migration the database already has: it and every earlier one are marked.
+        version: i64,
+        /// Undo a baseline: forget the records of migrations up to VERSION that were marked
+        /// without running (migrations a run applied keep theirs).
+        #[arg(long)]
+        undo: bool,
+    },
     /// Revert the last applied migration and apply it again.
     Redo,
     /// Rewrite migrations/dbridge.sum for the files as they are.
@@ -59,15 +68,14 @@ pub async fn run(
     let dir = project.migrations_dir();
     if let MigrateCommand::Hash = cmd {
         write_sum(&dir)?;
-        println!(
-            "wrote {}",
-            dir.join(data_bridge::engine::migrate::SUM_FILE).display()
-        );
+        println!("wrote {}", dir.join(SUM_FILE).display());
         return Ok(ExitStatus::Success);
     }
     // The migration lock belongs to a session: the migrator keeps one connection.
+    // The directory is read before any database is reached (or an embedded one started).
+    let files = MigrationDir::open(&dir)?;
     let engine = target_engine(global, project, &[]).await?;
-    let mut runner = Migrator::new(engine.migrations().await?, &dir)?;
+    let mut runner = Migrator::new(engine.migrations().await?, files);
     let mut progress = Progress::new();
     match cmd {
         MigrateCommand::Up { to, dry_run } => {
@@ -94,9 +102,10 @@ pub async fn run(
         }
         MigrateCommand::Status { json } => {
             let entries = runner.status().await?;
+            let unlisted = runner.unlisted_sum_problems(&entries);
             if json {
                 println!("{}", serde_json::to_string_pretty(&entries)?);
-            } else if entries.is_empty() {
+            } else if entries.is_empty() && unlisted.is_empty() {
                 println!("no migrations in {}", dir.display());
             } else {
                 for e in &entries {
@@ -104,15 +113,30 @@ pub async fn run(
                         StatusState::Applied => "applied",
                         StatusState::Pending => "pending",
                         StatusState::Failed => "FAILED",
+                        StatusState::Interrupted => "INTERRUPTED",
                         StatusState::Changed => "CHANGED",
                         StatusState::MissingFile => "MISSING FILE",
                     };
                     let when = e.installed_on.as_deref().unwrap_or("");
+                    let sum = e
+                        .sum
+                        .as_ref()
+                        .map_or(String::new(), |s| format!("  [sum mismatch: {s}]"));
                     println!(
-                        "{:<14} {:<12} {:<20} {}",
+                        "{:<14} {:<12} {:<20} {}{sum}",
                         e.version, state, when, e.description
                     );
                 }
+            }
+            let mismatched = entries.iter().any(|e| e.sum.is_some()) || !unlisted.is_empty();
+            for problem in &unlisted {
+                eprintln!("warning: {problem}");
+            }
+            if mismatched {
+                eprintln!(
+                    "warning: {} does not match the files (marked above); `migrate up` refuses to run until it does",
+                    dir.join(SUM_FILE).display()
+                );
             }
         }
         MigrateCommand::Verify => {
@@ -123,7 +147,23 @@ pub async fn run(
                 dir.display()
             );
         }
-        MigrateCommand::Baseline { version } => {
+        MigrateCommand::Baseline {
+            version,
+            undo: true,
+        } => {
+            let forgotten = runner.unbaseline(version).await?;
+            let list: Vec<String> = forgotten.iter().map(i64::to_string).collect();
+            println!(
+                "forgot {} baseline mark(s) up to {version}{}",
+                forgotten.len(),
+                if list.is_empty() {
+                    String::new()
+                } else {
+                    format!(": {}", list.join(", "))
+                }
+            );
+        }
+        MigrateCommand::Baseline { version, .. } => {
             let marked = runner.baseline(version).await?;
             println!(
                 "marked {} migration(s) as applied up to {version}",
