@@ -181,6 +181,22 @@ pub fn keywords() -> &'static [&'static str] {
     RESERVED
 }
 
+/// The longest name PostgreSQL keeps, in bytes (`NAMEDATALEN - 1`).
+pub const MAX_NAME_BYTES: usize = 63;
+
+/// A name as PostgreSQL stores it: longer names are cut to [`MAX_NAME_BYTES`] at a character
+/// boundary, as the server does (with a NOTICE) when it reads one.
+pub fn truncated(name: &str) -> &str {
+    if name.len() <= MAX_NAME_BYTES {
+        return name;
+    }
+    let mut end = MAX_NAME_BYTES;
+    while !name.is_char_boundary(end) {
+        end -= 1;
+    }
+    &name[..end]
+}
+
 /// Quotes an identifier the way `quote_ident` does: only when it needs it.
 ///
 /// For example, `users` stays `users` while `User Name` becomes `"User Name"`.

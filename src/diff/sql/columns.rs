@@ -177,11 +177,9 @@ pub(crate) fn alter(out: &mut Steps, table: &QualifiedName, f: &Column, t: &Colu
 /// validated under a weaker lock, lets PostgreSQL set NOT NULL without scanning; the check is
 /// dropped afterwards.
 fn set_not_null_safely(out: &mut Steps, table: &QualifiedName, column: &str) {
-    let mut check: String = format!("{}_{column}_not_null", table.name);
-    while check.len() > 63 {
-        check.pop();
-    }
-    let (c, k) = (quote::ident(column), quote::ident(&check));
+    let check = format!("{}_{column}_not_null", table.name);
+    let check = quote::truncated(&check);
+    let (c, k) = (quote::ident(column), quote::ident(check));
     out.push(
         Phase::Column,
         0,

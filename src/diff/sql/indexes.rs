@@ -7,9 +7,6 @@ use crate::diff::model::*;
 use crate::diff::postgres::definitions::{self, IndexForm};
 use crate::diff::quote::SqlName;
 
-/// The longest name PostgreSQL keeps (`NAMEDATALEN - 1` bytes).
-const MAX_NAME: usize = 63;
-
 /// The qualified name of an index, which lives in its table's schema.
 pub(crate) fn index_name(table: &QualifiedName, index: &Index) -> QualifiedName {
     QualifiedName::new(table.schema.clone(), index.name.clone())
@@ -99,11 +96,7 @@ fn create_on_partitions(
 /// The name of a partition's index built for the parent's index `index`: `<partition>_<index>`,
 /// cut to the 63 bytes PostgreSQL keeps.
 fn partition_index_name(partition: &str, index: &str) -> String {
-    let mut name = format!("{partition}_{index}");
-    while name.len() > MAX_NAME {
-        name.pop();
-    }
-    name
+    crate::diff::quote::truncated(&format!("{partition}_{index}")).to_string()
 }
 
 /// `DROP INDEX`, concurrently under `--safe` where PostgreSQL can (not on a partitioned

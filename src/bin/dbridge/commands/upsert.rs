@@ -185,5 +185,11 @@ fn print_summary(table: &str, s: &UpsertSummary, json: bool) {
             "{table}: {} rows: {} inserted, {} updated, {} unchanged{duplicates} in {:.2} s ({:.0} rows/s)",
             s.rows, s.inserted, s.updated, s.unchanged, s.seconds, s.rows_per_second
         );
+        for a in &s.sequences_advanced {
+            println!(
+                "advanced sequence {} to {} (the largest {}), so the next generated id is above it",
+                a.sequence, a.value, a.column
+            );
+        }
     }
 }

@@ -2,7 +2,7 @@
 //! from the type as the schema model spells it (`format_type` under an empty search path,
 //! so user types are always schema-qualified and the built-in names are unambiguous).
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 use crate::diff::model::Database;
 use crate::diff::quote::SqlName;
@@ -27,9 +27,26 @@ pub enum Kind {
     Array(Box<Kind>),
 }
 
-/// Types without an equality operator: compared as text when upsert looks for changes.
-const INCOMPARABLE: &[&str] = &[
-    "json", "xml", "point", "line", "lseg", "box", "path", "polygon", "circle",
+/// Types whose equality is identity: two values are `=` only when they print the same. Every
+/// other type (numeric `1.0 = 1.00`, float `-0 = 0`, citext, interval `1 day = 24 hours`, json,
+/// jsonb, types without `=` at all) is compared by its text when upsert looks for changes, so
+/// that a value that compares equal but reads differently is still written.
+const EXACT: &[&str] = &[
+    "smallint",
+    "integer",
+    "bigint",
+    "boolean",
+    "text",
+    "character varying",
+    "character",
+    "name",
+    "bytea",
+    "uuid",
+    "date",
+    "timestamp",
+    "timestamptz",
+    "time",
+    "oid",
 ];
 
 /// What a column's type resolves to once domains are looked through.
@@ -38,14 +55,18 @@ pub struct Resolved {
     pub kind: Kind,
     /// The base type's short name (`timestamptz`, `date`, `text`...), without modifiers.
     pub base_type: String,
-    /// Whether `=` works on the type.
-    pub comparable: bool,
+    /// Whether `=` on the type means identical values (see [`EXACT`]); enums count, and a
+    /// domain with a collation of its own does not.
+    pub exact: bool,
 }
 
 /// Resolves type names against the domains of one schema model.
 pub struct Kinds<'a> {
-    /// Domain base types, by the domain's name as a column type spells it.
-    domains: HashMap<String, &'a str>,
+    /// Domain base types, by the domain's name as a column type spells it, and whether the
+    /// domain has a collation of its own.
+    domains: HashMap<String, (&'a str, bool)>,
+    /// Enum types, by name as a column type spells it.
+    enums: HashSet<String>,
 }
 
 impl<'a> Kinds<'a> {
@@ -54,18 +75,26 @@ impl<'a> Kinds<'a> {
         let domains = db
             .domains
             .iter()
-            .map(|d| (d.name.sql().to_string(), d.data_type.as_str()))
+            .map(|d| {
+                let collated = d.collation.is_some();
+                (d.name.sql().to_string(), (d.data_type.as_str(), collated))
+            })
             .collect();
-        Kinds { domains }
+        let enums = db.enums.iter().map(|e| e.name.sql().to_string()).collect();
+        Kinds { domains, enums }
     }
 
     /// The kind of a column of type `data_type`.
     pub fn resolve(&self, data_type: &str) -> Resolved {
         let mut name = data_type;
+        let mut collated = false;
         // A domain over a domain: follow the chain (bounded, in case of a bad snapshot).
         for _ in 0..16 {
             match self.domains.get(name) {
-                Some(base) => name = base,
+                Some((base, own_collation)) => {
+                    name = base;
+                    collated |= own_collation;
+                }
                 None => break,
             }
         }
@@ -74,7 +103,7 @@ impl<'a> Kinds<'a> {
                 let element = self.resolve(element);
                 Resolved {
                     kind: Kind::Array(Box::new(element.kind)),
-                    comparable: element.comparable,
+                    exact: element.exact && !collated,
                     base_type: format!("{}[]", element.base_type),
                 }
             }
@@ -82,7 +111,8 @@ impl<'a> Kinds<'a> {
                 let base = short_name(name);
                 Resolved {
                     kind: scalar_kind(&base),
-                    comparable: !INCOMPARABLE.contains(&base.as_str()),
+                    exact: !collated
+                        && (EXACT.contains(&base.as_str()) || self.enums.contains(name)),
                     base_type: base,
                 }
             }
@@ -168,9 +198,18 @@ mod tests {
             kinds.resolve("timestamp without time zone").base_type,
             "timestamp"
         );
-        assert!(!kinds.resolve("json").comparable);
-        assert!(!kinds.resolve("point[]").comparable);
-        assert!(kinds.resolve("jsonb").comparable);
+        assert!(!kinds.resolve("json").exact);
+        assert!(!kinds.resolve("point[]").exact);
+        assert!(
+            !kinds.resolve("jsonb").exact,
+            "'1.0'::jsonb = '1.00'::jsonb"
+        );
+        assert!(!kinds.resolve("numeric(10,2)").exact);
+        assert!(!kinds.resolve("double precision").exact);
+        assert!(!kinds.resolve("public.citext").exact);
+        assert!(!kinds.resolve("interval").exact);
+        assert!(kinds.resolve("timestamp(3) with time zone").exact);
+        assert!(kinds.resolve("bigint[]").exact);
     }
 
     #[test]

@@ -10,7 +10,7 @@ use sqlx::postgres::PgConnection;
 
 use super::error::{DataError, Result};
 use crate::diff::model::{self, ConstraintBody, Database, IndexTarget};
-use crate::diff::quote::ident;
+use crate::diff::quote::{ident, truncated};
 use crate::engine::postgres::inspect::{inspect_scope, Scope};
 
 pub use self::kinds::{Kind, Kinds, Resolved};
@@ -27,8 +27,11 @@ pub struct Column {
     pub identity_always: bool,
     /// A stored generated column cannot be written.
     pub generated: bool,
-    /// Whether `=` works on the type (json, xml and geometric types have none).
-    pub comparable: bool,
+    /// An identity column, or one whose default takes `nextval`: explicit values written to
+    /// it must move its sequence past them.
+    pub sequence_backed: bool,
+    /// Whether `=` on the column means identical values; upsert compares the others as text.
+    pub exact: bool,
     /// The base type's short name (`timestamptz`, `date`...), looking through domains.
     pub base_type: String,
 }
@@ -90,10 +93,12 @@ impl Table {
     }
 
     /// The column called `name`, or an error listing the columns.
+    /// The column `name` (cut to 63 bytes first, as PostgreSQL cuts names it reads).
     pub fn column(&self, name: &str) -> Result<&Column> {
+        let stored = truncated(name);
         self.columns
             .iter()
-            .find(|c| c.name == name)
+            .find(|c| c.name == stored)
             .ok_or_else(|| DataError::UnknownColumn {
                 table: self.display(),
                 name: name.to_string(),
@@ -163,12 +168,13 @@ impl Catalog {
     /// then in whichever single schema has it.
     pub fn table(&self, name: &str) -> Result<&Table> {
         if let Some((schema, table)) = name.split_once('.') {
-            if let Some(t) = self.get(schema, table) {
+            if let Some(t) = self.get(truncated(schema), truncated(table)) {
                 return Ok(t);
             }
         }
-        let found = self.get("public", name).or_else(|| {
-            let mut matching = self.tables.iter().filter(|t| t.name == name);
+        let stored = truncated(name);
+        let found = self.get("public", stored).or_else(|| {
+            let mut matching = self.tables.iter().filter(|t| t.name == stored);
             match (matching.next(), matching.next()) {
                 (Some(t), None) => Some(t),
                 _ => None,
@@ -185,7 +191,7 @@ fn column(kinds: &Kinds, c: &model::Column) -> Column {
     let Resolved {
         kind,
         base_type,
-        comparable,
+        exact,
     } = kinds.resolve(&c.data_type);
     Column {
         name: c.name.clone(),
@@ -194,7 +200,10 @@ fn column(kinds: &Kinds, c: &model::Column) -> Column {
         not_null: c.not_null,
         identity_always: c.identity.as_ref().is_some_and(|i| i.always),
         generated: c.generated.is_some(),
-        comparable,
+        sequence_backed: c.identity.is_some()
+            || c.default.as_deref().is_some_and(|d| d.contains("nextval(")),
+        // A collation of the column's own may be nondeterministic (case-insensitive).
+        exact: exact && c.collation.is_none(),
         base_type,
     }
 }

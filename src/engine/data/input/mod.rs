@@ -74,6 +74,12 @@ pub trait RowSource: Send {
     /// The next batch of at most `max_rows` rows; `None` at the end.
     fn next_batch(&mut self, max_rows: usize) -> Result<Option<Batch>>;
 
+    /// Whether the source is known to hold no row at all (an empty JSON array or NDJSON
+    /// file, which has no fields either): writing it does nothing.
+    fn known_empty(&self) -> bool {
+        false
+    }
+
     /// Discards the first `n` rows.
     fn skip(&mut self, mut n: u64) -> Result<()> {
         while n > 0 {
@@ -150,6 +156,10 @@ impl RowSource for Reader {
     fn next_batch(&mut self, max_rows: usize) -> Result<Option<Batch>> {
         self.read_batch(max_rows)
     }
+
+    fn known_empty(&self) -> bool {
+        self.format != Format::Csv && self.fields.is_empty() && self.pending.is_empty() && self.eof
+    }
 }
 
 /// Reads an input in batches.
@@ -167,7 +177,9 @@ pub struct Reader {
     pending_text: Arc<str>,
     /// Bytes after the last complete NDJSON line.
     carry: Vec<u8>,
-    csv: Option<csv::Reader<Box<dyn Read + Send>>>,
+    csv: Option<csv::Reader<LineCounter>>,
+    /// Where the CSV input's lines end, for the line of each record.
+    csv_lines: Option<Lines>,
     eof: bool,
     fields: Vec<String>,
 }
@@ -189,18 +201,43 @@ impl Reader {
             pending_text: Arc::from(""),
             carry: Vec::new(),
             csv: None,
+            csv_lines: None,
             eof: false,
             fields: Vec::new(),
         };
         match format {
             Format::Csv => {
                 let source = std::mem::replace(&mut reader.source, Box::new(std::io::empty()));
-                let mut csv = csv::ReaderBuilder::new()
-                    .has_headers(true)
-                    .from_reader(source);
+                let lines = Lines::default();
+                reader.csv_lines = Some(lines.clone());
+                let mut csv =
+                    csv::ReaderBuilder::new()
+                        .has_headers(true)
+                        .from_reader(LineCounter {
+                            inner: source,
+                            at: 0,
+                            lines,
+                        });
                 let headers = csv.headers().map_err(|e| reader.csv_error(e))?;
                 reader.fields = headers.iter().map(str::to_string).collect();
+                let line = headers.position().map_or(1, |p| reader.line_of(p.byte()));
                 reader.csv = Some(csv);
+                if let Some(twice) = reader.fields.iter().enumerate().find_map(|(i, f)| {
+                    reader.fields[..i]
+                        .iter()
+                        .position(|g| g == f)
+                        .map(|j| (f, j, i))
+                }) {
+                    let (name, first, second) = twice;
+                    return Err(DataError::Input {
+                        path: reader.name.clone(),
+                        message: format!(
+                            "line {line}: the header names {name} twice (fields {} and {}); each column may appear once",
+                            first + 1,
+                            second + 1
+                        ),
+                    });
+                }
             }
             Format::Ndjson | Format::Json => {
                 reader.fill()?;
@@ -227,20 +264,24 @@ impl Reader {
         let rows = match self.format {
             Format::Csv => {
                 let mut records = Vec::with_capacity(max_rows.min(16_384));
-                let csv = self.csv.as_mut().expect("opened in new");
+                let mut csv = self.csv.take().expect("opened in new");
                 while records.len() < max_rows {
                     let mut record = csv::StringRecord::new();
                     match csv.read_record(&mut record) {
                         Ok(true) => {
-                            let line = record.position().map_or(0, |p| p.line());
+                            let line = record.position().map_or(0, |p| self.line_of(p.byte()));
                             records.push((self.next_row, line, record));
                             self.next_row += 1;
                         }
                         Ok(false) => break,
-                        Err(e) => return Err(self.csv_error(e)),
+                        Err(e) => {
+                            self.csv = Some(csv);
+                            return Err(self.csv_error(e));
+                        }
                     }
                 }
                 self.bytes_read = csv.position().byte();
+                self.csv = Some(csv);
                 Rows::Csv(records)
             }
             Format::Ndjson | Format::Json => {
@@ -275,6 +316,9 @@ impl Reader {
                         .map_err(|e| self.io_error(e))?;
                     block.truncate(start + n);
                     self.bytes_read += n as u64;
+                    if start == 0 && self.bytes_read == n as u64 {
+                        strip_bom(&mut block);
+                    }
                     if n == 0 {
                         self.eof = true;
                     } else if let Some(last) = block.iter().rposition(|b| *b == b'\n') {
@@ -297,7 +341,7 @@ impl Reader {
                     .read_to_string(&mut text)
                     .map_err(|e| self.io_error(e))?;
                 self.bytes_read = text.len() as u64;
-                let text: Arc<str> = Arc::from(text);
+                let text: Arc<str> = Arc::from(text.strip_prefix('\u{feff}').unwrap_or(&text));
                 let elements: Vec<&RawValue> =
                     serde_json::from_str(&text).map_err(|e| DataError::Input {
                         path: self.name.clone(),
@@ -363,8 +407,15 @@ impl Reader {
         }
     }
 
+    /// The 1-based line of the CSV input on which byte `offset` is (records arrive in
+    /// order, so the lines before the previous record are forgotten).
+    fn line_of(&self, offset: u64) -> u64 {
+        self.csv_lines.as_ref().map_or(0, |l| l.line_of(offset))
+    }
+
     fn csv_error(&self, e: csv::Error) -> DataError {
-        let line = e.position().map(|p| p.line());
+        // The csv crate's own line count is off by one per CRLF line; count newlines instead.
+        let line = e.position().map(|p| self.line_of(p.byte()));
         let message = match e.kind() {
             csv::ErrorKind::UnequalLengths {
                 expected_len, len, ..
@@ -379,6 +430,53 @@ impl Reader {
                 None => message,
             },
         }
+    }
+}
+
+/// Drops a UTF-8 byte order mark at the start of an input (as the csv reader does).
+fn strip_bom(block: &mut Vec<u8>) {
+    if block.starts_with(b"\xef\xbb\xbf") {
+        block.drain(..3);
+    }
+}
+
+/// The byte offsets of the newlines a [`LineCounter`] has read and not yet forgotten, and how
+/// many it has forgotten.
+#[derive(Clone, Default)]
+struct Lines(Arc<std::sync::Mutex<(u64, std::collections::VecDeque<u64>)>>);
+
+impl Lines {
+    /// The line on which a record that starts at byte `offset` is. The csv reader puts the
+    /// start of a record after a CRLF line on its `\n`, so a newline at `offset` itself is
+    /// before the record.
+    fn line_of(&self, offset: u64) -> u64 {
+        let mut guard = self.0.lock().unwrap_or_else(|e| e.into_inner());
+        let (forgotten, newlines) = &mut *guard;
+        while newlines.front().is_some_and(|&n| n <= offset) {
+            newlines.pop_front();
+            *forgotten += 1;
+        }
+        *forgotten + 1
+    }
+}
+
+/// A reader that notes where each newline is, for the line numbers of CSV records.
+struct LineCounter {
+    inner: Box<dyn Read + Send>,
+    at: u64,
+    lines: Lines,
+}
+
+impl Read for LineCounter {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        let mut guard = self.lines.0.lock().unwrap_or_else(|e| e.into_inner());
+        for (i, _) in buf[..n].iter().enumerate().filter(|(_, b)| **b == b'\n') {
+            guard.1.push_back(self.at + i as u64);
+        }
+        drop(guard);
+        self.at += n as u64;
+        Ok(n)
     }
 }
 

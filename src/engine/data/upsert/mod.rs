@@ -15,6 +15,7 @@ mod errors;
 mod merge;
 mod pipeline;
 mod plan;
+mod sequences;
 
 pub use encode::Converted;
 pub use pipeline::upsert;
@@ -50,6 +51,20 @@ pub struct UpsertSummary {
     /// Of which: merging staged rows into the table (the rest is reading, converting, COPY).
     pub merge_seconds: f64,
     pub rows_per_second: f64,
+    /// Sequences of identity or serial columns moved past the ids the input wrote, so that
+    /// the application's next plain INSERT does not collide with them.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub sequences_advanced: Vec<AdvancedSequence>,
+}
+
+/// A sequence that upsert moved forward (in the transaction that wrote the ids).
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct AdvancedSequence {
+    /// The sequence, as PostgreSQL names it (`public.items_id_seq`).
+    pub sequence: String,
+    pub column: String,
+    /// The value it was set to (the column's maximum): the next id is the one after.
+    pub value: i64,
 }
 
 /// The name of the staging table (temporary, so private to the session).

@@ -12,6 +12,7 @@ use sqlx::{Connection, Executor};
 use super::encode::{Converted, Failure, Identity};
 use super::errors::server_error;
 use super::merge::{merge, MergeError};
+use super::sequences::advance;
 use super::{UpsertOptions, UpsertPlan, UpsertSummary, BATCH, STAGE};
 use crate::engine::data::catalog::Table;
 use crate::engine::data::error::{DataError, Result, RowError};
@@ -37,6 +38,10 @@ pub async fn upsert(
     progress: &(dyn Fn(u64, u64) + Sync),
 ) -> Result<UpsertSummary> {
     let started = Instant::now();
+    if reader.known_empty() {
+        // `[]` or an empty NDJSON file: no fields to check, nothing to write.
+        return Ok(UpsertSummary::default());
+    }
     let mut plan = UpsertPlan::new(table, input, reader.fields(), options)?;
     let query = |what: &str| {
         let what = what.to_string();
@@ -208,6 +213,17 @@ pub async fn upsert(
                 });
             }
         };
+        if let Err(e) = advance(&mut tx, &plan, &mut summary.sequences_advanced).await {
+            drop(receiver);
+            return Err(match e {
+                MergeError::Query(e) => DataError::query("advancing the ids' sequences", e),
+                MergeError::Row(error) => DataError::Row {
+                    input: input.to_string(),
+                    error,
+                    committed: committed_so_far(committed),
+                },
+            });
+        }
         tx.commit().await.map_err(query("committing"))?;
         summary.merge_seconds += merge_started.elapsed().as_secs_f64();
         let n = rows.len() as u64;

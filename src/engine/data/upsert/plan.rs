@@ -4,7 +4,7 @@
 use std::collections::HashSet;
 
 use super::{UpsertOptions, ORD, STAGE};
-use crate::diff::quote::{ident, ident_list};
+use crate::diff::quote::{ident, ident_list, truncated, MAX_NAME_BYTES};
 use crate::engine::data::catalog::{Kind, Table};
 use crate::engine::data::error::{DataError, Result};
 use crate::engine::data::input::FieldIndex;
@@ -33,7 +33,8 @@ pub(super) struct FieldColumn {
     pub(super) sql_type: String,
     pub(super) kind: Kind,
     pub(super) not_null: bool,
-    pub(super) comparable: bool,
+    pub(super) exact: bool,
+    pub(super) sequence_backed: bool,
 }
 
 impl UpsertPlan {
@@ -56,10 +57,31 @@ impl UpsertPlan {
                 message: "no fields: the input is empty or has no header".into(),
             });
         }
+        // Names are cut to 63 bytes as PostgreSQL cuts them.
+        let stored: Vec<&str> = fields.iter().map(|f| truncated(f)).collect();
+        if let Some((i, j)) = (0..stored.len()).find_map(|j| {
+            stored[..j]
+                .iter()
+                .position(|s| *s == stored[j])
+                .map(|i| (i, j))
+        }) {
+            return Err(DataError::Input {
+                path: input.to_string(),
+                message: format!(
+                    "fields {:?} and {:?} both name column {:?} (PostgreSQL keeps the first {MAX_NAME_BYTES} bytes of a name); each column may appear once",
+                    fields[i], fields[j], stored[j]
+                ),
+            });
+        }
+        let on: Vec<String> = options
+            .on
+            .iter()
+            .map(|n| truncated(n).to_string())
+            .collect();
         let mut columns = Vec::new();
         let mut overriding = false;
-        for field in fields {
-            let Some(c) = table.columns.iter().find(|c| &c.name == field) else {
+        for (field, &stored) in fields.iter().zip(&stored) {
+            let Some(c) = table.columns.iter().find(|c| c.name == stored) else {
                 return Err(DataError::UnknownField {
                     input: input.to_string(),
                     table: table.display(),
@@ -79,16 +101,17 @@ impl UpsertPlan {
                 sql_type: c.sql_type.clone(),
                 kind: c.kind.clone(),
                 not_null: c.not_null,
-                comparable: c.comparable,
+                exact: c.exact,
+                sequence_backed: c.sequence_backed,
             });
         }
-        if options.on.is_empty() {
+        if on.is_empty() {
             return Err(DataError::NoConflictColumns);
         }
-        for name in &options.on {
+        for name in &on {
             table.column(name)?;
         }
-        let wanted: HashSet<&String> = options.on.iter().collect();
+        let wanted: HashSet<&String> = on.iter().collect();
         if !table
             .unique_keys
             .iter()
@@ -107,9 +130,9 @@ impl UpsertPlan {
                     .collect(),
             });
         }
-        let position = |name: &String| fields.iter().position(|f| f == name);
+        let position = |name: &str| stored.iter().position(|f| *f == truncated(name));
         let mut key_positions = Vec::new();
-        for name in &options.on {
+        for name in &on {
             key_positions.push(
                 position(name).ok_or_else(|| DataError::ConflictColumnMissing {
                     input: input.to_string(),
@@ -127,18 +150,18 @@ impl UpsertPlan {
                             column: name.clone(),
                         });
                     }
-                    if options.on.contains(name) {
+                    if on.iter().any(|k| k == truncated(name)) {
                         return Err(DataError::UpdateColumnIsConflict {
                             column: name.clone(),
                         });
                     }
                 }
-                list.clone()
+                list.iter().map(|n| truncated(n).to_string()).collect()
             }
-            None => fields
+            None => stored
                 .iter()
-                .filter(|f| !options.on.contains(f))
-                .cloned()
+                .filter(|f| !on.iter().any(|k| k == *f))
+                .map(|f| f.to_string())
                 .collect(),
         };
         Ok(UpsertPlan {
@@ -147,7 +170,7 @@ impl UpsertPlan {
             origin: std::sync::Arc::new((table.clone(), input.to_string(), options.clone())),
             names: fields.to_vec(),
             fields: columns,
-            on: options.on.clone(),
+            on,
             update,
             do_nothing: options.do_nothing,
             overriding,
@@ -224,12 +247,13 @@ impl UpsertPlan {
                 self.update
                     .iter()
                     .map(|name| {
-                        let comparable = self
+                        let exact = self
                             .fields
                             .iter()
                             .find(|c| &c.name == name)
-                            .is_none_or(|c| c.comparable);
-                        let text = if comparable { "" } else { "::text" };
+                            .is_none_or(|c| c.exact);
+                        // Identical text under a byte-wise collation, not merely equal.
+                        let text = if exact { "" } else { "::text COLLATE \"C\"" };
                         format!("{prefix}.{}{text}", ident(name))
                     })
                     .collect()

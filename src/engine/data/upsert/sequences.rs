@@ -1,0 +1,62 @@
+//! Moving the sequences of identity and serial columns past explicit ids: without it the
+//! application's next plain INSERT draws an id the upsert already wrote and fails with a
+//! duplicate key.
+
+use sqlx::postgres::PgConnection;
+
+use super::merge::MergeError;
+use super::{AdvancedSequence, UpsertPlan};
+use crate::diff::quote::ident;
+
+/// For every sequence-backed input column, sets its sequence to the column's maximum when the
+/// next value would not be above it (ascending sequences only; never moves one back). Runs in
+/// the merge's transaction after the merge succeeded; `setval` is not undone by a rollback,
+/// so a commit that fails after it leaves a gap in the ids, never a collision.
+pub(super) async fn advance(
+    conn: &mut PgConnection,
+    plan: &UpsertPlan,
+    done: &mut Vec<AdvancedSequence>,
+) -> Result<(), MergeError> {
+    for column in plan.fields.iter().filter(|c| c.sequence_backed) {
+        let sequence: Option<String> = sqlx::query_scalar("SELECT pg_get_serial_sequence($1, $2)")
+            .bind(&plan.table)
+            .bind(&column.name)
+            .fetch_one(&mut *conn)
+            .await
+            .map_err(MergeError::Query)?;
+        let Some(sequence) = sequence else {
+            continue;
+        };
+        // The sequence's name comes quoted from the server; the column is quoted here.
+        let sql = format!(
+            "SELECT m.max FROM {sequence} s, pg_sequence p, \
+                 (SELECT max({col})::int8 AS max FROM {table}) m \
+             WHERE p.seqrelid = $1::regclass AND p.seqincrement > 0 AND m.max IS NOT NULL \
+               AND m.max::numeric >= s.last_value::numeric \
+                   + CASE WHEN s.is_called THEN p.seqincrement ELSE 0 END",
+            col = ident(&column.name),
+            table = plan.table,
+        );
+        let behind: Option<i64> = sqlx::query_scalar(&sql)
+            .bind(&sequence)
+            .fetch_optional(&mut *conn)
+            .await
+            .map_err(MergeError::Query)?;
+        let Some(max) = behind else {
+            continue;
+        };
+        sqlx::query("SELECT setval($1::regclass, $2)")
+            .bind(&sequence)
+            .bind(max)
+            .execute(&mut *conn)
+            .await
+            .map_err(MergeError::Query)?;
+        done.retain(|d| d.sequence != sequence);
+        done.push(AdvancedSequence {
+            sequence,
+            column: column.name.clone(),
+            value: max,
+        });
+    }
+    Ok(())
+}
