@@ -5,6 +5,7 @@
 //! - [`engine`]: live databases: connect, introspect, replay, migrate, upsert, fetch, bench.
 //! - [`project`]: a project on disk: `dbridge.toml`, its target database, its migrations.
 //! - [`lint`]: hazards of hand-written migration SQL.
+//! - [`redact`]: passwords out of every message.
 //! - [`error`]: the crate-level [`Error`], one variant per module.
 
 pub(crate) mod civil;
@@ -13,5 +14,6 @@ pub mod engine;
 pub mod error;
 pub mod lint;
 pub mod project;
+pub mod redact;
 
 pub use error::{Error, Result};

@@ -70,7 +70,7 @@ pub async fn run(
         println!(
             "no changes: {} matches {}",
             dir.display(),
-            project.config.schema.source
+            data_bridge::redact::redact(&project.config.schema.source)
         );
         return Ok(ExitStatus::Success);
     };

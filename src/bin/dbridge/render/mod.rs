@@ -4,6 +4,8 @@ pub mod output;
 
 use std::process::ExitCode;
 
+use data_bridge::redact::redact;
+
 /// Prints an error and its causes; a closed stdout (`dbridge ... | head`) is not an error.
 /// The flag that fixes an error the library describes without naming flags.
 fn hint(err: &anyhow::Error) -> Option<&'static str> {
@@ -46,12 +48,14 @@ pub fn report(err: anyhow::Error) -> ExitCode {
     {
         return ExitCode::SUCCESS;
     }
-    eprintln!("error: {err}");
+    // Every line goes through the redaction: a message may quote a URL from anywhere.
+    let shown = err.to_string();
+    eprintln!("error: {}", redact(&shown));
     let mut source = err.source();
     while let Some(cause) = source {
         let text = cause.to_string();
-        if !err.to_string().contains(&text) {
-            eprintln!("  caused by: {text}");
+        if !shown.contains(&text) {
+            eprintln!("  caused by: {}", redact(&text));
         }
         source = cause.source();
     }
@@ -92,11 +96,34 @@ pub fn init_logging(verbose: bool) {
         tracing::Level::WARN
     };
     let _ = tracing_subscriber::fmt()
-        .with_writer(std::io::stderr)
+        .with_writer(|| RedactedStderr(Vec::new()))
         .with_max_level(level)
         .with_ansi(false)
         .without_time()
         .with_level(false)
         .with_target(false)
         .try_init();
+}
+
+/// A log line on its way to stderr, written with its passwords redacted when it is complete
+/// (the log writer makes one per event and drops it after the event).
+struct RedactedStderr(Vec<u8>);
+
+impl std::io::Write for RedactedStderr {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.0.extend_from_slice(buf);
+        Ok(buf.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        let text = String::from_utf8_lossy(&self.0).into_owned();
+        self.0.clear();
+        std::io::stderr().write_all(redact(&text).as_bytes())
+    }
+}
+
+impl Drop for RedactedStderr {
+    fn drop(&mut self) {
+        let _ = std::io::Write::flush(self);
+    }
 }
