@@ -4,7 +4,7 @@
 
 mod common;
 
-use common::{dbridge, Run, TestDb};
+use common::{Run, TestDb};
 
 /// The password every URL of these tests carries.
 const SECRET: &str = "Sup3rSecretPw";
