@@ -1424,3 +1424,33 @@ async fn inputs_are_read_as_written_crlf_bom_empty_duplicates_and_long_names() {
     );
     db.drop_db().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn with_paths_are_checked_and_quoted_names_reach_dotted_tables() {
+    let db = TestDb::new("with_paths").await;
+    db.run(
+        "schema",
+        "CREATE TABLE users (id int PRIMARY KEY, name text);
+         CREATE TABLE \"audit.log\" (id int PRIMARY KEY, user_id int REFERENCES users, what text);
+         INSERT INTO users VALUES (1, 'a');
+         INSERT INTO \"audit.log\" VALUES (7, 1, 'login');",
+    )
+    .await
+    .unwrap();
+    let got = fetch(&db, &["users", "--with", "\"audit.log\""]);
+    assert_eq!(
+        got,
+        json!([{"id": 1, "name": "a", "audit.log": [{"id": 7, "user_id": 1, "what": "login"}]}])
+    );
+    let url = db.url();
+    for (name, with) in [
+        ("fetch_with_empty", ""),
+        ("fetch_with_dots_only", ".."),
+        ("fetch_with_empty_part", "audit,,x"),
+        ("fetch_with_open_quote", "\"audit.log"),
+    ] {
+        let run = dbridge(&tmp(), &["fetch", "--url", &url, "users", "--with", with]);
+        snap(name, &run, &tmp());
+    }
+    db.drop_db().await;
+}

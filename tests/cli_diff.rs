@@ -428,6 +428,19 @@ async fn snapshots_round_trip_without_loss_and_canonical_sql_rebuilds_the_schema
         ],
     );
     assert_run("inspect_one_schema", &only, &[]);
+    let typo = dbridge(
+        dir.path(),
+        &[
+            "inspect",
+            "--url",
+            &src.url(),
+            "--schema",
+            "public",
+            "--schema",
+            "pubilc",
+        ],
+    );
+    assert_run("inspect_unknown_schema", &typo, &[]);
     src.drop_db().await;
     copy.drop_db().await;
 }

@@ -37,6 +37,18 @@ impl Postgres {
         &self.pool
     }
 
+    /// The database's schemas that `inspect` reads by default (not the system ones), by name.
+    pub async fn schema_names(&self) -> Result<Vec<String>> {
+        let mut conn = self.acquire().await?;
+        sqlx::query_scalar(
+            "SELECT nspname::text FROM pg_namespace \
+             WHERE nspname !~ '^pg_' AND nspname <> 'information_schema' ORDER BY 1",
+        )
+        .fetch_all(&mut *conn)
+        .await
+        .map_err(|e| Error::query("listing schemas", e))
+    }
+
     async fn acquire(&self) -> Result<PoolConnection<Pg>> {
         self.pool
             .acquire()

@@ -25,15 +25,18 @@ pub struct FetchArgs {
     /// col>=value, col~pattern (LIKE), col=null (repeatable; all must hold).
     #[arg(long = "filter", value_name = "EXPR")]
     pub filters: Vec<String>,
-    /// Relations to load, nested with dots: `comments.author,tags` (repeatable).
+    /// Relations to load, nested with dots: `comments.author,tags` (repeatable); a relation
+    /// whose name holds a dot goes in double quotes: `'"audit.log".author'`.
     #[arg(long = "with", value_name = "PATH,...")]
     pub with: Vec<String>,
     /// Sort by a column, `:desc` for descending (repeatable; ties by primary key).
     #[arg(long = "order-by", value_name = "COL[:desc]")]
     pub order_by: Vec<String>,
-    #[arg(long)]
+    /// Return at most this many root rows (relations are loaded for each of them).
+    #[arg(long, value_name = "N")]
     pub limit: Option<i64>,
-    #[arg(long)]
+    /// Skip this many root rows first (in --order-by order, then by primary key).
+    #[arg(long, value_name = "N")]
     pub offset: Option<i64>,
     /// Output format: a JSON array, or one root row a line.
     #[arg(long, value_enum, default_value = "json")]

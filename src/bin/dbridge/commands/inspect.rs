@@ -39,6 +39,22 @@ pub async fn run(
     args: InspectArgs,
 ) -> anyhow::Result<ExitStatus> {
     let engine = target_engine(global, project, &[]).await?;
+    if !args.schemas.is_empty() {
+        let existing = engine.schema_names().await?;
+        let missing: Vec<&str> = args
+            .schemas
+            .iter()
+            .filter(|s| !existing.contains(s))
+            .map(String::as_str)
+            .collect();
+        if !missing.is_empty() {
+            anyhow::bail!(
+                "no schema named {} in the database; its schemas: {}",
+                missing.join(", "),
+                existing.join(", ")
+            );
+        }
+    }
     let db = engine.inspect(&args.schemas).await?;
     let text = match args.format {
         InspectFormat::Json => snapshot::write(&db, Format::Json),

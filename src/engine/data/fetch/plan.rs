@@ -13,23 +13,69 @@ use crate::engine::data::render::Shape;
 pub(super) struct Paths(Vec<(String, Paths)>);
 
 impl Paths {
-    fn parse(with: &[String]) -> Paths {
+    /// Parses `--with` values: paths separated by commas, relations in a path by dots; a
+    /// relation whose name holds a dot or a comma is written in double quotes
+    /// (`"audit.log".author`, with `""` for a quote). An empty path or relation is an error.
+    fn parse(with: &[String]) -> Result<Paths> {
         let mut root = Paths::default();
-        for path in with.iter().flat_map(|w| w.split(',')) {
-            let mut node = &mut root;
-            for part in path.split('.').map(str::trim).filter(|p| !p.is_empty()) {
-                let at = match node.0.iter().position(|(n, _)| n == part) {
-                    Some(at) => at,
-                    None => {
-                        node.0.push((part.to_string(), Paths::default()));
-                        node.0.len() - 1
-                    }
-                };
-                node = &mut node.0[at].1;
+        for value in with {
+            for path in split_path(value, ',')? {
+                let parts = split_path(&path, '.')?;
+                if parts.iter().any(|p| p.is_empty()) {
+                    return Err(DataError::Invalid(format!(
+                        "--with {value:?}: {} has an empty relation name; write relations as name or parent.child, separated by commas",
+                        if path.trim().is_empty() { "a path".to_string() } else { format!("{path:?}") }
+                    )));
+                }
+                let mut node = &mut root;
+                for part in parts {
+                    let at = match node.0.iter().position(|(n, _)| *n == part) {
+                        Some(at) => at,
+                        None => {
+                            node.0.push((part, Paths::default()));
+                            node.0.len() - 1
+                        }
+                    };
+                    node = &mut node.0[at].1;
+                }
             }
         }
-        root
+        Ok(root)
     }
+}
+
+/// Splits `text` at each `separator` outside double quotes. With `.` the pieces are names:
+/// trimmed, with their quotes removed; with `,` they are kept as written for the next split.
+fn split_path(text: &str, separator: char) -> Result<Vec<String>> {
+    let mut pieces = Vec::new();
+    let mut current = String::new();
+    let mut quoted = false;
+    let names = separator == '.';
+    let mut chars = text.chars().peekable();
+    while let Some(c) = chars.next() {
+        match c {
+            '"' if quoted && chars.peek() == Some(&'"') => {
+                chars.next();
+                current.push_str(if names { "\"" } else { "\"\"" });
+            }
+            '"' => {
+                quoted = !quoted;
+                if !names {
+                    current.push(c);
+                }
+            }
+            c if c == separator && !quoted => pieces.push(std::mem::take(&mut current)),
+            c if names && !quoted && c.is_whitespace() => {}
+            c => current.push(c),
+        }
+    }
+    if quoted {
+        return Err(DataError::Invalid(format!(
+            "--with {text:?}: a double quote is not closed"
+        )));
+    }
+    pieces.push(current);
+    Ok(pieces)
 }
 
 pub(super) struct Builder<'c> {
@@ -227,7 +273,7 @@ impl FetchPlan {
         let table = catalog.table(&request.table)?;
         let mut b = Builder::new(catalog);
         let alias = b.alias();
-        let root = b.node(table, &alias, &Paths::parse(&request.with))?;
+        let root = b.node(table, &alias, &Paths::parse(&request.with)?)?;
         let mut binds = Vec::new();
         let mut conditions = Vec::new();
         for filter in &request.filters {
