@@ -960,3 +960,109 @@ async fn baseline_can_be_undone() {
     let help = p.ok(&["migrate", "baseline", "--help"]);
     assert!(help.stdout.contains("--undo"), "{}", help.stdout);
 }
+
+/// Whether `text` holds a stage timing line as `-v` prints them (`what: 1.2 ms`).
+fn has_timing(text: &str) -> bool {
+    text.lines().any(|l| {
+        l.strip_suffix(" ms")
+            .and_then(|l| l.rsplit_once(": "))
+            .is_some_and(|(what, ms)| !what.is_empty() && ms.parse::<f64>().is_ok())
+    })
+}
+
+#[tokio::test]
+async fn every_command_takes_json_quiet_and_verbose() {
+    let p = Project::new("global_flags").await;
+    p.schema(V1);
+    std::fs::write(p.path().join("rows.csv"), "name\nann\n").unwrap();
+    let schema = p.path().join("schema/schema.sql").display().to_string();
+    let fresh = tempfile::tempdir().unwrap();
+    let fresh_dir = fresh.path().display().to_string();
+    let commands: Vec<Vec<&str>> = vec![
+        vec!["init", &fresh_dir],
+        vec!["autogenerate", "-m", "init"],
+        vec!["autogenerate", "-m", "again"],
+        vec!["migrate", "hash"],
+        vec!["migrate", "up", "--dry-run"],
+        vec!["migrate", "up"],
+        vec!["migrate", "status"],
+        vec!["migrate", "verify"],
+        vec!["migrate", "redo"],
+        vec!["migrate", "down"],
+        vec!["migrate", "baseline", "--undo", "1"],
+        vec!["migrate", "up"],
+        vec!["inspect"],
+        vec!["diff", "--from", &schema, "--to", &schema],
+        vec!["lint", &schema],
+        vec!["upsert", "users", "--input", "rows.csv", "--on", "id"],
+        vec!["fetch", "users"],
+        vec!["fetch", "users", "--relations"],
+    ];
+    for args in &commands {
+        if args[0] == "init" {
+            std::fs::remove_dir_all(fresh.path()).unwrap();
+        }
+        let mut json = vec!["--json"];
+        json.extend(args.iter().copied());
+        let r = p.run(&json);
+        // upsert needs its key in the input: it fails, as JSON.
+        if args[0] == "upsert" {
+            assert_eq!(r.code, 1, "{args:?}");
+            let err: serde_json::Value =
+                serde_json::from_str(r.stderr.trim()).unwrap_or_else(|e| {
+                    panic!(
+                        "{args:?}: stderr is not one JSON object ({e}):\n{}",
+                        r.stderr
+                    )
+                });
+            assert!(
+                err["error"].as_str().is_some_and(|e| e.contains("id")),
+                "{err}"
+            );
+            continue;
+        }
+        assert_eq!(r.code, 0, "{args:?}\n{}\n{}", r.stdout, r.stderr);
+        serde_json::from_str::<serde_json::Value>(&r.stdout)
+            .unwrap_or_else(|e| panic!("{args:?} --json: not JSON ({e}):\n{}", r.stdout));
+    }
+    // -v: every command reports its stages.
+    let verbose: Vec<Vec<&str>> = vec![
+        vec!["migrate", "status"],
+        vec!["migrate", "hash"],
+        vec!["inspect"],
+        vec!["diff", "--from", &schema, "--to", &schema],
+        vec!["autogenerate", "-m", "x"],
+        vec!["lint", &schema],
+        vec!["fetch", "users"],
+        vec!["dev", "status"],
+    ];
+    for args in &verbose {
+        let mut all = vec!["-v"];
+        all.extend(args.iter().copied());
+        let r = p.ok(&all);
+        assert!(
+            has_timing(&r.stderr),
+            "dbridge -v {args:?} printed no stage timing:\n{}",
+            r.stderr
+        );
+    }
+    // -q: the result only.
+    p.write_migration(
+        "29990101000000_more.up.sql",
+        "CREATE TABLE more (id int);\n",
+    );
+    p.ok(&["migrate", "hash"]);
+    let r = p.ok(&["-q", "migrate", "up"]);
+    assert_eq!(
+        (r.stdout.as_str(), r.stderr.as_str()),
+        ("applied 1 migration(s)\n", "")
+    );
+    let r = p.run(&["-q", "-v", "migrate", "status"]);
+    assert_eq!(r.code, 1, "-q and -v exclude each other");
+    let r = p.run(&["inspect", "--json", "--format", "toml"]);
+    assert_eq!(r.code, 1, "--json and another format exclude each other");
+    // No arguments: the help, exit 2.
+    let r = dbridge(p.path(), &[]);
+    assert_eq!(r.code, 2);
+    assert!(r.stderr.contains("Usage: dbridge"), "{}", r.stderr);
+}

@@ -14,7 +14,7 @@ use crate::engine::migrate::{write_sum, Migration};
 use crate::engine::postgres::script::NO_TRANSACTION;
 
 /// One migration written to disk.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, serde::Serialize)]
 pub struct Written {
     /// The directory it was written to.
     pub dir: PathBuf,

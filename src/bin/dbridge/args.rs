@@ -9,7 +9,7 @@ use crate::commands::{
 
 /// Schema migrations and data access for PostgreSQL.
 #[derive(Debug, Parser)]
-#[command(name = "dbridge", version, about, long_about = None)]
+#[command(name = "dbridge", version, about, long_about = None, arg_required_else_help = true)]
 pub struct Cli {
     #[command(flatten)]
     pub global: GlobalOptions,
@@ -31,8 +31,15 @@ pub struct GlobalOptions {
     #[arg(long, global = true)]
     pub dev_url: Option<String>,
     /// Print what takes time (stage timings) to stderr.
-    #[arg(short, long, global = true)]
+    #[arg(short, long, global = true, conflicts_with = "quiet")]
     pub verbose: bool,
+    /// Print only the result and errors: no progress bars, per-step lines or notes.
+    #[arg(short, long, global = true)]
+    pub quiet: bool,
+    /// Machine-readable output: the command's result as JSON on stdout (errors as a JSON
+    /// object on stderr).
+    #[arg(long, global = true)]
+    pub json: bool,
 }
 
 /// The subcommands.

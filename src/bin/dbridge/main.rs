@@ -13,16 +13,20 @@ fn main() -> ExitCode {
     let cli = match args::Cli::try_parse() {
         Ok(cli) => cli,
         Err(e) => {
-            // Help and version go to stdout with 0; usage errors exit 1, as 2 means "differences".
+            // Help and version go to stdout with 0; `dbridge` alone prints the help and exits
+            // 2 as clap does; other usage errors exit 1, as 2 means "differences" there.
             let _ = e.print();
-            return if e.use_stderr() {
-                ExitCode::from(1)
-            } else {
-                ExitCode::SUCCESS
+            return match e.kind() {
+                clap::error::ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand => {
+                    ExitCode::from(2)
+                }
+                _ if e.use_stderr() => ExitCode::from(1),
+                _ => ExitCode::SUCCESS,
             };
         }
     };
-    render::init_logging(cli.global.verbose);
+    render::init_logging(cli.global.verbose, cli.global.quiet);
+    let json = cli.global.json;
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .enable_all()
@@ -33,6 +37,6 @@ fn main() -> ExitCode {
     };
     match outcome {
         Ok(status) => status.into(),
-        Err(e) => render::report(e),
+        Err(e) => render::report(e, json),
     }
 }

@@ -14,6 +14,7 @@ use data_bridge::project::{self, Project};
 
 use super::{dev_url, ExitStatus};
 use crate::args::GlobalOptions;
+use crate::render::{output, Timer};
 
 /// Arguments of `dbridge autogenerate`.
 #[derive(Debug, clap::Args)]
@@ -58,20 +59,33 @@ pub async fn run(
     project: &Project,
     args: AutogenerateArgs,
 ) -> anyhow::Result<ExitStatus> {
+    let timer = Timer::new();
     let dir = project.migrations_dir();
     verify_sum(&dir)?;
     let migrations = read_dir(&dir)?;
     let renames = Renames::parse(&args.renames)?;
     let source = Source::parse(&project.schema_source())?;
     let mut dev = DevDatabase::new(dev_url(global, project));
-    let result = generate(&mut dev, &migrations, &source, project, &renames, &args).await;
+    timer.lap("read the migrations directory and the sum");
+    let result = generate(
+        global,
+        &mut dev,
+        &migrations,
+        &source,
+        project,
+        &renames,
+        &args,
+    )
+    .await;
     dev.close().await;
+    timer.lap("replay, diff and prove on the dev database");
     let Some(groups) = result? else {
-        println!(
-            "no changes: {} matches {}",
-            dir.display(),
-            data_bridge::redact::redact(&project.config.schema.source)
-        );
+        let source = data_bridge::redact::redact(&project.config.schema.source).into_owned();
+        output::result(
+            global.json,
+            || format!("no changes: {} matches {source}", dir.display()),
+            || serde_json::json!({ "changes": 0, "written": [] }),
+        )?;
         return Ok(ExitStatus::Success);
     };
     if args.check {
@@ -79,14 +93,19 @@ pub async fn run(
     }
     let name = args.name.as_deref().unwrap_or("migration");
     let lock_timeout = args.safe.then_some(args.lock_timeout.as_str());
-    for w in write_migrations(&dir, &migrations, name, &groups, lock_timeout)? {
-        print_written(&w);
-    }
+    let written = write_migrations(&dir, &migrations, name, &groups, lock_timeout)?;
+    timer.lap("write the migration files");
+    output::result(
+        global.json,
+        || written.iter().map(written_line).collect(),
+        || serde_json::json!({ "written": written }),
+    )?;
     Ok(ExitStatus::Success)
 }
 
 /// Plans, checks the refusals and proves the migration; `None` when there is nothing to do.
 async fn generate(
+    global: &GlobalOptions,
     dev: &mut DevDatabase,
     migrations: &[Migration],
     source: &Source,
@@ -107,11 +126,20 @@ async fn generate(
         return Ok(None);
     }
     if args.check {
-        print!("{}", pending.plan.up_sql());
-        eprintln!(
-            "a migration would be generated ({} changes)",
-            pending.plan.changes.len()
-        );
+        if global.json {
+            output::emit(
+                &format!("{}\n", serde_json::to_string_pretty(&pending.plan)?),
+                None,
+            )?;
+        } else {
+            print!("{}", pending.plan.up_sql());
+        }
+        if !global.quiet {
+            eprintln!(
+                "a migration would be generated ({} changes)",
+                pending.plan.changes.len()
+            );
+        }
         return Ok(Some(Vec::new()));
     }
     let mut pending = pending;
@@ -139,8 +167,8 @@ fn with_flag_hints(err: project::Error) -> anyhow::Error {
     )
 }
 
-/// One line per migration written: its files, statements and hazards.
-fn print_written(w: &Written) {
+/// The line that says a migration was written: its files, statements and hazards.
+fn written_line(w: &Written) -> String {
     let note = if w.hazards.is_empty() {
         String::new()
     } else {
@@ -151,10 +179,10 @@ fn print_written(w: &Written) {
     } else {
         ""
     };
-    println!(
-        "wrote {}/{}.up.sql and .down.sql ({} statements{tx}{note})",
+    format!(
+        "wrote {}/{}.up.sql and .down.sql ({} statements{tx}{note})\n",
         w.dir.display(),
         w.stem,
         w.statements
-    );
+    )
 }

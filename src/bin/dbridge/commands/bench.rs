@@ -25,9 +25,6 @@ pub struct BenchArgs {
     /// Table counts for the schema suite (comma-separated).
     #[arg(long, value_delimiter = ',', default_value = "100,1000")]
     pub tables: Vec<usize>,
-    /// Print the figures as JSON.
-    #[arg(long)]
-    pub json: bool,
 }
 
 pub async fn run(
@@ -45,14 +42,14 @@ pub async fn run(
         rows: args.rows,
         tables: args.tables,
     };
-    let chatty = std::io::stderr().is_terminal() || global.verbose;
+    let chatty = !global.quiet && (std::io::stderr().is_terminal() || global.verbose);
     let figures = run_bench(&mut conn, &options, &|what| {
         if chatty {
             eprintln!("running {what}...");
         }
     })
     .await?;
-    let text = if args.json {
+    let text = if global.json {
         format!("{}\n", serde_json::to_string_pretty(&figures)?)
     } else {
         table(&figures)

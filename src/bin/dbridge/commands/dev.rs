@@ -1,6 +1,10 @@
 //! `dbridge dev start|stop|status|url`: the embedded default database under `.dbridge/`.
 
+use serde_json::json;
+
 use super::ExitStatus;
+use crate::args::GlobalOptions;
+use crate::render::{output, Timer};
 use data_bridge::engine::blocking::run_blocking;
 use data_bridge::engine::local::{LocalCluster, LocalStatus};
 use data_bridge::project::Project;
@@ -18,31 +22,64 @@ pub enum DevCommand {
     Url,
 }
 
-pub async fn run(project: &Project, cmd: DevCommand) -> anyhow::Result<ExitStatus> {
+pub async fn run(
+    global: &GlobalOptions,
+    project: &Project,
+    cmd: DevCommand,
+) -> anyhow::Result<ExitStatus> {
     let cluster = LocalCluster::new(project.local_dir());
-    run_blocking(move || report(&cluster, cmd)).await
+    let json = global.json;
+    let timer = Timer::new();
+    let status = run_blocking(move || report(&cluster, cmd, json)).await;
+    timer.lap("dev");
+    status
 }
 
 /// Does `cmd` (starting and stopping wait on `pg_ctl`) and says what happened.
-fn report(cluster: &LocalCluster, cmd: DevCommand) -> anyhow::Result<ExitStatus> {
-    match cmd {
+fn report(cluster: &LocalCluster, cmd: DevCommand, json: bool) -> anyhow::Result<ExitStatus> {
+    let (text, value) = match cmd {
         DevCommand::Start => {
             let url = cluster.start()?;
-            println!("running at {url}");
+            (
+                format!("running at {url}"),
+                json!({ "state": "running", "url": url }),
+            )
         }
-        DevCommand::Url => println!("{}", cluster.start()?),
+        DevCommand::Url => {
+            let url = cluster.start()?;
+            (url.clone(), json!({ "state": "running", "url": url }))
+        }
         DevCommand::Stop => {
             if cluster.stop()? {
-                println!("stopped");
+                (
+                    "stopped".to_string(),
+                    json!({ "state": "stopped", "was_running": true }),
+                )
             } else {
-                println!("not running");
+                (
+                    "not running".to_string(),
+                    json!({ "state": "stopped", "was_running": false }),
+                )
             }
         }
         DevCommand::Status => match cluster.status()? {
-            LocalStatus::Absent => println!("not created (run `dbridge dev start`)"),
-            LocalStatus::Stopped => println!("stopped (data in {})", cluster.dir().display()),
-            LocalStatus::Running(port) => println!("running at {}", LocalCluster::url_for(port)),
+            LocalStatus::Absent => (
+                "not created (run `dbridge dev start`)".to_string(),
+                json!({ "state": "absent" }),
+            ),
+            LocalStatus::Stopped => (
+                format!("stopped (data in {})", cluster.dir().display()),
+                json!({ "state": "stopped", "data": cluster.dir().display().to_string() }),
+            ),
+            LocalStatus::Running(port) => {
+                let url = LocalCluster::url_for(port);
+                (
+                    format!("running at {url}"),
+                    json!({ "state": "running", "url": url }),
+                )
+            }
         },
-    }
+    };
+    output::result(json, || text, || value)?;
     Ok(ExitStatus::Success)
 }

@@ -31,9 +31,10 @@ pub struct DiffArgs {
     /// Print the SQL that goes back from --to to --from instead.
     #[arg(long)]
     pub down: bool,
-    /// Output format: SQL, or JSON listing every change with its hazards and SQL.
-    #[arg(long, value_enum, default_value = "sql")]
-    pub format: DiffFormat,
+    /// Output format: SQL, or JSON listing every change with its hazards and SQL (default:
+    /// sql; json under --json).
+    #[arg(long, value_enum)]
+    pub format: Option<DiffFormat>,
     /// Exit with status 2 when the schemas differ.
     #[arg(long)]
     pub exit_code: bool,
@@ -55,6 +56,13 @@ pub async fn run(
     project: &Project,
     args: DiffArgs,
 ) -> anyhow::Result<ExitStatus> {
+    let format = match (args.format, global.json) {
+        (None, true) | (Some(DiffFormat::Json), _) => DiffFormat::Json,
+        (Some(DiffFormat::Sql), true) => {
+            anyhow::bail!("--json conflicts with --format sql; pass one of them")
+        }
+        (None, false) | (Some(DiffFormat::Sql), false) => DiffFormat::Sql,
+    };
     let renames = Renames::parse(&args.renames)?;
     let from = Source::parse(&args.from)?;
     let to = Source::parse(&args.to)?;
@@ -67,7 +75,7 @@ pub async fn run(
     let options = PlanOptions { safe: args.safe };
     let plan = compute(|| Plan::with_options(&a, &b, &renames, options))?;
     timer.lap("diff and render (up and down)");
-    for c in &plan.rename_candidates {
+    for c in plan.rename_candidates.iter().filter(|_| !global.quiet) {
         eprintln!(
             "note: {} {} may have been renamed to {}; if so, pass --rename {}",
             c.kind,
@@ -78,7 +86,7 @@ pub async fn run(
             c.hint()
         );
     }
-    let text = match args.format {
+    let text = match format {
         DiffFormat::Json => {
             let mut json = serde_json::to_string_pretty(&plan)?;
             json.push('\n');

@@ -3,7 +3,7 @@
 use super::target_engine;
 use super::ExitStatus;
 use crate::args::GlobalOptions;
-use crate::render::output;
+use crate::render::{output, Timer};
 use data_bridge::engine::backend::DataBackend;
 use data_bridge::engine::data::fetch::{list_relations, FetchRequest};
 use data_bridge::engine::data::filter::{parse_order_by, Filter};
@@ -52,8 +52,11 @@ pub async fn run(
     args: FetchArgs,
 ) -> anyhow::Result<ExitStatus> {
     // Timestamps with time zone come out in UTC, whatever the server's setting.
+    let timer = Timer::new();
     let engine = target_engine(global, project, &[("TimeZone", "UTC")]).await?;
+    timer.lap("connect");
     let catalog = engine.catalog().await?;
+    timer.lap("read the catalog");
     if args.relations {
         let mut text = String::new();
         for r in list_relations(&catalog, &args.table)? {
@@ -72,6 +75,12 @@ pub async fn run(
                 r.target_columns.join(", "),
             ));
         }
+        if global.json {
+            text = format!(
+                "{}\n",
+                serde_json::to_string_pretty(&list_relations(&catalog, &args.table)?)?
+            );
+        }
         output::emit(&text, None)?;
         return Ok(ExitStatus::Success);
     }
@@ -88,9 +97,11 @@ pub async fn run(
         offset: args.offset,
     };
     let fetched = engine.fetch_json(&catalog, &request).await?;
+    timer.lap("fetch");
     let mut text = String::new();
     let ndjson = args.format == FetchFormat::Ndjson;
     fetched.layout.write_json(&fetched.rows, ndjson, &mut text);
     output::emit(&text, None)?;
+    timer.lap("render and write");
     Ok(ExitStatus::Success)
 }

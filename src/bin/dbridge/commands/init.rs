@@ -6,6 +6,8 @@ use anyhow::Context;
 use data_bridge::project::write_atomic;
 
 use super::ExitStatus;
+use crate::args::GlobalOptions;
+use crate::render::output;
 use data_bridge::project::CONFIG_FILE;
 
 const CONFIG: &str = r#"# dbridge configuration. Paths are relative to this file.
@@ -40,12 +42,17 @@ pub struct InitArgs {
     pub dir: std::path::PathBuf,
 }
 
-pub fn run(args: InitArgs) -> anyhow::Result<ExitStatus> {
+pub fn run(global: &GlobalOptions, args: InitArgs) -> anyhow::Result<ExitStatus> {
     let dir = &args.dir;
+    let mut report = Report::default();
     std::fs::create_dir_all(dir.join("schema"))?;
-    std::fs::create_dir_all(dir.join("migrations"))?;
+    let migrations = dir.join("migrations");
+    if !migrations.is_dir() {
+        std::fs::create_dir_all(&migrations)?;
+        report.created.push(format!("{}/", migrations.display()));
+    }
     for (name, text) in [(CONFIG_FILE, CONFIG), ("schema/schema.sql", SCHEMA)] {
-        write_new(&dir.join(name), text)?;
+        write_new(&dir.join(name), text, &mut report)?;
     }
     let ignore = dir.join(".gitignore");
     let current = std::fs::read_to_string(&ignore).unwrap_or_default();
@@ -57,21 +64,43 @@ pub fn run(args: InitArgs) -> anyhow::Result<ExitStatus> {
         };
         write_atomic(&ignore, format!("{current}{sep}.dbridge/\n").as_bytes())
             .with_context(|| format!("cannot write {}", ignore.display()))?;
+        report.updated.push(ignore.display().to_string());
     }
-    println!(
-        "created migrations/ (next: edit schema/schema.sql, then `dbridge autogenerate -m init`)"
-    );
+    output::result(
+        global.json,
+        || {
+            let mut text = report.lines.concat();
+            text.push_str("created migrations/ (next: edit schema/schema.sql, then `dbridge autogenerate -m init`)\n");
+            text
+        },
+        || serde_json::to_value(&report).expect("a report serializes"),
+    )?;
     Ok(ExitStatus::Success)
 }
 
-/// Writes a file unless it exists; says which.
-fn write_new(path: &Path, text: &str) -> anyhow::Result<()> {
+/// What `init` did, file by file.
+#[derive(Default, serde::Serialize)]
+struct Report {
+    /// The lines for people, in the order things happened.
+    #[serde(skip)]
+    lines: Vec<String>,
+    created: Vec<String>,
+    kept: Vec<String>,
+    updated: Vec<String>,
+}
+
+/// Writes a file unless it exists; notes which.
+fn write_new(path: &Path, text: &str, report: &mut Report) -> anyhow::Result<()> {
     if path.exists() {
-        println!("kept {} (it exists)", path.display());
+        report
+            .lines
+            .push(format!("kept {} (it exists)\n", path.display()));
+        report.kept.push(path.display().to_string());
         return Ok(());
     }
     write_atomic(path, text.as_bytes())
         .with_context(|| format!("cannot write {}", path.display()))?;
-    println!("created {}", path.display());
+    report.lines.push(format!("created {}\n", path.display()));
+    report.created.push(path.display().to_string());
     Ok(())
 }

@@ -5,7 +5,7 @@ use std::path::PathBuf;
 use super::target_engine;
 use super::ExitStatus;
 use crate::args::GlobalOptions;
-use crate::render::output;
+use crate::render::{output, Timer};
 use data_bridge::diff::snapshot::{self, Format};
 use data_bridge::diff::Plan;
 use data_bridge::engine::backend::Inspector;
@@ -22,9 +22,9 @@ pub enum InspectFormat {
 /// Arguments of `dbridge inspect`.
 #[derive(Debug, clap::Args)]
 pub struct InspectArgs {
-    /// Output format.
-    #[arg(long, value_enum, default_value = "sql")]
-    pub format: InspectFormat,
+    /// Output format (default: sql; json under --json).
+    #[arg(long, value_enum)]
+    pub format: Option<InspectFormat>,
     /// Write to this file (atomically) instead of stdout.
     #[arg(short = 'o', long = "output")]
     pub output: Option<PathBuf>,
@@ -38,7 +38,17 @@ pub async fn run(
     project: &Project,
     args: InspectArgs,
 ) -> anyhow::Result<ExitStatus> {
+    let format = match (args.format, global.json) {
+        (None, true) | (Some(InspectFormat::Json), _) => InspectFormat::Json,
+        (Some(other), true) => {
+            anyhow::bail!("--json conflicts with --format {other:?}; pass one of them")
+        }
+        (None, false) => InspectFormat::Sql,
+        (Some(f), false) => f,
+    };
+    let timer = Timer::new();
     let engine = target_engine(global, project, &[]).await?;
+    timer.lap("connect");
     if !args.schemas.is_empty() {
         let existing = engine.schema_names().await?;
         let missing: Vec<&str> = args
@@ -56,11 +66,14 @@ pub async fn run(
         }
     }
     let db = engine.inspect(&args.schemas).await?;
-    let text = match args.format {
+    timer.lap("read the catalog");
+    let text = match format {
         InspectFormat::Json => snapshot::write(&db, Format::Json),
         InspectFormat::Toml => snapshot::write(&db, Format::Toml),
         InspectFormat::Sql => Plan::create(&db)?.up_sql(),
     };
+    timer.lap("render");
     output::emit(&text, args.output.as_deref())?;
+    timer.lap("write");
     Ok(ExitStatus::Success)
 }

@@ -5,6 +5,7 @@ use std::path::PathBuf;
 use super::target_pool;
 use super::ExitStatus;
 use crate::args::GlobalOptions;
+use crate::render::Timer;
 use data_bridge::engine::migrate::read_dir;
 use data_bridge::engine::postgres::migrate::applied;
 use data_bridge::lint::{lint, Finding, Level};
@@ -22,9 +23,6 @@ pub struct LintArgs {
     /// Exit with 2 when a finding is at or above this level.
     #[arg(long, value_enum, default_value = "warning")]
     pub level: LevelArg,
-    /// Machine-readable output.
-    #[arg(long)]
-    pub json: bool,
 }
 
 pub async fn run(
@@ -32,8 +30,11 @@ pub async fn run(
     project: &Project,
     args: LintArgs,
 ) -> anyhow::Result<ExitStatus> {
+    let timer = Timer::new();
     let files = if args.files.is_empty() {
-        unapplied(global, project).await?
+        let files = unapplied(global, project).await?;
+        timer.lap("list the unapplied migrations");
+        files
     } else {
         args.files.clone()
     };
@@ -44,7 +45,8 @@ pub async fn run(
             .map_err(|e| anyhow::anyhow!("{}: {e}", file.display()))?;
         findings.extend(lint(&file.display().to_string(), &sql)?);
     }
-    if args.json {
+    timer.lap("parse and check");
+    if global.json {
         println!("{}", serde_json::to_string_pretty(&findings)?);
     } else {
         for f in &findings {
@@ -59,12 +61,14 @@ pub async fn run(
             );
         }
         let failing = findings.iter().filter(|f| f.level >= threshold).count();
-        eprintln!(
-            "{} file(s) checked, {} finding(s), {failing} at or above {}",
-            files.len(),
-            findings.len(),
-            threshold.name()
-        );
+        if !global.quiet {
+            eprintln!(
+                "{} file(s) checked, {} finding(s), {failing} at or above {}",
+                files.len(),
+                findings.len(),
+                threshold.name()
+            );
+        }
     }
     if findings.iter().any(|f| f.level >= threshold) {
         return Ok(ExitStatus::Differences);

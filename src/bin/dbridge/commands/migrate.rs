@@ -5,12 +5,14 @@ use std::io::IsTerminal;
 use super::target_engine;
 use super::ExitStatus;
 use crate::args::GlobalOptions;
+use crate::render::{output, Timer};
 use data_bridge::engine::backend::Engine;
 use data_bridge::engine::migrate::{
     write_sum, Direction, Migration, MigrationDir, Migrator, Options, Reporter, StatusState,
     SUM_FILE,
 };
 use data_bridge::project::Project;
+use serde_json::json;
 
 /// The `migrate` subcommands.
 #[derive(Debug, clap::Subcommand)]
@@ -37,11 +39,7 @@ pub enum MigrateCommand {
         dry_run: bool,
     },
     /// List every migration and whether it is applied.
-    Status {
-        /// Machine-readable output.
-        #[arg(long)]
-        json: bool,
-    },
+    Status,
     /// Check the directory against dbridge.sum and the applied migrations' checksums.
     Verify,
     /// Mark every migration up to VERSION as applied without running it (for an existing
@@ -66,41 +64,47 @@ pub async fn run(
     cmd: MigrateCommand,
 ) -> anyhow::Result<ExitStatus> {
     let dir = project.migrations_dir();
+    let timer = Timer::new();
     if let MigrateCommand::Hash = cmd {
         write_sum(&dir)?;
-        println!("wrote {}", dir.join(SUM_FILE).display());
+        let path = dir.join(SUM_FILE).display().to_string();
+        output::result(
+            global.json,
+            || format!("wrote {path}"),
+            || json!({ "wrote": path }),
+        )?;
+        timer.lap("hash");
         return Ok(ExitStatus::Success);
     }
-    // The migration lock belongs to a session: the migrator keeps one connection.
     // The directory is read before any database is reached (or an embedded one started).
     let files = MigrationDir::open(&dir)?;
+    timer.lap("read the migrations directory");
+    // The migration lock belongs to a session: the migrator keeps one connection.
     let engine = target_engine(global, project, &[]).await?;
     let mut runner = Migrator::new(engine.migrations().await?, files);
-    let mut progress = Progress::new();
+    timer.lap("connect");
+    let mut progress = Progress::new(global);
+    let json = global.json;
     match cmd {
         MigrateCommand::Up { to, dry_run } => {
             let done = runner.up(to, &mut progress.options(dry_run)).await?;
-            summary(dry_run, done.len(), progress.seen, "applied", "up to date");
+            progress.summary(&done, "applied", "up to date")?;
         }
         MigrateCommand::Down { steps, to, dry_run } => {
             let done = runner
                 .down(steps, to, &mut progress.options(dry_run))
                 .await?;
-            summary(
-                dry_run,
-                done.len(),
-                progress.seen,
-                "reverted",
-                "nothing to revert",
-            );
+            progress.summary(&done, "reverted", "nothing to revert")?;
         }
         MigrateCommand::Redo => {
             let done = runner.redo(&mut progress.options(false)).await?;
-            if done.is_empty() {
+            if json {
+                output::result(true, String::new, || json!({ "redone": done }))?;
+            } else if done.is_empty() {
                 println!("nothing to redo");
             }
         }
-        MigrateCommand::Status { json } => {
+        MigrateCommand::Status => {
             let entries = runner.status().await?;
             let unlisted = runner.unlisted_sum_problems(&entries);
             if json {
@@ -140,12 +144,18 @@ pub async fn run(
             }
         }
         MigrateCommand::Verify => {
-            let n = runner.verify().await?;
-            println!(
-                "ok: {} migrations in {}, {n} applied, checksums match",
-                runner.migrations().len(),
-                dir.display()
-            );
+            let applied = runner.verify().await?;
+            let total = runner.migrations().len();
+            output::result(
+                json,
+                || {
+                    format!(
+                        "ok: {total} migrations in {}, {applied} applied, checksums match",
+                        dir.display()
+                    )
+                },
+                || json!({ "ok": true, "migrations": total, "applied": applied }),
+            )?;
         }
         MigrateCommand::Baseline {
             version,
@@ -153,52 +163,59 @@ pub async fn run(
         } => {
             let forgotten = runner.unbaseline(version).await?;
             let list: Vec<String> = forgotten.iter().map(i64::to_string).collect();
-            println!(
-                "forgot {} baseline mark(s) up to {version}{}",
-                forgotten.len(),
-                if list.is_empty() {
-                    String::new()
-                } else {
-                    format!(": {}", list.join(", "))
-                }
-            );
+            output::result(
+                json,
+                || {
+                    format!(
+                        "forgot {} baseline mark(s) up to {version}{}",
+                        forgotten.len(),
+                        if list.is_empty() {
+                            String::new()
+                        } else {
+                            format!(": {}", list.join(", "))
+                        }
+                    )
+                },
+                || json!({ "forgotten": forgotten }),
+            )?;
         }
         MigrateCommand::Baseline { version, .. } => {
             let marked = runner.baseline(version).await?;
-            println!(
-                "marked {} migration(s) as applied up to {version}",
-                marked.len()
-            );
+            output::result(
+                json,
+                || {
+                    format!(
+                        "marked {} migration(s) as applied up to {version}",
+                        marked.len()
+                    )
+                },
+                || json!({ "marked": marked }),
+            )?;
         }
         MigrateCommand::Hash => unreachable!("handled above"),
     }
+    timer.lap("run");
     Ok(ExitStatus::Success)
 }
 
-fn summary(dry_run: bool, done: usize, seen: usize, verb: &str, nothing: &str) {
-    if seen == 0 {
-        println!("{nothing}");
-    } else if dry_run {
-        println!("-- dry run: {seen} migration(s) would run; nothing was changed");
-    } else {
-        println!("{verb} {done} migration(s)");
-    }
-}
-
-/// Per-migration progress: a spinner on a terminal, plain lines otherwise; in a dry run,
-/// the SQL that would run.
+/// Per-migration progress: a spinner on a terminal, plain lines otherwise (neither under
+/// `-q` or `--json`); in a dry run, the SQL that would run.
 struct Progress {
     bar: Option<indicatif::ProgressBar>,
     dry_run: bool,
-    seen: usize,
+    quiet: bool,
+    json: bool,
+    seen: Vec<serde_json::Value>,
 }
 
 impl Progress {
-    fn new() -> Self {
+    fn new(global: &GlobalOptions) -> Self {
         Progress {
             bar: None,
             dry_run: false,
-            seen: 0,
+            quiet: global.quiet,
+            json: global.json,
+            seen: Vec::new(),
         }
     }
 
@@ -208,6 +225,28 @@ impl Progress {
             dry_run,
             reporter: self,
         }
+    }
+
+    /// The last line: what was done, would be done (dry run), or that nothing was to do.
+    fn summary(&self, done: &[i64], verb: &str, nothing: &str) -> anyhow::Result<()> {
+        let seen = self.seen.len();
+        let text = || {
+            if seen == 0 {
+                nothing.to_string()
+            } else if self.dry_run {
+                format!("-- dry run: {seen} migration(s) would run; nothing was changed")
+            } else {
+                format!("{verb} {} migration(s)", done.len())
+            }
+        };
+        let value = || {
+            if self.dry_run {
+                json!({ "dry_run": true, "would_run": self.seen })
+            } else {
+                json!({ verb: done })
+            }
+        };
+        output::result(self.json, text, value)
     }
 }
 
@@ -224,9 +263,15 @@ fn file_label(m: &Migration, d: Direction) -> String {
 
 impl Reporter for Progress {
     fn start(&mut self, m: &Migration, d: Direction, sql: &str) {
-        self.seen += 1;
+        self.seen
+            .push(json!({ "version": m.version, "file": file_label(m, d), "sql": sql }));
         if self.dry_run {
-            println!("-- {}\n{}\n", file_label(m, d), sql.trim_end());
+            if !self.json {
+                println!("-- {}\n{}\n", file_label(m, d), sql.trim_end());
+            }
+            return;
+        }
+        if self.quiet || self.json {
             return;
         }
         if self.bar.is_none() && std::io::stderr().is_terminal() {
@@ -245,6 +290,9 @@ impl Reporter for Progress {
     }
 
     fn done(&mut self, m: &Migration, d: Direction, seconds: f64) {
+        if self.quiet || self.json {
+            return;
+        }
         let verb = if d == Direction::Up {
             "applied"
         } else {

@@ -44,14 +44,14 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitStatus> {
     match cli.command {
         Command::Inspect(args) => inspect::run(&cli.global, &load()?, args).await,
         Command::Diff(args) => diff::run(&cli.global, &load()?, args).await,
-        Command::Init(args) => init::run(args),
+        Command::Init(args) => init::run(&cli.global, args),
         Command::Autogenerate(args) => autogenerate::run(&cli.global, &load()?, args).await,
         Command::Review(mut args) => {
             args.interactive = true;
             autogenerate::run(&cli.global, &load()?, args).await
         }
         Command::Migrate(cmd) => migrate::run(&cli.global, &load()?, cmd).await,
-        Command::Dev(cmd) => dev::run(&load()?, cmd).await,
+        Command::Dev(cmd) => dev::run(&cli.global, &load()?, cmd).await,
         Command::Lint(args) => lint::run(&cli.global, &load()?, args).await,
         Command::Upsert(args) => upsert::run(&cli.global, &load()?, args).await,
         Command::Fetch(args) => fetch::run(&cli.global, &load()?, args).await,

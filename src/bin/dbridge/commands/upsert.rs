@@ -43,12 +43,6 @@ pub struct UpsertArgs {
     /// Skip the first N rows of the input (to resume after a --commit-every failure).
     #[arg(long, value_name = "N", default_value_t = 0)]
     pub skip: u64,
-    /// No progress bar.
-    #[arg(long, short = 'q')]
-    pub quiet: bool,
-    /// Print the summary as JSON.
-    #[arg(long)]
-    pub json: bool,
 }
 
 pub async fn run(
@@ -91,7 +85,7 @@ pub async fn run(
         commit_every: args.commit_every,
         skip: args.skip,
     };
-    let bar = (!args.quiet && std::io::stderr().is_terminal()).then(|| progress_bar(size));
+    let bar = (!global.quiet && std::io::stderr().is_terminal()).then(|| progress_bar(size));
     let started = std::time::Instant::now();
     let report = |rows: u64, bytes: u64| {
         if let Some(bar) = &bar {
@@ -110,7 +104,7 @@ pub async fn run(
     }
     let summary = result.map_err(with_flags)?;
     timer.lap("upsert");
-    print_summary(&table.display(), &summary, args.json);
+    print_summary(&table.display(), &summary, global.json);
     Ok(ExitStatus::Success)
 }
 

@@ -40,7 +40,9 @@ fn engine_error<'a>(
     }
 }
 
-pub fn report(err: anyhow::Error) -> ExitCode {
+/// Prints an error for people, or under `--json` as one JSON object on stderr
+/// (`{"error": ..., "causes": [...], "hint": ...}`); exit code 1 either way.
+pub fn report(err: anyhow::Error, json: bool) -> ExitCode {
     if err
         .chain()
         .filter_map(|c| c.downcast_ref::<std::io::Error>())
@@ -50,6 +52,22 @@ pub fn report(err: anyhow::Error) -> ExitCode {
     }
     // Every line goes through the redaction: a message may quote a URL from anywhere.
     let shown = err.to_string();
+    if json {
+        let causes: Vec<String> = err
+            .chain()
+            .skip(1)
+            .map(|c| c.to_string())
+            .filter(|c| !shown.contains(c.as_str()))
+            .map(|c| redact(&c).into_owned())
+            .collect();
+        let value = serde_json::json!({
+            "error": redact(&shown),
+            "causes": causes,
+            "hint": hint(&err),
+        });
+        eprintln!("{value}");
+        return ExitCode::from(1);
+    }
     eprintln!("error: {}", redact(&shown));
     let mut source = err.source();
     while let Some(cause) = source {
@@ -89,9 +107,11 @@ impl Timer {
 /// Sends log events to stderr, one plain line each: the command's stage timings and the
 /// engine's own events (servers started, catalogs read, migrations run). Without `-v` only
 /// warnings are shown.
-pub fn init_logging(verbose: bool) {
+pub fn init_logging(verbose: bool, quiet: bool) {
     let level = if verbose {
         tracing::Level::INFO
+    } else if quiet {
+        tracing::Level::ERROR
     } else {
         tracing::Level::WARN
     };

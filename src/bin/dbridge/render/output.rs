@@ -6,6 +6,24 @@ use std::path::Path;
 use anyhow::Context;
 use data_bridge::project::write_atomic;
 
+/// Prints a command's result on stdout: `value` as JSON under `--json`, else `text` (one
+/// line per item, for people).
+pub fn result(
+    json: bool,
+    text: impl FnOnce() -> String,
+    value: impl FnOnce() -> serde_json::Value,
+) -> anyhow::Result<()> {
+    let mut out = if json {
+        serde_json::to_string_pretty(&value())?
+    } else {
+        text()
+    };
+    if !out.is_empty() && !out.ends_with('\n') {
+        out.push('\n');
+    }
+    emit(&out, None)
+}
+
 /// Writes `text` to `path` atomically, or to stdout.
 pub fn emit(text: &str, path: Option<&Path>) -> anyhow::Result<()> {
     match path {
