@@ -180,6 +180,58 @@ impl Plan {
     pub fn down_sql(&self) -> String {
         to_text(&self.down)
     }
+
+    /// The up migration as SQL text with each hazardous change's hazards written as a
+    /// comment above its first statement (what `diff` prints for people to read).
+    pub fn annotated_up_sql(&self) -> String {
+        annotate(&self.up, self.changes.iter().map(|c| (&c.up, &c.hazards)))
+    }
+
+    /// The down migration as SQL text, annotated like [`Plan::annotated_up_sql`].
+    pub fn annotated_down_sql(&self) -> String {
+        let empty = Vec::new();
+        annotate(
+            &self.down,
+            self.changes
+                .iter()
+                .map(|c| (c.down.as_ref().unwrap_or(&empty), &c.hazards)),
+        )
+    }
+}
+
+/// `statements` as text, with a `-- hazards: ...` line (their ids; `--format json` and
+/// `dbridge lint` give the help) before the first statement of each change of `owners` (its
+/// statements and hazards) that has hazards.
+fn annotate<'a>(
+    statements: &[String],
+    owners: impl Iterator<Item = (&'a Vec<String>, &'a Vec<Hazard>)>,
+) -> String {
+    let mut notes: std::collections::HashMap<&str, Vec<Hazard>> = Default::default();
+    for (stmts, hazards) in owners.filter(|(s, h)| !h.is_empty() && !s.is_empty()) {
+        let entry = notes.entry(stmts[0].as_str()).or_default();
+        for h in hazards {
+            if !entry.contains(h) {
+                entry.push(*h);
+            }
+        }
+    }
+    let mut out = String::new();
+    let mut noted = std::collections::HashSet::new();
+    for (i, stmt) in statements.iter().enumerate() {
+        if i > 0 {
+            out.push('\n');
+        }
+        if let Some(hazards) = notes
+            .get(stmt.as_str())
+            .filter(|_| noted.insert(stmt.as_str()))
+        {
+            let ids: Vec<&str> = hazards.iter().map(|h| h.id()).collect();
+            out.push_str(&format!("-- hazards: {}\n", ids.join(", ")));
+        }
+        out.push_str(stmt);
+        out.push_str(";\n");
+    }
+    out
 }
 
 /// The changes that undo `up`, going from `back_from` (the target, renamed back) to

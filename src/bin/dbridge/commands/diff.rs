@@ -92,8 +92,8 @@ pub async fn run(
             json.push('\n');
             json
         }
-        DiffFormat::Sql if args.down => plan.down_sql(),
-        DiffFormat::Sql => plan.up_sql(),
+        DiffFormat::Sql if args.down => plan.annotated_down_sql(),
+        DiffFormat::Sql => plan.annotated_up_sql(),
     };
     output::emit(&text, None)?;
     let status = if args.exit_code && !plan.is_empty() {
