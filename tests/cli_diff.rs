@@ -762,3 +762,184 @@ async fn output_files_never_replace_devices_or_symlinks() {
         .unwrap()
         .contains("CREATE TABLE public.users"));
 }
+
+/// Runs `diff --from empty.sql --to <sql>` with the test server as the dev server.
+fn diff_source(dir: &Path, sql: &str) -> common::Run {
+    write(dir, "empty.sql", "");
+    write(dir, "source.sql", sql);
+    let dev = admin_url();
+    dbridge(
+        dir,
+        &[
+            "--dev-url",
+            &dev,
+            "diff",
+            "--from",
+            "empty.sql",
+            "--to",
+            "source.sql",
+        ],
+    )
+}
+
+/// The first value of a query on the test server's admin database.
+async fn admin_scalar(sql: &str) -> i64 {
+    use sqlx::Connection;
+    let mut conn = sqlx::PgConnection::connect(&admin_url()).await.unwrap();
+    sqlx::query_scalar::<_, i64>(sql)
+        .fetch_one(&mut conn)
+        .await
+        .unwrap()
+}
+
+#[tokio::test]
+async fn schema_sources_cannot_act_outside_their_scratch_database() {
+    let victim = TestDb::new("victim").await;
+    let dir = tempfile::tempdir().unwrap();
+    let marker = dir.path().join("pwned");
+    let marker = marker.display();
+    let tag = format!("boss_{}", std::process::id());
+    // Refused before anything runs, with the line and the reason.
+    let mut transcript = String::new();
+    for stmt in [
+        format!("DROP DATABASE {};", victim.name),
+        "CREATE DATABASE made_by_a_source;".to_string(),
+        format!("CREATE ROLE {tag} SUPERUSER LOGIN;"),
+        "ALTER ROLE CURRENT_USER SUPERUSER;".to_string(),
+        "ALTER SYSTEM SET work_mem = '1GB';".to_string(),
+        format!("COPY (SELECT 1) TO PROGRAM 'touch {marker}';"),
+        "COPY t FROM '/etc/passwd';".to_string(),
+        "CREATE TABLESPACE ts LOCATION '/tmp';".to_string(),
+        "LOAD 'auto_explain';".to_string(),
+        "GRANT pg_execute_server_program TO CURRENT_USER;".to_string(),
+    ] {
+        let r = diff_source(dir.path(), &format!("CREATE TABLE t (id int);\n{stmt}\n"));
+        assert_eq!(r.code, 1, "{stmt}: {}", r.stdout);
+        transcript.push_str(&format!("{stmt}\n  {}", r.stderr));
+    }
+    // Hidden in a DO block, the same statements meet the role's lack of rights.
+    for stmt in [
+        format!("DO $$ BEGIN EXECUTE 'CREATE ROLE {tag} SUPERUSER'; END $$;"),
+        format!("DO $$ BEGIN EXECUTE $q$COPY (SELECT 1) TO PROGRAM 'touch {marker}'$q$; END $$;"),
+        "SELECT pg_read_file('/etc/passwd');".to_string(),
+        "SET ROLE postgres;".to_string(),
+        "DO $$ BEGIN EXECUTE 'ALTER SYSTEM SET work_mem = ''1GB'''; END $$;".to_string(),
+    ] {
+        let r = diff_source(dir.path(), &format!("CREATE TABLE t (id int);\n{stmt}\n"));
+        assert_eq!(r.code, 1, "{stmt}: {}", r.stdout);
+        transcript.push_str(&format!("{stmt}\n  {}", r.stderr));
+    }
+    let transcript = transcript
+        .replace(&victim.name, "[VICTIM]")
+        .replace(&tag, "[ROLE]")
+        .replace(&marker.to_string(), "[MARKER]");
+    insta::with_settings!({snapshot_path => "../snapshots/cli", prepend_module_to_snapshot => false, omit_expression => true}, {
+        insta::assert_snapshot!("diff_source_sandbox_refusals", transcript);
+    });
+    assert!(!dir.path().join("pwned").exists(), "a source ran a program");
+    assert_eq!(
+        admin_scalar(&format!(
+            "SELECT count(*) FROM pg_database WHERE datname IN ('{}', 'made_by_a_source')",
+            victim.name
+        ))
+        .await,
+        1,
+        "the victim database is there and no database was created"
+    );
+    assert_eq!(
+        admin_scalar(&format!(
+            "SELECT count(*) FROM pg_roles WHERE rolname = '{tag}'"
+        ))
+        .await,
+        0
+    );
+    assert_eq!(
+        admin_scalar("SELECT count(*) FROM pg_database WHERE datname LIKE 'dbridge\\_dev\\_%' OR datname IN (SELECT rolname FROM pg_roles WHERE rolname LIKE 'dbridge\\_sandbox\\_%')").await,
+        0,
+        "the sandboxes were dropped"
+    );
+}
+
+#[tokio::test]
+async fn roles_a_source_names_are_created_and_extensions_work() {
+    let dir = tempfile::tempdir().unwrap();
+    let role = |what: &str| format!("src_{what}_{}", std::process::id());
+    let (owner, reader, policy) = (role("owner"), role("reader"), role("policy"));
+    let sql = format!(
+        "CREATE EXTENSION IF NOT EXISTS pg_trgm;
+CREATE SCHEMA app;
+CREATE TABLE app.t (id int PRIMARY KEY, name text);
+ALTER TABLE app.t OWNER TO {owner};
+COMMENT ON TABLE app.t IS 'owned by a role the source names';
+GRANT SELECT ON app.t TO {reader};
+ALTER TABLE app.t ENABLE ROW LEVEL SECURITY;
+CREATE POLICY p ON app.t TO {policy} USING (true);
+CREATE INDEX t_name_trgm ON app.t USING gin (name gin_trgm_ops);
+CREATE TABLE app.u (id int);
+ALTER TABLE app.u OWNER TO postgres;
+"
+    );
+    let first = diff_source(dir.path(), &sql);
+    assert_eq!(first.code, 0, "{}", first.stderr);
+    let filters = [
+        (owner.as_str(), "[OWNER]"),
+        (reader.as_str(), "[READER]"),
+        (policy.as_str(), "[POLICY]"),
+    ];
+    assert_run("diff_source_names_roles", &first, &filters);
+    for r in [&owner, &reader, &policy] {
+        assert_eq!(
+            admin_scalar(&format!("SELECT count(*) FROM pg_roles WHERE rolname = '{r}' AND NOT rolcanlogin AND NOT rolsuper")).await,
+            1,
+            "{r} was created NOLOGIN"
+        );
+    }
+    // The roles exist now: the same source loads without creating anything.
+    let again = diff_source(dir.path(), &sql);
+    assert_eq!(
+        (again.code, again.stdout.as_str()),
+        (0, first.stdout.as_str())
+    );
+    assert!(!again.stderr.contains("created role"), "{}", again.stderr);
+    // An extension the server does not have is named with its line.
+    let r = diff_source(
+        dir.path(),
+        "CREATE TABLE a (id int);\nCREATE EXTENSION no_such_extension;\n",
+    );
+    assert_run("diff_source_unknown_extension", &r, &[]);
+}
+
+#[tokio::test]
+async fn a_killed_runs_scratch_databases_and_roles_are_reclaimed() {
+    let mut child = std::process::Command::new("true").spawn().unwrap();
+    let dead = child.id();
+    child.wait().unwrap();
+    let host = data_bridge::engine::dev::host_tag();
+    let db = format!("dbridge_dev_{host}_{dead}_0");
+    let role = format!("dbridge_sandbox_{host}_{dead}_0");
+    {
+        use sqlx::{Connection, Executor};
+        let mut conn = sqlx::PgConnection::connect(&admin_url()).await.unwrap();
+        conn.execute(format!("CREATE ROLE \"{role}\" NOLOGIN").as_str())
+            .await
+            .unwrap();
+        conn.execute(format!("CREATE DATABASE \"{db}\" OWNER \"{role}\"").as_str())
+            .await
+            .unwrap();
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let r = diff_source(dir.path(), "CREATE TABLE t (id int);\n");
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert_eq!(
+        admin_scalar(&format!(
+            "SELECT count(*) FROM pg_database WHERE datname = '{db}'"
+        ))
+        .await
+            + admin_scalar(&format!(
+                "SELECT count(*) FROM pg_roles WHERE rolname = '{role}'"
+            ))
+            .await,
+        0,
+        "the dead run's database and role are still there"
+    );
+}

@@ -514,9 +514,24 @@ async fn dev_start_status_stop_and_the_embedded_default_target() {
     d("dev_inspect", &["inspect"]);
     d("dev_stop", &["dev", "stop"]);
     d("dev_status_stopped", &["dev", "status"]);
-    // Started on demand, with its data kept.
+    // Started on demand, with its data kept, on the port it had: a saved URL stays valid.
     d("dev_migrate_status", &["migrate", "status"]);
+    assert_eq!(dbridge(dir.path(), &["dev", "url"]).stdout.trim(), embedded);
     assert_eq!(dbridge(dir.path(), &["dev", "stop"]).code, 0);
+    // A server that cannot start says where its log is, once.
+    let conf = dir.path().join(".dbridge/data/postgresql.conf");
+    let mut text = std::fs::read_to_string(&conf).unwrap();
+    text.push_str("\nthis is not a setting\n");
+    std::fs::write(&conf, text).unwrap();
+    let failed = dbridge(dir.path(), &["dev", "start"]);
+    assert_eq!(failed.code, 1);
+    assert_eq!(
+        failed.stderr.matches(".dbridge/server.log").count(),
+        1,
+        "{}",
+        failed.stderr
+    );
+    assert!(!failed.stderr.contains("pg_ctl"), "{}", failed.stderr);
 }
 
 #[tokio::test]
@@ -1065,4 +1080,62 @@ async fn every_command_takes_json_quiet_and_verbose() {
     let r = dbridge(p.path(), &[]);
     assert_eq!(r.code, 2);
     assert!(r.stderr.contains("Usage: dbridge"), "{}", r.stderr);
+}
+
+#[tokio::test]
+async fn embedded_servers_run_as_their_own_user_and_leftovers_are_removed() {
+    use data_bridge::engine::embedded::EmbeddedServer;
+    // A leftover of a process that is gone, and one of a process that runs.
+    let mut child = std::process::Command::new("true").spawn().unwrap();
+    let dead = child.id();
+    child.wait().unwrap();
+    let temp = std::env::temp_dir();
+    let stale = temp.join(format!("dbridge-pg-{dead}-leftover"));
+    let alive = temp.join(format!("dbridge-pg-{}-inuse", std::process::id()));
+    for dir in [&stale, &alive] {
+        std::fs::create_dir_all(dir.join("data")).unwrap();
+    }
+    let server = tokio::task::spawn_blocking(EmbeddedServer::start)
+        .await
+        .unwrap()
+        .unwrap();
+    assert!(
+        !stale.exists(),
+        "a dead run's server folder was left behind"
+    );
+    assert!(alive.exists(), "a live run's server folder was removed");
+    std::fs::remove_dir_all(&alive).unwrap();
+    let pid_file = std::fs::read_to_string(server.dir().join("data/postmaster.pid")).unwrap();
+    let pid: u32 = pid_file.lines().next().unwrap().trim().parse().unwrap();
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap();
+    let uid: u32 = status
+        .lines()
+        .find_map(|l| l.strip_prefix("Uid:"))
+        .and_then(|l| l.split_whitespace().next())
+        .and_then(|u| u.parse().ok())
+        .unwrap();
+    let me = nix::unistd::Uid::effective();
+    if me.is_root() {
+        let user = nix::unistd::User::from_uid(nix::unistd::Uid::from_raw(uid))
+            .unwrap()
+            .unwrap();
+        assert_eq!(
+            user.name, "dbridge",
+            "as root the server runs as the dbridge user"
+        );
+        let postgres = nix::unistd::User::from_name("postgres").ok().flatten();
+        assert!(
+            postgres.is_none_or(|p| p.uid.as_raw() != uid),
+            "not as postgres"
+        );
+    } else {
+        assert_eq!(
+            uid,
+            me.as_raw(),
+            "the server runs as the user who started it"
+        );
+    }
+    tokio::task::spawn_blocking(move || server.stop())
+        .await
+        .unwrap();
 }

@@ -3,7 +3,9 @@
 //! `initdb` runs once per server version into a cached template directory; each server is a
 //! copy of it in a fresh temporary directory, listening only on a Unix socket, with durability
 //! switched off (it holds nothing worth keeping). When dbridge runs as root the server runs as
-//! the `postgres` user, because PostgreSQL refuses to run as root.
+//! the `dbridge` system user, because PostgreSQL refuses to run as root. A folder whose owner
+//! died (killed, or a test process that exited with its server running) is removed by the
+//! next server's start.
 
 use std::fs;
 use std::path::{Path, PathBuf};
@@ -20,6 +22,8 @@ use super::install::{copy_dir, Installation, SUPERUSER};
 
 /// The port number in the socket file name; the socket lives in a private directory.
 const PORT: u16 = 5432;
+/// The name prefix of the servers' temporary folders.
+const STALE_PREFIX: &str = "dbridge-pg-";
 /// How long a server may take to accept connections.
 const START_TIMEOUT: Duration = Duration::from_secs(60);
 
@@ -36,8 +40,9 @@ impl EmbeddedServer {
         let install = Installation::find()?;
         let template = install.template()?;
         remove_stale_servers();
+        // The owner's pid is in the name: the next run removes the folder if this one dies.
         let dir = tempfile::Builder::new()
-            .prefix("dbridge-pg-")
+            .prefix(&format!("{STALE_PREFIX}{}-", std::process::id()))
             .tempdir()
             .map_err(|e| Error::io(std::env::temp_dir(), e))?
             .keep();
@@ -199,12 +204,21 @@ fn remove_stale_servers() {
     };
     for entry in entries.flatten() {
         let path = entry.path();
-        if !entry
-            .file_name()
-            .to_string_lossy()
-            .starts_with("dbridge-pg-")
-            || path.join("PG_VERSION").exists()
-        {
+        let name = entry.file_name().to_string_lossy().into_owned();
+        let Some(rest) = name.strip_prefix(STALE_PREFIX) else {
+            continue;
+        };
+        if path.join("PG_VERSION").exists() {
+            continue;
+        }
+        // `dbridge-pg-<owner pid>-<random>`: stale as soon as its owner is gone.
+        let owner = rest
+            .split_once('-')
+            .and_then(|(pid, _)| pid.parse::<i32>().ok());
+        if let Some(owner) = owner {
+            if kill(Pid::from_raw(owner), None).is_err() {
+                let _ = fs::remove_dir_all(&path);
+            }
             continue;
         }
         let pid = fs::read_to_string(path.join("data/postmaster.pid"))

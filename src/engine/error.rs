@@ -9,8 +9,8 @@ pub enum Error {
     #[error("no PostgreSQL server binaries found (looked for initdb and postgres on PATH, in `pg_config --bindir` and in /usr/lib/postgresql/*/bin); install them (Debian/Ubuntu: `apt-get install postgresql`) or configure a dev database (dev_url) that dbridge may use as scratch space")]
     NoServerBinaries,
 
-    #[error("the embedded PostgreSQL could not run because no unprivileged user exists to run it as (initdb refuses root); create a `postgres` user or configure a dev database (dev_url)")]
-    NoUnprivilegedUser,
+    #[error("the embedded PostgreSQL could not run because no unprivileged user exists to run it as (it refuses root) and `useradd --system dbridge` failed: {detail}; create a `dbridge` system user or configure a dev database (dev_url)")]
+    NoUnprivilegedUser { detail: String },
 
     #[error("{program} failed: {detail}")]
     ServerCommand { program: String, detail: String },
@@ -44,6 +44,25 @@ pub enum Error {
         line: usize,
         /// PostgreSQL's message, with its detail and hint.
         message: String,
+    },
+
+    /// A schema source holds a statement that would act outside its scratch database.
+    #[error(
+        "{file}:{line}: {what} is not allowed in a schema source: it {reason}; nothing was run"
+    )]
+    Refused {
+        file: String,
+        line: usize,
+        what: &'static str,
+        reason: &'static str,
+    },
+
+    /// A schema source creates an extension the dev server does not have.
+    #[error("{file}:{line}: extension {name} is not available on the dev server (install its package there, or remove the statement)")]
+    UnknownExtension {
+        file: String,
+        line: usize,
+        name: String,
     },
 
     /// The catalog holds something introspection does not know how to read.

@@ -22,12 +22,7 @@ impl Installation {
     pub(crate) fn find() -> Result<Self> {
         let bin = find_bin_dir().ok_or(Error::NoServerBinaries)?;
         let run_as = if Uid::effective().is_root() {
-            Some(
-                User::from_name("postgres")
-                    .ok()
-                    .flatten()
-                    .ok_or(Error::NoUnprivilegedUser)?,
-            )
+            Some(server_user()?)
         } else {
             None
         };
@@ -95,6 +90,38 @@ impl Installation {
             .unwrap_or("unknown")
             .replace(|c: char| !c.is_ascii_alphanumeric() && c != '.', "_"))
     }
+}
+
+/// The system user embedded servers run as when dbridge runs as root (PostgreSQL refuses
+/// root). A user of its own, not `postgres`: `postgres` owns the machine's other clusters,
+/// and a schema source that reached the server's OS user must not reach them.
+pub(crate) const SERVER_USER: &str = "dbridge";
+
+/// The [`SERVER_USER`], created (a system user without a home or a login shell) when missing.
+fn server_user() -> Result<User> {
+    let lookup = || User::from_name(SERVER_USER).ok().flatten();
+    if let Some(user) = lookup() {
+        return Ok(user);
+    }
+    let out = Command::new("useradd")
+        .args([
+            "--system",
+            "--no-create-home",
+            "--home-dir",
+            "/nonexistent",
+            "--shell",
+            "/usr/sbin/nologin",
+            "--user-group",
+            SERVER_USER,
+        ])
+        .output();
+    let detail = match out {
+        Ok(o) if o.status.success() => String::new(),
+        Ok(o) => String::from_utf8_lossy(&o.stderr).trim().to_string(),
+        Err(e) => e.to_string(),
+    };
+    // Another process may have created it meanwhile: look again either way.
+    lookup().ok_or(Error::NoUnprivilegedUser { detail })
 }
 
 /// Runs a command to completion, returning its standard output.

@@ -82,8 +82,25 @@ impl LocalCluster {
             let template = install.template()?;
             copy_dir(&template, &self.data())?;
             install.give_to_server(&self.dir)?;
+        } else if let Some(user) = &install.run_as {
+            // A cluster created when servers ran as another user (`postgres`) is handed over.
+            use std::os::unix::fs::MetadataExt;
+            let owner = fs::metadata(self.data())
+                .map_err(|e| Error::io(self.data(), e))?
+                .uid();
+            if owner != user.uid.as_raw() {
+                install.give_to_server(&self.dir)?;
+            }
         }
-        let port = free_port().map_err(|e| Error::io(&self.dir, e))?;
+        // The port of the last start when it is still free, so that a saved URL stays valid.
+        let saved = fs::read_to_string(self.port_file())
+            .ok()
+            .and_then(|p| p.trim().parse::<u16>().ok())
+            .filter(|p| std::net::TcpListener::bind(("127.0.0.1", *p)).is_ok());
+        let port = match saved {
+            Some(port) => port,
+            None => free_port().map_err(|e| Error::io(&self.dir, e))?,
+        };
         crate::project::write_atomic(&self.port_file(), format!("{port}\n").as_bytes())
             .map_err(|e| Error::io(self.port_file(), e))?;
         let mut cmd = Command::new(install.bin.join("pg_ctl"));
@@ -93,13 +110,15 @@ impl LocalCluster {
             "-p {port} -c listen_addresses=127.0.0.1 -c unix_socket_directories= -c fsync=off -c synchronous_commit=off"
         ));
         install.run_as_server_user(&mut cmd);
-        if let Err(e) = run(cmd, "pg_ctl start") {
-            let log = fs::read_to_string(self.dir.join("server.log")).unwrap_or_default();
+        if run(cmd, "pg_ctl start").is_err() {
+            let log_path = self.dir.join("server.log");
+            let log = fs::read_to_string(&log_path).unwrap_or_default();
             let tail: Vec<&str> = log.lines().rev().take(10).collect();
             return Err(Error::ServerCommand {
-                program: "pg_ctl start".into(),
+                program: "the embedded database".into(),
                 detail: format!(
-                    "{e}\n{}",
+                    "it did not start; the end of its log ({}):\n{}",
+                    log_path.display(),
                     tail.into_iter().rev().collect::<Vec<_>>().join("\n")
                 ),
             });

@@ -2,11 +2,12 @@
 
 use std::path::{Path, PathBuf};
 
-use super::dev::{DevDatabase, Scratch};
+use super::dev::{DevDatabase, Sandbox};
 use super::error::{Error, Result};
 use sqlx::postgres::PgConnection;
 
-use super::postgres::script::execute;
+use super::postgres::sandbox::{self, Route};
+use super::postgres::script::{execute, Failed};
 use super::postgres::split::{split, Statement};
 use super::postgres::{connect, inspect};
 use crate::diff::model::Database;
@@ -47,13 +48,24 @@ impl Source {
         matches!(self, Source::Sql(_))
     }
 
+    /// The scripts of a SQL source, read and checked: a statement that would act outside
+    /// its scratch database is refused here, before anything runs.
+    fn scripts(&self) -> Result<Option<Vec<(String, String)>>> {
+        let Source::Sql(files) = self else {
+            return Ok(None);
+        };
+        let scripts = read_scripts(files)?;
+        check_scripts(&scripts)?;
+        Ok(Some(scripts))
+    }
+
     /// Reads the schema, restricted to `schemas` when not empty.
     pub async fn load(&self, dev: &mut DevDatabase, schemas: &[String]) -> Result<Database> {
-        let scratch = match self {
-            Source::Sql(_) => Some(dev.scratch().await?),
-            _ => None,
+        let sql = match self.scripts()? {
+            Some(scripts) => Some((scripts, dev.sandbox().await?)),
+            None => None,
         };
-        self.read(scratch, schemas).await
+        self.read(sql, schemas).await
     }
 
     /// Reads two sources at once (each on its own connection), for a diff.
@@ -63,16 +75,14 @@ impl Source {
         dev: &mut DevDatabase,
         schemas: &[String],
     ) -> Result<(Database, Database)> {
-        let scratch = |s: &Source| matches!(s, Source::Sql(_));
-        let a = if scratch(from) {
-            Some(dev.scratch().await?)
-        } else {
-            None
+        let (a, b) = (from.scripts()?, to.scripts()?);
+        let a = match a {
+            Some(scripts) => Some((scripts, dev.sandbox().await?)),
+            None => None,
         };
-        let b = if scratch(to) {
-            Some(dev.scratch().await?)
-        } else {
-            None
+        let b = match b {
+            Some(scripts) => Some((scripts, dev.sandbox().await?)),
+            None => None,
         };
         // Two tasks, so that each side's rows are decoded and assembled on its own worker
         // while the other side's server is still sending.
@@ -88,8 +98,13 @@ impl Source {
         Ok((joined(a)?, joined(b)?))
     }
 
-    /// Reads the schema; SQL sources are applied to `scratch`, which they need.
-    async fn read(&self, scratch: Option<Scratch>, schemas: &[String]) -> Result<Database> {
+    /// Reads the schema; SQL sources come with their checked scripts and the sandbox to
+    /// apply them in.
+    async fn read(
+        &self,
+        sql: Option<(Vec<(String, String)>, Sandbox)>,
+        schemas: &[String],
+    ) -> Result<Database> {
         match self {
             // One connection, read once: a pool would open a second one to probe the URL.
             Source::Url(url) => {
@@ -104,23 +119,42 @@ impl Source {
                 }
                 Ok(db)
             }
-            Source::Sql(files) => {
-                let mut scratch = scratch.expect("SQL sources are given a scratch database");
-                apply_files(&mut scratch.conn, files).await?;
-                inspect::inspect(&mut scratch.conn, schemas).await
+            Source::Sql(_) => {
+                let (scripts, mut sandbox) = sql.expect("SQL sources are given a sandbox");
+                apply_source(&mut sandbox, &scripts).await?;
+                // Read by the privileged session: the sandbox's own may have changed settings.
+                inspect::inspect(&mut sandbox.admin, schemas).await
             }
         }
     }
 }
 
-/// Applies SQL files, in order, to a scratch database.
-pub async fn apply_files(conn: &mut PgConnection, files: &[PathBuf]) -> Result<()> {
-    let mut scripts = Vec::new();
-    for file in files {
-        let text = std::fs::read_to_string(file).map_err(|e| Error::io(file, e))?;
-        scripts.push((file.display().to_string(), text));
+/// The files' texts, with their names for messages.
+fn read_scripts(files: &[PathBuf]) -> Result<Vec<(String, String)>> {
+    files
+        .iter()
+        .map(|file| {
+            let text = std::fs::read_to_string(file).map_err(|e| Error::io(file, e))?;
+            Ok((file.display().to_string(), text))
+        })
+        .collect()
+}
+
+/// Refuses the first statement of `scripts` that a schema source may not hold.
+pub fn check_scripts(scripts: &[(String, String)]) -> Result<()> {
+    for (name, text) in scripts {
+        for stmt in split(text) {
+            if let Err(refusal) = sandbox::route(&stmt.text) {
+                return Err(Error::Refused {
+                    file: name.clone(),
+                    line: stmt.line,
+                    what: refusal.what,
+                    reason: refusal.reason,
+                });
+            }
+        }
     }
-    apply_schema(conn, &scripts).await
+    Ok(())
 }
 
 /// SQLSTATEs of a statement that names something a later statement creates.
@@ -132,6 +166,28 @@ const NOT_YET_DEFINED: &[&str] = &["42P01", "42704", "3F000", "42883", "42P10"];
 /// something not yet created is retried after the others, until a whole pass makes no
 /// progress. The error then names the file and line of the first statement that still fails.
 pub async fn apply_schema(conn: &mut PgConnection, scripts: &[(String, String)]) -> Result<()> {
+    apply_in_any_order(scripts, &mut Runner::Trusted(conn)).await
+}
+
+/// Where the statements of a script run.
+enum Runner<'a> {
+    /// On one connection, with its rights (trusted SQL).
+    Trusted(&'a mut PgConnection),
+    /// In a sandbox, with the CREATE grants lent to new owners so far.
+    Sandboxed(&'a mut Sandbox, Vec<(String, String)>),
+}
+
+impl Runner<'_> {
+    async fn run(&mut self, name: &str, stmt: &Statement) -> std::result::Result<(), Failed> {
+        match self {
+            Runner::Trusted(conn) => execute(conn, name, stmt).await,
+            Runner::Sandboxed(sandbox, grants) => run_sandboxed(sandbox, name, stmt, grants).await,
+        }
+    }
+}
+
+/// The retry loop of [`apply_schema`] and [`apply_source`].
+async fn apply_in_any_order(scripts: &[(String, String)], runner: &mut Runner<'_>) -> Result<()> {
     let mut pending: Vec<(&str, Statement)> = Vec::new();
     for (name, text) in scripts {
         pending.extend(split(text).into_iter().map(|s| (name.as_str(), s)));
@@ -141,7 +197,7 @@ pub async fn apply_schema(conn: &mut PgConnection, scripts: &[(String, String)])
         let mut first_error = None;
         let before = pending.len();
         for (name, stmt) in pending {
-            if let Err(failed) = execute(conn, name, &stmt).await {
+            if let Err(failed) = runner.run(name, &stmt).await {
                 let retry = failed
                     .sqlstate
                     .as_deref()
@@ -159,6 +215,155 @@ pub async fn apply_schema(conn: &mut PgConnection, scripts: &[(String, String)])
             Some(_) => pending = deferred,
         }
     }
+}
+
+/// Applies an untrusted schema source in a sandbox (checked by [`check_scripts`] first):
+/// statements run as the sandbox role, extension statements on the privileged session once
+/// their names are known to the server, and a role the source names is created (NOLOGIN)
+/// when missing, so that `OWNER TO`, grants and policies work as on the target.
+pub async fn apply_source(sandbox: &mut Sandbox, scripts: &[(String, String)]) -> Result<()> {
+    let available: Vec<String> =
+        sqlx::query_scalar("SELECT name::text FROM pg_available_extensions")
+            .fetch_all(&mut sandbox.admin)
+            .await
+            .map_err(|e| Error::query("listing the dev server's extensions", e))?;
+    for (name, text) in scripts {
+        for stmt in split(text) {
+            if let Ok(Route::Extension(names)) = sandbox::route(&stmt.text) {
+                let dropping = stmt
+                    .text
+                    .trim_start()
+                    .get(..4)
+                    .is_some_and(|w| w.eq_ignore_ascii_case("drop"));
+                if let Some(missing) = names
+                    .iter()
+                    .find(|n| !available.contains(n))
+                    .filter(|_| !dropping)
+                {
+                    return Err(Error::UnknownExtension {
+                        file: name.clone(),
+                        line: stmt.line,
+                        name: missing.clone(),
+                    });
+                }
+            }
+        }
+    }
+    let mut runner = Runner::Sandboxed(sandbox, Vec::new());
+    apply_in_any_order(scripts, &mut runner).await?;
+    let Runner::Sandboxed(sandbox, schema_grants) = runner else {
+        unreachable!("built above")
+    };
+    // CREATE on schemas was lent to new owners only so that `OWNER TO` could run.
+    for (schema, role) in schema_grants {
+        let sql = format!(
+            "REVOKE CREATE ON SCHEMA {} FROM {}",
+            crate::diff::quote::ident(&schema),
+            crate::diff::quote::ident(&role)
+        );
+        let _ = sqlx::Executor::execute(&mut sandbox.admin, sql.as_str()).await;
+    }
+    Ok(())
+}
+
+/// Runs one statement of a source where its route says, mending what the sandbox lacks
+/// (a missing role, membership in a role without rights, CREATE on a schema for a new
+/// owner) and trying again; an `OWNER TO` a role with rights is skipped, with a note.
+async fn run_sandboxed(
+    sandbox: &mut Sandbox,
+    name: &str,
+    stmt: &Statement,
+    schema_grants: &mut Vec<(String, String)>,
+) -> std::result::Result<(), Failed> {
+    use crate::diff::quote::ident;
+    let route = sandbox::route(&stmt.text).unwrap_or(Route::Sandbox);
+    for _ in 0..8 {
+        let outcome = match route {
+            Route::Extension(_) => execute(&mut sandbox.admin, name, stmt).await,
+            Route::Sandbox => execute(&mut sandbox.conn, name, stmt).await,
+        };
+        let Err(failed) = outcome else {
+            return Ok(());
+        };
+        let message = failed.error.to_string();
+        let admin = |sql: String| sql;
+        let fix = match failed.sqlstate.as_deref() {
+            Some("42704") => sandbox::missing_role(&message).map(|role| {
+                let note = format!(
+                    "note: {name}:{}: created role {role} (NOLOGIN) on the dev server, which did not have it",
+                    stmt.line
+                );
+                if sandbox.persistent {
+                    tracing::warn!("{note}");
+                } else {
+                    tracing::info!("{note}");
+                }
+                sandbox.created_roles.push(role.clone());
+                sandbox.lent.insert(role.clone());
+                vec![
+                    admin(format!("CREATE ROLE {} NOLOGIN", ident(&role))),
+                    format!("GRANT {} TO {}", ident(&role), ident(&sandbox.role)),
+                ]
+            }),
+            Some("42501") => {
+                if let Some(role) = sandbox::role_needed(&message) {
+                    if !sandbox.lent.contains(&role) && lendable(&mut sandbox.admin, &role).await {
+                        sandbox.lent.insert(role.clone());
+                        Some(vec![format!("GRANT {} TO {}", ident(&role), ident(&sandbox.role))])
+                    } else if sandbox::new_owner(&stmt.text).as_deref() == Some(role.as_str()) {
+                        tracing::warn!(
+                            "note: {name}:{}: skipped giving an object to {role}: that role has rights on the dev server that a schema source may not use (owners are not compared)",
+                            stmt.line
+                        );
+                        return Ok(());
+                    } else {
+                        None
+                    }
+                } else if let (Some(schema), Some(owner)) =
+                    (sandbox::schema_denied(&message), sandbox::new_owner(&stmt.text))
+                {
+                    (sandbox.lent.contains(&owner)
+                        && !schema_grants.contains(&(schema.clone(), owner.clone())))
+                    .then(|| {
+                        schema_grants.push((schema.clone(), owner.clone()));
+                        vec![format!("GRANT CREATE ON SCHEMA {} TO {}", ident(&schema), ident(&owner))]
+                    })
+                } else {
+                    None
+                }
+            }
+            _ => None,
+        };
+        let Some(statements) = fix else {
+            return Err(failed);
+        };
+        for sql in statements {
+            // A role another statement or run created meanwhile is fine.
+            let _ = sqlx::Executor::execute(&mut sandbox.admin, sql.as_str()).await;
+        }
+    }
+    execute(&mut sandbox.conn, name, stmt).await
+}
+
+/// Whether the sandbox may act as `role`: a role without rights of its own (no login, no
+/// attributes, a member of nothing, owning no database or tablespace), so that acting as it
+/// reaches nothing outside the scratch database.
+async fn lendable(admin: &mut PgConnection, role: &str) -> bool {
+    sqlx::query_scalar::<_, bool>(
+        "SELECT NOT (r.rolsuper OR r.rolcreatedb OR r.rolcreaterole OR r.rolreplication \
+                     OR r.rolbypassrls OR r.rolcanlogin) \
+                AND r.rolname !~ '^pg_' \
+                AND NOT EXISTS (SELECT 1 FROM pg_auth_members m WHERE m.member = r.oid) \
+                AND NOT EXISTS (SELECT 1 FROM pg_database d WHERE d.datdba = r.oid) \
+                AND NOT EXISTS (SELECT 1 FROM pg_tablespace t WHERE t.spcowner = r.oid) \
+         FROM pg_roles r WHERE r.rolname = $1",
+    )
+    .bind(role)
+    .fetch_optional(admin)
+    .await
+    .ok()
+    .flatten()
+    .unwrap_or(false)
 }
 
 /// The `.sql` files of a directory and its subdirectories, in name order.

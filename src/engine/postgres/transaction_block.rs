@@ -5,6 +5,8 @@
 //! Only bare words count: quoted identifiers, string constants, dollar-quoted bodies and
 //! comments are skipped, so a table named `"concurrently"` is not mistaken for the keyword.
 
+use super::words::words;
+
 /// What the statement is when PostgreSQL cannot run it in a transaction block, e.g.
 /// `CREATE INDEX CONCURRENTLY`; `None` for every other statement.
 pub fn needs_autocommit(statement: &str) -> Option<&'static str> {
@@ -55,87 +57,6 @@ fn last_word_is(statement: &str, word: &str) -> bool {
     words(statement, usize::MAX)
         .last()
         .is_some_and(|w| w == word)
-}
-
-/// The first `limit` bare words of `sql`, upper-cased.
-fn words(sql: &str, limit: usize) -> Vec<String> {
-    let b = sql.as_bytes();
-    let mut out = Vec::new();
-    let mut i = 0;
-    while i < b.len() && out.len() < limit {
-        let c = b[i];
-        if c == b'-' && b.get(i + 1) == Some(&b'-') {
-            i = sql[i..].find('\n').map_or(b.len(), |n| i + n);
-        } else if c == b'/' && b.get(i + 1) == Some(&b'*') {
-            i = skip_block_comment(b, i);
-        } else if c == b'\'' || c == b'"' {
-            i = skip_quoted(b, i, c);
-        } else if c == b'$' {
-            i = skip_dollar_quoted(sql, i);
-        } else if c.is_ascii_alphabetic() || c == b'_' {
-            let start = i;
-            while i < b.len() && (b[i].is_ascii_alphanumeric() || b[i] == b'_' || b[i] == b'$') {
-                i += 1;
-            }
-            out.push(sql[start..i].to_ascii_uppercase());
-        } else {
-            i += 1;
-        }
-    }
-    out
-}
-
-fn skip_block_comment(b: &[u8], mut i: usize) -> usize {
-    let mut depth = 0;
-    while i < b.len() {
-        if b[i] == b'/' && b.get(i + 1) == Some(&b'*') {
-            depth += 1;
-            i += 2;
-        } else if b[i] == b'*' && b.get(i + 1) == Some(&b'/') {
-            depth -= 1;
-            i += 2;
-            if depth == 0 {
-                return i;
-            }
-        } else {
-            i += 1;
-        }
-    }
-    i
-}
-
-/// Past a `'...'` or `"..."` (a doubled quote stays inside).
-fn skip_quoted(b: &[u8], mut i: usize, quote: u8) -> usize {
-    i += 1;
-    while i < b.len() {
-        if b[i] == quote {
-            if b.get(i + 1) == Some(&quote) {
-                i += 2;
-                continue;
-            }
-            return i + 1;
-        }
-        i += 1;
-    }
-    i
-}
-
-/// Past a `$tag$...$tag$` body; a `$1` parameter is only skipped over.
-fn skip_dollar_quoted(sql: &str, i: usize) -> usize {
-    let rest = &sql[i + 1..];
-    let tag_len = rest
-        .find(|c: char| !(c.is_alphanumeric() || c == '_'))
-        .unwrap_or(rest.len());
-    if !rest[tag_len..].starts_with('$')
-        || rest[..tag_len].starts_with(|c: char| c.is_ascii_digit())
-    {
-        return i + 1;
-    }
-    let tag = &sql[i..i + tag_len + 2];
-    let body = i + tag.len();
-    sql[body..]
-        .find(tag)
-        .map_or(sql.len(), |end| body + end + tag.len())
 }
 
 #[cfg(test)]

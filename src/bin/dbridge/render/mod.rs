@@ -11,7 +11,7 @@ use data_bridge::redact::redact;
 fn hint(err: &anyhow::Error) -> Option<&'static str> {
     use data_bridge::engine::Error;
     err.chain().find_map(|c| match engine_error(c)? {
-        Error::NoServerBinaries | Error::NoUnprivilegedUser => {
+        Error::NoServerBinaries | Error::NoUnprivilegedUser { .. } => {
             Some("pass --dev-url with a database dbridge may use as scratch space")
         }
         _ => None,
