@@ -299,15 +299,40 @@ pub(crate) fn table_candidates(dropped: &[&Table], added: &[&Table]) -> Vec<Rena
     out
 }
 
-/// Dropped and added columns of one table with the same type.
+/// Whether two names look like one renamed: a word in common (`name` -> `full_name`), or
+/// close spellings (`adress` -> `address`).
+fn similar_names(a: &str, b: &str) -> bool {
+    let words = |s: &str| -> Vec<String> {
+        s.to_lowercase()
+            .split(|c: char| !c.is_alphanumeric())
+            .filter(|w| w.len() >= 2)
+            .map(str::to_string)
+            .collect()
+    };
+    let (wa, wb) = (words(a), words(b));
+    wa.iter().any(|w| wb.contains(w))
+        || strsim::jaro_winkler(&a.to_lowercase(), &b.to_lowercase()) >= 0.85
+}
+
+/// Dropped and added columns of one table that may be one column renamed: the same type,
+/// and evidence beyond it, a similar name or the same place in the table.
 pub(crate) fn column_candidates(
-    table: &QualifiedName,
+    from: &Table,
+    to: &Table,
     dropped: &[&Column],
     added: &[&Column],
 ) -> Vec<RenameCandidate> {
+    let table = &to.name;
+    let position = |t: &Table, c: &Column| t.columns.iter().position(|x| x.name == c.name);
     let mut out = Vec::new();
     for d in dropped {
-        for a in added.iter().filter(|a| a.data_type == d.data_type) {
+        let evidence =
+            |a: &&&Column| similar_names(&d.name, &a.name) || position(from, d) == position(to, a);
+        for a in added
+            .iter()
+            .filter(|a| a.data_type == d.data_type)
+            .filter(evidence)
+        {
             out.push(RenameCandidate {
                 kind: "column",
                 table: Some(table.clone()),
@@ -326,6 +351,79 @@ pub(crate) fn column_candidates(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn column_candidates_need_more_than_a_type() {
+        let column = |name: &str| Column {
+            name: name.into(),
+            data_type: "text".into(),
+            not_null: false,
+            default: None,
+            identity: None,
+            generated: None,
+            collation: None,
+            comment: None,
+        };
+        let table = |cols: &[&str]| Table {
+            name: QualifiedName::new("public", "users"),
+            columns: cols.iter().map(|c| column(c)).collect(),
+            constraints: Vec::new(),
+            indexes: Vec::new(),
+            triggers: Vec::new(),
+            policies: Vec::new(),
+            persistence: Default::default(),
+            partition_by: None,
+            partition_of: None,
+            inherits: Vec::new(),
+            row_security: false,
+            force_row_security: false,
+            comment: None,
+        };
+        let pairs = |from: &[&str], to: &[&str], dropped: &str, added: &[&str]| {
+            let (f, t) = (table(from), table(to));
+            let d = f.columns.iter().find(|c| c.name == dropped).unwrap();
+            let a: Vec<&Column> = t
+                .columns
+                .iter()
+                .filter(|c| added.contains(&c.name.as_str()))
+                .collect();
+            column_candidates(&f, &t, &[d], &a)
+                .into_iter()
+                .map(|c| c.to)
+                .collect::<Vec<_>>()
+        };
+        // The same type alone is no evidence.
+        assert!(pairs(
+            &["id", "email", "creation_ip"],
+            &["id", "company", "email", "notes"],
+            "creation_ip",
+            &["notes", "company"]
+        )
+        .is_empty());
+        // A word in common, a close spelling, or the same place is.
+        assert_eq!(
+            pairs(
+                &["id", "name"],
+                &["id", "full_name", "age"],
+                "name",
+                &["age", "full_name"]
+            ),
+            ["full_name"]
+        );
+        assert_eq!(
+            pairs(
+                &["id", "adress"],
+                &["id", "address"],
+                "adress",
+                &["address"]
+            ),
+            ["address"]
+        );
+        assert_eq!(
+            pairs(&["id", "a", "b"], &["id", "x", "b"], "a", &["x"]),
+            ["x"]
+        );
+    }
 
     #[test]
     fn parses_hints_with_quotes() {

@@ -84,7 +84,7 @@ fn diff_columns(
 ) {
     let (dropped, both, added) = pair(&from.columns, &to.columns, |c| &c.name);
     candidates.extend(crate::diff::rename::column_candidates(
-        &to.name, &dropped, &added,
+        from, to, &dropped, &added,
     ));
     let col = |c: &Column| Object::Column {
         table: to.name.clone(),

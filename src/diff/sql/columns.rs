@@ -108,7 +108,9 @@ pub(crate) fn alter(out: &mut Steps, table: &QualifiedName, f: &Column, t: &Colu
     let retyped = f.data_type != t.data_type || f.collation != t.collation;
     let identity_removed = f.identity.is_some() && t.identity.is_none();
     if identity_removed {
-        out.push(p, 0, format!("{col} DROP IDENTITY"));
+        // Before anything else of the phase: a serial sequence that replaces the identity's
+        // takes its name (see `types::add`).
+        out.push(p, -2, format!("{col} DROP IDENTITY"));
     }
     let default_changes = f.default != t.default;
     if f.default.is_some() && (default_changes || retyped) {
@@ -129,6 +131,21 @@ pub(crate) fn alter(out: &mut Steps, table: &QualifiedName, f: &Column, t: &Colu
     if let Some(d) = &t.default {
         if default_changes || retyped {
             out.push(p, 0, format!("{col} SET DEFAULT {d}"));
+            // identity -> serial on a table with rows: the new sequence continues after them.
+            let new_serial = serial_sequence(ctx.to, table, t)
+                .filter(|s| !ctx.from.sequences.iter().any(|f| &f.name == s));
+            if let Some(seq) = new_serial.filter(|_| ctx.keeps_existing(table)) {
+                out.push(
+                    p,
+                    0,
+                    format!(
+                        "SELECT setval({}, max({c})) FROM {table}",
+                        quote::literal(&seq.sql().to_string()),
+                        c = quote::ident(&t.name),
+                        table = table.sql()
+                    ),
+                );
+            }
         }
     }
     let adds_identity = f.identity.is_none() && t.identity.is_some();
@@ -139,11 +156,34 @@ pub(crate) fn alter(out: &mut Steps, table: &QualifiedName, f: &Column, t: &Colu
         out.push(p, 0, format!("{col} {verb} NOT NULL"));
     }
     match (&f.identity, &t.identity) {
-        (None, Some(id)) => out.push(
-            p,
-            0,
-            format!("{col} ADD{}", identity_clause(id, &t.data_type)),
-        ),
+        (None, Some(id)) => {
+            // serial -> identity: the old sequence goes first, so that the identity's takes
+            // its name (not `<table>_<column>_seq1`).
+            if let Some(seq) = serial_sequence(ctx.from, table, f)
+                .filter(|s| !ctx.to.sequences.iter().any(|t| &t.name == s))
+            {
+                out.push(p, 0, format!("DROP SEQUENCE {}", seq.sql()));
+            }
+            out.push(
+                p,
+                0,
+                format!("{col} ADD{}", identity_clause(id, &t.data_type)),
+            );
+            if ctx.keeps_existing(table) {
+                // The rows keep their ids: the identity continues after them.
+                out.push(
+                    p,
+                    0,
+                    format!(
+                        "SELECT setval(pg_get_serial_sequence({}, {}), max({c})) FROM {table}",
+                        quote::literal(&table.sql().to_string()),
+                        quote::literal(&t.name),
+                        c = quote::ident(&t.name),
+                        table = table.sql()
+                    ),
+                );
+            }
+        }
         (Some(a), Some(b)) if a != b => {
             let mut sql = col.clone();
             if a.always != b.always {
@@ -171,6 +211,21 @@ pub(crate) fn alter(out: &mut Steps, table: &QualifiedName, f: &Column, t: &Colu
         _ => {}
     }
     comment(out, table, &f.comment, t);
+}
+
+/// The sequence a serial column `c` of `table` takes its default from and that it owns
+/// (`nextval('public.t_id_seq'::regclass)`), in `db`.
+fn serial_sequence(db: &Database, table: &QualifiedName, c: &Column) -> Option<QualifiedName> {
+    let default = c.default.as_deref()?;
+    db.sequences
+        .iter()
+        .find(|s| {
+            s.owned_by
+                .as_ref()
+                .is_some_and(|(t, col)| t == table && col == &c.name)
+                && default.contains(&format!("nextval('{}'", s.name.sql()))
+        })
+        .map(|s| s.name.clone())
 }
 
 /// `SET NOT NULL` without a long exclusive scan: a `CHECK (c IS NOT NULL)` added NOT VALID,

@@ -22,6 +22,16 @@ pub struct Context<'a> {
     /// reads, from `to` where the object exists there, else from `from`.
     parents: HashMap<QualifiedName, Vec<QualifiedName>>,
     views_after: HashSet<QualifiedName>,
+    /// The types that are a relation's row type, or a domain over one, as SQL names
+    /// (`public.users`): what a function signature needs the table for.
+    row_types: HashSet<String>,
+    /// The user functions, as an expression calls them (`public.f`).
+    functions: HashSet<String>,
+    /// The views, as a function body names them.
+    view_names: HashSet<String>,
+    /// Each SQL-standard function body's depth among the functions it calls (the server
+    /// resolves those at creation): 0 for one that calls none.
+    body_depth: HashMap<String, i64>,
 }
 
 impl<'a> Context<'a> {
@@ -37,7 +47,38 @@ impl<'a> Context<'a> {
             dropped_views: BTreeSet::new(),
             parents: HashMap::new(),
             views_after: to.views.iter().map(|v| v.name.clone()).collect(),
+            row_types: HashSet::new(),
+            functions: HashSet::new(),
+            view_names: HashSet::new(),
+            body_depth: HashMap::new(),
         };
+        for db in [from, to] {
+            let relations = db
+                .tables
+                .iter()
+                .map(|t| &t.name)
+                .chain(db.views.iter().map(|v| &v.name));
+            ctx.row_types.extend(relations.map(|n| n.sql().to_string()));
+            ctx.functions
+                .extend(db.functions.iter().map(|f| f.name.sql().to_string()));
+            ctx.view_names
+                .extend(db.views.iter().map(|v| v.name.sql().to_string()));
+        }
+        ctx.body_depth = body_depths([from, to], &ctx.functions);
+        // Domains over row types (and over those), to a fixed point.
+        loop {
+            let more: Vec<String> = [from, to]
+                .iter()
+                .flat_map(|db| db.domains.iter())
+                .filter(|d| ctx.row_types.contains(d.data_type.trim_end_matches("[]")))
+                .map(|d| d.name.sql().to_string())
+                .filter(|n| !ctx.row_types.contains(n))
+                .collect();
+            if more.is_empty() {
+                break;
+            }
+            ctx.row_types.extend(more);
+        }
         for db in [from, to] {
             for t in &db.tables {
                 let mut p = t.inherits.clone();
@@ -76,6 +117,30 @@ impl<'a> Context<'a> {
             || self
                 .dropped_columns
                 .contains(&(table.clone(), column.to_string()))
+    }
+
+    /// Whether a type, or a signature (`u public.users, n integer`; `SETOF public.users`),
+    /// names a relation's row type or a domain over one.
+    pub(crate) fn uses_row_type(&self, types: &str) -> bool {
+        mentions(types, &self.row_types, false)
+    }
+
+    /// Whether an expression calls a user function (`public.f(...)`, as the server writes it).
+    pub(crate) fn calls_function(&self, expr: &str) -> bool {
+        mentions(expr, &self.functions, true)
+    }
+
+    /// The depth of a SQL-standard body among the functions it calls (0 otherwise).
+    pub(crate) fn body_depth(&self, f: &Function) -> i64 {
+        self.body_depth
+            .get(&f.name.sql().to_string())
+            .copied()
+            .unwrap_or(0)
+    }
+
+    /// Whether a function body names a view.
+    pub(crate) fn names_view(&self, body: &str) -> bool {
+        mentions(body, &self.view_names, false)
     }
 
     /// Depth of a type among user types: a domain over an enum comes after the enum.
@@ -172,4 +237,72 @@ impl<'a> Context<'a> {
     pub(crate) fn is_view_after(&self, name: &QualifiedName) -> bool {
         self.views_after.contains(name)
     }
+}
+
+/// Whether `text` holds one of `names` as a whole name (not inside a longer one); with
+/// `call`, followed by `(`.
+fn mentions(text: &str, names: &HashSet<String>, call: bool) -> bool {
+    !names.is_empty() && names_in(text, call).any(|w| names.contains(w))
+}
+
+/// The whole names in `text` (with `call`, those followed by `(`).
+fn names_in(text: &str, call: bool) -> impl Iterator<Item = &str> {
+    let mut found = Vec::new();
+    let ident = |c: char| c.is_alphanumeric() || c == '_' || c == '$' || c == '"' || c == '.';
+    let mut start = None;
+    for (i, c) in text
+        .char_indices()
+        .chain(std::iter::once((text.len(), ' ')))
+    {
+        match (ident(c), start) {
+            (true, None) => start = Some(i),
+            (false, Some(s)) => {
+                start = None;
+                if !call || text[i..].trim_start().starts_with('(') {
+                    found.push(&text[s..i]);
+                }
+            }
+            _ => {}
+        }
+    }
+    found.into_iter()
+}
+
+/// The depth of each SQL-standard function body (`BEGIN ATOMIC`, `RETURN`) among the user
+/// functions it calls, by name: a body that calls another is created after it.
+fn body_depths(dbs: [&Database; 2], functions: &HashSet<String>) -> HashMap<String, i64> {
+    let mut calls: HashMap<String, HashSet<String>> = HashMap::new();
+    for f in dbs.iter().flat_map(|db| db.functions.iter()) {
+        let standard = f.language == "sql"
+            && !f.definition.contains("AS $")
+            && !f.definition.contains(" AS '");
+        if !standard {
+            continue;
+        }
+        let name = f.name.sql().to_string();
+        let callees: HashSet<String> = names_in(&f.definition, true)
+            .filter(|g| *g != name && functions.contains(*g))
+            .map(str::to_string)
+            .collect();
+        calls.entry(name).or_default().extend(callees);
+    }
+    fn depth(name: &str, calls: &HashMap<String, HashSet<String>>, seen: &mut Vec<String>) -> i64 {
+        if seen.iter().any(|s| s == name) || seen.len() > 64 {
+            return 0;
+        }
+        seen.push(name.to_string());
+        let d = calls.get(name).map_or(0, |callees| {
+            callees
+                .iter()
+                .map(|c| 1 + depth(c, calls, seen))
+                .max()
+                .unwrap_or(0)
+        });
+        seen.pop();
+        d
+    }
+    calls
+        .keys()
+        .map(|name| (name.clone(), depth(name, &calls, &mut Vec::new())))
+        .collect()
 }

@@ -26,18 +26,27 @@ pub enum Phase {
     RenameTable,
     RenameColumn,
     DropTriggerPolicy,
+    /// SQL-standard function bodies that read views go before the views.
+    DropAtomicFunction,
     DropView,
+    /// Functions and domains that use a relation's row type go before the relation.
+    DropRowTypeDependents,
     DropForeignKey,
     DropConstraintIndex,
     DropTable,
     CreateType,
     CreateSequence,
     CreateFunction,
+    /// Domain checks and defaults that call functions (and NOT VALID checks, which
+    /// `CREATE DOMAIN` cannot take), once the functions exist.
+    AddDomainCheck,
     CreateTable,
     AlterTable,
     Column,
     /// Attaching a partition or an inheritance parent needs the columns in place.
     AttachTable,
+    /// Domains over a relation's row type, and functions whose signature uses one.
+    CreateRowTypeDependents,
     RecreateType,
     /// SQL-language functions, whose bodies the server checks against existing tables.
     CreateSqlFunction,
@@ -47,9 +56,14 @@ pub enum Phase {
     /// `--safe`: validation of constraints added NOT VALID, and NOT NULL through them.
     Validate,
     DropSequence,
+    /// Domains whose checks or default call functions go before the functions.
+    DropDomainCallingFunction,
     DropFunction,
     DropType,
     CreateView,
+    /// SQL-standard function bodies (`BEGIN ATOMIC`), which the server resolves at creation,
+    /// that read views.
+    CreateAtomicFunction,
     CreateViewIndex,
     CreateTriggerPolicy,
     DropExtension,
@@ -126,9 +140,21 @@ impl Steps {
         from: &Option<String>,
         to: &Option<String>,
     ) {
+        self.comment_at(phase, 0, target, from, to);
+    }
+
+    /// [`Steps::comment`] at a rank of its own within the phase.
+    pub(crate) fn comment_at(
+        &mut self,
+        phase: Phase,
+        rank: i64,
+        target: &str,
+        from: &Option<String>,
+        to: &Option<String>,
+    ) {
         if from != to {
             let value = to.as_deref().map_or("NULL".to_string(), quote::literal);
-            self.push(phase, 0, format!("COMMENT ON {target} IS {value}"));
+            self.push(phase, rank, format!("COMMENT ON {target} IS {value}"));
         }
     }
 }
@@ -160,7 +186,7 @@ fn add(out: &mut Steps, o: &Object, ctx: &Context) {
         Object::Enum(_) | Object::Composite(_) | Object::Domain(_) | Object::Sequence(_) => {
             types::add(out, o, ctx)
         }
-        Object::Function(f) => routines::add(out, f),
+        Object::Function(f) => routines::add(out, f, ctx),
         Object::Table(t) => tables::add(out, t, ctx),
         Object::Column { table, column } => columns::add(out, table, column),
         Object::View(v) => routines::add_view(out, v, ctx),
@@ -186,7 +212,7 @@ fn drop(out: &mut Steps, o: &Object, ctx: &Context) {
         Object::Enum(_) | Object::Composite(_) | Object::Domain(_) | Object::Sequence(_) => {
             types::drop(out, o, ctx)
         }
-        Object::Function(f) => routines::drop(out, f),
+        Object::Function(f) => routines::drop(out, f, ctx),
         Object::Table(t) => out.push(
             Phase::DropTable,
             -ctx.depth(&t.name),
@@ -234,7 +260,7 @@ fn alter(out: &mut Steps, from: &Object, to: &Object, ctx: &Context) {
                 quote::ident(&t.schema)
             ),
         ),
-        (Object::Function(f), Object::Function(t)) => routines::alter(out, f, t),
+        (Object::Function(f), Object::Function(t)) => routines::alter(out, f, t, ctx),
         (Object::Table(f), Object::Table(t)) => tables::alter(out, f, t),
         (Object::Column { column: f, .. }, Object::Column { table, column: t }) => {
             columns::alter(out, table, f, t, ctx)

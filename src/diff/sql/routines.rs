@@ -14,44 +14,84 @@ fn signature(f: &Function) -> String {
     )
 }
 
-/// SQL-language bodies (`BEGIN ATOMIC` ones included) are checked against the tables they
-/// read, so they come after tables.
-fn create_phase(f: &Function) -> Phase {
-    if f.language == "sql" {
+/// Where a function is created. Bodies in quotes are not checked (plans start with
+/// `SET check_function_bodies = false`, as pg_dump's do), so a function goes early, before
+/// the domains, defaults, generated columns, indexes and policies that call it; one whose
+/// signature uses a relation's row type waits for the relation; a SQL-standard body, which the
+/// server resolves at creation, waits for the tables (and the views it reads).
+fn create_phase(f: &Function, ctx: &Context) -> Phase {
+    if ctx.uses_row_type(&f.arguments) || ctx.uses_row_type(&f.result) {
+        Phase::CreateRowTypeDependents
+    } else if standard_body(f) && ctx.names_view(&f.definition) {
+        Phase::CreateAtomicFunction
+    } else if standard_body(f) {
         Phase::CreateSqlFunction
     } else {
         Phase::CreateFunction
     }
 }
 
-pub(crate) fn add(out: &mut Steps, f: &Function) {
-    let phase = create_phase(f);
+/// A SQL function written with a SQL-standard body (`BEGIN ATOMIC ... END` or `RETURN`),
+/// not a string: `pg_get_functiondef` quotes string bodies with dollars.
+fn standard_body(f: &Function) -> bool {
+    f.language == "sql" && !f.definition.contains("AS $") && !f.definition.contains(" AS '")
+}
+
+/// What a plan that creates a function says first (deduplicated with the other functions').
+const NO_BODY_CHECKS: &str = "SET check_function_bodies = false";
+
+fn create(out: &mut Steps, phase: Phase, f: &Function, ctx: &Context) {
+    out.push(phase, i64::MIN, NO_BODY_CHECKS);
+    // Within a phase, functions come after what their signature uses (domains over row
+    // types are created at rank 0 of the same phase) and after the functions a
+    // SQL-standard body calls.
     out.push(
         phase,
-        0,
+        1 + 4 * ctx.body_depth(f),
         f.definition.trim_end().trim_end_matches(';').to_string(),
     );
-    out.comment(phase, &signature(f), &None, &f.comment);
 }
 
-pub(crate) fn drop(out: &mut Steps, f: &Function) {
-    out.push(Phase::DropFunction, 0, format!("DROP {}", signature(f)));
+pub(crate) fn add(out: &mut Steps, f: &Function, ctx: &Context) {
+    let phase = create_phase(f, ctx);
+    create(out, phase, f, ctx);
+    out.comment_at(
+        phase,
+        2 + 4 * ctx.body_depth(f),
+        &signature(f),
+        &None,
+        &f.comment,
+    );
 }
 
-pub(crate) fn alter(out: &mut Steps, f: &Function, t: &Function) {
-    let phase = create_phase(t);
+pub(crate) fn drop(out: &mut Steps, f: &Function, ctx: &Context) {
+    let phase = if ctx.uses_row_type(&f.arguments) || ctx.uses_row_type(&f.result) {
+        Phase::DropRowTypeDependents
+    } else if standard_body(f) && ctx.names_view(&f.definition) {
+        Phase::DropAtomicFunction
+    } else {
+        Phase::DropFunction
+    };
+    // A body that calls another function goes before it.
+    out.push(phase, -ctx.body_depth(f), format!("DROP {}", signature(f)));
+}
+
+pub(crate) fn alter(out: &mut Steps, f: &Function, t: &Function, ctx: &Context) {
+    let phase = create_phase(t, ctx);
     if f.result != t.result || f.kind != t.kind {
         // CREATE OR REPLACE cannot change the result type.
         out.push(phase, 0, format!("DROP {}", signature(f)));
     }
     if f.definition != t.definition {
-        out.push(
-            phase,
-            0,
-            t.definition.trim_end().trim_end_matches(';').to_string(),
-        );
+        create(out, phase, t, ctx);
     }
-    out.comment(phase, &signature(t), &f.comment, &t.comment);
+    out.comment_at(
+        phase,
+        2 + 4 * ctx.body_depth(t),
+        &signature(t),
+        &f.comment,
+        &t.comment,
+    );
 }
 
 /// `VIEW` or `MATERIALIZED VIEW`.
