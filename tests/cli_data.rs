@@ -684,9 +684,10 @@ async fn fetch_sends_one_statement_per_level_whatever_the_rows() {
         counts.push(proxy.statements() - before);
     }
     // The catalog (search path set and reset around types, relations, columns, constraints
-    // and indexes: 7) + the root (joining author and company) + comments (joining their
-    // author) + the authors' posts + tags: 11, with one row or three.
-    assert_eq!(counts, [11, 11]);
+    // and indexes: 7) + the root through a cursor (BEGIN, DECLARE joining author and
+    // company, FETCH, COMMIT: 4) + comments (joining their author) + the authors' posts +
+    // tags: 14, with one row or three (one batch: each 2,000 root rows are one more round).
+    assert_eq!(counts, [14, 14]);
     db.drop_db().await;
 }
 
@@ -841,6 +842,10 @@ async fn upsert_shows_progress_only_on_a_terminal() {
     let mut s = spawn(&[]);
     s.expect(progress)
         .expect("a progress bar with rows, rows/s and ETA");
+    s.expect("300000 rows, ")
+        .expect("the bar counts every row sent");
+    s.expect("merging into the table")
+        .expect("the bar shows the merge, the last part of the run");
     s.expect("300000 rows: 300000 inserted")
         .expect("the summary");
     s.expect(expectrl::Eof).unwrap();
@@ -1056,7 +1061,7 @@ async fn typed_rows_upsert_like_file_rows() {
     let rows = ValueRows::new(names.clone(), vec![full, empty]).unwrap();
     let table = catalog.table("everything_copy").unwrap();
     let summary = engine
-        .upsert(table, rows, "rows", &options, &|_, _| {})
+        .upsert(table, rows, "rows", &options, &|_| {})
         .await
         .unwrap();
     assert_eq!((summary.rows, summary.inserted), (2, 2));
@@ -1070,7 +1075,7 @@ async fn typed_rows_upsert_like_file_rows() {
     bad.resize(fields.len(), V::Null);
     let rows = ValueRows::new(names.clone(), vec![bad]).unwrap();
     let err = engine
-        .upsert(table, rows, "rows", &options, &|_, _| {})
+        .upsert(table, rows, "rows", &options, &|_| {})
         .await
         .unwrap_err()
         .to_string();
@@ -1452,5 +1457,59 @@ async fn with_paths_are_checked_and_quoted_names_reach_dotted_tables() {
         let run = dbridge(&tmp(), &["fetch", "--url", &url, "users", "--with", with]);
         snap(name, &run, &tmp());
     }
+    db.drop_db().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn fetch_streams_batches_whose_relations_all_arrive() {
+    let db = TestDb::new("streamed").await;
+    // More root rows than one batch holds, each with its own children and a shared parent.
+    db.run(
+        "schema",
+        "CREATE TABLE owners (id int PRIMARY KEY, name text);
+         CREATE TABLE items (id int PRIMARY KEY, owner_id int REFERENCES owners, n int);
+         CREATE TABLE parts (id int PRIMARY KEY, item_id int REFERENCES items, k int);
+         INSERT INTO owners SELECT g, 'o' || g FROM generate_series(1, 7) g;
+         INSERT INTO items SELECT g, 1 + g % 7, g FROM generate_series(1, 4500) g;
+         INSERT INTO parts SELECT g, 1 + (g - 1) / 2, g FROM generate_series(1, 9000) g;",
+    )
+    .await
+    .unwrap();
+    let got = fetch(&db, &["items", "--with", "owner,parts", "--order-by", "n"]);
+    let rows = got.as_array().expect("an array");
+    assert_eq!(rows.len(), 4500);
+    for (i, row) in rows.iter().enumerate() {
+        let id = i as i64 + 1;
+        assert_eq!(row["id"], id);
+        assert_eq!(row["owner"]["id"], 1 + id % 7, "{row}");
+        let parts: Vec<i64> = row["parts"]
+            .as_array()
+            .unwrap_or_else(|| panic!("{row}"))
+            .iter()
+            .map(|p| p["k"].as_i64().unwrap())
+            .collect();
+        assert_eq!(
+            parts,
+            [2 * id - 1, 2 * id],
+            "item {id}: its parts, in every batch"
+        );
+    }
+    // NDJSON streams the same rows.
+    let url = db.url();
+    let run = dbridge(
+        &tmp(),
+        &[
+            "fetch",
+            "--url",
+            &url,
+            "items",
+            "--format",
+            "ndjson",
+            "--order-by",
+            "n",
+        ],
+    );
+    ok(&run);
+    assert_eq!(run.stdout.lines().count(), 4500);
     db.drop_db().await;
 }

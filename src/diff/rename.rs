@@ -372,6 +372,7 @@ mod tests {
             triggers: Vec::new(),
             policies: Vec::new(),
             persistence: Default::default(),
+            storage: Vec::new(),
             partition_by: None,
             partition_of: None,
             inherits: Vec::new(),

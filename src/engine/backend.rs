@@ -9,7 +9,7 @@ use std::future::Future;
 use crate::diff::model::Database;
 use crate::engine::data::fetch::{FetchRequest, Layout, Obj};
 use crate::engine::data::input::RowSource;
-use crate::engine::data::upsert::{UpsertOptions, UpsertSummary};
+use crate::engine::data::upsert::{UpsertOptions, UpsertProgress, UpsertSummary};
 use crate::engine::data::value::Value;
 use crate::engine::data::{self, Catalog, Table};
 use crate::engine::migrate::MigrationBackend;
@@ -44,7 +44,7 @@ pub trait DataBackend {
         rows: impl RowSource + 'static,
         input: &str,
         options: &UpsertOptions,
-        progress: &(dyn Fn(u64, u64) + Sync),
+        progress: &(dyn Fn(UpsertProgress) + Sync),
     ) -> impl Future<Output = data::Result<UpsertSummary>> + Send;
 
     /// The rows `request` asks for, with the related rows it names, as typed values.
@@ -61,7 +61,20 @@ pub trait DataBackend {
         catalog: &Catalog,
         request: &FetchRequest,
     ) -> impl Future<Output = data::Result<Fetched<String>>> + Send;
+
+    /// [`DataBackend::fetch_json`] in batches of root rows, each handed to `sink` (with the
+    /// layout that writes it) once its relations are loaded, so that memory holds one batch
+    /// whatever the number of rows. Returns the number of root rows.
+    fn fetch_json_batches(
+        &self,
+        catalog: &Catalog,
+        request: &FetchRequest,
+        sink: &mut BatchSink<'_>,
+    ) -> impl Future<Output = data::Result<u64>> + Send;
 }
+
+/// Receives the batches of a streamed fetch, with the layout that writes them.
+pub type BatchSink<'a> = dyn FnMut(&Layout, Vec<Obj<String>>) -> data::Result<()> + Send + 'a;
 
 /// One database engine: its inspector, its data backend and its migrations.
 pub trait Engine: Inspector + DataBackend {

@@ -27,6 +27,7 @@ fn main() -> ExitCode {
     };
     render::init_logging(cli.global.verbose, cli.global.quiet);
     let json = cli.global.json;
+    let verbose = cli.global.verbose;
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .enable_all()
@@ -35,6 +36,9 @@ fn main() -> ExitCode {
         Ok(rt) => rt.block_on(commands::run(cli)),
         Err(e) => Err(e.into()),
     };
+    if verbose {
+        render::log_peak_memory();
+    }
     match outcome {
         Ok(status) => status.into(),
         Err(e) => render::report(e, json),

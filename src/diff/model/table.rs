@@ -30,6 +30,10 @@ pub struct Table {
     pub policies: Vec<Policy>,
     #[serde(default)]
     pub persistence: Persistence,
+    /// Storage parameters, sorted, as `pg_class.reloptions` holds them (`fillfactor=70`,
+    /// `autovacuum_enabled=false`), with the TOAST table's prefixed `toast.`.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub storage: Vec<String>,
     /// How a partitioned table splits its rows.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub partition_by: Option<PartitionKey>,
@@ -128,6 +132,7 @@ impl Table {
             triggers: Vec::new(),
             policies: Vec::new(),
             persistence: self.persistence,
+            storage: self.storage.clone(),
             partition_by: self.partition_by.clone(),
             partition_of: self.partition_of.clone(),
             inherits: self.inherits.clone(),

@@ -37,6 +37,10 @@ pub(crate) fn add(out: &mut Steps, t: &Table, ctx: &Context) {
         let key = definitions::partition_key(&quote::ident, key);
         sql += &format!(" PARTITION BY {key}");
     }
+    if !t.storage.is_empty() {
+        let params: Vec<String> = t.storage.iter().map(|p| parameter(p)).collect();
+        sql += &format!(" WITH ({})", params.join(", "));
+    }
     out.push(Phase::CreateTable, rank, sql);
     let empty = Table {
         row_security: false,
@@ -50,8 +54,43 @@ pub(crate) fn add(out: &mut Steps, t: &Table, ctx: &Context) {
     }
 }
 
+/// `name=value` as a storage parameter clause: `fillfactor='70'`.
+fn parameter(p: &str) -> String {
+    match p.split_once('=') {
+        Some((n, v)) => format!("{n}={}", quote::literal(v)),
+        None => p.to_string(),
+    }
+}
+
+/// `ALTER TABLE ... SET (...)` for parameters added or changed, `RESET (...)` for removed.
+fn alter_storage(out: &mut Steps, f: &Table, t: &Table) {
+    let key = |p: &str| p.split_once('=').map_or(p, |(n, _)| n).to_string();
+    let set: Vec<String> = t
+        .storage
+        .iter()
+        .filter(|p| !f.storage.contains(p))
+        .map(|p| parameter(p))
+        .collect();
+    let reset: Vec<String> = f
+        .storage
+        .iter()
+        .map(|p| key(p))
+        .filter(|k| !t.storage.iter().any(|p| &key(p) == k))
+        .collect();
+    for (verb, list) in [("RESET", reset), ("SET", set)] {
+        if !list.is_empty() {
+            out.push(
+                Phase::AlterTable,
+                0,
+                format!("ALTER TABLE {} {verb} ({})", t.name.sql(), list.join(", ")),
+            );
+        }
+    }
+}
+
 pub(crate) fn alter(out: &mut Steps, f: &Table, t: &Table) {
     let name = &t.name;
+    alter_storage(out, f, t);
     if f.persistence != t.persistence {
         let how = if t.persistence == Persistence::Unlogged {
             "UNLOGGED"

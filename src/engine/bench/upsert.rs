@@ -63,7 +63,7 @@ impl UpsertBench {
             on: vec!["id".into()],
             ..UpsertOptions::default()
         };
-        let summary = upsert(conn, &self.table, reader, "bench", &options, &|_, _| {}).await?;
+        let summary = upsert(conn, &self.table, reader, "bench", &options, &|_| {}).await?;
         let rate = self.n as f64 / started.elapsed().as_secs_f64();
         if summary.inserted + summary.updated != self.n as u64 {
             return Err(DataError::Invalid(format!(

@@ -8,9 +8,11 @@ use super::inspect::inspect;
 use super::migrate::PgMigrations;
 use crate::diff::model::Database;
 use crate::engine::backend::{DataBackend, Engine, Fetched, Inspector};
-use crate::engine::data::fetch::{FetchPlan, FetchRequest, JsonRows, RowBuilder, TypedRows};
+use crate::engine::data::fetch::{
+    FetchPlan, FetchRequest, JsonRows, Obj, RowBuilder, TypedRows, STREAM_BATCH,
+};
 use crate::engine::data::input::RowSource;
-use crate::engine::data::upsert::{upsert, UpsertOptions, UpsertSummary};
+use crate::engine::data::upsert::{upsert, UpsertOptions, UpsertProgress, UpsertSummary};
 use crate::engine::data::value::Value;
 use crate::engine::data::{self, Catalog, DataError, Table};
 use crate::engine::error::{Error, Result};
@@ -91,7 +93,7 @@ impl DataBackend for Postgres {
         rows: impl RowSource + 'static,
         input: &str,
         options: &UpsertOptions,
-        progress: &(dyn Fn(u64, u64) + Sync),
+        progress: &(dyn Fn(UpsertProgress) + Sync),
     ) -> data::Result<UpsertSummary> {
         let mut conn = self.acquire().await.map_err(DataError::Engine)?;
         upsert(&mut conn, table, rows, input, options, progress).await
@@ -111,6 +113,20 @@ impl DataBackend for Postgres {
         request: &FetchRequest,
     ) -> data::Result<Fetched<String>> {
         self.fetch_with(catalog, request, &JsonRows).await
+    }
+
+    async fn fetch_json_batches(
+        &self,
+        catalog: &Catalog,
+        request: &FetchRequest,
+        sink: &mut crate::engine::backend::BatchSink<'_>,
+    ) -> data::Result<u64> {
+        let plan = FetchPlan::new(catalog, request)?;
+        let layout = plan.layout();
+        let mut conn = self.acquire().await?;
+        let mut each = |batch: Vec<Obj<String>>| sink(&layout, batch);
+        plan.stream_with(&mut conn, &JsonRows, STREAM_BATCH, &mut each)
+            .await
     }
 }
 

@@ -5,8 +5,11 @@ use super::ExitStatus;
 use crate::args::GlobalOptions;
 use crate::render::{output, Timer};
 use data_bridge::engine::backend::DataBackend;
-use data_bridge::engine::data::fetch::{list_relations, FetchRequest};
+use std::io::Write;
+
+use data_bridge::engine::data::fetch::{list_relations, FetchRequest, JsonStream, Layout, Obj};
 use data_bridge::engine::data::filter::{parse_order_by, Filter};
+use data_bridge::engine::data::DataError;
 use data_bridge::project::Project;
 
 /// Output formats of `fetch`.
@@ -96,12 +99,32 @@ pub async fn run(
         limit: args.limit,
         offset: args.offset,
     };
-    let fetched = engine.fetch_json(&catalog, &request).await?;
-    timer.lap("fetch");
-    let mut text = String::new();
+    // Streamed: each batch of root rows is written as soon as its relations are loaded.
     let ndjson = args.format == FetchFormat::Ndjson;
-    fetched.layout.write_json(&fetched.rows, ndjson, &mut text);
-    output::emit(&text, None)?;
-    timer.lap("render and write");
+    let mut stream = JsonStream::new(ndjson);
+    let mut out = std::io::BufWriter::with_capacity(1 << 16, std::io::stdout());
+    let mut text = String::new();
+    let mut failed: Option<std::io::Error> = None;
+    let mut sink = |layout: &Layout, batch: Vec<Obj<String>>| {
+        text.clear();
+        stream.rows(layout, &batch, &mut text);
+        if let Err(e) = out.write_all(text.as_bytes()) {
+            failed.get_or_insert(e);
+            return Err(DataError::Invalid("the output was closed".into()));
+        }
+        Ok(())
+    };
+    let fetched = engine
+        .fetch_json_batches(&catalog, &request, &mut sink)
+        .await;
+    if let Some(e) = failed {
+        return Err(e.into());
+    }
+    let rows = fetched?;
+    text.clear();
+    stream.finish(&mut text);
+    out.write_all(text.as_bytes())?;
+    out.flush()?;
+    timer.lap(&format!("fetch and write {rows} rows"));
     Ok(ExitStatus::Success)
 }

@@ -10,7 +10,7 @@ use crate::render::Timer;
 use data_bridge::engine::backend::DataBackend;
 use data_bridge::engine::data::error::{list, resume_note, DataError};
 use data_bridge::engine::data::input::{Format, Reader};
-use data_bridge::engine::data::upsert::{UpsertOptions, UpsertSummary};
+use data_bridge::engine::data::upsert::{UpsertOptions, UpsertProgress, UpsertSummary};
 use data_bridge::project::Project;
 
 use crate::args::choice;
@@ -87,12 +87,20 @@ pub async fn run(
     };
     let bar = (!global.quiet && std::io::stderr().is_terminal()).then(|| progress_bar(size));
     let started = std::time::Instant::now();
-    let report = |rows: u64, bytes: u64| {
+    // Rows per second over the whole run so far, as the summary counts them.
+    let report = |p: UpsertProgress| {
         if let Some(bar) = &bar {
-            let rate = rows as f64 / started.elapsed().as_secs_f64().max(1e-3);
-            bar.set_message(format!("{rows} rows, {rate:.0} rows/s"));
+            let rate = p.rows as f64 / started.elapsed().as_secs_f64().max(1e-3);
+            let rows = p.rows;
+            if p.merging {
+                bar.set_message(format!(
+                    "{rows} rows, {rate:.0} rows/s; merging into the table"
+                ));
+            } else {
+                bar.set_message(format!("{rows} rows, {rate:.0} rows/s"));
+            }
             if size.is_some() {
-                bar.set_position(bytes);
+                bar.set_position(p.bytes);
             } else {
                 bar.tick();
             }

@@ -125,6 +125,18 @@ pub fn init_logging(verbose: bool, quiet: bool) {
         .try_init();
 }
 
+/// Logs the process's peak resident memory (`VmHWM`), the last line of `-v`.
+pub fn log_peak_memory() {
+    let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
+    if let Some(kb) = status
+        .lines()
+        .find_map(|l| l.strip_prefix("VmHWM:"))
+        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse::<u64>().ok())
+    {
+        tracing::info!("peak memory: {:.1} MB", kb as f64 / 1024.0);
+    }
+}
+
 /// A log line on its way to stderr, written with its passwords redacted when it is complete
 /// (the log writer makes one per event and drops it after the event).
 struct RedactedStderr(Vec<u8>);

@@ -54,6 +54,96 @@ impl FetchPlan {
     }
 }
 
+/// Root rows per batch when a fetch streams ([`FetchPlan::stream_with`]).
+pub const STREAM_BATCH: usize = 2_000;
+
+impl FetchPlan {
+    /// Runs the plan in batches of at most `batch` root rows, each with every requested
+    /// relation loaded, handing each batch to `sink` as soon as it is complete: memory holds
+    /// one batch whatever the size of the result. The root rows come from a cursor inside one
+    /// read-only `REPEATABLE READ` transaction, so every batch and every relation sees the
+    /// same snapshot. Returns the number of root rows.
+    pub async fn stream_with<B: RowBuilder>(
+        &self,
+        conn: &mut PgConnection,
+        builder: &B,
+        batch: usize,
+        sink: &mut (dyn FnMut(Vec<Obj<B::Row>>) -> Result<()> + Send),
+    ) -> Result<u64> {
+        for sql in self.statements() {
+            tracing::info!("{sql}");
+        }
+        let control = |what: &'static str| move |e| DataError::query(what, e);
+        sqlx::Executor::execute(
+            &mut *conn,
+            "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY",
+        )
+        .await
+        .map_err(control("starting the fetch"))?;
+        let outcome = self
+            .stream_in_transaction(conn, builder, batch.max(1), sink)
+            .await;
+        let end = if outcome.is_ok() {
+            "COMMIT"
+        } else {
+            "ROLLBACK"
+        };
+        let ended = sqlx::Executor::execute(&mut *conn, end).await;
+        let total = outcome?;
+        ended.map_err(control("ending the fetch"))?;
+        Ok(total)
+    }
+
+    async fn stream_in_transaction<B: RowBuilder>(
+        &self,
+        conn: &mut PgConnection,
+        builder: &B,
+        batch: usize,
+        sink: &mut (dyn FnMut(Vec<Obj<B::Row>>) -> Result<()> + Send),
+    ) -> Result<u64> {
+        let declare = format!(
+            "DECLARE dbridge_fetch NO SCROLL CURSOR FOR {}",
+            self.query.sql
+        );
+        let mut query = sqlx::query(&declare);
+        for bind in &self.binds {
+            query = match bind {
+                Bind::Text(v) => query.bind(v.as_str()),
+                Bind::Int(v) => query.bind(*v),
+            };
+        }
+        query
+            .execute(&mut *conn)
+            .await
+            .map_err(|e| DataError::query("fetching rows", e))?;
+        let next = format!("FETCH FORWARD {batch} FROM dbridge_fetch");
+        let mut total = 0u64;
+        loop {
+            let mut objs = Vec::with_capacity(batch);
+            {
+                let mut rows = sqlx::query(&next).fetch(&mut *conn);
+                while let Some(row) = rows
+                    .try_next()
+                    .await
+                    .map_err(|e| DataError::query("fetching rows", e))?
+                {
+                    objs.push(decode(&row, &self.query.root, builder)?);
+                }
+            }
+            let n = objs.len();
+            if n > 0 {
+                let mut refs: Vec<&mut Obj<B::Row>> = objs.iter_mut().collect();
+                load_many(conn, &self.query.root, &mut refs, builder).await?;
+                total += n as u64;
+                sink(objs)?;
+            }
+            if n < batch {
+                return Ok(total);
+            }
+        }
+    }
+}
+
 pub(super) fn decode<B: RowBuilder>(row: &PgRow, node: &Node, builder: &B) -> Result<Obj<B::Row>> {
     let columns = Columns {
         shape: &node.shape,

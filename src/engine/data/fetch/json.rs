@@ -7,21 +7,46 @@ impl Layout {
     /// Writes rows fetched with this layout as JSON: an array (`ndjson` false) or one object
     /// a line.
     pub fn write_json(&self, objs: &[Obj], ndjson: bool, out: &mut String) {
+        let mut stream = JsonStream::new(ndjson);
+        stream.rows(self, objs, out);
+        stream.finish(out);
+    }
+}
+
+/// JSON output written batch by batch: `[`, the rows separated by commas, `]` (or one
+/// object a line), the same text as [`Layout::write_json`] of all the rows at once.
+pub struct JsonStream {
+    ndjson: bool,
+    written: u64,
+}
+
+impl JsonStream {
+    pub fn new(ndjson: bool) -> Self {
+        JsonStream { ndjson, written: 0 }
+    }
+
+    /// Appends `objs` to `out`.
+    pub fn rows(&mut self, layout: &Layout, objs: &[Obj], out: &mut String) {
         out.reserve(objs.iter().map(|o| o.fields.len() + 64).sum());
-        if !ndjson {
-            out.push('[');
-        }
-        for (i, obj) in objs.iter().enumerate() {
-            if ndjson {
-                write_obj(obj, self, out);
+        for obj in objs {
+            if self.ndjson {
+                write_obj(obj, layout, out);
                 out.push('\n');
             } else {
-                out.push_str(if i == 0 { "\n" } else { ",\n" });
-                write_obj(obj, self, out);
+                out.push_str(match self.written {
+                    0 => "[\n",
+                    _ => ",\n",
+                });
+                write_obj(obj, layout, out);
             }
+            self.written += 1;
         }
-        if !ndjson {
-            out.push_str(if objs.is_empty() { "]\n" } else { "\n]\n" });
+    }
+
+    /// Ends the output.
+    pub fn finish(&self, out: &mut String) {
+        if !self.ndjson {
+            out.push_str(if self.written == 0 { "[]\n" } else { "\n]\n" });
         }
     }
 }

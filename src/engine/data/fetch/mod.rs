@@ -12,7 +12,9 @@
 //! the columns and relations of every level of the tree.
 
 mod exec;
+pub use exec::STREAM_BATCH;
 mod json;
+pub use json::JsonStream;
 mod plan;
 
 use crate::engine::data::catalog::Catalog;

@@ -36,6 +36,18 @@ pub struct UpsertOptions {
     pub skip: u64,
 }
 
+/// How far an upsert is, for a progress display.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct UpsertProgress {
+    /// Rows sent to the server so far.
+    pub rows: u64,
+    /// Input bytes read so far.
+    pub bytes: u64,
+    /// Whether the rows sent are being merged into the table now (the last, often long,
+    /// part of each transaction).
+    pub merging: bool,
+}
+
 /// What an upsert did.
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize)]
 pub struct UpsertSummary {

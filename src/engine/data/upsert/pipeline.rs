@@ -13,7 +13,7 @@ use super::encode::{Converted, Failure, Identity};
 use super::errors::server_error;
 use super::merge::{merge, MergeError};
 use super::sequences::advance;
-use super::{UpsertOptions, UpsertPlan, UpsertSummary, BATCH, STAGE};
+use super::{UpsertOptions, UpsertPlan, UpsertProgress, UpsertSummary, BATCH, STAGE};
 use crate::engine::data::catalog::Table;
 use crate::engine::data::error::{DataError, Result, RowError};
 use crate::engine::data::input::RowSource;
@@ -35,7 +35,7 @@ pub async fn upsert(
     mut reader: impl RowSource + 'static,
     input: &str,
     options: &UpsertOptions,
-    progress: &(dyn Fn(u64, u64) + Sync),
+    progress: &(dyn Fn(UpsertProgress) + Sync),
 ) -> Result<UpsertSummary> {
     let started = Instant::now();
     if reader.known_empty() {
@@ -109,6 +109,7 @@ pub async fn upsert(
     let committed_so_far = |n: u64| commit_every.map(|_| n);
     let mut committed = skip;
     let mut sent = 0u64;
+    let mut bytes_read = 0u64;
     loop {
         let mut tx = conn
             .begin()
@@ -141,7 +142,12 @@ pub async fn upsert(
                     }
                     sent += converted.rows.len() as u64;
                     rows.extend(converted.rows);
-                    progress(sent, converted.bytes_read);
+                    bytes_read = converted.bytes_read;
+                    progress(UpsertProgress {
+                        rows: sent,
+                        bytes: bytes_read,
+                        merging: false,
+                    });
                     if commit_every.is_some_and(|n| rows.len() as u64 >= n) {
                         break;
                     }
@@ -195,6 +201,11 @@ pub async fn upsert(
                 .map_err(query("ending the transaction"))?;
             break;
         }
+        progress(UpsertProgress {
+            rows: sent,
+            bytes: bytes_read,
+            merging: true,
+        });
         let merge_started = Instant::now();
         let merged = merge(&mut tx, &plan, &rows, duplicates).await;
         let (inserted, updated, superseded) = match merged {

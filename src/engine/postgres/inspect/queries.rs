@@ -141,6 +141,8 @@ pub(crate) const RELATIONS: &str = concat!(
             CASE WHEN c.relispartition THEN pg_catalog.pg_get_expr(c.relpartbound, c.oid) END, \
             CASE WHEN c.relkind IN ('v', 'm') THEN pg_catalog.pg_get_viewdef(c.oid) END, \
             COALESCE(c.reloptions::text[], '{}') \
+              || COALESCE((SELECT array_agg('toast.' || o ORDER BY o) FROM pg_catalog.pg_class t, \
+                           unnest(t.reloptions) o WHERE t.oid = c.reltoastrelid), '{}') \
      FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace \
      WHERE c.relkind IN ('r', 'p', 'v', 'm') AND c.relname <> '_sqlx_migrations' AND",
     in_schemas!()

@@ -66,6 +66,11 @@ pub(super) fn relation_from_row(
         inherits,
         row_security: get(r, 5),
         force_row_security: get(r, 6),
+        storage: {
+            let mut s: Vec<String> = get(r, 10);
+            s.sort();
+            s
+        },
         comment,
     });
     Ok(Relation::Table(tables.len() - 1))
