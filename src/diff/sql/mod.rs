@@ -5,6 +5,7 @@
 
 pub(crate) mod columns;
 mod context;
+mod domains;
 pub(crate) mod indexes;
 pub(crate) mod parts;
 pub(crate) mod routines;

@@ -27,13 +27,7 @@ impl FetchPlan {
         for sql in self.statements() {
             tracing::info!("{sql}");
         }
-        let mut query = sqlx::query(&self.query.sql);
-        for bind in &self.binds {
-            query = match bind {
-                Bind::Text(v) => query.bind(v.as_str()),
-                Bind::Int(v) => query.bind(*v),
-            };
-        }
+        let query = self.bound(sqlx::query(&self.query.sql));
         // Rows are decoded as they arrive, while the server is still sending the rest.
         let mut objs = Vec::new();
         {
@@ -53,6 +47,21 @@ impl FetchPlan {
         Ok(objs)
     }
 }
+
+impl FetchPlan {
+    /// `query` with the root query's values bound.
+    fn bound<'q>(&'q self, mut query: PgQuery<'q>) -> PgQuery<'q> {
+        for bind in &self.binds {
+            query = match bind {
+                Bind::Text(v) => query.bind(v.as_str()),
+                Bind::Int(v) => query.bind(*v),
+            };
+        }
+        query
+    }
+}
+
+type PgQuery<'q> = sqlx::query::Query<'q, sqlx::Postgres, sqlx::postgres::PgArguments>;
 
 /// Root rows per batch when a fetch streams ([`FetchPlan::stream_with`]).
 pub const STREAM_BATCH: usize = 2_000;
@@ -105,14 +114,7 @@ impl FetchPlan {
             "DECLARE dbridge_fetch NO SCROLL CURSOR FOR {}",
             self.query.sql
         );
-        let mut query = sqlx::query(&declare);
-        for bind in &self.binds {
-            query = match bind {
-                Bind::Text(v) => query.bind(v.as_str()),
-                Bind::Int(v) => query.bind(*v),
-            };
-        }
-        query
+        self.bound(sqlx::query(&declare))
             .execute(&mut *conn)
             .await
             .map_err(|e| DataError::query("fetching rows", e))?;

@@ -12,7 +12,10 @@ use serde_json::value::RawValue;
 use super::error::{DataError, Result, RowError};
 use super::value::Value;
 
+mod lines;
 mod object;
+
+use self::lines::{LineCounter, Lines};
 
 use self::object::object_keys;
 pub use self::object::{parse_object, FieldIndex, ObjectFields};
@@ -437,46 +440,6 @@ impl Reader {
 fn strip_bom(block: &mut Vec<u8>) {
     if block.starts_with(b"\xef\xbb\xbf") {
         block.drain(..3);
-    }
-}
-
-/// The byte offsets of the newlines a [`LineCounter`] has read and not yet forgotten, and how
-/// many it has forgotten.
-#[derive(Clone, Default)]
-struct Lines(Arc<std::sync::Mutex<(u64, std::collections::VecDeque<u64>)>>);
-
-impl Lines {
-    /// The line on which a record that starts at byte `offset` is. The csv reader puts the
-    /// start of a record after a CRLF line on its `\n`, so a newline at `offset` itself is
-    /// before the record.
-    fn line_of(&self, offset: u64) -> u64 {
-        let mut guard = self.0.lock().unwrap_or_else(|e| e.into_inner());
-        let (forgotten, newlines) = &mut *guard;
-        while newlines.front().is_some_and(|&n| n <= offset) {
-            newlines.pop_front();
-            *forgotten += 1;
-        }
-        *forgotten + 1
-    }
-}
-
-/// A reader that notes where each newline is, for the line numbers of CSV records.
-struct LineCounter {
-    inner: Box<dyn Read + Send>,
-    at: u64,
-    lines: Lines,
-}
-
-impl Read for LineCounter {
-    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
-        let n = self.inner.read(buf)?;
-        let mut guard = self.lines.0.lock().unwrap_or_else(|e| e.into_inner());
-        for (i, _) in buf[..n].iter().enumerate().filter(|(_, b)| **b == b'\n') {
-            guard.1.push_back(self.at + i as u64);
-        }
-        drop(guard);
-        self.at += n as u64;
-        Ok(n)
     }
 }
 
