@@ -667,6 +667,34 @@ async fn an_invalid_index_is_marked_and_rebuilt() {
     );
 }
 
+/// A catalog value that should never be NULL is an error naming its row and column, not
+/// a default: a check constraint whose expression went missing is not read as `CHECK ()`.
+#[tokio::test]
+async fn an_unreadable_catalog_value_is_an_error_not_a_default() {
+    let db = TestDb::new("catalog_null").await;
+    db.run(
+        "setup.sql",
+        "CREATE TABLE t (id int CONSTRAINT positive CHECK (id > 0));",
+    )
+    .await
+    .unwrap();
+    let mut conn = db.connect().await;
+    sqlx::raw_sql("UPDATE pg_catalog.pg_constraint SET conbin = NULL WHERE conname = 'positive'")
+        .execute(&mut conn)
+        .await
+        .unwrap();
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let inspect = dbridge(root, &["inspect", "--url", &db.url()]);
+    assert_eq!(inspect.code, 1, "{}", inspect.stderr);
+    assert!(inspect.stdout.is_empty(), "{}", inspect.stdout);
+    assert!(
+        inspect.stderr.contains("conname=positive")
+            && inspect.stderr.contains("column definition (#4) is NULL"),
+        "{}",
+        inspect.stderr
+    );
+}
+
 /// A unique index added to an existing partitioned table is enforced on every partition
 /// once the plan has run, with and without `--safe`.
 #[tokio::test]

@@ -158,7 +158,7 @@ pub(super) fn index(
         .map(|n| column(*n))
         .collect::<Result<Vec<_>>>()?;
     let mut attrs = Vec::new();
-    let storage: Vec<String> = get(r, 13);
+    let storage: Vec<String> = opt(r, 13).unwrap_or_default();
     if !storage.is_empty() {
         attrs.push(Attr::Pg(PgAttr::StorageParameters(storage_parameters(
             &storage,

@@ -75,7 +75,7 @@ pub(super) fn constraint(rows: &Rows, r: &PgRow, comment: Option<String>) -> Res
             },
             on_update: action(&get::<String>(r, 12)),
             on_delete: action(&get::<String>(r, 13)),
-            on_delete_columns: names(&get::<Vec<i16>>(r, 10))?,
+            on_delete_columns: names(&opt::<Vec<i16>>(r, 10).unwrap_or_default())?,
             deferral: deferral(r),
         }),
     };

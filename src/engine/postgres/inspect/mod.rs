@@ -71,7 +71,11 @@ pub async fn inspect_scope(
     let started = std::time::Instant::now();
     let read = read(conn, schemas, scope).await;
     let _ = conn.execute("RESET search_path").await;
-    let db = assemble(&read?)?;
+    let read = read?;
+    decode_failure()?;
+    let db = assemble(&read);
+    decode_failure()?;
+    let db = db?;
     tracing::info!(
         "inspected {} tables, {} views, {} functions in {:.1} ms",
         db.tables.len(),
@@ -102,6 +106,7 @@ impl std::ops::Index<&str> for Rows {
 async fn read(conn: &mut PgConnection, schemas: &[String], scope: Scope) -> Result<Rows> {
     let filter: Option<Vec<String>> = (!schemas.is_empty()).then(|| schemas.to_vec());
     let mut by_query = BTreeMap::new();
+    decode_failure()?;
     for (name, sql) in catalog::ALL {
         if scope == Scope::Tables && !TABLE_QUERIES.contains(&name) {
             by_query.insert(name, Vec::new());
@@ -132,6 +137,7 @@ async fn read(conn: &mut PgConnection, schemas: &[String], scope: Scope) -> Resu
         .filter(|r| needs_server(&rows.columns, r))
         .map(|r| get(r, 0))
         .collect();
+    decode_failure()?;
     if !oids.is_empty() {
         let fetched = sqlx::query(catalog::SERVER_INDEX_DEFINITIONS)
             .bind(&oids)
@@ -151,6 +157,7 @@ async fn read(conn: &mut PgConnection, schemas: &[String], scope: Scope) -> Resu
         .filter(|r| keys::references_unread_table(&rows.columns, r))
         .map(|r| get(r, 0))
         .collect();
+    decode_failure()?;
     if !outside.is_empty() {
         let fetched = sqlx::query(catalog::REFERENCED_COLUMNS)
             .bind(&outside)
@@ -161,5 +168,6 @@ async fn read(conn: &mut PgConnection, schemas: &[String], scope: Scope) -> Resu
             rows.referenced_columns.insert(get(r, 0), get(r, 1));
         }
     }
+    decode_failure()?;
     Ok(rows)
 }

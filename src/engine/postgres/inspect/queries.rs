@@ -189,7 +189,7 @@ pub(crate) const COLUMNS: &str = concat!(
 pub(crate) const CONSTRAINTS: &str = concat!(
     "SELECT con.oid::int8, con.conrelid::int8, con.conname::text, con.contype::text, \
             CASE con.contype WHEN 'c' THEN pg_catalog.pg_get_expr(con.conbin, con.conrelid) \
-                             WHEN 'x' THEN pg_catalog.pg_get_constraintdef(con.oid) END, \
+                             WHEN 'x' THEN pg_catalog.pg_get_constraintdef(con.oid) END AS definition, \
             rn.nspname::text, rc.relname::text, con.confrelid::int8, \
             con.conkey, con.confkey, con.confdelsetcols, \
             con.confmatchtype::text, con.confupdtype::text, con.confdeltype::text, \

@@ -46,7 +46,7 @@ pub(super) fn trigger(
     let name: String = get(r, 2);
     let update_columns = rows
         .columns
-        .names(table.0, &get::<Vec<i16>>(r, 6))
+        .names(table.0, &opt::<Vec<i16>>(r, 6).unwrap_or_default())
         .ok_or_else(|| Error::Catalog {
             object: format!("trigger {name}"),
             reason: "it names a column that was not read".into(),

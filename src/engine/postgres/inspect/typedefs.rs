@@ -78,7 +78,7 @@ pub(super) fn sequences(
             cache: get(r, 8),
             cycle: get(r, 9),
         };
-        let owner: String = get(r, 10);
+        let owner: String = opt(r, 10).unwrap_or_default();
         if owner == "i" {
             identities.insert((get(r, 11), get::<i32>(r, 12) as i16), options);
             continue;
