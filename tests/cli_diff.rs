@@ -445,6 +445,76 @@ async fn snapshots_round_trip_without_loss_and_canonical_sql_rebuilds_the_schema
     copy.drop_db().await;
 }
 
+/// Collations, text search objects, operators, aggregates, casts, statistics, rules, event
+/// triggers and publications survive a JSON and a TOML snapshot, and `--schema` keeps those
+/// of the schema (publications belong to the database, and go).
+#[tokio::test]
+async fn snapshots_keep_every_kind_of_definition() {
+    let db = TestDb::new("snapshot_definitions").await;
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    for case in [
+        "collations_and_conversions",
+        "text_search",
+        "operators_aggregates_casts",
+        "statistics_and_rules",
+        "event_triggers_and_publications",
+    ] {
+        let sql =
+            std::fs::read_to_string(root.join("fixtures/diff").join(case).join("to.sql")).unwrap();
+        db.run(case, &sql).await.unwrap();
+    }
+    let dir = temp();
+    for format in ["json", "toml"] {
+        let file = format!("schema.{format}");
+        let args = [
+            "inspect",
+            "--url",
+            &db.url(),
+            "--format",
+            format,
+            "-o",
+            &file,
+        ];
+        let run = dbridge(dir.path(), &args);
+        assert_eq!(run.code, 0, "{}", run.stderr);
+        let text = std::fs::read_to_string(dir.path().join(&file)).unwrap();
+        for kind in [
+            "collation",
+            "text_search_configuration",
+            "aggregate",
+            "rule",
+            "publication",
+        ] {
+            assert!(text.contains(kind), "{format} snapshot has no {kind}");
+        }
+        let run = dbridge(
+            dir.path(),
+            &["diff", "--from", &file, "--to", &db.url(), "--exit-code"],
+        );
+        assert_eq!(
+            (run.code, run.stdout.as_str()),
+            (0, ""),
+            "{format}: {}",
+            run.stderr
+        );
+    }
+    let only = dbridge(
+        dir.path(),
+        &["inspect", "--url", &db.url(), "--schema", "public"],
+    );
+    assert_eq!(only.code, 0, "{}", only.stderr);
+    assert!(
+        only.stdout.contains("CREATE RULE keep_orders"),
+        "{}",
+        only.stdout
+    );
+    assert!(
+        !only.stdout.contains("CREATE PUBLICATION"),
+        "{}",
+        only.stdout
+    );
+}
+
 /// Definitions the client cannot write (a foreign key into a schema that is not read, an
 /// index with a collation or operator class of its own, an expression) come from the server,
 /// and every definition reads as the server's own.
@@ -881,6 +951,35 @@ async fn schema_sources_cannot_act_outside_their_scratch_database() {
         .await,
         0
     );
+}
+
+/// Event triggers and publications need a superuser: a source's run on the privileged
+/// session, event triggers only once the rest of the source has run, so their function
+/// (here one that would run a program) never runs with the session's rights.
+#[test]
+fn event_triggers_and_publications_of_a_source_run_without_lending_rights() {
+    let dir = tempfile::tempdir().unwrap();
+    let marker = dir.path().join("pwned");
+    let sql = format!(
+        "CREATE FUNCTION on_ddl() RETURNS event_trigger LANGUAGE plpgsql AS $f$
+BEGIN EXECUTE $q$COPY (SELECT 1) TO PROGRAM 'touch {marker}'$q$; END $f$;
+CREATE EVENT TRIGGER every_ddl ON ddl_command_end EXECUTE FUNCTION on_ddl();
+COMMENT ON EVENT TRIGGER every_ddl IS 'runs for every statement';
+CREATE TABLE t (id int PRIMARY KEY);
+CREATE PUBLICATION everything FOR ALL TABLES;
+",
+        marker = marker.display()
+    );
+    let r = diff_source(dir.path(), &sql);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    for wanted in [
+        "CREATE EVENT TRIGGER every_ddl ON ddl_command_end EXECUTE FUNCTION public.on_ddl();",
+        "COMMENT ON EVENT TRIGGER every_ddl IS 'runs for every statement';",
+        "CREATE PUBLICATION everything FOR ALL TABLES",
+    ] {
+        assert!(r.stdout.contains(wanted), "{wanted}\n{}", r.stdout);
+    }
+    assert!(!marker.exists(), "an event trigger ran a program");
 }
 
 #[tokio::test]

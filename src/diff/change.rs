@@ -41,6 +41,8 @@ pub enum Object {
         policy: Policy,
     },
     View(View),
+    /// A collation, operator, aggregate, cast, rule... (see [`Definition`]).
+    Definition(Definition),
 }
 
 /// What a change does, as a word.
@@ -186,6 +188,7 @@ impl Object {
             Object::Policy { .. } => "policy",
             Object::View(v) if v.materialized => "materialized_view",
             Object::View(_) => "view",
+            Object::Definition(d) => d.kind.name(),
         }
     }
 
@@ -214,6 +217,7 @@ impl Object {
             Object::Index { table, index } => sub(table, &index.name),
             Object::Trigger { table, trigger } => sub(table, &trigger.name),
             Object::Policy { table, policy } => sub(table, &policy.name),
+            Object::Definition(d) => vec![d.name.clone()],
         }
     }
 
@@ -234,6 +238,7 @@ impl Object {
             Object::Index { table, index } => sub_name(table, &index.name),
             Object::Trigger { table, trigger } => sub_name(table, &trigger.name),
             Object::Policy { table, policy } => sub_name(table, &policy.name),
+            Object::Definition(d) => d.name.clone(),
         }
     }
 }

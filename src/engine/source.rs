@@ -173,15 +173,28 @@ pub async fn apply_schema(conn: &mut PgConnection, scripts: &[(String, String)])
 enum Runner<'a> {
     /// On one connection, with its rights (trusted SQL).
     Trusted(&'a mut PgConnection),
-    /// In a sandbox, with the CREATE grants lent to new owners so far.
-    Sandboxed(&'a mut Sandbox, Vec<(String, String)>),
+    /// In a sandbox, with the CREATE grants lent to new owners so far and the event
+    /// trigger statements kept for the end.
+    Sandboxed(
+        &'a mut Sandbox,
+        Vec<(String, String)>,
+        Vec<(String, Statement)>,
+    ),
 }
 
 impl Runner<'_> {
     async fn run(&mut self, name: &str, stmt: &Statement) -> std::result::Result<(), Failed> {
         match self {
             Runner::Trusted(conn) => execute(conn, name, stmt).await,
-            Runner::Sandboxed(sandbox, grants) => run_sandboxed(sandbox, name, stmt, grants).await,
+            Runner::Sandboxed(_, _, later)
+                if sandbox::route(&stmt.text) == Ok(Route::EventTrigger) =>
+            {
+                later.push((name.to_string(), stmt.clone()));
+                Ok(())
+            }
+            Runner::Sandboxed(sandbox, grants, _) => {
+                run_sandboxed(sandbox, name, stmt, grants).await
+            }
         }
     }
 }
@@ -249,9 +262,9 @@ pub async fn apply_source(sandbox: &mut Sandbox, scripts: &[(String, String)]) -
             }
         }
     }
-    let mut runner = Runner::Sandboxed(sandbox, Vec::new());
+    let mut runner = Runner::Sandboxed(sandbox, Vec::new(), Vec::new());
     apply_in_any_order(scripts, &mut runner).await?;
-    let Runner::Sandboxed(sandbox, schema_grants) = runner else {
+    let Runner::Sandboxed(sandbox, schema_grants, event_triggers) = runner else {
         unreachable!("built above")
     };
     // CREATE on schemas was lent to new owners only so that `OWNER TO` could run.
@@ -262,6 +275,13 @@ pub async fn apply_source(sandbox: &mut Sandbox, scripts: &[(String, String)]) -
             crate::diff::quote::ident(&role)
         );
         let _ = sqlx::Executor::execute(&mut sandbox.admin, sql.as_str()).await;
+    }
+    // Last: from here on only inspection (no DDL) runs in the scratch database, so the
+    // source's event trigger functions never run with the privileged session's rights.
+    for (name, stmt) in &event_triggers {
+        execute(&mut sandbox.admin, name, stmt)
+            .await
+            .map_err(|failed| failed.error)?;
     }
     Ok(())
 }
@@ -279,7 +299,9 @@ async fn run_sandboxed(
     let route = sandbox::route(&stmt.text).unwrap_or(Route::Sandbox);
     for _ in 0..8 {
         let outcome = match route {
-            Route::Extension(_) => execute(&mut sandbox.admin, name, stmt).await,
+            Route::Extension(_) | Route::Publication | Route::EventTrigger => {
+                execute(&mut sandbox.admin, name, stmt).await
+            }
             Route::Sandbox => execute(&mut sandbox.conn, name, stmt).await,
         };
         let Err(failed) = outcome else {

@@ -188,6 +188,13 @@ pub fn diff_with(
     let mut candidates = Vec::new();
     diff_tables(dialect, &mut out, &mut candidates, from, to);
     diff_views(dialect, &mut out, from, to);
+    diff_list(
+        &mut out,
+        &from.definitions,
+        &to.definitions,
+        |d| (d.kind, &d.name),
+        |d| Object::Definition(d.clone()),
+    );
     dialect.recreate_dependents(&mut out, from, to);
     Ok(Diff {
         changes: out,

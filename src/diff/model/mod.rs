@@ -10,10 +10,12 @@
 
 use serde::{Deserialize, Serialize};
 
+mod definition;
 mod expr;
 mod parts;
 mod table;
 
+pub use definition::{Definition, DefinitionKind};
 pub use expr::{Attr, Expr, PgAttr};
 pub use parts::*;
 pub use table::*;
@@ -32,6 +34,10 @@ pub struct Database {
     pub functions: Vec<Function>,
     pub tables: Vec<Table>,
     pub views: Vec<View>,
+    /// Collations, text search objects, operators, aggregates, casts, statistics, rules,
+    /// event triggers and publications, by kind and name.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub definitions: Vec<Definition>,
 }
 
 /// A schema (namespace).
@@ -256,6 +262,8 @@ impl Database {
             t.triggers.sort_by(|a, b| a.name.cmp(&b.name));
             t.policies.sort_by(|a, b| a.name.cmp(&b.name));
         }
+        self.definitions
+            .sort_by(|a, b| (a.kind, &a.name).cmp(&(b.kind, &b.name)));
         self.views.sort_by(|a, b| a.name.cmp(&b.name));
         for v in &mut self.views {
             v.indexes.sort_by(|a, b| a.name.cmp(&b.name));
@@ -330,6 +338,12 @@ impl Database {
                 .views
                 .iter()
                 .filter(|e| keep(&e.name.schema))
+                .cloned()
+                .collect(),
+            definitions: self
+                .definitions
+                .iter()
+                .filter(|d| d.schema.as_ref().is_some_and(keep))
                 .cloned()
                 .collect(),
         }

@@ -5,6 +5,7 @@
 
 pub(crate) mod columns;
 mod context;
+mod definitions;
 mod domains;
 pub(crate) mod indexes;
 pub(crate) mod parts;
@@ -30,11 +31,16 @@ pub enum Phase {
     /// SQL-standard function bodies that read views go before the views.
     DropAtomicFunction,
     DropView,
+    /// Operators, aggregates and casts, once the views that use them are gone.
+    DropRoutineDependent,
     /// Functions and domains that use a relation's row type go before the relation.
     DropRowTypeDependents,
     DropForeignKey,
     DropConstraintIndex,
     DropTable,
+    /// Collations, conversions and text search objects, which types, columns and indexes
+    /// name (once the tables that used a replaced one are gone).
+    CreateSupport,
     CreateType,
     CreateSequence,
     CreateFunction,
@@ -51,6 +57,8 @@ pub enum Phase {
     RecreateType,
     /// SQL-language functions, whose bodies the server checks against existing tables.
     CreateSqlFunction,
+    /// Operators, aggregates and casts, over the functions and before the views.
+    CreateRoutineDependent,
     OwnSequence,
     CreateConstraintIndex,
     CreateForeignKey,
@@ -61,6 +69,8 @@ pub enum Phase {
     DropDomainCallingFunction,
     DropFunction,
     DropType,
+    /// Collations, conversions and text search objects, once nothing names them.
+    DropSupport,
     CreateView,
     /// SQL-standard function bodies (`BEGIN ATOMIC`), which the server resolves at creation,
     /// that read views.
@@ -191,6 +201,7 @@ fn add(out: &mut Steps, o: &Object, ctx: &Context) {
         Object::Table(t) => tables::add(out, t, ctx),
         Object::Column { table, column } => columns::add(out, table, column),
         Object::View(v) => routines::add_view(out, v, ctx),
+        Object::Definition(d) => definitions::add(out, d),
         Object::Constraint { .. }
         | Object::Index { .. }
         | Object::Trigger { .. }
@@ -237,6 +248,7 @@ fn drop(out: &mut Steps, o: &Object, ctx: &Context) {
             -ctx.depth(&v.name),
             format!("DROP {} {}", routines::view_keyword(v), v.name.sql()),
         ),
+        Object::Definition(d) => definitions::drop(out, d, ctx),
         Object::Constraint { .. }
         | Object::Index { .. }
         | Object::Trigger { .. }
@@ -267,6 +279,7 @@ fn alter(out: &mut Steps, from: &Object, to: &Object, ctx: &Context) {
             columns::alter(out, table, f, t, ctx)
         }
         (Object::View(f), Object::View(t)) => routines::alter_view(out, f, t),
+        (Object::Definition(f), Object::Definition(t)) => definitions::alter(out, f, t, ctx),
         (f, t)
             if matches!(
                 t,

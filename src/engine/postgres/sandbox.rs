@@ -18,6 +18,13 @@ pub enum Route {
     /// On the privileged connection to the scratch database: `CREATE`/`ALTER`/`DROP`/
     /// `COMMENT ON EXTENSION` of these extensions, once each is known to be available.
     Extension(Vec<String>),
+    /// On the privileged connection: a publication statement (`FOR ALL TABLES` and
+    /// `FOR TABLES IN SCHEMA` need a superuser; a publication runs no code).
+    Publication,
+    /// On the privileged connection once the rest of the source has run: an event trigger
+    /// statement (only a superuser may create one). Its function runs for the DDL of every
+    /// role, so nothing privileged may run DDL in the scratch database after it.
+    EventTrigger,
 }
 
 /// A statement a schema source may not hold: what it is and why.
@@ -61,6 +68,10 @@ pub fn route(statement: &str) -> Result<Route, Refusal> {
         ("ALTER", "EXTENSION") => Ok(Route::Extension(extension_names(&t, 2))),
         ("DROP", "EXTENSION") => Ok(Route::Extension(extension_names(&t, 2))),
         ("COMMENT", "ON") if kw(2) == "EXTENSION" => Ok(Route::Extension(extension_names(&t, 3))),
+        ("CREATE" | "ALTER" | "DROP", "PUBLICATION") => Ok(Route::Publication),
+        ("COMMENT", "ON") if kw(2) == "PUBLICATION" => Ok(Route::Publication),
+        ("CREATE" | "ALTER" | "DROP", "EVENT") if kw(2) == "TRIGGER" => Ok(Route::EventTrigger),
+        ("COMMENT", "ON") if kw(2) == "EVENT" && kw(3) == "TRIGGER" => Ok(Route::EventTrigger),
         _ => Ok(Route::Sandbox),
     }
 }
@@ -186,6 +197,22 @@ mod tests {
         assert_eq!(
             route("drop extension if exists pg_trgm, citext cascade"),
             Ok(Route::Extension(vec!["pg_trgm".into(), "citext".into()]))
+        );
+        assert_eq!(
+            route("create publication p for all tables"),
+            Ok(Route::Publication)
+        );
+        assert_eq!(
+            route("CREATE EVENT TRIGGER e ON ddl_command_end EXECUTE FUNCTION f()"),
+            Ok(Route::EventTrigger)
+        );
+        assert_eq!(
+            route("COMMENT ON EVENT TRIGGER e IS 'x'"),
+            Ok(Route::EventTrigger)
+        );
+        assert_eq!(
+            route("CREATE TABLE event (trigger int)"),
+            Ok(Route::Sandbox)
         );
         assert_eq!(
             route("COMMENT ON EXTENSION plpgsql IS 'x'"),

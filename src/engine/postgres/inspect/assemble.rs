@@ -131,6 +131,7 @@ pub(super) fn assemble(rows: &Rows) -> Result<Database> {
     }
     db.tables = tables;
     db.views = views;
+    db.definitions = super::definitions::definitions(rows, &notes);
     db.normalize();
     Ok(db)
 }

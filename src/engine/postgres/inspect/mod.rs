@@ -5,7 +5,17 @@
 //! touching the server, except for the indexes whose expressions and operator classes only
 //! the server can write, which one more query fetches.
 
+/// Which schemas a query reads; `n` is the `pg_namespace` alias.
+macro_rules! in_schemas {
+    () => {
+        " n.nspname <> 'information_schema' AND n.nspname NOT LIKE 'pg\\_%' \
+          AND ($1::text[] IS NULL OR n.nspname = ANY($1)) "
+    };
+}
+
 mod assemble;
+mod definition_queries;
+mod definitions;
 mod indexes;
 mod keys;
 mod names;
@@ -89,6 +99,8 @@ pub async fn inspect_scope(
 /// The rows of every catalog query, plus what the server says about some indexes.
 struct Rows {
     by_query: BTreeMap<&'static str, Vec<PgRow>>,
+    /// The rows of each kind kept as statements (none for [`Scope::Tables`]).
+    definitions: HashMap<DefinitionKind, Vec<PgRow>>,
     /// The indexes that are not `simple`, by object id.
     server_indexes: HashMap<i64, ServerIndex>,
     /// The referenced column names of foreign keys to tables that were not read.
@@ -122,8 +134,24 @@ async fn read(conn: &mut PgConnection, schemas: &[String], scope: Scope) -> Resu
             .map_err(|e| Error::query(format!("reading {name}"), e))?;
         by_query.insert(name, fetched);
     }
+    let mut definitions = HashMap::new();
+    for (kind, sql) in definition_queries::ALL {
+        let fetched = if scope == Scope::Tables {
+            Vec::new()
+        } else {
+            let mut query = sqlx::query(sql);
+            if sql.contains("$1") {
+                query = query.bind(&filter);
+            }
+            query.fetch_all(&mut *conn).await.map_err(|e| {
+                Error::query(format!("reading {}s", kind.name().replace('_', " ")), e)
+            })?
+        };
+        definitions.insert(kind, fetched);
+    }
     let mut rows = Rows {
         by_query,
+        definitions,
         server_indexes: HashMap::new(),
         referenced_columns: HashMap::new(),
         columns: ColumnNames::default(),

@@ -11,14 +11,6 @@
 //! `deparse` writes keys, foreign keys and plain indexes exactly as the
 //! server would. Comments and extension membership are read once for every kind of object.
 
-/// Which schemas a query reads; `n` is the `pg_namespace` alias.
-macro_rules! in_schemas {
-    () => {
-        " n.nspname <> 'information_schema' AND n.nspname NOT LIKE 'pg\\_%' \
-          AND ($1::text[] IS NULL OR n.nspname = ANY($1)) "
-    };
-}
-
 /// Every query with the name introspection reports it under, in the order they run.
 pub const ALL: [(&str, &str); 18] = [
     ("keywords", KEYWORDS),

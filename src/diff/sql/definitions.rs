@@ -1,0 +1,160 @@
+//! Objects kept as their statements ([`Definition`]): created in the phase their kind
+//! needs, dropped by name, changed by dropping and creating again, or, for a text search
+//! configuration that keeps its parser, by altering its mappings.
+
+use super::{Context, Phase, Steps};
+use crate::diff::model::{Definition, DefinitionKind};
+
+/// The phases a kind is created and dropped in, and its rank within them.
+fn phases(kind: DefinitionKind) -> (Phase, Phase, i64) {
+    use DefinitionKind::*;
+    match kind {
+        // Named by types, columns and indexes: before them, and gone after them.
+        Collation | Conversion | TextSearchDictionary => {
+            (Phase::CreateSupport, Phase::DropSupport, 0)
+        }
+        TextSearchConfiguration => (Phase::CreateSupport, Phase::DropSupport, 1),
+        // Built on functions, used by views: between the two.
+        Operator => (
+            Phase::CreateRoutineDependent,
+            Phase::DropRoutineDependent,
+            0,
+        ),
+        Aggregate | Cast => (
+            Phase::CreateRoutineDependent,
+            Phase::DropRoutineDependent,
+            1,
+        ),
+        // On tables, views and functions: after everything, gone before anything.
+        Statistics | Rule | EventTrigger | Publication => {
+            (Phase::CreateTriggerPolicy, Phase::DropTriggerPolicy, 0)
+        }
+    }
+}
+
+fn comment_target(d: &Definition) -> String {
+    format!("{} {}", d.kind.keyword(), d.name)
+}
+
+/// Creates `d` with its comment.
+pub(crate) fn add(out: &mut Steps, d: &Definition) {
+    let (create, _, rank) = phases(d.kind);
+    for statement in &d.statements {
+        out.push(create, rank, statement.clone());
+    }
+    out.comment_at(create, rank, &comment_target(d), &None, &d.comment);
+}
+
+/// Drops `d`, unless the relation it belongs to goes in the same plan.
+pub(crate) fn drop(out: &mut Steps, d: &Definition, ctx: &Context) {
+    if d.table.as_ref().is_some_and(|t| ctx.relation_dropped(t)) {
+        return;
+    }
+    let (_, drop, rank) = phases(d.kind);
+    out.push(drop, -rank, d.drop_statement());
+}
+
+/// Turns `from` into `to`: their comment, their mappings or options, or a drop and a create.
+pub(crate) fn alter(out: &mut Steps, from: &Definition, to: &Definition, ctx: &Context) {
+    let (create, drop_phase, rank) = phases(to.kind);
+    let comment = |out: &mut Steps| {
+        out.comment_at(
+            create,
+            rank,
+            &comment_target(to),
+            &from.comment,
+            &to.comment,
+        )
+    };
+    if from.statements == to.statements {
+        return comment(out);
+    }
+    if from.statements.first() == to.statements.first() {
+        if let (Some(old), Some(new)) = (from.token_mappings(), to.token_mappings()) {
+            alter_mappings(out, to, &old, &new, rank);
+            return comment(out);
+        }
+    }
+    if let (Some((template, old)), Some((same, new))) =
+        (from.dictionary_options(), to.dictionary_options())
+    {
+        if template == same {
+            alter_options(out, to, &old, &new, rank);
+            return comment(out);
+        }
+    }
+    if drop_phase < create {
+        drop(out, from, ctx);
+    } else if !from.table.as_ref().is_some_and(|t| ctx.relation_dropped(t)) {
+        // The kind's drops come after its creates: this one goes first in the create phase.
+        out.push(create, -10 - rank, from.drop_statement());
+    }
+    add(out, to);
+}
+
+/// `ALTER TEXT SEARCH DICTIONARY ... (option = value, removed_option)`.
+fn alter_options(out: &mut Steps, to: &Definition, old: &[&str], new: &[&str], rank: i64) {
+    let key = |option: &str| {
+        option
+            .split('=')
+            .next()
+            .unwrap_or_default()
+            .trim()
+            .to_string()
+    };
+    let mut changes: Vec<String> = new
+        .iter()
+        .filter(|n| !old.contains(n))
+        .map(|n| n.to_string())
+        .collect();
+    changes.extend(
+        old.iter()
+            .map(|o| key(o))
+            .filter(|k| !new.iter().any(|n| key(n) == *k)),
+    );
+    out.push(
+        Phase::CreateSupport,
+        rank,
+        format!(
+            "ALTER TEXT SEARCH DICTIONARY {} ({})",
+            to.name,
+            changes.join(", ")
+        ),
+    );
+}
+
+/// `ALTER TEXT SEARCH CONFIGURATION ... ADD/ALTER/DROP MAPPING` for each token type whose
+/// dictionaries change.
+fn alter_mappings(
+    out: &mut Steps,
+    to: &Definition,
+    old: &[(&str, &str)],
+    new: &[(&str, &str)],
+    rank: i64,
+) {
+    let prefix = format!("ALTER TEXT SEARCH CONFIGURATION {}", to.name);
+    for (token, _) in old {
+        if !new.iter().any(|(t, _)| t == token) {
+            out.push(
+                Phase::CreateSupport,
+                rank,
+                format!("{prefix} DROP MAPPING FOR {token}"),
+            );
+        }
+    }
+    for (token, dictionaries) in new {
+        match old.iter().find(|(t, _)| t == token) {
+            Some((_, same)) if same == dictionaries => {}
+            Some(_) => out.push(
+                Phase::CreateSupport,
+                rank,
+                format!("{prefix} ALTER MAPPING FOR {token} WITH {dictionaries}"),
+            ),
+            None => out.push(
+                Phase::CreateSupport,
+                rank,
+                format!("{prefix} ADD MAPPING FOR {token} WITH {dictionaries}"),
+            ),
+        }
+    }
+}

@@ -1,0 +1,245 @@
+//! The catalog queries of the kinds kept as their statements ([`Definition`]): one per kind,
+//! each row `(catalog id, object id, schema, name, statements, table schema, table name)`.
+//!
+//! Each query writes the statements that create its object as pg_dump would, from the
+//! catalog rows (or `pg_get_ruledef` and `pg_get_statisticsobjdef`), with every name
+//! quoted and qualified; values read with `to_jsonb` are the columns whose name or type
+//! changed between PostgreSQL releases.
+
+use crate::diff::model::DefinitionKind;
+
+/// Every query, by the kind it reads.
+pub(crate) const ALL: [(DefinitionKind, &str); 11] = [
+    (DefinitionKind::Collation, COLLATIONS),
+    (DefinitionKind::Conversion, CONVERSIONS),
+    (
+        DefinitionKind::TextSearchDictionary,
+        TEXT_SEARCH_DICTIONARIES,
+    ),
+    (
+        DefinitionKind::TextSearchConfiguration,
+        TEXT_SEARCH_CONFIGURATIONS,
+    ),
+    (DefinitionKind::Operator, OPERATORS),
+    (DefinitionKind::Aggregate, AGGREGATES),
+    (DefinitionKind::Cast, CASTS),
+    (DefinitionKind::Statistics, STATISTICS),
+    (DefinitionKind::Rule, RULES),
+    (DefinitionKind::EventTrigger, EVENT_TRIGGERS),
+    (DefinitionKind::Publication, PUBLICATIONS),
+];
+
+pub(crate) const COLLATIONS: &str = concat!(
+    "SELECT 'pg_catalog.pg_collation'::pg_catalog.regclass::oid::int8, co.oid::int8, n.nspname::text, \
+     pg_catalog.quote_ident(n.nspname) || '.' || pg_catalog.quote_ident(co.collname), \
+     ARRAY['CREATE COLLATION ' || pg_catalog.quote_ident(n.nspname) || '.' || pg_catalog.quote_ident(co.collname) || ' (' || \
+     pg_catalog.concat_ws(', ', \
+     'provider = ' || CASE co.collprovider WHEN 'i' THEN 'icu' WHEN 'b' THEN 'builtin' ELSE 'libc' END, \
+     CASE WHEN co.collprovider = 'c' AND co.collcollate IS DISTINCT FROM co.collctype \
+     THEN 'lc_collate = ' || pg_catalog.quote_literal(co.collcollate) || ', lc_ctype = ' || pg_catalog.quote_literal(co.collctype) \
+     ELSE 'locale = ' || pg_catalog.quote_literal(COALESCE(pg_catalog.to_jsonb(co) ->> 'colllocale', \
+     pg_catalog.to_jsonb(co) ->> 'colliculocale', \
+     co.collcollate)) END, \
+     'rules = ' || pg_catalog.quote_literal(pg_catalog.to_jsonb(co) ->> 'collicurules'), \
+     CASE WHEN NOT co.collisdeterministic THEN 'deterministic = false' END) || ')'], \
+     NULL::text, NULL::text \
+     FROM pg_catalog.pg_collation co JOIN pg_catalog.pg_namespace n ON n.oid = co.collnamespace \
+     WHERE ",
+    in_schemas!()
+);
+
+pub(crate) const CONVERSIONS: &str = concat!(
+    "SELECT 'pg_catalog.pg_conversion'::pg_catalog.regclass::oid::int8, c.oid::int8, n.nspname::text, \
+     pg_catalog.quote_ident(n.nspname) || '.' || pg_catalog.quote_ident(c.conname), \
+     ARRAY['CREATE ' || CASE WHEN c.condefault THEN 'DEFAULT ' ELSE '' END || 'CONVERSION ' \
+     || pg_catalog.quote_ident(n.nspname) || '.' || pg_catalog.quote_ident(c.conname) \
+     || ' FOR ' || pg_catalog.quote_literal(pg_catalog.pg_encoding_to_char(c.conforencoding)) \
+     || ' TO ' || pg_catalog.quote_literal(pg_catalog.pg_encoding_to_char(c.contoencoding)) \
+     || ' FROM ' || c.conproc::pg_catalog.regproc::text], \
+     NULL::text, NULL::text \
+     FROM pg_catalog.pg_conversion c JOIN pg_catalog.pg_namespace n ON n.oid = c.connamespace \
+     WHERE ",
+    in_schemas!()
+);
+
+pub(crate) const TEXT_SEARCH_DICTIONARIES: &str = concat!(
+    "SELECT 'pg_catalog.pg_ts_dict'::pg_catalog.regclass::oid::int8, d.oid::int8, n.nspname::text, \
+     pg_catalog.quote_ident(n.nspname) || '.' || pg_catalog.quote_ident(d.dictname), \
+     ARRAY['CREATE TEXT SEARCH DICTIONARY ' || pg_catalog.quote_ident(n.nspname) || '.' || pg_catalog.quote_ident(d.dictname) \
+     || ' (TEMPLATE = ' || pg_catalog.quote_ident(tn.nspname) || '.' || pg_catalog.quote_ident(t.tmplname) \
+     || COALESCE(', ' || d.dictinitoption, '') || ')'], \
+     NULL::text, NULL::text \
+     FROM pg_catalog.pg_ts_dict d JOIN pg_catalog.pg_namespace n ON n.oid = d.dictnamespace \
+     JOIN pg_catalog.pg_ts_template t ON t.oid = d.dicttemplate JOIN pg_catalog.pg_namespace tn ON tn.oid = t.tmplnamespace \
+     WHERE ",
+    in_schemas!()
+);
+
+pub(crate) const TEXT_SEARCH_CONFIGURATIONS: &str = concat!(
+    "SELECT 'pg_catalog.pg_ts_config'::pg_catalog.regclass::oid::int8, c.oid::int8, n.nspname::text, \
+     pg_catalog.quote_ident(n.nspname) || '.' || pg_catalog.quote_ident(c.cfgname), \
+     ARRAY['CREATE TEXT SEARCH CONFIGURATION ' || pg_catalog.quote_ident(n.nspname) || '.' || pg_catalog.quote_ident(c.cfgname) \
+     || ' (PARSER = ' || pg_catalog.quote_ident(pn.nspname) || '.' || pg_catalog.quote_ident(p.prsname) || ')'] \
+     || ARRAY(SELECT 'ALTER TEXT SEARCH CONFIGURATION ' || pg_catalog.quote_ident(n.nspname) || '.' || pg_catalog.quote_ident(c.cfgname) \
+     || ' ADD MAPPING FOR ' || pg_catalog.quote_ident(tt.alias) || ' WITH ' \
+     || pg_catalog.string_agg(pg_catalog.quote_ident(dn.nspname) || '.' || pg_catalog.quote_ident(dd.dictname), ', ' ORDER BY m.mapseqno) \
+     FROM pg_catalog.pg_ts_config_map m \
+     JOIN pg_catalog.ts_token_type(c.cfgparser) tt ON tt.tokid = m.maptokentype \
+     JOIN pg_catalog.pg_ts_dict dd ON dd.oid = m.mapdict JOIN pg_catalog.pg_namespace dn ON dn.oid = dd.dictnamespace \
+     WHERE m.mapcfg = c.oid GROUP BY m.maptokentype, tt.alias ORDER BY m.maptokentype), \
+     NULL::text, NULL::text \
+     FROM pg_catalog.pg_ts_config c JOIN pg_catalog.pg_namespace n ON n.oid = c.cfgnamespace \
+     JOIN pg_catalog.pg_ts_parser p ON p.oid = c.cfgparser JOIN pg_catalog.pg_namespace pn ON pn.oid = p.prsnamespace \
+     WHERE ",
+    in_schemas!()
+);
+
+pub(crate) const OPERATORS: &str = concat!(
+    "SELECT 'pg_catalog.pg_operator'::pg_catalog.regclass::oid::int8, o.oid::int8, n.nspname::text, \
+     pg_catalog.quote_ident(n.nspname) || '.' || o.oprname || ' (' \
+     || COALESCE(pg_catalog.format_type(NULLIF(o.oprleft, 0), NULL), 'NONE') || ', ' \
+     || COALESCE(pg_catalog.format_type(NULLIF(o.oprright, 0), NULL), 'NONE') || ')', \
+     ARRAY['CREATE OPERATOR ' || pg_catalog.quote_ident(n.nspname) || '.' || o.oprname || ' (' \
+     || pg_catalog.concat_ws(', ', \
+     'FUNCTION = ' || o.oprcode::pg_catalog.regproc::text, \
+     'LEFTARG = ' || pg_catalog.format_type(NULLIF(o.oprleft, 0), NULL), \
+     'RIGHTARG = ' || pg_catalog.format_type(NULLIF(o.oprright, 0), NULL), \
+     (SELECT 'COMMUTATOR = OPERATOR(' || pg_catalog.quote_ident(cn.nspname) || '.' || co.oprname || ')' \
+     FROM pg_catalog.pg_operator co JOIN pg_catalog.pg_namespace cn ON cn.oid = co.oprnamespace WHERE co.oid = o.oprcom), \
+     (SELECT 'NEGATOR = OPERATOR(' || pg_catalog.quote_ident(cn.nspname) || '.' || co.oprname || ')' \
+     FROM pg_catalog.pg_operator co JOIN pg_catalog.pg_namespace cn ON cn.oid = co.oprnamespace WHERE co.oid = o.oprnegate), \
+     'RESTRICT = ' || NULLIF(o.oprrest, 0)::pg_catalog.regproc::text, \
+     'JOIN = ' || NULLIF(o.oprjoin, 0)::pg_catalog.regproc::text, \
+     CASE WHEN o.oprcanhash THEN 'HASHES' END, \
+     CASE WHEN o.oprcanmerge THEN 'MERGES' END) || ')'], \
+     NULL::text, NULL::text \
+     FROM pg_catalog.pg_operator o JOIN pg_catalog.pg_namespace n ON n.oid = o.oprnamespace \
+     WHERE o.oprcode <> 0 AND ",
+    in_schemas!()
+);
+
+pub(crate) const AGGREGATES: &str = concat!(
+    "SELECT 'pg_catalog.pg_proc'::pg_catalog.regclass::oid::int8, p.oid::int8, n.nspname::text, \
+     pg_catalog.quote_ident(n.nspname) || '.' || pg_catalog.quote_ident(p.proname) \
+     || '(' || CASE WHEN p.pronargs = 0 THEN '*' ELSE pg_catalog.pg_get_function_identity_arguments(p.oid) END || ')', \
+     ARRAY['CREATE AGGREGATE ' || pg_catalog.quote_ident(n.nspname) || '.' || pg_catalog.quote_ident(p.proname) \
+     || '(' || CASE WHEN p.pronargs = 0 THEN '*' ELSE pg_catalog.pg_get_function_arguments(p.oid) END || ') (' \
+     || pg_catalog.concat_ws(', ', \
+     'SFUNC = ' || a.aggtransfn::pg_catalog.regproc::text, \
+     'STYPE = ' || pg_catalog.format_type(a.aggtranstype, NULL), \
+     CASE WHEN a.aggtransspace <> 0 THEN 'SSPACE = ' || a.aggtransspace END, \
+     CASE WHEN a.aggfinalfn <> 0 THEN 'FINALFUNC = ' || a.aggfinalfn::pg_catalog.regproc::text END, \
+     CASE WHEN a.aggfinalextra THEN 'FINALFUNC_EXTRA' END, \
+     CASE WHEN a.aggfinalmodify <> CASE WHEN a.aggkind = 'n' THEN 'r' ELSE 'w' END \
+     THEN 'FINALFUNC_MODIFY = ' || CASE a.aggfinalmodify WHEN 'r' THEN 'READ_ONLY' WHEN 's' THEN 'SHAREABLE' ELSE 'READ_WRITE' END END, \
+     CASE WHEN a.aggcombinefn <> 0 THEN 'COMBINEFUNC = ' || a.aggcombinefn::pg_catalog.regproc::text END, \
+     CASE WHEN a.aggserialfn <> 0 THEN 'SERIALFUNC = ' || a.aggserialfn::pg_catalog.regproc::text END, \
+     CASE WHEN a.aggdeserialfn <> 0 THEN 'DESERIALFUNC = ' || a.aggdeserialfn::pg_catalog.regproc::text END, \
+     'INITCOND = ' || pg_catalog.quote_literal(a.agginitval), \
+     CASE WHEN a.aggmtransfn <> 0 THEN 'MSFUNC = ' || a.aggmtransfn::pg_catalog.regproc::text \
+     || ', MINVFUNC = ' || a.aggminvtransfn::pg_catalog.regproc::text \
+     || ', MSTYPE = ' || pg_catalog.format_type(a.aggmtranstype, NULL) END, \
+     CASE WHEN a.aggmtransspace <> 0 THEN 'MSSPACE = ' || a.aggmtransspace END, \
+     CASE WHEN a.aggmfinalfn <> 0 THEN 'MFINALFUNC = ' || a.aggmfinalfn::pg_catalog.regproc::text END, \
+     CASE WHEN a.aggmfinalextra THEN 'MFINALFUNC_EXTRA' END, \
+     CASE WHEN a.aggmtransfn <> 0 AND a.aggmfinalmodify <> CASE WHEN a.aggkind = 'n' THEN 'r' ELSE 'w' END \
+     THEN 'MFINALFUNC_MODIFY = ' || CASE a.aggmfinalmodify WHEN 'r' THEN 'READ_ONLY' WHEN 's' THEN 'SHAREABLE' ELSE 'READ_WRITE' END END, \
+     'MINITCOND = ' || pg_catalog.quote_literal(a.aggminitval), \
+     CASE WHEN a.aggsortop <> 0 THEN 'SORTOP = ' || (SELECT 'OPERATOR(' || pg_catalog.quote_ident(son.nspname) || '.' || so.oprname || ')' \
+     FROM pg_catalog.pg_operator so JOIN pg_catalog.pg_namespace son ON son.oid = so.oprnamespace WHERE so.oid = a.aggsortop) END, \
+     CASE p.proparallel WHEN 's' THEN 'PARALLEL = SAFE' WHEN 'r' THEN 'PARALLEL = RESTRICTED' END, \
+     CASE WHEN a.aggkind = 'h' THEN 'HYPOTHETICAL' END) || ')'], \
+     NULL::text, NULL::text \
+     FROM pg_catalog.pg_aggregate a JOIN pg_catalog.pg_proc p ON p.oid = a.aggfnoid \
+     JOIN pg_catalog.pg_namespace n ON n.oid = p.pronamespace \
+     WHERE ",
+    in_schemas!()
+);
+
+/// User casts; a cast's schema is its first type's outside `pg_catalog`, or its function's.
+pub(crate) const CASTS: &str = concat!(
+    "SELECT 'pg_catalog.pg_cast'::pg_catalog.regclass::oid::int8, c.oid::int8, n.nspname::text, \
+            '(' || pg_catalog.format_type(c.castsource, NULL) || ' AS ' || pg_catalog.format_type(c.casttarget, NULL) || ')', \
+            ARRAY['CREATE CAST (' || pg_catalog.format_type(c.castsource, NULL) || ' AS ' || pg_catalog.format_type(c.casttarget, NULL) || ') ' \
+                  || CASE c.castmethod WHEN 'f' THEN 'WITH FUNCTION ' || c.castfunc::pg_catalog.regprocedure::text \
+                                       WHEN 'i' THEN 'WITH INOUT' ELSE 'WITHOUT FUNCTION' END \
+                  || CASE c.castcontext WHEN 'a' THEN ' AS ASSIGNMENT' WHEN 'i' THEN ' AS IMPLICIT' ELSE '' END], \
+            NULL::text, NULL::text \
+     FROM pg_catalog.pg_cast c \
+     JOIN pg_catalog.pg_type s ON s.oid = c.castsource JOIN pg_catalog.pg_namespace sn ON sn.oid = s.typnamespace \
+     JOIN pg_catalog.pg_type t ON t.oid = c.casttarget JOIN pg_catalog.pg_namespace tn ON tn.oid = t.typnamespace \
+     LEFT JOIN pg_catalog.pg_proc f ON f.oid = c.castfunc LEFT JOIN pg_catalog.pg_namespace fn ON fn.oid = f.pronamespace \
+     CROSS JOIN LATERAL (SELECT COALESCE(NULLIF(sn.nspname, 'pg_catalog'), NULLIF(tn.nspname, 'pg_catalog'), fn.nspname) AS nspname) n \
+     WHERE c.oid >= 16384 AND",
+    in_schemas!()
+);
+
+pub(crate) const STATISTICS: &str = concat!(
+    "SELECT 'pg_catalog.pg_statistic_ext'::pg_catalog.regclass::oid::int8, s.oid::int8, n.nspname::text, \
+     pg_catalog.quote_ident(n.nspname) || '.' || pg_catalog.quote_ident(s.stxname), \
+     ARRAY[pg_catalog.pg_get_statisticsobjdef(s.oid)] \
+     || CASE WHEN (pg_catalog.to_jsonb(s) ->> 'stxstattarget')::int4 >= 0 \
+     THEN ARRAY['ALTER STATISTICS ' || pg_catalog.quote_ident(n.nspname) || '.' || pg_catalog.quote_ident(s.stxname) \
+     || ' SET STATISTICS ' || (pg_catalog.to_jsonb(s) ->> 'stxstattarget')] \
+     ELSE '{}'::text[] END, \
+     rn.nspname::text, r.relname::text \
+     FROM pg_catalog.pg_statistic_ext s JOIN pg_catalog.pg_namespace n ON n.oid = s.stxnamespace \
+     JOIN pg_catalog.pg_class r ON r.oid = s.stxrelid JOIN pg_catalog.pg_namespace rn ON rn.oid = r.relnamespace \
+     WHERE ",
+    in_schemas!()
+);
+
+pub(crate) const RULES: &str = concat!(
+    "SELECT 'pg_catalog.pg_rewrite'::pg_catalog.regclass::oid::int8, r.oid::int8, n.nspname::text, \
+     pg_catalog.quote_ident(r.rulename) || ' ON ' || pg_catalog.quote_ident(n.nspname) || '.' || pg_catalog.quote_ident(c.relname), \
+     ARRAY[pg_catalog.rtrim(pg_catalog.pg_get_ruledef(r.oid), ';')] \
+     || CASE r.ev_enabled WHEN 'O' THEN '{}'::text[] \
+     ELSE ARRAY['ALTER TABLE ' || pg_catalog.quote_ident(n.nspname) || '.' || pg_catalog.quote_ident(c.relname) \
+     || CASE r.ev_enabled WHEN 'D' THEN ' DISABLE' WHEN 'R' THEN ' ENABLE REPLICA' ELSE ' ENABLE ALWAYS' END \
+     || ' RULE ' || pg_catalog.quote_ident(r.rulename)] END, \
+     n.nspname::text, c.relname::text \
+     FROM pg_catalog.pg_rewrite r JOIN pg_catalog.pg_class c ON c.oid = r.ev_class \
+     JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace \
+     WHERE r.rulename <> '_RETURN' AND ",
+    in_schemas!()
+);
+
+pub(crate) const EVENT_TRIGGERS: &str = concat!(
+    "SELECT 'pg_catalog.pg_event_trigger'::pg_catalog.regclass::oid::int8, e.oid::int8, n.nspname::text, \
+     pg_catalog.quote_ident(e.evtname), \
+     ARRAY['CREATE EVENT TRIGGER ' || pg_catalog.quote_ident(e.evtname) || ' ON ' || pg_catalog.quote_ident(e.evtevent) \
+     || COALESCE(' WHEN TAG IN (' || (SELECT pg_catalog.string_agg(pg_catalog.quote_literal(t), ', ' ORDER BY t) FROM unnest(e.evttags) t) || ')', '') \
+     || ' EXECUTE FUNCTION ' || pg_catalog.quote_ident(n.nspname) || '.' || pg_catalog.quote_ident(f.proname) || '()'] \
+     || CASE e.evtenabled WHEN 'O' THEN '{}'::text[] \
+     ELSE ARRAY['ALTER EVENT TRIGGER ' || pg_catalog.quote_ident(e.evtname) \
+     || CASE e.evtenabled WHEN 'D' THEN ' DISABLE' WHEN 'R' THEN ' ENABLE REPLICA' ELSE ' ENABLE ALWAYS' END] END, \
+     NULL::text, NULL::text \
+     FROM pg_catalog.pg_event_trigger e JOIN pg_catalog.pg_proc f ON f.oid = e.evtfoid \
+     JOIN pg_catalog.pg_namespace n ON n.oid = f.pronamespace \
+     WHERE ",
+    in_schemas!()
+);
+
+/// Publications belong to the database, not to a schema: read only when every schema is.
+pub(crate) const PUBLICATIONS: &str = "SELECT 'pg_catalog.pg_publication'::pg_catalog.regclass::oid::int8, p.oid::int8, NULL::text, \
+     pg_catalog.quote_ident(p.pubname), \
+     ARRAY['CREATE PUBLICATION ' || pg_catalog.quote_ident(p.pubname) \
+     || CASE WHEN p.puballtables THEN ' FOR ALL TABLES' \
+     ELSE COALESCE(' FOR ' || NULLIF(pg_catalog.concat_ws(', ', \
+     (SELECT pg_catalog.string_agg('TABLE ' || pg_catalog.quote_ident(rn.nspname) || '.' || pg_catalog.quote_ident(rc.relname) \
+     || COALESCE(' (' || (SELECT pg_catalog.string_agg(pg_catalog.quote_ident(a.attname), ', ' ORDER BY k.o) \
+     FROM unnest(pr.prattrs) WITH ORDINALITY k(n, o) \
+     JOIN pg_catalog.pg_attribute a ON a.attrelid = pr.prrelid AND a.attnum = k.n) || ')', '') \
+     || COALESCE(' WHERE (' || pg_catalog.pg_get_expr(pr.prqual, pr.prrelid) || ')', ''), \
+     ', ' ORDER BY rn.nspname, rc.relname) \
+     FROM pg_catalog.pg_publication_rel pr JOIN pg_catalog.pg_class rc ON rc.oid = pr.prrelid \
+     JOIN pg_catalog.pg_namespace rn ON rn.oid = rc.relnamespace WHERE pr.prpubid = p.oid), \
+     (SELECT pg_catalog.string_agg('TABLES IN SCHEMA ' || pg_catalog.quote_ident(sn.nspname), ', ' ORDER BY sn.nspname) \
+     FROM pg_catalog.pg_publication_namespace ps JOIN pg_catalog.pg_namespace sn ON sn.oid = ps.pnnspid \
+     WHERE ps.pnpubid = p.oid)), ''), '') END \
+     || ' WITH (publish = ' || pg_catalog.quote_literal(pg_catalog.concat_ws(', ', \
+     CASE WHEN p.pubinsert THEN 'insert' END, CASE WHEN p.pubupdate THEN 'update' END, \
+     CASE WHEN p.pubdelete THEN 'delete' END, CASE WHEN p.pubtruncate THEN 'truncate' END)) \
+     || ', publish_via_partition_root = ' || p.pubviaroot || ')'], \
+     NULL::text, NULL::text \
+     FROM pg_catalog.pg_publication p WHERE $1::text[] IS NULL ";
