@@ -196,9 +196,71 @@ pub fn diff_with(
         |d| Object::Definition(d.clone()),
     );
     dialect.recreate_dependents(&mut out, from, to);
+    recreate_definitions_on_replaced_relations(&mut out, to);
     Ok(Diff {
         changes: out,
         rename_candidates: candidates,
+    })
+}
+
+/// A relation that is dropped and created again takes its rules and statistics along, and
+/// leaves the publications that listed it: those that do not change otherwise are dropped
+/// (when still there) and created again after it.
+fn recreate_definitions_on_replaced_relations(out: &mut Vec<Change>, to: &Database) {
+    let relation = |o: &Object| match o {
+        Object::Table(t) => Some(t.name.clone()),
+        Object::View(v) => Some(v.name.clone()),
+        _ => None,
+    };
+    let dropped: BTreeSet<QualifiedName> = out
+        .iter()
+        .filter_map(|c| match c {
+            Change::Drop(o) => relation(o),
+            _ => None,
+        })
+        .collect();
+    let replaced: Vec<QualifiedName> = out
+        .iter()
+        .filter_map(|c| match c {
+            Change::Add(o) => relation(o).filter(|n| dropped.contains(n)),
+            _ => None,
+        })
+        .collect();
+    if replaced.is_empty() {
+        return;
+    }
+    let changed: BTreeSet<(DefinitionKind, String)> = out
+        .iter()
+        .filter_map(|c| match c.object() {
+            Object::Definition(d) => Some((d.kind, d.name.clone())),
+            _ => None,
+        })
+        .collect();
+    for d in &to.definitions {
+        if changed.contains(&(d.kind, d.name.clone())) {
+            continue;
+        }
+        // The drop renders as nothing when the relation takes the object along; it is there
+        // so that the way back, the inverse of each change, recreates the object too.
+        if d.table.as_ref().is_some_and(|t| replaced.contains(t))
+            || d.kind == DefinitionKind::Publication && lists_any(d, &replaced)
+        {
+            out.push(Change::Drop(Object::Definition(d.clone())));
+            out.push(Change::Add(Object::Definition(d.clone())));
+        }
+    }
+}
+
+/// Whether a publication's statement lists one of the tables (`TABLE public.t`).
+fn lists_any(d: &Definition, tables: &[QualifiedName]) -> bool {
+    use super::quote::SqlName;
+    let text = d.statements.first().map_or("", String::as_str);
+    tables.iter().any(|t| {
+        let needle = format!("TABLE {}", t.sql());
+        text.match_indices(&needle).any(|(i, _)| {
+            let next = text[i + needle.len()..].chars().next();
+            matches!(next, None | Some(' ' | ','))
+        })
     })
 }
 

@@ -1,4 +1,4 @@
-//! The walk over views and materialized views, with their indexes.
+//! The walk over views and materialized views, with their indexes and triggers.
 
 use super::pair;
 use super::tables::replace_or_alter;
@@ -21,13 +21,13 @@ pub(super) fn diff_views(
             drop_view(out, f);
             add_view(out, t);
         } else if f != t {
-            let comments = |v: &View| {
+            let columns = |v: &View| {
                 v.columns
                     .iter()
-                    .map(|c| c.comment.clone())
+                    .map(|c| (c.comment.clone(), c.default.clone()))
                     .collect::<Vec<_>>()
             };
-            if f.comment != t.comment || comments(f) != comments(t) {
+            if f.comment != t.comment || columns(f) != columns(t) {
                 out.push(Change::Alter {
                     from: Object::View(view_shell(f)),
                     to: Object::View(view_shell(t)),
@@ -42,6 +42,17 @@ pub(super) fn diff_views(
                 |i| Object::Index {
                     table: t.name.clone(),
                     index: i.clone(),
+                },
+            );
+            replace_or_alter(
+                out,
+                &f.triggers,
+                &t.triggers,
+                |tr| &tr.name,
+                |a, b| a.definition_eq(b),
+                |tr| Object::Trigger {
+                    table: t.name.clone(),
+                    trigger: tr.clone(),
                 },
             );
         }
@@ -66,7 +77,7 @@ fn view_body_differs(f: &View, t: &View) -> bool {
         || f.columns.iter().zip(&t.columns).any(column_changed)
 }
 
-/// A view without its indexes: what `Add`, `Drop` and `Alter` of a view carry.
+/// A view without its indexes and triggers: what `Add`, `Drop` and `Alter` of a view carry.
 fn view_shell(v: &View) -> View {
     View {
         name: v.name.clone(),
@@ -75,6 +86,7 @@ fn view_shell(v: &View) -> View {
         options: v.options.clone(),
         columns: v.columns.clone(),
         indexes: Vec::new(),
+        triggers: Vec::new(),
         depends_on: v.depends_on.clone(),
         comment: v.comment.clone(),
     }
@@ -88,6 +100,12 @@ pub(crate) fn drop_view(out: &mut Vec<Change>, v: &View) {
             index: i.clone(),
         }));
     }
+    for t in &v.triggers {
+        out.push(Change::Drop(Object::Trigger {
+            table: v.name.clone(),
+            trigger: t.clone(),
+        }));
+    }
 }
 
 pub(crate) fn add_view(out: &mut Vec<Change>, v: &View) {
@@ -96,6 +114,12 @@ pub(crate) fn add_view(out: &mut Vec<Change>, v: &View) {
         out.push(Change::Add(Object::Index {
             table: v.name.clone(),
             index: i.clone(),
+        }));
+    }
+    for t in &v.triggers {
+        out.push(Change::Add(Object::Trigger {
+            table: v.name.clone(),
+            trigger: t.clone(),
         }));
     }
 }

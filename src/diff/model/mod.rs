@@ -221,6 +221,9 @@ pub struct View {
     /// Indexes of a materialized view.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub indexes: Vec<Index>,
+    /// Triggers of a view (`INSTEAD OF`, or statement-level `BEFORE`/`AFTER`).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub triggers: Vec<Trigger>,
     /// Relations and types the view reads, for ordering and for recreation.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub depends_on: Vec<QualifiedName>,
@@ -237,6 +240,10 @@ pub struct ViewColumn {
     /// As `format_type` prints it; empty in a hand-written snapshot that leaves it out.
     #[serde(default, skip_serializing_if = "String::is_empty")]
     pub data_type: String,
+    /// The value an `INSERT` through the view gives the column when it names none
+    /// (`ALTER VIEW ... ALTER COLUMN ... SET DEFAULT`), as the server writes it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub default: Option<Expr>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub comment: Option<String>,
 }
@@ -267,6 +274,7 @@ impl Database {
         self.views.sort_by(|a, b| a.name.cmp(&b.name));
         for v in &mut self.views {
             v.indexes.sort_by(|a, b| a.name.cmp(&b.name));
+            v.triggers.sort_by(|a, b| a.name.cmp(&b.name));
             v.depends_on.sort();
             v.depends_on.dedup();
         }

@@ -119,11 +119,40 @@ pub(crate) fn add_view(out: &mut Steps, v: &View, ctx: &Context) {
             v.name.sql()
         ),
     );
+    view_defaults(out, v, &[], ctx.depth(&v.name));
     view_comments(out, v, &[], &None, ctx.depth(&v.name));
 }
 
 pub(crate) fn alter_view(out: &mut Steps, f: &View, t: &View) {
+    view_defaults(out, t, &f.columns, 0);
     view_comments(out, t, &f.columns, &f.comment, 0);
+}
+
+/// `ALTER VIEW ... ALTER COLUMN ... SET/DROP DEFAULT` for the columns whose default differs
+/// from the one in `old_columns`.
+fn view_defaults(out: &mut Steps, v: &View, old_columns: &[ViewColumn], rank: i64) {
+    for c in &v.columns {
+        let old = old_columns
+            .iter()
+            .find(|o| o.name == c.name)
+            .and_then(|o| o.default.as_ref());
+        if old == c.default.as_ref() {
+            continue;
+        }
+        let action = match &c.default {
+            Some(e) => format!("SET DEFAULT {}", e.as_str()),
+            None => "DROP DEFAULT".to_string(),
+        };
+        out.push(
+            Phase::CreateView,
+            rank,
+            format!(
+                "ALTER VIEW {} ALTER COLUMN {} {action}",
+                v.name.sql(),
+                quote::ident(&c.name)
+            ),
+        );
+    }
 }
 
 fn view_comments(

@@ -104,11 +104,17 @@ pub(super) fn assemble(rows: &Rows) -> Result<Database> {
     let quoter = Quoter::new(rows["keywords"].iter().map(|r| get::<String>(r, 0)));
     for r in &rows["triggers"] {
         let relation: i64 = get(r, 1);
-        if let Some(i) = table(relation) {
-            let comment = notes.comment(PG_TRIGGER, get(r, 0));
-            let name = tables[i].name.clone();
-            let trigger = triggers::trigger(rows, &quoter, (relation, &name), r, comment)?;
-            tables[i].triggers.push(trigger);
+        let name = match relations.get(&relation) {
+            Some(&Relation::Table(i)) => tables[i].name.clone(),
+            Some(&Relation::View(i)) => views[i].name.clone(),
+            None => continue,
+        };
+        let comment = notes.comment(PG_TRIGGER, get(r, 0));
+        let trigger = triggers::trigger(rows, &quoter, (relation, &name), r, comment)?;
+        match relations.get(&relation) {
+            Some(&Relation::Table(i)) => tables[i].triggers.push(trigger),
+            Some(&Relation::View(i)) => views[i].triggers.push(trigger),
+            None => {}
         }
     }
     for r in &rows["policies"] {

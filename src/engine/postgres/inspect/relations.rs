@@ -25,6 +25,7 @@ pub(super) fn relation_from_row(
             options: get(r, 10),
             columns: Vec::new(),
             indexes: Vec::new(),
+            triggers: Vec::new(),
             depends_on: Vec::new(),
             comment,
         });
@@ -122,6 +123,7 @@ pub(super) fn columns(
             Some(&Relation::View(i)) => views[i].columns.push(ViewColumn {
                 name: get(r, 2),
                 data_type: get(r, 3),
+                default: opt::<String>(r, 5).map(Expr::new),
                 comment: notes.column_comment(relation, number),
             }),
             None => {
