@@ -77,6 +77,50 @@ fn equal_schemas_print_nothing_and_exit_code_reports_differences() {
     assert_eq!((plain.code, &plain.stdout), (0, &differ.stdout));
 }
 
+/// Grants are compared, and `--no-privileges` or `[schema] privileges = false` leaves
+/// them out.
+#[test]
+fn privileges_are_compared_unless_left_out() {
+    let dir = temp();
+    let a = write(dir.path(), "a.sql", "CREATE TABLE t (id int);\n");
+    let b = write(
+        dir.path(),
+        "b.sql",
+        "CREATE TABLE t (id int);\nGRANT SELECT ON t TO dbridge_cli_reader;\n",
+    );
+    let dev = admin_url();
+    let diff = |extra: &[&str]| {
+        let args = [
+            &["--dev-url", &dev, "diff", "--from", &a, "--to", &b][..],
+            extra,
+        ]
+        .concat();
+        dbridge(dir.path(), &args)
+    };
+    let with = diff(&[]);
+    assert_eq!(with.code, 0, "{}", with.stderr);
+    assert_eq!(
+        with.stdout, "GRANT SELECT ON TABLE public.t TO dbridge_cli_reader;\n",
+        "{}",
+        with.stderr
+    );
+    let without = diff(&["--no-privileges", "--exit-code"]);
+    assert_eq!(
+        (without.code, without.stdout.as_str()),
+        (0, ""),
+        "{}",
+        without.stderr
+    );
+    write(dir.path(), "dbridge.toml", "[schema]\nprivileges = false\n");
+    let configured = diff(&["--exit-code"]);
+    assert_eq!(
+        (configured.code, configured.stdout.as_str()),
+        (0, ""),
+        "{}",
+        configured.stderr
+    );
+}
+
 #[test]
 fn rename_candidates_are_reported_and_hints_make_renames() {
     let dir = temp();

@@ -43,6 +43,8 @@ pub enum Object {
     View(View),
     /// A collation, operator, aggregate, cast, rule... (see [`Definition`]).
     Definition(Definition),
+    /// A privilege granted beyond an owner's defaults, or a default one revoked.
+    Privilege(Privilege),
 }
 
 /// What a change does, as a word.
@@ -189,6 +191,8 @@ impl Object {
             Object::View(v) if v.materialized => "materialized_view",
             Object::View(_) => "view",
             Object::Definition(d) => d.kind.name(),
+            Object::Privilege(p) if p.revoked => "revoked_privilege",
+            Object::Privilege(_) => "privilege",
         }
     }
 
@@ -218,6 +222,15 @@ impl Object {
             Object::Trigger { table, trigger } => sub(table, &trigger.name),
             Object::Policy { table, policy } => sub(table, &policy.name),
             Object::Definition(d) => vec![d.name.clone()],
+            Object::Privilege(p) => {
+                let mut path = vec![p.target()];
+                path.extend(p.column.clone());
+                path.extend([p.grantee.clone(), p.privilege.clone()]);
+                if p.grantable {
+                    path.push("WITH GRANT OPTION".into());
+                }
+                path
+            }
         }
     }
 
@@ -239,6 +252,13 @@ impl Object {
             Object::Trigger { table, trigger } => sub_name(table, &trigger.name),
             Object::Policy { table, policy } => sub_name(table, &policy.name),
             Object::Definition(d) => d.name.clone(),
+            Object::Privilege(p) => {
+                let column = p
+                    .column
+                    .as_ref()
+                    .map_or(String::new(), |c| format!(" ({})", super::quote::ident(c)));
+                format!("{}{column} on {} to {}", p.privilege, p.target(), p.grantee)
+            }
         }
     }
 }

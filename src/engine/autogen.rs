@@ -19,6 +19,7 @@ use crate::diff::change::ChangeId;
 use crate::diff::model::Database;
 use crate::diff::plan::{groups, to_text, Mode, PlanOptions, PlannedChange};
 use crate::diff::{Plan, Renames};
+use sqlx::PgConnection;
 
 /// One migration to write.
 #[derive(Debug, Clone)]
@@ -38,6 +39,8 @@ pub struct Pending {
     pub desired: Database,
     replay: Scratch,
     schemas: Vec<String>,
+    /// Whether privileges are compared (`--no-privileges` leaves them out).
+    privileges: bool,
     options: PlanOptions,
     /// After a review: the changes kept (the others stay pending).
     kept: Option<Vec<ChangeId>>,
@@ -49,6 +52,7 @@ pub async fn pending(
     migrations: &[Migration],
     desired: &Source,
     schemas: &[String],
+    privileges: bool,
     renames: &Renames,
     options: PlanOptions,
 ) -> Result<Pending> {
@@ -61,8 +65,11 @@ pub async fn pending(
         )
         .await?;
     }
-    let replayed = inspect(&mut replay.conn, schemas).await?;
-    let desired = desired.load(dev, schemas).await?;
+    let replayed = read(&mut replay.conn, schemas, privileges).await?;
+    let mut desired = desired.load(dev, schemas).await?;
+    if !privileges {
+        desired.privileges.clear();
+    }
     let plan = compute(|| Plan::with_options(&replayed, &desired, renames, options))?;
     Ok(Pending {
         plan,
@@ -70,6 +77,7 @@ pub async fn pending(
         desired,
         replay,
         schemas: schemas.to_vec(),
+        privileges,
         options,
         kept: None,
     })
@@ -125,7 +133,7 @@ impl Pending {
                     detail: e.to_string(),
                 }));
             }
-            let state = inspect(&mut self.replay.conn, &self.schemas).await?;
+            let state = read(&mut self.replay.conn, &self.schemas, self.privileges).await?;
             let previous = states.last().unwrap();
             let back = compute(|| {
                 Plan::with_options(&state, previous, &Renames::default(), self.options)
@@ -179,7 +187,7 @@ impl Pending {
                     detail: e.to_string(),
                 }));
             }
-            let state = inspect(&mut self.replay.conn, &self.schemas).await?;
+            let state = read(&mut self.replay.conn, &self.schemas, self.privileges).await?;
             if state.without_column_order() != states[i].without_column_order() {
                 let left = compute(|| Plan::new(&state, &states[i], &Renames::default()))?;
                 return Ok(Err(ProofFailed {
@@ -193,6 +201,15 @@ impl Pending {
         }
         Ok(Ok(out))
     }
+}
+
+/// The schemas of a scratch database, without privileges unless they are compared.
+async fn read(conn: &mut PgConnection, schemas: &[String], privileges: bool) -> Result<Database> {
+    let mut db = inspect(conn, schemas).await?;
+    if !privileges {
+        db.privileges.clear();
+    }
+    Ok(db)
 }
 
 fn atomicity(no_transaction: bool) -> Atomicity {

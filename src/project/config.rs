@@ -36,6 +36,8 @@ pub struct SchemaConfig {
     pub source: String,
     /// Only these schemas are compared (default: all but the system ones).
     pub schemas: Vec<String>,
+    /// Whether privileges (GRANT/REVOKE) are compared and written (default: true).
+    pub privileges: bool,
 }
 
 impl Default for SchemaConfig {
@@ -43,6 +45,7 @@ impl Default for SchemaConfig {
         SchemaConfig {
             source: "schema/schema.sql".into(),
             schemas: Vec::new(),
+            privileges: true,
         }
     }
 }

@@ -196,7 +196,15 @@ pub fn diff_with(
         |d| Object::Definition(d.clone()),
     );
     dialect.recreate_dependents(&mut out, from, to);
+    diff_list(
+        &mut out,
+        &from.privileges,
+        &to.privileges,
+        |p| p,
+        |p| Object::Privilege(p.clone()),
+    );
     recreate_definitions_on_replaced_relations(&mut out, to);
+    regrant_on_replaced_objects(&mut out, to);
     Ok(Diff {
         changes: out,
         rename_candidates: candidates,
@@ -249,6 +257,78 @@ fn recreate_definitions_on_replaced_relations(out: &mut Vec<Change>, to: &Databa
             out.push(Change::Add(Object::Definition(d.clone())));
         }
     }
+}
+
+/// An object that is dropped and created again (or a function whose result type changes,
+/// which is) loses its privileges: those that do not change otherwise are granted again.
+/// The revocation renders as nothing (the object takes its privileges along); it is there
+/// so that the way back grants them too.
+fn regrant_on_replaced_objects(out: &mut Vec<Change>, to: &Database) {
+    if to.privileges.is_empty() {
+        return;
+    }
+    let dropped: BTreeSet<String> = out
+        .iter()
+        .filter_map(|c| match c {
+            Change::Drop(o) => privilege_target(o),
+            _ => None,
+        })
+        .collect();
+    let replaced: BTreeSet<String> = out
+        .iter()
+        .filter_map(|c| match c {
+            Change::Add(o) => privilege_target(o).filter(|t| dropped.contains(t)),
+            Change::Alter {
+                from: Object::Function(f),
+                to: o @ Object::Function(t),
+            } if f.result != t.result || f.kind != t.kind => privilege_target(o),
+            _ => None,
+        })
+        .collect();
+    if replaced.is_empty() {
+        return;
+    }
+    let changed: BTreeSet<&Privilege> = out
+        .iter()
+        .filter_map(|c| match c.object() {
+            Object::Privilege(p) => Some(p),
+            _ => None,
+        })
+        .collect();
+    let again: Vec<Privilege> = to
+        .privileges
+        .iter()
+        .filter(|p| !changed.contains(p) && replaced.contains(&p.target()))
+        .cloned()
+        .collect();
+    for p in again {
+        out.push(Change::Drop(Object::Privilege(p.clone())));
+        out.push(Change::Add(Object::Privilege(p)));
+    }
+}
+
+/// What a privilege on `o` names after `ON` (`TABLE app.t`), for the kinds that have them.
+pub(crate) fn privilege_target(o: &Object) -> Option<String> {
+    use super::quote::SqlName;
+    let (on, name) = match o {
+        Object::Schema(s) => (PrivilegeTarget::Schema, super::quote::ident(&s.name)),
+        Object::Table(t) => (PrivilegeTarget::Table, t.name.sql().to_string()),
+        Object::View(v) => (PrivilegeTarget::Table, v.name.sql().to_string()),
+        Object::Sequence(s) => (PrivilegeTarget::Sequence, s.name.sql().to_string()),
+        Object::Function(f) => (
+            match f.kind {
+                RoutineKind::Function => PrivilegeTarget::Function,
+                RoutineKind::Procedure => PrivilegeTarget::Procedure,
+            },
+            format!("{}({})", f.name.sql(), f.arguments),
+        ),
+        Object::Enum(Enum { name, .. }) | Object::Composite(Composite { name, .. }) => {
+            (PrivilegeTarget::Type, name.sql().to_string())
+        }
+        Object::Domain(d) => (PrivilegeTarget::Domain, d.name.sql().to_string()),
+        _ => return None,
+    };
+    Some(format!("{} {name}", on.keyword()))
 }
 
 /// Whether a publication's statement lists one of the tables (`TABLE public.t`).

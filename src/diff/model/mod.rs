@@ -13,11 +13,13 @@ use serde::{Deserialize, Serialize};
 mod definition;
 mod expr;
 mod parts;
+mod privilege;
 mod table;
 
 pub use definition::{Definition, DefinitionKind};
 pub use expr::{Attr, Expr, PgAttr};
 pub use parts::*;
+pub use privilege::{Privilege, PrivilegeTarget};
 pub use table::*;
 
 /// A whole database: every object of the schemas that were inspected.
@@ -38,6 +40,9 @@ pub struct Database {
     /// event triggers and publications, by kind and name.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub definitions: Vec<Definition>,
+    /// Privileges that differ from the owners' defaults (see [`Privilege`]).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub privileges: Vec<Privilege>,
 }
 
 /// A schema (namespace).
@@ -271,6 +276,8 @@ impl Database {
         }
         self.definitions
             .sort_by(|a, b| (a.kind, &a.name).cmp(&(b.kind, &b.name)));
+        self.privileges.sort();
+        self.privileges.dedup();
         self.views.sort_by(|a, b| a.name.cmp(&b.name));
         for v in &mut self.views {
             v.indexes.sort_by(|a, b| a.name.cmp(&b.name));
@@ -352,6 +359,12 @@ impl Database {
                 .definitions
                 .iter()
                 .filter(|d| d.schema.as_ref().is_some_and(keep))
+                .cloned()
+                .collect(),
+            privileges: self
+                .privileges
+                .iter()
+                .filter(|p| keep(&p.schema))
                 .cloned()
                 .collect(),
         }

@@ -18,6 +18,9 @@ pub struct Context<'a> {
     dropped_tables: BTreeSet<QualifiedName>,
     dropped_columns: BTreeSet<(QualifiedName, String)>,
     dropped_views: BTreeSet<QualifiedName>,
+    /// What the objects the plan drops are named by after `GRANT ... ON` (`TABLE app.t`),
+    /// with the sequences the dropped tables own.
+    dropped_targets: HashSet<String>,
     /// Parents of each table (partition parent, inheritance parents) and what each view
     /// reads, from `to` where the object exists there, else from `from`.
     parents: HashMap<QualifiedName, Vec<QualifiedName>>,
@@ -45,6 +48,7 @@ impl<'a> Context<'a> {
             dropped_tables: BTreeSet::new(),
             dropped_columns: BTreeSet::new(),
             dropped_views: BTreeSet::new(),
+            dropped_targets: HashSet::new(),
             parents: HashMap::new(),
             views_after: to.views.iter().map(|v| v.name.clone()).collect(),
             row_types: HashSet::new(),
@@ -103,8 +107,44 @@ impl<'a> Context<'a> {
                 }
                 _ => {}
             }
+            match c {
+                // A function whose result type changes is dropped and created again.
+                Change::Drop(o)
+                | Change::Alter {
+                    from: o @ Object::Function(_),
+                    to: Object::Function(_),
+                } if !matches!(c, Change::Alter { from: Object::Function(f), to: Object::Function(t) }
+                        if f.result == t.result && f.kind == t.kind) =>
+                {
+                    ctx.dropped_targets
+                        .extend(crate::diff::differ::privilege_target(o));
+                }
+                _ => {}
+            }
+        }
+        for s in &from.sequences {
+            if let Some((table, _)) = &s.owned_by {
+                if ctx.dropped_tables.contains(table) {
+                    let target = Object::Sequence(s.clone());
+                    ctx.dropped_targets
+                        .extend(crate::diff::differ::privilege_target(&target));
+                }
+            }
         }
         ctx
+    }
+
+    /// Whether the object of a privilege (or its column) goes away in this plan.
+    pub(crate) fn privilege_target_dropped(&self, p: &Privilege) -> bool {
+        if self.dropped_targets.contains(&p.target()) {
+            return true;
+        }
+        let Some(column) = &p.column else {
+            return false;
+        };
+        self.dropped_columns
+            .iter()
+            .any(|(t, c)| c == column && format!("TABLE {}", t.sql()) == p.target())
     }
 
     /// Whether a table or view goes away in this plan (its parts go with it).

@@ -9,6 +9,7 @@ mod definitions;
 mod domains;
 pub(crate) mod indexes;
 pub(crate) mod parts;
+mod privileges;
 pub(crate) mod routines;
 pub(crate) mod sequences;
 pub(crate) mod tables;
@@ -77,6 +78,8 @@ pub enum Phase {
     CreateAtomicFunction,
     CreateViewIndex,
     CreateTriggerPolicy,
+    /// `REVOKE`, then `GRANT`, once every object exists.
+    Privileges,
     DropExtension,
     DropSchema,
 }
@@ -202,6 +205,7 @@ fn add(out: &mut Steps, o: &Object, ctx: &Context) {
         Object::Column { table, column } => columns::add(out, table, column),
         Object::View(v) => routines::add_view(out, v, ctx),
         Object::Definition(d) => definitions::add(out, d),
+        Object::Privilege(p) => privileges::add(out, p),
         Object::Constraint { .. }
         | Object::Index { .. }
         | Object::Trigger { .. }
@@ -249,6 +253,7 @@ fn drop(out: &mut Steps, o: &Object, ctx: &Context) {
             format!("DROP {} {}", routines::view_keyword(v), v.name.sql()),
         ),
         Object::Definition(d) => definitions::drop(out, d, ctx),
+        Object::Privilege(p) => privileges::drop(out, p, ctx),
         Object::Constraint { .. }
         | Object::Index { .. }
         | Object::Trigger { .. }

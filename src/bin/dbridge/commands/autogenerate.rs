@@ -42,6 +42,10 @@ pub struct AutogenerateArgs {
     /// The lock_timeout that --safe migrations set, e.g. `5s` or `500ms`.
     #[arg(long, default_value = "5s", requires = "safe", value_parser = parse_timeout)]
     pub lock_timeout: String,
+    /// Leave privileges (GRANT/REVOKE) out of the comparison, as `[schema] privileges =
+    /// false` does.
+    #[arg(long)]
+    pub no_privileges: bool,
 }
 
 /// Accepts `5s`, `500ms`, `1min`: a number and a unit PostgreSQL understands.
@@ -118,6 +122,7 @@ async fn generate(
         migrations,
         source,
         &project.config.schema.schemas,
+        !args.no_privileges && project.config.schema.privileges,
         renames,
         PlanOptions { safe: args.safe },
     )

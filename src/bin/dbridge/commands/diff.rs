@@ -49,6 +49,10 @@ pub struct DiffArgs {
     /// checks added NOT VALID then validated.
     #[arg(long)]
     pub safe: bool,
+    /// Leave privileges (GRANT/REVOKE) out of the comparison, as `[schema] privileges =
+    /// false` does.
+    #[arg(long)]
+    pub no_privileges: bool,
 }
 
 pub async fn run(
@@ -71,7 +75,11 @@ pub async fn run(
     let loaded = Source::load_pair(&from, &to, &mut dev, &args.schemas).await;
     timer.lap("read --from and --to");
     dev.close().await;
-    let (a, b) = loaded?;
+    let (mut a, mut b) = loaded?;
+    if args.no_privileges || !project.config.schema.privileges {
+        a.privileges.clear();
+        b.privileges.clear();
+    }
     let options = PlanOptions { safe: args.safe };
     let plan = compute(|| Plan::with_options(&a, &b, &renames, options))?;
     timer.lap("diff and render (up and down)");

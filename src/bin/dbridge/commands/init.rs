@@ -25,6 +25,8 @@ const CONFIG: &str = r#"# dbridge configuration. Paths are relative to this file
 source = "schema/schema.sql"
 # Only these schemas are managed (default: every non-system schema).
 # schemas = ["public"]
+# Compare and write privileges (GRANT/REVOKE); false leaves them to something else.
+# privileges = true
 
 [migrations]
 # Where migrations are written and read (sqlx's format: <version>_<name>.up.sql/.down.sql).

@@ -31,6 +31,10 @@ pub struct InspectArgs {
     /// Only these schemas (repeatable; default: every non-system schema).
     #[arg(long = "schema")]
     pub schemas: Vec<String>,
+    /// Leave privileges (GRANT/REVOKE) out, as `[schema] privileges =
+    /// false` does.
+    #[arg(long)]
+    pub no_privileges: bool,
 }
 
 pub async fn run(
@@ -65,7 +69,10 @@ pub async fn run(
             );
         }
     }
-    let db = engine.inspect(&args.schemas).await?;
+    let mut db = engine.inspect(&args.schemas).await?;
+    if args.no_privileges || !project.config.schema.privileges {
+        db.privileges.clear();
+    }
     timer.lap("read the catalog");
     let text = match format {
         InspectFormat::Json => snapshot::write(&db, Format::Json),

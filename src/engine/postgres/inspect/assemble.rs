@@ -138,6 +138,26 @@ pub(super) fn assemble(rows: &Rows) -> Result<Database> {
     db.tables = tables;
     db.views = views;
     db.definitions = super::definitions::definitions(rows, &notes);
+    for r in &rows["privileges"] {
+        if notes.extension_member(get(r, 0), get(r, 1)) {
+            continue;
+        }
+        let on: String = get(r, 2);
+        let on = PrivilegeTarget::from_keyword(&on).ok_or_else(|| Error::Catalog {
+            object: get(r, 3),
+            reason: format!("privileges on an object of kind {on}"),
+        })?;
+        db.privileges.push(Privilege {
+            on,
+            object: get(r, 3),
+            schema: get(r, 4),
+            column: opt(r, 5),
+            grantee: get(r, 6),
+            privilege: get(r, 7),
+            grantable: get(r, 8),
+            revoked: get(r, 9),
+        });
+    }
     db.normalize();
     Ok(db)
 }

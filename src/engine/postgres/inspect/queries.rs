@@ -12,7 +12,7 @@
 //! server would. Comments and extension membership are read once for every kind of object.
 
 /// Every query with the name introspection reports it under, in the order they run.
-pub const ALL: [(&str, &str); 18] = [
+pub const ALL: [(&str, &str); 19] = [
     ("keywords", KEYWORDS),
     ("extension members", EXTENSION_MEMBERS),
     ("comments", COMMENTS),
@@ -31,6 +31,7 @@ pub const ALL: [(&str, &str); 18] = [
     ("triggers", TRIGGERS),
     ("policies", POLICIES),
     ("view dependencies", VIEW_DEPENDENCIES),
+    ("privileges", PRIVILEGES),
 ];
 
 /// The words `quote_ident` quotes on this server (all but the unreserved keywords).
@@ -268,6 +269,72 @@ pub(crate) const VIEW_DEPENDENCIES: &str = concat!(
      WHERE v.relkind IN ('v', 'm') AND d.refobjid <> v.oid AND (r.oid IS NOT NULL OR t.oid IS NOT NULL) \
        AND COALESCE(rn.nspname, tn.nspname) NOT IN ('pg_catalog', 'information_schema') AND",
     in_schemas!()
+);
+
+/// Privileges that differ from each object's baseline (its `pg_init_privs` entry, or the
+/// owner's defaults, `acldefault`): one row per grantee and privilege, `revoked` for a
+/// baseline one that is gone. The owner's own entries are left out (owners are not
+/// compared), and so are identity columns' sequences, which are their columns'.
+pub(crate) const PRIVILEGES: &str = concat!(
+    "WITH objects AS ( \
+     SELECT 'pg_catalog.pg_namespace'::pg_catalog.regclass AS classid, n.oid AS objid, 0 AS subid, 'SCHEMA' AS kind, \
+     pg_catalog.quote_ident(n.nspname) AS name, n.nspname AS schema, NULL::name AS col, n.nspacl AS acl, n.nspowner AS owner, 'n'::\"char\" AS defkind \
+     FROM pg_catalog.pg_namespace n \
+     WHERE ",
+    in_schemas!(),
+    "UNION ALL \
+     SELECT 'pg_catalog.pg_class'::pg_catalog.regclass, c.oid, 0, CASE WHEN c.relkind = 'S' THEN 'SEQUENCE' ELSE 'TABLE' END, \
+     pg_catalog.quote_ident(n.nspname) || '.' || pg_catalog.quote_ident(c.relname), n.nspname, NULL, c.relacl, c.relowner, \
+     CASE WHEN c.relkind = 'S' THEN 's' ELSE 'r' END::\"char\" \
+     FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace \
+     WHERE c.relkind IN ('r', 'p', 'v', 'm', 'S') AND c.relname <> '_sqlx_migrations' \
+     AND NOT EXISTS (SELECT 1 FROM pg_catalog.pg_depend d WHERE d.classid = 'pg_catalog.pg_class'::pg_catalog.regclass \
+     AND d.objid = c.oid AND d.deptype = 'i') \
+     AND ",
+    in_schemas!(),
+    "UNION ALL \
+     SELECT 'pg_catalog.pg_class'::pg_catalog.regclass, c.oid, a.attnum, 'TABLE', \
+     pg_catalog.quote_ident(n.nspname) || '.' || pg_catalog.quote_ident(c.relname), n.nspname, a.attname, a.attacl, c.relowner, NULL \
+     FROM pg_catalog.pg_attribute a JOIN pg_catalog.pg_class c ON c.oid = a.attrelid \
+     JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace \
+     WHERE a.attacl IS NOT NULL AND a.attnum > 0 AND NOT a.attisdropped AND c.relkind IN ('r', 'p', 'v', 'm') \
+     AND ",
+    in_schemas!(),
+    "UNION ALL \
+     SELECT 'pg_catalog.pg_proc'::pg_catalog.regclass, p.oid, 0, CASE WHEN p.prokind = 'p' THEN 'PROCEDURE' ELSE 'FUNCTION' END, \
+     pg_catalog.quote_ident(n.nspname) || '.' || pg_catalog.quote_ident(p.proname) \
+     || '(' || pg_catalog.pg_get_function_identity_arguments(p.oid) || ')', n.nspname, NULL, p.proacl, p.proowner, 'f'::\"char\" \
+     FROM pg_catalog.pg_proc p JOIN pg_catalog.pg_namespace n ON n.oid = p.pronamespace \
+     WHERE ",
+    in_schemas!(),
+    "UNION ALL \
+     SELECT 'pg_catalog.pg_type'::pg_catalog.regclass, t.oid, 0, CASE WHEN t.typtype = 'd' THEN 'DOMAIN' ELSE 'TYPE' END, \
+     pg_catalog.quote_ident(n.nspname) || '.' || pg_catalog.quote_ident(t.typname), n.nspname, NULL, t.typacl, t.typowner, 'T'::\"char\" \
+     FROM pg_catalog.pg_type t JOIN pg_catalog.pg_namespace n ON n.oid = t.typnamespace \
+     LEFT JOIN pg_catalog.pg_class tc ON tc.oid = t.typrelid \
+     WHERE (t.typtype IN ('e', 'd') OR (t.typtype = 'c' AND tc.relkind = 'c')) \
+     AND ",
+    in_schemas!(),
+    "), compared AS ( \
+     SELECT o.*, COALESCE(ip.initprivs, CASE WHEN o.subid = 0 THEN pg_catalog.acldefault(o.defkind, o.owner) END) AS baseline \
+     FROM objects o \
+     LEFT JOIN pg_catalog.pg_init_privs ip ON ip.classoid = o.classid AND ip.objoid = o.objid AND ip.objsubid = o.subid \
+     ) \
+     SELECT c.classid::oid::int8, c.objid::int8, c.kind, c.name, c.schema::text, c.col::text, \
+     CASE WHEN e.grantee = 0 THEN 'PUBLIC' ELSE pg_catalog.quote_ident(pg_catalog.pg_get_userbyid(e.grantee)) END, \
+     e.privilege_type, e.is_grantable, e.revoked \
+     FROM compared c \
+     CROSS JOIN LATERAL ( \
+     SELECT g.grantee, g.privilege_type, g.is_grantable, false AS revoked \
+     FROM pg_catalog.aclexplode(COALESCE(c.acl, c.baseline)) g \
+     EXCEPT \
+     SELECT b.grantee, b.privilege_type, b.is_grantable, false FROM pg_catalog.aclexplode(c.baseline) b \
+     UNION ALL \
+     (SELECT b.grantee, b.privilege_type, b.is_grantable, true FROM pg_catalog.aclexplode(c.baseline) b \
+     EXCEPT \
+     SELECT g.grantee, g.privilege_type, g.is_grantable, true FROM pg_catalog.aclexplode(COALESCE(c.acl, c.baseline)) g) \
+     ) e \
+     WHERE e.grantee <> c.owner "
 );
 
 /// `pg_get_indexdef` for the indexes in `$1` that are not `simple`, with the text of each
