@@ -9,6 +9,7 @@ use sqlx::postgres::PgConnection;
 use super::postgres::sandbox::{self, Route};
 use super::postgres::script::{execute, Failed};
 use super::postgres::split::{split, Statement};
+use super::postgres::transaction_block::needs_autocommit;
 use super::postgres::{connect, inspect};
 use crate::diff::model::Database;
 use crate::diff::snapshot::{self, Format};
@@ -183,6 +184,50 @@ enum Runner<'a> {
 }
 
 impl Runner<'_> {
+    /// Whether `stmt` may share a round trip with its neighbours: it runs where they do (not
+    /// routed to the privileged session), does not control transactions, and may run in a
+    /// transaction block.
+    fn batchable(&self, stmt: &Statement) -> bool {
+        let first = super::postgres::words::words(&stmt.text, 1);
+        let control = matches!(
+            first.first().map(String::as_str),
+            Some(
+                "BEGIN"
+                    | "START"
+                    | "COMMIT"
+                    | "END"
+                    | "ROLLBACK"
+                    | "ABORT"
+                    | "SAVEPOINT"
+                    | "RELEASE"
+                    | "PREPARE"
+            )
+        );
+        let routed = match self {
+            Runner::Trusted(_) => false,
+            Runner::Sandboxed(..) => sandbox::route(&stmt.text) != Ok(Route::Sandbox),
+        };
+        !control && !routed && needs_autocommit(&stmt.text).is_none()
+    }
+
+    /// Runs `batch` in one round trip; `false` when the server refused it, in which case
+    /// nothing of it stays (the server runs a query of several statements as one implicit
+    /// transaction).
+    async fn run_batch(&mut self, batch: &[&Statement]) -> bool {
+        let text = batch
+            .iter()
+            .map(|s| s.text.as_str())
+            .collect::<Vec<_>>()
+            .join(";\n");
+        let conn: &mut PgConnection = match self {
+            Runner::Trusted(conn) => conn,
+            Runner::Sandboxed(sandbox, _, _) => &mut sandbox.conn,
+        };
+        sqlx::Executor::execute(conn, sqlx::raw_sql(&text))
+            .await
+            .is_ok()
+    }
+
     async fn run(&mut self, name: &str, stmt: &Statement) -> std::result::Result<(), Failed> {
         match self {
             Runner::Trusted(conn) => execute(conn, name, stmt).await,
@@ -199,29 +244,61 @@ impl Runner<'_> {
     }
 }
 
+/// At most this many statements share a round trip (see [`apply_in_any_order`]).
+const BATCH: usize = 64;
+
 /// The retry loop of [`apply_schema`] and [`apply_source`].
+///
+/// Runs of statements that may share a round trip go to the server together, as psql
+/// cannot: most of loading a large schema is waiting for the server's answer to each
+/// statement. A batch that fails left nothing behind, and its statements run again one by
+/// one, which finds the failing statement, its line, and whether to retry it later.
 async fn apply_in_any_order(scripts: &[(String, String)], runner: &mut Runner<'_>) -> Result<()> {
     let mut pending: Vec<(&str, Statement)> = Vec::new();
     for (name, text) in scripts {
         pending.extend(split(text).into_iter().map(|s| (name.as_str(), s)));
     }
+    let mut first_pass = true;
     loop {
         let mut deferred = Vec::new();
         let mut first_error = None;
         let before = pending.len();
-        for (name, stmt) in pending {
-            if let Err(failed) = runner.run(name, &stmt).await {
-                let retry = failed
-                    .sqlstate
-                    .as_deref()
-                    .is_some_and(|c| NOT_YET_DEFINED.contains(&c));
-                if !retry {
-                    return Err(failed.error);
-                }
-                first_error.get_or_insert(failed.error);
-                deferred.push((name, stmt));
+        let mut i = 0;
+        while i < pending.len() {
+            // Only the first pass batches: later ones retry the few that named something
+            // not yet created, one by one.
+            let mut end = i;
+            while first_pass
+                && end < pending.len()
+                && end - i < BATCH
+                && pending[end].0 == pending[i].0
+                && runner.batchable(&pending[end].1)
+            {
+                end += 1;
             }
+            if end - i > 1 {
+                let batch: Vec<&Statement> = pending[i..end].iter().map(|(_, s)| s).collect();
+                if runner.run_batch(&batch).await {
+                    i = end;
+                    continue;
+                }
+            }
+            for (name, stmt) in &pending[i..end.max(i + 1)] {
+                if let Err(failed) = runner.run(name, stmt).await {
+                    let retry = failed
+                        .sqlstate
+                        .as_deref()
+                        .is_some_and(|c| NOT_YET_DEFINED.contains(&c));
+                    if !retry {
+                        return Err(failed.error);
+                    }
+                    first_error.get_or_insert(failed.error);
+                    deferred.push((*name, stmt.clone()));
+                }
+            }
+            i = end.max(i + 1);
         }
+        first_pass = false;
         match first_error {
             None => return Ok(()),
             Some(err) if deferred.len() == before => return Err(err),

@@ -21,15 +21,30 @@ pub fn split(script: &str) -> Vec<Statement> {
     let pieces = pg_query::split_with_parser(script)
         .or_else(|_| pg_query::split_with_scanner(script))
         .unwrap_or_else(|_| vec![script]);
+    // Pieces come in order: lines are counted from the previous statement on, not from the
+    // top of the script each time.
+    let (mut counted, mut line) = (0, 1);
     pieces
         .into_iter()
         .filter_map(|piece| {
             let offset = piece.as_ptr() as usize - script.as_ptr() as usize;
-            let start = first_token(piece)?;
-            let text = piece[start..].trim_end().trim_end_matches(';').trim_end();
+            let start = offset + first_token(piece)?;
+            let text = script[start..offset + piece.len()]
+                .trim_end()
+                .trim_end_matches(';')
+                .trim_end();
+            if start >= counted {
+                line += script.as_bytes()[counted..start]
+                    .iter()
+                    .filter(|&&b| b == b'\n')
+                    .count();
+            } else {
+                line = line_at(script, start);
+            }
+            counted = start;
             Some(Statement {
                 text: text.to_string(),
-                line: line_at(script, offset + start),
+                line,
             })
         })
         .collect()
