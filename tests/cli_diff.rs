@@ -1026,6 +1026,82 @@ CREATE PUBLICATION everything FOR ALL TABLES;
     assert!(!marker.exists(), "an event trigger ran a program");
 }
 
+/// A user mapping's password never reaches a plan: a placeholder stands in for it, with a
+/// hazard; servers over an extension's wrapper work in a sandboxed source.
+#[test]
+fn user_mapping_passwords_are_never_printed() {
+    let dir = tempfile::tempdir().unwrap();
+    let sql = "CREATE EXTENSION IF NOT EXISTS postgres_fdw;
+CREATE SERVER warehouse FOREIGN DATA WRAPPER postgres_fdw OPTIONS (host 'dw.internal');
+CREATE USER MAPPING FOR PUBLIC SERVER warehouse OPTIONS (user 'reports', password 'hunter2-s3cret');
+CREATE FOREIGN TABLE sales (id bigint) SERVER warehouse;
+";
+    let r = diff_source(dir.path(), sql);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert!(
+        !r.stdout.contains("hunter2") && !r.stderr.contains("hunter2"),
+        "{}",
+        r.stdout
+    );
+    assert!(
+        r.stdout.contains("-- hazards: secret-placeholder\nCREATE USER MAPPING FOR PUBLIC SERVER warehouse OPTIONS (password '<secret>', \"user\" 'reports');"),
+        "{}",
+        r.stdout
+    );
+    assert!(
+        r.stdout.contains("CREATE FOREIGN TABLE public.sales ("),
+        "{}",
+        r.stdout
+    );
+}
+
+/// Default privileges a source sets for itself (no `FOR ROLE`) are those of whatever role
+/// runs the migrations: a database where that role set the same compares equal.
+#[tokio::test]
+async fn default_privileges_without_for_role_match_across_roles() {
+    let db = TestDb::new("default_privileges").await;
+    let sql = "CREATE SCHEMA app;
+ALTER DEFAULT PRIVILEGES IN SCHEMA app GRANT SELECT ON TABLES TO dbridge_cli_reader;
+ALTER DEFAULT PRIVILEGES REVOKE EXECUTE ON FUNCTIONS FROM PUBLIC;
+";
+    db.run(
+        "setup.sql",
+        &format!("DO $$ BEGIN CREATE ROLE dbridge_cli_reader NOLOGIN; EXCEPTION WHEN duplicate_object OR unique_violation THEN NULL; END $$;\n{sql}"),
+    )
+    .await
+    .unwrap();
+    let dir = temp();
+    write(dir.path(), "schema.sql", sql);
+    let (dev, url) = (admin_url(), db.url());
+    let same = dbridge(
+        dir.path(),
+        &[
+            "--dev-url",
+            &dev,
+            "diff",
+            "--from",
+            &url,
+            "--to",
+            "schema.sql",
+            "--exit-code",
+        ],
+    );
+    assert_eq!(
+        (same.code, same.stdout.as_str()),
+        (0, ""),
+        "{}",
+        same.stderr
+    );
+    let inspect = dbridge(dir.path(), &["inspect", "--url", &url]);
+    assert!(
+        inspect.stdout.contains(
+            "ALTER DEFAULT PRIVILEGES IN SCHEMA app GRANT SELECT ON TABLES TO dbridge_cli_reader;"
+        ),
+        "{}",
+        inspect.stdout
+    );
+}
+
 #[tokio::test]
 async fn roles_a_source_names_are_created_and_extensions_work() {
     let dir = tempfile::tempdir().unwrap();

@@ -26,6 +26,7 @@ fn every_hazard_is_reported_with_file_and_line() {
         "volatile-default",
         "missing-lock-timeout",
         "constraint-without-not-valid",
+        "secret-placeholder",
     ] {
         assert!(
             run.stdout.contains(&format!("[{rule}]")),

@@ -45,6 +45,8 @@ pub enum Object {
     Definition(Definition),
     /// A privilege granted beyond an owner's defaults, or a default one revoked.
     Privilege(Privilege),
+    /// An `ALTER DEFAULT PRIVILEGES` entry.
+    DefaultPrivilege(DefaultPrivilege),
 }
 
 /// What a change does, as a word.
@@ -193,6 +195,8 @@ impl Object {
             Object::Definition(d) => d.kind.name(),
             Object::Privilege(p) if p.revoked => "revoked_privilege",
             Object::Privilege(_) => "privilege",
+            Object::DefaultPrivilege(p) if p.revoked => "revoked_default_privilege",
+            Object::DefaultPrivilege(_) => "default_privilege",
         }
     }
 
@@ -231,6 +235,14 @@ impl Object {
                 }
                 path
             }
+            Object::DefaultPrivilege(p) => {
+                let mut path = vec![p.prefix(), p.on.keyword().into()];
+                path.extend([p.grantee.clone(), p.privilege.clone()]);
+                if p.grantable {
+                    path.push("WITH GRANT OPTION".into());
+                }
+                path
+            }
         }
     }
 
@@ -259,6 +271,13 @@ impl Object {
                     .map_or(String::new(), |c| format!(" ({})", super::quote::ident(c)));
                 format!("{}{column} on {} to {}", p.privilege, p.target(), p.grantee)
             }
+            Object::DefaultPrivilege(p) => format!(
+                "{} on {} to {} ({})",
+                p.privilege,
+                p.on.keyword(),
+                p.grantee,
+                p.prefix()
+            ),
         }
     }
 }

@@ -30,6 +30,9 @@ pub enum Hazard {
     MissingLockTimeout,
     /// A foreign key or check is added without NOT VALID, checking every row under a lock.
     ConstraintWithoutNotValid,
+    /// The statement holds the placeholder written in place of a secret (a user mapping's
+    /// password), not the secret.
+    SecretPlaceholder,
 }
 
 impl Hazard {
@@ -44,6 +47,7 @@ impl Hazard {
         Hazard::VolatileDefault,
         Hazard::MissingLockTimeout,
         Hazard::ConstraintWithoutNotValid,
+        Hazard::SecretPlaceholder,
     ];
 
     /// The hazard's id as printed and serialized: `data-loss`.
@@ -58,6 +62,7 @@ impl Hazard {
             Hazard::VolatileDefault => "volatile-default",
             Hazard::MissingLockTimeout => "missing-lock-timeout",
             Hazard::ConstraintWithoutNotValid => "constraint-without-not-valid",
+            Hazard::SecretPlaceholder => "secret-placeholder",
         }
     }
 
@@ -73,6 +78,7 @@ impl Hazard {
             Hazard::VolatileDefault => "a volatile default is computed for every existing row, rewriting the table: add the column without it, set the default, then backfill",
             Hazard::MissingLockTimeout => "start the migration with SET lock_timeout = '5s' (SET LOCAL inside a transaction) so a blocked lock fails fast",
             Hazard::ConstraintWithoutNotValid => "add the constraint NOT VALID, then VALIDATE CONSTRAINT in a later transaction (a weaker lock)",
+            Hazard::SecretPlaceholder => "the catalog never shows a user mapping's password, so '<secret>' stands in for it: put the real value in before the migration runs (or set it with ALTER USER MAPPING outside migrations)",
         }
     }
 }
@@ -122,6 +128,17 @@ pub fn hazards(change: &Change, existed: impl Fn(&QualifiedName) -> bool) -> Vec
             }
         }
         Change::Rename { .. } => vec![AccessExclusiveLock],
+        Change::Add(Object::Definition(d))
+        | Change::Alter {
+            to: Object::Definition(d),
+            ..
+        } if d
+            .statements
+            .iter()
+            .any(|s| s.contains(&format!("'{SECRET_PLACEHOLDER}'"))) =>
+        {
+            vec![SecretPlaceholder]
+        }
         _ => Vec::new(),
     };
     h.sort();

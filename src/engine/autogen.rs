@@ -68,7 +68,7 @@ pub async fn pending(
     let replayed = read(&mut replay.conn, schemas, privileges).await?;
     let mut desired = desired.load(dev, schemas).await?;
     if !privileges {
-        desired.privileges.clear();
+        desired.drop_privileges();
     }
     let plan = compute(|| Plan::with_options(&replayed, &desired, renames, options))?;
     Ok(Pending {
@@ -207,7 +207,7 @@ impl Pending {
 async fn read(conn: &mut PgConnection, schemas: &[String], privileges: bool) -> Result<Database> {
     let mut db = inspect(conn, schemas).await?;
     if !privileges {
-        db.privileges.clear();
+        db.drop_privileges();
     }
     Ok(db)
 }

@@ -124,6 +124,13 @@ impl Source {
                 let (scripts, mut sandbox) = sql.expect("SQL sources are given a sandbox");
                 apply_source(&mut sandbox, &scripts).await?;
                 // Read by the privileged session: the sandbox's own may have changed settings.
+                // Default privileges the source set for itself are the sandbox role's, which
+                // stands for whatever role runs the migrations.
+                sqlx::query("SELECT pg_catalog.set_config('dbridge.self_role', $1, false)")
+                    .bind(&sandbox.role)
+                    .execute(&mut sandbox.admin)
+                    .await
+                    .map_err(|e| Error::query("naming the sandbox role", e))?;
                 inspect::inspect(&mut sandbox.admin, schemas).await
             }
         }
@@ -418,6 +425,15 @@ async fn run_sandboxed(
                     } else {
                         None
                     }
+                } else if let Some(wrapper) = sandbox::wrapper_denied(&message) {
+                    // A wrapper (an extension's, installed by the privileged session) is
+                    // only a catalog entry: servers over it connect nowhere when created.
+                    let grant = format!(
+                        "GRANT USAGE ON FOREIGN DATA WRAPPER {} TO {}",
+                        ident(&wrapper),
+                        ident(&sandbox.role)
+                    );
+                    Some(vec![grant])
                 } else if let (Some(schema), Some(owner)) =
                     (sandbox::schema_denied(&message), sandbox::new_owner(&stmt.text))
                 {

@@ -22,6 +22,7 @@ pub const RULES: &[(Hazard, Level)] = &[
     (Hazard::VolatileDefault, Level::Warning),
     (Hazard::MissingLockTimeout, Level::Warning),
     (Hazard::ConstraintWithoutNotValid, Level::Warning),
+    (Hazard::SecretPlaceholder, Level::Error),
 ];
 
 const VOLATILE: &[&str] = &[
@@ -53,6 +54,18 @@ fn level(rule: Hazard) -> Level {
 
 fn hit(rule: Hazard, message: String) -> Hit {
     (rule, level(rule), message)
+}
+
+/// Whether an `OPTIONS (...)` list gives some option the value dbridge writes in place of a
+/// secret.
+fn holds_placeholder(options: &[pg_query::protobuf::Node]) -> bool {
+    options.iter().any(|o| match &o.node {
+        Some(NodeEnum::DefElem(d)) => matches!(
+            d.arg.as_deref().and_then(|a| a.node.as_ref()),
+            Some(NodeEnum::String(s)) if s.sval == crate::diff::model::SECRET_PLACEHOLDER
+        ),
+        _ => false,
+    })
 }
 
 fn table_name(rv: &Option<pg_query::protobuf::RangeVar>) -> String {
@@ -96,6 +109,14 @@ pub(super) fn check(node: &NodeEnum, state: &mut FileState) -> Vec<Hit> {
             }
         }
         NodeEnum::DropStmt(d) => drop(d, state, &mut out),
+        NodeEnum::CreateUserMappingStmt(u) if holds_placeholder(&u.options) => out.push(hit(
+            Hazard::SecretPlaceholder,
+            "the user mapping's options hold '<secret>', not the password".into(),
+        )),
+        NodeEnum::AlterUserMappingStmt(u) if holds_placeholder(&u.options) => out.push(hit(
+            Hazard::SecretPlaceholder,
+            "the user mapping's options hold '<secret>', not the password".into(),
+        )),
         NodeEnum::TruncateStmt(_) => {
             out.push(hit(Hazard::DataLoss, "TRUNCATE deletes every row".into()))
         }

@@ -203,6 +203,13 @@ pub fn diff_with(
         |p| p,
         |p| Object::Privilege(p.clone()),
     );
+    diff_list(
+        &mut out,
+        &from.default_privileges,
+        &to.default_privileges,
+        |p| p,
+        |p| Object::DefaultPrivilege(p.clone()),
+    );
     recreate_definitions_on_replaced_relations(&mut out, to);
     regrant_on_replaced_objects(&mut out, to);
     Ok(Diff {

@@ -1,11 +1,13 @@
 //! Objects kept whole as the statements that create them.
 //!
 //! Collations, text search dictionaries and configurations, conversions, operators,
-//! aggregates, casts, extended statistics, rules, event triggers and publications are fully
+//! aggregates, casts, foreign-data wrappers, servers, user mappings, foreign tables,
+//! extended statistics, rules, event triggers and publications are fully
 //! described by the statements the catalog can rebuild (a rule by `pg_get_ruledef`, the
 //! others from their catalog rows, in pg_dump's spelling), and compare equal exactly when
 //! those statements do. They change by being dropped and created again, except where the
-//! server can alter them in place (a text search configuration's mappings).
+//! server can alter them in place (a text search configuration's mappings, a dictionary's or
+//! a foreign object's options).
 
 use serde::{Deserialize, Serialize};
 
@@ -22,6 +24,10 @@ pub enum DefinitionKind {
     Operator,
     Aggregate,
     Cast,
+    ForeignDataWrapper,
+    Server,
+    UserMapping,
+    ForeignTable,
     Statistics,
     Rule,
     EventTrigger,
@@ -30,7 +36,7 @@ pub enum DefinitionKind {
 
 impl DefinitionKind {
     /// Every kind, in order.
-    pub const ALL: [DefinitionKind; 11] = [
+    pub const ALL: [DefinitionKind; 15] = [
         DefinitionKind::Collation,
         DefinitionKind::Conversion,
         DefinitionKind::TextSearchDictionary,
@@ -38,6 +44,10 @@ impl DefinitionKind {
         DefinitionKind::Operator,
         DefinitionKind::Aggregate,
         DefinitionKind::Cast,
+        DefinitionKind::ForeignDataWrapper,
+        DefinitionKind::Server,
+        DefinitionKind::UserMapping,
+        DefinitionKind::ForeignTable,
         DefinitionKind::Statistics,
         DefinitionKind::Rule,
         DefinitionKind::EventTrigger,
@@ -54,6 +64,10 @@ impl DefinitionKind {
             DefinitionKind::Operator => "OPERATOR",
             DefinitionKind::Aggregate => "AGGREGATE",
             DefinitionKind::Cast => "CAST",
+            DefinitionKind::ForeignDataWrapper => "FOREIGN DATA WRAPPER",
+            DefinitionKind::Server => "SERVER",
+            DefinitionKind::UserMapping => "USER MAPPING",
+            DefinitionKind::ForeignTable => "FOREIGN TABLE",
             DefinitionKind::Statistics => "STATISTICS",
             DefinitionKind::Rule => "RULE",
             DefinitionKind::EventTrigger => "EVENT TRIGGER",
@@ -71,6 +85,10 @@ impl DefinitionKind {
             DefinitionKind::Operator => "operator",
             DefinitionKind::Aggregate => "aggregate",
             DefinitionKind::Cast => "cast",
+            DefinitionKind::ForeignDataWrapper => "foreign_data_wrapper",
+            DefinitionKind::Server => "server",
+            DefinitionKind::UserMapping => "user_mapping",
+            DefinitionKind::ForeignTable => "foreign_table",
             DefinitionKind::Statistics => "statistics",
             DefinitionKind::Rule => "rule",
             DefinitionKind::EventTrigger => "event_trigger",
@@ -140,6 +158,57 @@ impl Definition {
         parts.remove(0);
         Some((template, parts))
     }
+}
+
+/// What introspection writes in place of an option value the catalog keeps secret (a user
+/// mapping's password): a plan that holds it needs the real value before it runs.
+pub const SECRET_PLACEHOLDER: &str = "<secret>";
+
+impl Definition {
+    /// A foreign object's statement split into what comes before its trailing `OPTIONS
+    /// (...)` and those options as `(name, value)`, when it has the form introspection
+    /// writes (no options: an empty list).
+    pub fn trailing_options(&self) -> Option<(&str, Vec<(&str, &str)>)> {
+        use DefinitionKind::*;
+        if !matches!(
+            self.kind,
+            ForeignDataWrapper | Server | UserMapping | ForeignTable
+        ) || self.statements.len() != 1
+        {
+            return None;
+        }
+        let statement = self.statements[0].as_str();
+        let Some(at) = statement.rfind(" OPTIONS (") else {
+            return Some((statement, Vec::new()));
+        };
+        let inner = &statement[at + " OPTIONS (".len()..];
+        let close = closing_paren(inner)?;
+        if close + 1 != inner.len() {
+            // The last OPTIONS is a column's: the statement has none of its own.
+            return Some((statement, Vec::new()));
+        }
+        let options = split_top_level(&inner[..close])
+            .into_iter()
+            .map(|o| o.split_once(' '))
+            .collect::<Option<Vec<_>>>()?;
+        Some((&statement[..at], options))
+    }
+}
+
+/// The byte offset of the `)` that closes the list `text` starts inside of, outside quotes.
+fn closing_paren(text: &str) -> Option<usize> {
+    let (mut depth, mut quote) = (0usize, None);
+    for (i, c) in text.char_indices() {
+        match (quote, c) {
+            (None, '\'' | '"') => quote = Some(c),
+            (Some(q), c) if c == q => quote = None,
+            (None, '(') => depth += 1,
+            (None, ')') if depth == 0 => return Some(i),
+            (None, ')') => depth -= 1,
+            _ => {}
+        }
+    }
+    None
 }
 
 /// Splits `a = 'x, y', b = 1` at the commas outside quotes, trimming each part.

@@ -16,10 +16,10 @@ mod parts;
 mod privilege;
 mod table;
 
-pub use definition::{Definition, DefinitionKind};
+pub use definition::{Definition, DefinitionKind, SECRET_PLACEHOLDER};
 pub use expr::{Attr, Expr, PgAttr};
 pub use parts::*;
-pub use privilege::{Privilege, PrivilegeTarget};
+pub use privilege::{DefaultPrivilege, DefaultTarget, Privilege, PrivilegeTarget};
 pub use table::*;
 
 /// A whole database: every object of the schemas that were inspected.
@@ -43,6 +43,9 @@ pub struct Database {
     /// Privileges that differ from the owners' defaults (see [`Privilege`]).
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub privileges: Vec<Privilege>,
+    /// `ALTER DEFAULT PRIVILEGES` that differ from the built-in defaults.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub default_privileges: Vec<DefaultPrivilege>,
 }
 
 /// A schema (namespace).
@@ -254,6 +257,12 @@ pub struct ViewColumn {
 }
 
 impl Database {
+    /// Leaves privileges and default privileges out (`--no-privileges`).
+    pub fn drop_privileges(&mut self) {
+        self.privileges.clear();
+        self.default_privileges.clear();
+    }
+
     /// Sorts every list by name so that equal schemas are equal values.
     pub fn normalize(&mut self) {
         self.schemas.sort_by(|a, b| a.name.cmp(&b.name));
@@ -278,6 +287,8 @@ impl Database {
             .sort_by(|a, b| (a.kind, &a.name).cmp(&(b.kind, &b.name)));
         self.privileges.sort();
         self.privileges.dedup();
+        self.default_privileges.sort();
+        self.default_privileges.dedup();
         self.views.sort_by(|a, b| a.name.cmp(&b.name));
         for v in &mut self.views {
             v.indexes.sort_by(|a, b| a.name.cmp(&b.name));
@@ -365,6 +376,12 @@ impl Database {
                 .privileges
                 .iter()
                 .filter(|p| keep(&p.schema))
+                .cloned()
+                .collect(),
+            default_privileges: self
+                .default_privileges
+                .iter()
+                .filter(|p| p.schema.as_ref().is_some_and(keep))
                 .cloned()
                 .collect(),
         }

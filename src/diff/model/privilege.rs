@@ -84,3 +84,76 @@ impl Privilege {
         format!("{} {}", self.on.keyword(), self.object)
     }
 }
+
+/// The kinds of object `ALTER DEFAULT PRIVILEGES` applies to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum DefaultTarget {
+    Tables,
+    Sequences,
+    Functions,
+    Types,
+    Schemas,
+}
+
+impl DefaultTarget {
+    /// The keyword after `ON` in `ALTER DEFAULT PRIVILEGES ... GRANT ... ON`.
+    pub fn keyword(self) -> &'static str {
+        match self {
+            DefaultTarget::Tables => "TABLES",
+            DefaultTarget::Sequences => "SEQUENCES",
+            DefaultTarget::Functions => "FUNCTIONS",
+            DefaultTarget::Types => "TYPES",
+            DefaultTarget::Schemas => "SCHEMAS",
+        }
+    }
+
+    /// The target of a `pg_default_acl.defaclobjtype` code.
+    pub fn from_code(code: &str) -> Option<DefaultTarget> {
+        Some(match code {
+            "r" => DefaultTarget::Tables,
+            "S" => DefaultTarget::Sequences,
+            "f" => DefaultTarget::Functions,
+            "T" => DefaultTarget::Types,
+            "n" => DefaultTarget::Schemas,
+            _ => return None,
+        })
+    }
+}
+
+/// One default privilege (`ALTER DEFAULT PRIVILEGES`): what objects a role creates later get,
+/// as it differs from the built-in defaults.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DefaultPrivilege {
+    /// The role whose future objects it is for, quoted; none for the role that runs the
+    /// migrations (the one a schema source runs as), which differs between databases.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub for_role: Option<String>,
+    /// For the objects created in this schema only (unquoted); none for every schema.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub schema: Option<String>,
+    pub on: DefaultTarget,
+    /// The role, quoted, or `PUBLIC`.
+    pub grantee: String,
+    pub privilege: String,
+    #[serde(default, skip_serializing_if = "is_false")]
+    pub grantable: bool,
+    /// A built-in default (such as `EXECUTE` for `PUBLIC` on functions) that was revoked.
+    #[serde(default, skip_serializing_if = "is_false")]
+    pub revoked: bool,
+}
+
+impl DefaultPrivilege {
+    /// `ALTER DEFAULT PRIVILEGES [FOR ROLE r] [IN SCHEMA s]`.
+    pub fn prefix(&self) -> String {
+        let mut sql = "ALTER DEFAULT PRIVILEGES".to_string();
+        if let Some(role) = &self.for_role {
+            sql.push_str(&format!(" FOR ROLE {role}"));
+        }
+        if let Some(schema) = &self.schema {
+            sql.push_str(&format!(" IN SCHEMA {}", crate::diff::quote::ident(schema)));
+        }
+        sql
+    }
+}

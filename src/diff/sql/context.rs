@@ -21,6 +21,9 @@ pub struct Context<'a> {
     /// What the objects the plan drops are named by after `GRANT ... ON` (`TABLE app.t`),
     /// with the sequences the dropped tables own.
     dropped_targets: HashSet<String>,
+    /// Views that read themselves through other views, before and after the plan.
+    cycles_before: HashSet<QualifiedName>,
+    cycles_after: HashSet<QualifiedName>,
     /// Parents of each table (partition parent, inheritance parents) and what each view
     /// reads, from `to` where the object exists there, else from `from`.
     parents: HashMap<QualifiedName, Vec<QualifiedName>>,
@@ -49,6 +52,8 @@ impl<'a> Context<'a> {
             dropped_columns: BTreeSet::new(),
             dropped_views: BTreeSet::new(),
             dropped_targets: HashSet::new(),
+            cycles_before: view_cycles(from),
+            cycles_after: view_cycles(to),
             parents: HashMap::new(),
             views_after: to.views.iter().map(|v| v.name.clone()).collect(),
             row_types: HashSet::new(),
@@ -132,6 +137,15 @@ impl<'a> Context<'a> {
             }
         }
         ctx
+    }
+
+    /// Whether a view reads itself through other views in `from` (`before`) or in `to`.
+    pub(crate) fn view_in_cycle(&self, name: &QualifiedName, before: bool) -> bool {
+        if before {
+            self.cycles_before.contains(name)
+        } else {
+            self.cycles_after.contains(name)
+        }
     }
 
     /// Whether the object of a privilege (or its column) goes away in this plan.
@@ -345,4 +359,29 @@ fn body_depths(dbs: [&Database; 2], functions: &HashSet<String>) -> HashMap<Stri
         .keys()
         .map(|name| (name.clone(), depth(name, &calls, &mut Vec::new())))
         .collect()
+}
+
+/// The views of `db` that read themselves through other views (mutually recursive views,
+/// which `CREATE OR REPLACE VIEW` can make).
+fn view_cycles(db: &Database) -> HashSet<QualifiedName> {
+    let reads: HashMap<&QualifiedName, Vec<&QualifiedName>> = db
+        .views
+        .iter()
+        .map(|v| (&v.name, v.depends_on.iter().collect()))
+        .collect();
+    let mut out = HashSet::new();
+    for v in &db.views {
+        let mut stack: Vec<&QualifiedName> = reads[&v.name].clone();
+        let mut seen = HashSet::new();
+        while let Some(n) = stack.pop() {
+            if n == &v.name {
+                out.insert(v.name.clone());
+                break;
+            }
+            if seen.insert(n) {
+                stack.extend(reads.get(n).into_iter().flatten());
+            }
+        }
+    }
+    out
 }

@@ -25,6 +25,22 @@ fn phases(kind: DefinitionKind) -> (Phase, Phase, i64) {
             Phase::DropRoutineDependent,
             1,
         ),
+        // Foreign tables are read by views, as the tables are.
+        ForeignDataWrapper => (
+            Phase::CreateRoutineDependent,
+            Phase::DropRoutineDependent,
+            2,
+        ),
+        Server => (
+            Phase::CreateRoutineDependent,
+            Phase::DropRoutineDependent,
+            3,
+        ),
+        UserMapping | ForeignTable => (
+            Phase::CreateRoutineDependent,
+            Phase::DropRoutineDependent,
+            4,
+        ),
         // On tables, views and functions: after everything, gone before anything.
         Statistics | Rule | EventTrigger | Publication => {
             (Phase::CreateTriggerPolicy, Phase::DropTriggerPolicy, 0)
@@ -75,6 +91,13 @@ pub(crate) fn alter(out: &mut Steps, from: &Definition, to: &Definition, ctx: &C
             return comment(out);
         }
     }
+    if let (Some((head, old)), Some((same, new))) = (from.trailing_options(), to.trailing_options())
+    {
+        if head == same {
+            alter_foreign_options(out, to, &old, &new, create, rank);
+            return comment(out);
+        }
+    }
     if let (Some((template, old)), Some((same, new))) =
         (from.dictionary_options(), to.dictionary_options())
     {
@@ -90,6 +113,41 @@ pub(crate) fn alter(out: &mut Steps, from: &Definition, to: &Definition, ctx: &C
         out.push(create, -10 - rank, from.drop_statement());
     }
     add(out, to);
+}
+
+/// `ALTER SERVER ... OPTIONS (SET a 'x', ADD b 'y', DROP c)` (or `ALTER FOREIGN DATA
+/// WRAPPER`, `ALTER USER MAPPING`, `ALTER FOREIGN TABLE`).
+fn alter_foreign_options(
+    out: &mut Steps,
+    to: &Definition,
+    old: &[(&str, &str)],
+    new: &[(&str, &str)],
+    phase: Phase,
+    rank: i64,
+) {
+    let mut changes = Vec::new();
+    for (name, value) in new {
+        match old.iter().find(|(n, _)| n == name) {
+            Some((_, same)) if same == value => {}
+            Some(_) => changes.push(format!("SET {name} {value}")),
+            None => changes.push(format!("ADD {name} {value}")),
+        }
+    }
+    for (name, _) in old {
+        if !new.iter().any(|(n, _)| n == name) {
+            changes.push(format!("DROP {name}"));
+        }
+    }
+    out.push(
+        phase,
+        rank,
+        format!(
+            "ALTER {} {} OPTIONS ({})",
+            to.kind.keyword(),
+            to.name,
+            changes.join(", ")
+        ),
+    );
 }
 
 /// `ALTER TEXT SEARCH DICTIONARY ... (option = value, removed_option)`.

@@ -206,6 +206,7 @@ fn add(out: &mut Steps, o: &Object, ctx: &Context) {
         Object::View(v) => routines::add_view(out, v, ctx),
         Object::Definition(d) => definitions::add(out, d),
         Object::Privilege(p) => privileges::add(out, p),
+        Object::DefaultPrivilege(p) => privileges::default(out, p, false),
         Object::Constraint { .. }
         | Object::Index { .. }
         | Object::Trigger { .. }
@@ -247,13 +248,18 @@ fn drop(out: &mut Steps, o: &Object, ctx: &Context) {
                 );
             }
         }
-        Object::View(v) => out.push(
-            Phase::DropView,
-            -ctx.depth(&v.name),
-            format!("DROP {} {}", routines::view_keyword(v), v.name.sql()),
-        ),
+        Object::View(v) => {
+            routines::break_view_cycle(out, v, ctx);
+            out.push(
+                Phase::DropView,
+                -ctx.depth(&v.name),
+                format!("DROP {} {}", routines::view_keyword(v), v.name.sql()),
+            )
+        }
         Object::Definition(d) => definitions::drop(out, d, ctx),
         Object::Privilege(p) => privileges::drop(out, p, ctx),
+        // Before `DROP SCHEMA`, which comes last: the schema is still there.
+        Object::DefaultPrivilege(p) => privileges::default(out, p, true),
         Object::Constraint { .. }
         | Object::Index { .. }
         | Object::Trigger { .. }

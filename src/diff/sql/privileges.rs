@@ -2,7 +2,7 @@
 //! they name exists.
 
 use super::{Context, Phase, Steps};
-use crate::diff::model::Privilege;
+use crate::diff::model::{DefaultPrivilege, Privilege};
 use crate::diff::quote;
 
 /// `SELECT (email)` or `SELECT`.
@@ -58,5 +58,39 @@ pub(crate) fn drop(out: &mut Steps, p: &Privilege, ctx: &Context) {
         grant(out, p);
     } else {
         revoke(out, p);
+    }
+}
+
+/// `ALTER DEFAULT PRIVILEGES ... GRANT` (or `REVOKE`, for a revoked built-in default); `undo`
+/// does the opposite.
+pub(crate) fn default(out: &mut Steps, p: &DefaultPrivilege, undo: bool) {
+    let on = p.on.keyword();
+    if p.revoked != undo {
+        out.push(
+            Phase::Privileges,
+            0,
+            format!(
+                "{} REVOKE {} ON {on} FROM {}",
+                p.prefix(),
+                p.privilege,
+                p.grantee
+            ),
+        );
+    } else {
+        let option = if p.grantable && !undo {
+            " WITH GRANT OPTION"
+        } else {
+            ""
+        };
+        out.push(
+            Phase::Privileges,
+            1,
+            format!(
+                "{} GRANT {} ON {on} TO {}{option}",
+                p.prefix(),
+                p.privilege,
+                p.grantee
+            ),
+        );
     }
 }

@@ -103,6 +103,11 @@ pub(crate) fn view_keyword(v: &View) -> &'static str {
     }
 }
 
+/// Ranks within the view phases for views that read themselves through others: their
+/// placeholders go before every other view, their definitions after.
+const PLACEHOLDER_RANK: i64 = -1_000_000;
+const CYCLE_RANK: i64 = 1_000_000;
+
 pub(crate) fn add_view(out: &mut Steps, v: &View, ctx: &Context) {
     let with = if v.options.is_empty() {
         String::new()
@@ -110,17 +115,56 @@ pub(crate) fn add_view(out: &mut Steps, v: &View, ctx: &Context) {
         format!(" WITH ({})", v.options.join(", "))
     };
     let body = v.definition.trim().trim_end_matches(';');
+    let mut rank = ctx.depth(&v.name);
+    let mut create = format!("CREATE {}", view_keyword(v));
+    if !v.materialized && ctx.view_in_cycle(&v.name, false) {
+        // As pg_dump does: a placeholder with the view's columns lets the views it reads be
+        // created, then the definition replaces it.
+        out.push(
+            Phase::CreateView,
+            PLACEHOLDER_RANK,
+            placeholder(v, "CREATE VIEW"),
+        );
+        rank += CYCLE_RANK;
+        create = "CREATE OR REPLACE VIEW".into();
+    }
     out.push(
         Phase::CreateView,
-        ctx.depth(&v.name),
-        format!(
-            "CREATE {} {}{with} AS\n{body}",
-            view_keyword(v),
-            v.name.sql()
-        ),
+        rank,
+        format!("{create} {}{with} AS\n{body}", v.name.sql()),
     );
-    view_defaults(out, v, &[], ctx.depth(&v.name));
-    view_comments(out, v, &[], &None, ctx.depth(&v.name));
+    view_defaults(out, v, &[], rank);
+    view_comments(out, v, &[], &None, rank);
+}
+
+/// Before dropping a view that reads itself through others, its definition is replaced by a
+/// placeholder, which reads nothing, so that the views of its cycle can be dropped in any
+/// order.
+pub(crate) fn break_view_cycle(out: &mut Steps, v: &View, ctx: &Context) {
+    if !v.materialized && ctx.view_in_cycle(&v.name, true) {
+        out.push(
+            Phase::DropView,
+            PLACEHOLDER_RANK,
+            placeholder(v, "CREATE OR REPLACE VIEW"),
+        );
+    }
+}
+
+/// `CREATE VIEW v AS SELECT NULL::integer AS id, ...`: the view's columns, reading nothing.
+fn placeholder(v: &View, create: &str) -> String {
+    let columns: Vec<String> = v
+        .columns
+        .iter()
+        .map(|c| {
+            let ty = if c.data_type.is_empty() {
+                "text"
+            } else {
+                &c.data_type
+            };
+            format!("NULL::{ty} AS {}", quote::ident(&c.name))
+        })
+        .collect();
+    format!("{create} {} AS SELECT {}", v.name.sql(), columns.join(", "))
 }
 
 pub(crate) fn alter_view(out: &mut Steps, f: &View, t: &View) {

@@ -48,6 +48,7 @@ pub fn route(statement: &str) -> Result<Route, Refusal> {
         ("CREATE" | "ALTER" | "DROP", "DATABASE") => {
             refuse("a DATABASE statement", OTHER_DATABASES)
         }
+        ("CREATE" | "ALTER" | "DROP", "USER") if kw(2) == "MAPPING" => Ok(Route::Sandbox),
         ("CREATE" | "ALTER" | "DROP", "ROLE" | "USER" | "GROUP") => {
             refuse("a ROLE statement", ROLES)
         }
@@ -126,6 +127,15 @@ pub fn role_needed(message: &str) -> Option<String> {
     quoted_after(message, "SET ROLE \"").or_else(|| quoted_after(message, "member of role \""))
 }
 
+/// The foreign-data wrapper of a `permission denied for foreign-data wrapper x` error.
+pub fn wrapper_denied(message: &str) -> Option<String> {
+    let rest = message
+        .split("permission denied for foreign-data wrapper ")
+        .nth(1)?;
+    let name = rest.split_whitespace().next()?.trim_matches('"');
+    (!name.is_empty()).then(|| name.to_string())
+}
+
 /// The schema of a `permission denied for schema x` error.
 pub fn schema_denied(message: &str) -> Option<String> {
     let rest = message.split("permission denied for schema ").nth(1)?;
@@ -187,6 +197,8 @@ mod tests {
             "COMMENT ON TABLE t IS 'CREATE DATABASE x'",
             "ALTER TABLE t OWNER TO app",
             "SET default_tablespace = ''",
+            "CREATE USER MAPPING FOR PUBLIC SERVER s OPTIONS (user 'x')",
+            "drop user mapping if exists for current_user server s",
         ] {
             assert_eq!(route(sql), Ok(Route::Sandbox), "{sql}");
         }

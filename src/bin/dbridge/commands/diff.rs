@@ -77,8 +77,8 @@ pub async fn run(
     dev.close().await;
     let (mut a, mut b) = loaded?;
     if args.no_privileges || !project.config.schema.privileges {
-        a.privileges.clear();
-        b.privileges.clear();
+        a.drop_privileges();
+        b.drop_privileges();
     }
     let options = PlanOptions { safe: args.safe };
     let plan = compute(|| Plan::with_options(&a, &b, &renames, options))?;

@@ -71,7 +71,7 @@ pub async fn run(
     }
     let mut db = engine.inspect(&args.schemas).await?;
     if args.no_privileges || !project.config.schema.privileges {
-        db.privileges.clear();
+        db.drop_privileges();
     }
     timer.lap("read the catalog");
     let text = match format {

@@ -138,6 +138,22 @@ pub(super) fn assemble(rows: &Rows) -> Result<Database> {
     db.tables = tables;
     db.views = views;
     db.definitions = super::definitions::definitions(rows, &notes);
+    for r in &rows["default privileges"] {
+        let code: String = get(r, 3);
+        let on = DefaultTarget::from_code(&code).ok_or_else(|| Error::Catalog {
+            object: format!("default privileges {}", get::<i64>(r, 0)),
+            reason: format!("an object type {code:?}"),
+        })?;
+        db.default_privileges.push(DefaultPrivilege {
+            for_role: opt(r, 1),
+            schema: opt(r, 2),
+            on,
+            grantee: get(r, 4),
+            privilege: get(r, 5),
+            grantable: get(r, 6),
+            revoked: get(r, 7),
+        });
+    }
     for r in &rows["privileges"] {
         if notes.extension_member(get(r, 0), get(r, 1)) {
             continue;

@@ -12,7 +12,7 @@
 //! server would. Comments and extension membership are read once for every kind of object.
 
 /// Every query with the name introspection reports it under, in the order they run.
-pub const ALL: [(&str, &str); 19] = [
+pub const ALL: [(&str, &str); 20] = [
     ("keywords", KEYWORDS),
     ("extension members", EXTENSION_MEMBERS),
     ("comments", COMMENTS),
@@ -32,6 +32,7 @@ pub const ALL: [(&str, &str); 19] = [
     ("policies", POLICIES),
     ("view dependencies", VIEW_DEPENDENCIES),
     ("privileges", PRIVILEGES),
+    ("default privileges", DEFAULT_PRIVILEGES),
 ];
 
 /// The words `quote_ident` quotes on this server (all but the unreserved keywords).
@@ -266,7 +267,7 @@ pub(crate) const VIEW_DEPENDENCIES: &str = concat!(
      LEFT JOIN pg_catalog.pg_namespace rn ON rn.oid = r.relnamespace \
      LEFT JOIN pg_catalog.pg_type t ON d.refclassid = 'pg_type'::regclass AND t.oid = d.refobjid \
      LEFT JOIN pg_catalog.pg_namespace tn ON tn.oid = t.typnamespace \
-     WHERE v.relkind IN ('v', 'm') AND d.refobjid <> v.oid AND (r.oid IS NOT NULL OR t.oid IS NOT NULL) \
+     WHERE v.relkind IN ('v', 'm') AND rw.rulename = '_RETURN' AND (d.refobjid <> v.oid OR d.refobjsubid > 0) AND (r.oid IS NOT NULL OR t.oid IS NOT NULL) \
        AND COALESCE(rn.nspname, tn.nspname) NOT IN ('pg_catalog', 'information_schema') AND",
     in_schemas!()
 );
@@ -335,6 +336,37 @@ pub(crate) const PRIVILEGES: &str = concat!(
      SELECT g.grantee, g.privilege_type, g.is_grantable, true FROM pg_catalog.aclexplode(COALESCE(c.acl, c.baseline)) g) \
      ) e \
      WHERE e.grantee <> c.owner "
+);
+
+/// `ALTER DEFAULT PRIVILEGES` entries as they differ from the built-in defaults (for every
+/// schema) or as they are (for one schema, where they add to those). The role a schema
+/// source runs as, or else the session's, is the one whose entries name no `FOR ROLE`: the
+/// setting `dbridge.self_role` names it.
+pub(crate) const DEFAULT_PRIVILEGES: &str = concat!(
+    "SELECT d.oid::int8, \
+     CASE WHEN d.defaclrole = (SELECT r.oid FROM pg_catalog.pg_roles r \
+     WHERE r.rolname = COALESCE(NULLIF(pg_catalog.current_setting('dbridge.self_role', true), ''), current_user)) \
+     THEN NULL ELSE pg_catalog.quote_ident(pg_catalog.pg_get_userbyid(d.defaclrole)) END, \
+     n.nspname::text, d.defaclobjtype::text, \
+     CASE WHEN e.grantee = 0 THEN 'PUBLIC' ELSE pg_catalog.quote_ident(pg_catalog.pg_get_userbyid(e.grantee)) END, \
+     e.privilege_type, e.is_grantable, e.revoked \
+     FROM pg_catalog.pg_default_acl d \
+     LEFT JOIN pg_catalog.pg_namespace n ON n.oid = d.defaclnamespace \
+     CROSS JOIN LATERAL (SELECT CASE WHEN d.defaclnamespace = 0 \
+     THEN pg_catalog.acldefault(CASE WHEN d.defaclobjtype = 'S' THEN 's' ELSE d.defaclobjtype END, d.defaclrole) END AS baseline) b \
+     CROSS JOIN LATERAL ( \
+     SELECT g.grantee, g.privilege_type, g.is_grantable, false AS revoked FROM pg_catalog.aclexplode(d.defaclacl) g \
+     EXCEPT \
+     SELECT x.grantee, x.privilege_type, x.is_grantable, false FROM pg_catalog.aclexplode(b.baseline) x \
+     UNION ALL \
+     (SELECT x.grantee, x.privilege_type, x.is_grantable, true FROM pg_catalog.aclexplode(b.baseline) x \
+     EXCEPT \
+     SELECT g.grantee, g.privilege_type, g.is_grantable, true FROM pg_catalog.aclexplode(d.defaclacl) g) \
+     ) e \
+     WHERE e.grantee <> d.defaclrole \
+     AND CASE WHEN d.defaclnamespace = 0 THEN $1::text[] IS NULL ELSE ",
+    in_schemas!(),
+    "END"
 );
 
 /// `pg_get_indexdef` for the indexes in `$1` that are not `simple`, with the text of each
