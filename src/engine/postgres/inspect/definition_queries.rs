@@ -8,6 +8,19 @@
 
 use crate::diff::model::DefinitionKind;
 
+/// Every query as one, so that reading all the kinds costs one round trip: each row starts
+/// with the index in [`ALL`] of the query it comes from.
+pub(crate) fn all_kinds() -> &'static str {
+    static SQL: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    SQL.get_or_init(|| {
+        ALL.iter()
+            .enumerate()
+            .map(|(i, (_, sql))| format!("SELECT {i}::int4, q.* FROM ({sql}) q"))
+            .collect::<Vec<_>>()
+            .join(" UNION ALL ")
+    })
+}
+
 /// Every query, by the kind it reads.
 pub(crate) const ALL: [(DefinitionKind, &str); 15] = [
     (DefinitionKind::Collation, COLLATIONS),

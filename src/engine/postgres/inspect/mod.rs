@@ -100,7 +100,7 @@ pub async fn inspect_scope(
 struct Rows {
     by_query: BTreeMap<&'static str, Vec<PgRow>>,
     /// The rows of each kind kept as statements (none for [`Scope::Tables`]).
-    definitions: HashMap<DefinitionKind, Vec<PgRow>>,
+    definitions: Vec<PgRow>,
     /// The indexes that are not `simple`, by object id.
     server_indexes: HashMap<i64, ServerIndex>,
     /// The referenced column names of foreign keys to tables that were not read.
@@ -134,21 +134,15 @@ async fn read(conn: &mut PgConnection, schemas: &[String], scope: Scope) -> Resu
             .map_err(|e| Error::query(format!("reading {name}"), e))?;
         by_query.insert(name, fetched);
     }
-    let mut definitions = HashMap::new();
-    for (kind, sql) in definition_queries::ALL {
-        let fetched = if scope == Scope::Tables {
-            Vec::new()
-        } else {
-            let mut query = sqlx::query(sql);
-            if sql.contains("$1") {
-                query = query.bind(&filter);
-            }
-            query.fetch_all(&mut *conn).await.map_err(|e| {
-                Error::query(format!("reading {}s", kind.name().replace('_', " ")), e)
-            })?
-        };
-        definitions.insert(kind, fetched);
-    }
+    let definitions = if scope == Scope::Tables {
+        Vec::new()
+    } else {
+        sqlx::query(definition_queries::all_kinds())
+            .bind(&filter)
+            .fetch_all(&mut *conn)
+            .await
+            .map_err(|e| Error::query("reading collations, operators, rules and the like", e))?
+    };
     let mut rows = Rows {
         by_query,
         definitions,

@@ -320,6 +320,7 @@ pub(crate) const PRIVILEGES: &str = concat!(
      SELECT o.*, COALESCE(ip.initprivs, CASE WHEN o.subid = 0 THEN pg_catalog.acldefault(o.defkind, o.owner) END) AS baseline \
      FROM objects o \
      LEFT JOIN pg_catalog.pg_init_privs ip ON ip.classoid = o.classid AND ip.objoid = o.objid AND ip.objsubid = o.subid \
+     WHERE o.acl IS NOT NULL \
      ) \
      SELECT c.classid::oid::int8, c.objid::int8, c.kind, c.name, c.schema::text, c.col::text, \
      CASE WHEN e.grantee = 0 THEN 'PUBLIC' ELSE pg_catalog.quote_ident(pg_catalog.pg_get_userbyid(e.grantee)) END, \
