@@ -91,20 +91,29 @@ fn pin_model(path: &Path, model: &Database) -> Result<(), Failed> {
     )))
 }
 
+/// Runs a generator under `benchmarks/` and returns the schema it prints.
+fn generate(script: &str, args: &[&str]) -> Result<String, Failed> {
+    let out = std::process::Command::new("python3")
+        .arg(
+            Path::new(env!("CARGO_MANIFEST_DIR"))
+                .join("benchmarks")
+                .join(script),
+        )
+        .args(args)
+        .output()
+        .map_err(|e| fail(format!("python3 benchmarks/{script}: {e}")))?;
+    if !out.status.success() {
+        return Err(fail(String::from_utf8_lossy(&out.stderr)));
+    }
+    String::from_utf8(out.stdout).map_err(|e| fail(e.to_string()))
+}
+
 /// The generated benchmark schema (100 tables, enums, views, foreign-key chains) round-trips.
 fn generated_benchmark_schema() -> Result<(), Failed> {
-    let generate = |variant: &str| -> Result<String, Failed> {
-        let out = std::process::Command::new("python3")
-            .arg(Path::new(env!("CARGO_MANIFEST_DIR")).join("benchmarks/gen_schema.py"))
-            .args(["100", variant])
-            .output()
-            .map_err(|e| fail(format!("python3 benchmarks/gen_schema.py: {e}")))?;
-        if !out.status.success() {
-            return Err(fail(String::from_utf8_lossy(&out.stderr)));
-        }
-        String::from_utf8(out.stdout).map_err(|e| fail(e.to_string()))
-    };
-    let (from, to) = (generate("a")?, generate("b")?);
+    let (from, to) = (
+        generate("gen_schema.py", &["100", "a"])?,
+        generate("gen_schema.py", &["100", "b"])?,
+    );
     let case = Case {
         name: "bench100",
         from: &from,
@@ -127,6 +136,40 @@ fn generated_benchmark_schema() -> Result<(), Failed> {
     Ok(())
 }
 
+/// A generated schema of 30 partitioned tables with 12 partitions and a default each (421
+/// tables, 1,300 indexes) is created from nothing, dropped to nothing, and evolved (new and
+/// dropped partitions, new parent indexes, a widened column), each way round-tripped.
+fn generated_partitioned_schema() -> Result<(), Failed> {
+    let a = generate("gen_partitioned.py", &["30", "12", "a"])?;
+    let b = generate("gen_partitioned.py", &["30", "12", "b"])?;
+    for (name, from, to) in [
+        ("partitioned_create", "", a.as_str()),
+        ("partitioned_evolve", a.as_str(), b.as_str()),
+    ] {
+        let case = Case {
+            name,
+            from,
+            to,
+            setup: None,
+            settings: Vec::new(),
+            renames: Renames::default(),
+            options: Default::default(),
+        };
+        let outcome = harness::block_on(roundtrip::run(&case));
+        if let Some(f) = outcome.failure {
+            return Err(fail(format!("{name}: {f}")));
+        }
+        let plan = outcome.plan.ok_or_else(|| fail("no plan"))?;
+        if name == "partitioned_evolve" {
+            let wanted = "CREATE INDEX events_0_amount ON public.events_0 USING btree (amount)";
+            if !plan.up.iter().any(|s| s.contains(wanted)) {
+                return Err(fail(format!("the evolution has no {wanted}")));
+            }
+        }
+    }
+    Ok(())
+}
+
 fn main() -> ExitCode {
     let dirs = cases();
     assert!(
@@ -144,6 +187,10 @@ fn main() -> ExitCode {
     trials.push(Trial::test(
         format!("{SUITE}/generated_benchmark_schema"),
         generated_benchmark_schema,
+    ));
+    trials.push(Trial::test(
+        format!("{SUITE}/generated_partitioned_schema"),
+        generated_partitioned_schema,
     ));
     harness::run(SUITE, trials)
 }

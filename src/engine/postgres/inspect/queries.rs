@@ -275,7 +275,9 @@ pub(crate) const VIEW_DEPENDENCIES: &str = concat!(
 /// Privileges that differ from each object's baseline (its `pg_init_privs` entry, or the
 /// owner's defaults, `acldefault`): one row per grantee and privilege, `revoked` for a
 /// baseline one that is gone. The owner's own entries are left out (owners are not
-/// compared), and so are identity columns' sequences, which are their columns'.
+/// compared): the current owner's in the ACL, and in the baseline those its grantor gave
+/// itself (the owner when the baseline was recorded, `pg_database_owner` for `public`
+/// before an `ALTER SCHEMA public OWNER TO`). So are identity columns' sequences.
 pub(crate) const PRIVILEGES: &str = concat!(
     "WITH objects AS ( \
      SELECT 'pg_catalog.pg_namespace'::pg_catalog.regclass AS classid, n.oid AS objid, 0 AS subid, 'SCHEMA' AS kind, \
@@ -328,13 +330,13 @@ pub(crate) const PRIVILEGES: &str = concat!(
      FROM compared c \
      CROSS JOIN LATERAL ( \
      SELECT g.grantee, g.privilege_type, g.is_grantable, false AS revoked \
-     FROM pg_catalog.aclexplode(COALESCE(c.acl, c.baseline)) g \
+     FROM pg_catalog.aclexplode(COALESCE(c.acl, c.baseline)) g WHERE g.grantee <> c.owner \
      EXCEPT \
-     SELECT b.grantee, b.privilege_type, b.is_grantable, false FROM pg_catalog.aclexplode(c.baseline) b \
+     SELECT b.grantee, b.privilege_type, b.is_grantable, false FROM pg_catalog.aclexplode(c.baseline) b WHERE b.grantee <> b.grantor \
      UNION ALL \
-     (SELECT b.grantee, b.privilege_type, b.is_grantable, true FROM pg_catalog.aclexplode(c.baseline) b \
+     (SELECT b.grantee, b.privilege_type, b.is_grantable, true FROM pg_catalog.aclexplode(c.baseline) b WHERE b.grantee <> b.grantor \
      EXCEPT \
-     SELECT g.grantee, g.privilege_type, g.is_grantable, true FROM pg_catalog.aclexplode(COALESCE(c.acl, c.baseline)) g) \
+     SELECT g.grantee, g.privilege_type, g.is_grantable, true FROM pg_catalog.aclexplode(COALESCE(c.acl, c.baseline)) g WHERE g.grantee <> c.owner) \
      ) e \
      WHERE e.grantee <> c.owner "
 );
