@@ -128,6 +128,10 @@ pub fn hazards(change: &Change, existed: impl Fn(&QualifiedName) -> bool) -> Vec
             }
         }
         Change::Rename { .. } => vec![AccessExclusiveLock],
+        Change::Alter {
+            from: Object::Table(f),
+            to: Object::Table(t),
+        } if f.access_method != t.access_method => vec![TableRewrite, AccessExclusiveLock],
         Change::Add(Object::Definition(d))
         | Change::Alter {
             to: Object::Definition(d),

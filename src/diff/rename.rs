@@ -373,6 +373,7 @@ mod tests {
             policies: Vec::new(),
             persistence: Default::default(),
             storage: Vec::new(),
+            access_method: None,
             partition_by: None,
             partition_of: None,
             inherits: Vec::new(),

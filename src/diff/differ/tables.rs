@@ -14,6 +14,7 @@ fn shell_differs(f: &Table, t: &Table) -> bool {
         || f.partition_of != t.partition_of
         || f.inherits != t.inherits
         || f.storage != t.storage
+        || f.access_method != t.access_method
         || f.row_security != t.row_security
         || f.force_row_security != t.force_row_security
         || f.comment != t.comment

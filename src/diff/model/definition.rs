@@ -17,11 +17,16 @@ use super::QualifiedName;
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum DefinitionKind {
+    AccessMethod,
     Collation,
     Conversion,
+    TextSearchParser,
+    TextSearchTemplate,
     TextSearchDictionary,
     TextSearchConfiguration,
     Operator,
+    OperatorFamily,
+    OperatorClass,
     Aggregate,
     Cast,
     ForeignDataWrapper,
@@ -36,12 +41,17 @@ pub enum DefinitionKind {
 
 impl DefinitionKind {
     /// Every kind, in order.
-    pub const ALL: [DefinitionKind; 15] = [
+    pub const ALL: [DefinitionKind; 20] = [
+        DefinitionKind::AccessMethod,
         DefinitionKind::Collation,
         DefinitionKind::Conversion,
+        DefinitionKind::TextSearchParser,
+        DefinitionKind::TextSearchTemplate,
         DefinitionKind::TextSearchDictionary,
         DefinitionKind::TextSearchConfiguration,
         DefinitionKind::Operator,
+        DefinitionKind::OperatorFamily,
+        DefinitionKind::OperatorClass,
         DefinitionKind::Aggregate,
         DefinitionKind::Cast,
         DefinitionKind::ForeignDataWrapper,
@@ -57,11 +67,16 @@ impl DefinitionKind {
     /// The words SQL names the kind by after `DROP` and `COMMENT ON`.
     pub fn keyword(self) -> &'static str {
         match self {
+            DefinitionKind::AccessMethod => "ACCESS METHOD",
             DefinitionKind::Collation => "COLLATION",
             DefinitionKind::Conversion => "CONVERSION",
+            DefinitionKind::TextSearchParser => "TEXT SEARCH PARSER",
+            DefinitionKind::TextSearchTemplate => "TEXT SEARCH TEMPLATE",
             DefinitionKind::TextSearchDictionary => "TEXT SEARCH DICTIONARY",
             DefinitionKind::TextSearchConfiguration => "TEXT SEARCH CONFIGURATION",
             DefinitionKind::Operator => "OPERATOR",
+            DefinitionKind::OperatorFamily => "OPERATOR FAMILY",
+            DefinitionKind::OperatorClass => "OPERATOR CLASS",
             DefinitionKind::Aggregate => "AGGREGATE",
             DefinitionKind::Cast => "CAST",
             DefinitionKind::ForeignDataWrapper => "FOREIGN DATA WRAPPER",
@@ -78,11 +93,16 @@ impl DefinitionKind {
     /// The kind in snake case, as change kinds name it: `text_search_dictionary`.
     pub fn name(self) -> &'static str {
         match self {
+            DefinitionKind::AccessMethod => "access_method",
             DefinitionKind::Collation => "collation",
             DefinitionKind::Conversion => "conversion",
+            DefinitionKind::TextSearchParser => "text_search_parser",
+            DefinitionKind::TextSearchTemplate => "text_search_template",
             DefinitionKind::TextSearchDictionary => "text_search_dictionary",
             DefinitionKind::TextSearchConfiguration => "text_search_configuration",
             DefinitionKind::Operator => "operator",
+            DefinitionKind::OperatorFamily => "operator_family",
+            DefinitionKind::OperatorClass => "operator_class",
             DefinitionKind::Aggregate => "aggregate",
             DefinitionKind::Cast => "cast",
             DefinitionKind::ForeignDataWrapper => "foreign_data_wrapper",

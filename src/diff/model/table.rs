@@ -34,6 +34,9 @@ pub struct Table {
     /// `autovacuum_enabled=false`), with the TOAST table's prefixed `toast.`.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub storage: Vec<String>,
+    /// The table access method when it is not `heap` (`CREATE TABLE ... USING am`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub access_method: Option<String>,
     /// How a partitioned table splits its rows.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub partition_by: Option<PartitionKey>,
@@ -133,6 +136,7 @@ impl Table {
             policies: Vec::new(),
             persistence: self.persistence,
             storage: self.storage.clone(),
+            access_method: self.access_method.clone(),
             partition_by: self.partition_by.clone(),
             partition_of: self.partition_of.clone(),
             inherits: self.inherits.clone(),

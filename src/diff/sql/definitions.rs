@@ -10,20 +10,28 @@ fn phases(kind: DefinitionKind) -> (Phase, Phase, i64) {
     use DefinitionKind::*;
     match kind {
         // Named by types, columns and indexes: before them, and gone after them.
-        Collation | Conversion | TextSearchDictionary => {
+        AccessMethod | Collation | Conversion | TextSearchParser | TextSearchTemplate => {
             (Phase::CreateSupport, Phase::DropSupport, 0)
         }
-        TextSearchConfiguration => (Phase::CreateSupport, Phase::DropSupport, 1),
+        // Dictionaries use templates, configurations parsers and dictionaries.
+        TextSearchDictionary => (Phase::CreateSupport, Phase::DropSupport, 1),
+        TextSearchConfiguration => (Phase::CreateSupport, Phase::DropSupport, 2),
         // Built on functions, used by views: between the two.
         Operator => (
             Phase::CreateRoutineDependent,
             Phase::DropRoutineDependent,
             0,
         ),
-        Aggregate | Cast => (
+        Aggregate | Cast | OperatorFamily => (
             Phase::CreateRoutineDependent,
             Phase::DropRoutineDependent,
             1,
+        ),
+        // Before the indexes that name it (created later), after its family.
+        OperatorClass => (
+            Phase::CreateRoutineDependent,
+            Phase::DropRoutineDependent,
+            2,
         ),
         // Foreign tables are read by views, as the tables are.
         ForeignDataWrapper => (

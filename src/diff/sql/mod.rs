@@ -32,13 +32,14 @@ pub enum Phase {
     /// SQL-standard function bodies that read views go before the views.
     DropAtomicFunction,
     DropView,
-    /// Operators, aggregates and casts, once the views that use them are gone.
-    DropRoutineDependent,
     /// Functions and domains that use a relation's row type go before the relation.
     DropRowTypeDependents,
     DropForeignKey,
     DropConstraintIndex,
     DropTable,
+    /// Operators, operator classes, aggregates, casts and foreign objects, once the views,
+    /// indexes and tables that use them are gone.
+    DropRoutineDependent,
     /// Collations, conversions and text search objects, which types, columns and indexes
     /// name (once the tables that used a replaced one are gone).
     CreateSupport,

@@ -37,6 +37,9 @@ pub(crate) fn add(out: &mut Steps, t: &Table, ctx: &Context) {
         let key = definitions::partition_key(&quote::ident, key);
         sql += &format!(" PARTITION BY {key}");
     }
+    if let Some(method) = &t.access_method {
+        sql += &format!(" USING {}", quote::ident(method));
+    }
     if !t.storage.is_empty() {
         let params: Vec<String> = t.storage.iter().map(|p| parameter(p)).collect();
         sql += &format!(" WITH ({})", params.join(", "));
@@ -91,6 +94,19 @@ fn alter_storage(out: &mut Steps, f: &Table, t: &Table) {
 pub(crate) fn alter(out: &mut Steps, f: &Table, t: &Table) {
     let name = &t.name;
     alter_storage(out, f, t);
+    if f.access_method != t.access_method {
+        // Rewrites the table into the new method's storage.
+        let method = t.access_method.as_deref().unwrap_or("heap");
+        out.push(
+            Phase::AlterTable,
+            0,
+            format!(
+                "ALTER TABLE {} SET ACCESS METHOD {}",
+                name.sql(),
+                quote::ident(method)
+            ),
+        );
+    }
     if f.persistence != t.persistence {
         let how = if t.persistence == Persistence::Unlogged {
             "UNLOGGED"

@@ -22,9 +22,12 @@ pub(crate) fn all_kinds() -> &'static str {
 }
 
 /// Every query, by the kind it reads.
-pub(crate) const ALL: [(DefinitionKind, &str); 15] = [
+pub(crate) const ALL: [(DefinitionKind, &str); 20] = [
+    (DefinitionKind::AccessMethod, ACCESS_METHODS),
     (DefinitionKind::Collation, COLLATIONS),
     (DefinitionKind::Conversion, CONVERSIONS),
+    (DefinitionKind::TextSearchParser, TEXT_SEARCH_PARSERS),
+    (DefinitionKind::TextSearchTemplate, TEXT_SEARCH_TEMPLATES),
     (
         DefinitionKind::TextSearchDictionary,
         TEXT_SEARCH_DICTIONARIES,
@@ -34,6 +37,8 @@ pub(crate) const ALL: [(DefinitionKind, &str); 15] = [
         TEXT_SEARCH_CONFIGURATIONS,
     ),
     (DefinitionKind::Operator, OPERATORS),
+    (DefinitionKind::OperatorFamily, OPERATOR_FAMILIES),
+    (DefinitionKind::OperatorClass, OPERATOR_CLASSES),
     (DefinitionKind::Aggregate, AGGREGATES),
     (DefinitionKind::Cast, CASTS),
     (DefinitionKind::ForeignDataWrapper, FOREIGN_DATA_WRAPPERS),
@@ -45,6 +50,98 @@ pub(crate) const ALL: [(DefinitionKind, &str); 15] = [
     (DefinitionKind::EventTrigger, EVENT_TRIGGERS),
     (DefinitionKind::Publication, PUBLICATIONS),
 ];
+
+/// Access methods created by users (extensions' are left out); they belong to the database.
+pub(crate) const ACCESS_METHODS: &str =
+    "SELECT 'pg_catalog.pg_am'::pg_catalog.regclass::oid::int8, a.oid::int8, NULL::text, \
+     pg_catalog.quote_ident(a.amname), \
+     ARRAY['CREATE ACCESS METHOD ' || pg_catalog.quote_ident(a.amname) \
+           || CASE a.amtype WHEN 't' THEN ' TYPE TABLE' ELSE ' TYPE INDEX' END \
+           || ' HANDLER ' || a.amhandler::pg_catalog.regproc::text], \
+     NULL::text, NULL::text \
+     FROM pg_catalog.pg_am a WHERE a.oid >= 16384 AND $1::text[] IS NULL ";
+
+/// Text search parsers (functions in C, so rare outside extensions).
+pub(crate) const TEXT_SEARCH_PARSERS: &str = concat!(
+    "SELECT 'pg_catalog.pg_ts_parser'::pg_catalog.regclass::oid::int8, p.oid::int8, n.nspname::text, \
+     pg_catalog.quote_ident(n.nspname) || '.' || pg_catalog.quote_ident(p.prsname), \
+     ARRAY['CREATE TEXT SEARCH PARSER ' || pg_catalog.quote_ident(n.nspname) || '.' || pg_catalog.quote_ident(p.prsname) \
+     || ' (START = ' || p.prsstart::pg_catalog.regproc::text || ', GETTOKEN = ' || p.prstoken::pg_catalog.regproc::text \
+     || ', END = ' || p.prsend::pg_catalog.regproc::text || ', LEXTYPES = ' || p.prslextype::pg_catalog.regproc::text \
+     || CASE WHEN p.prsheadline <> 0 THEN ', HEADLINE = ' || p.prsheadline::pg_catalog.regproc::text ELSE '' END || ')'], \
+     NULL::text, NULL::text \
+     FROM pg_catalog.pg_ts_parser p JOIN pg_catalog.pg_namespace n ON n.oid = p.prsnamespace \
+     WHERE ",
+    in_schemas!()
+);
+
+/// Text search templates.
+pub(crate) const TEXT_SEARCH_TEMPLATES: &str = concat!(
+    "SELECT 'pg_catalog.pg_ts_template'::pg_catalog.regclass::oid::int8, t.oid::int8, n.nspname::text, \
+     pg_catalog.quote_ident(n.nspname) || '.' || pg_catalog.quote_ident(t.tmplname), \
+     ARRAY['CREATE TEXT SEARCH TEMPLATE ' || pg_catalog.quote_ident(n.nspname) || '.' || pg_catalog.quote_ident(t.tmplname) \
+     || ' (' || CASE WHEN t.tmplinit <> 0 THEN 'INIT = ' || t.tmplinit::pg_catalog.regproc::text || ', ' ELSE '' END \
+     || 'LEXIZE = ' || t.tmpllexize::pg_catalog.regproc::text || ')'], \
+     NULL::text, NULL::text \
+     FROM pg_catalog.pg_ts_template t JOIN pg_catalog.pg_namespace n ON n.oid = t.tmplnamespace \
+     WHERE ",
+    in_schemas!()
+);
+
+/// Operator families, with their loose members (operators and support functions not bound to
+/// a class) as one `ALTER OPERATOR FAMILY ... ADD`.
+pub(crate) const OPERATOR_FAMILIES: &str = concat!(
+    "SELECT 'pg_catalog.pg_opfamily'::pg_catalog.regclass::oid::int8, f.oid::int8, n.nspname::text, \
+     pg_catalog.quote_ident(n.nspname) || '.' || pg_catalog.quote_ident(f.opfname) || ' USING ' || pg_catalog.quote_ident(am.amname), \
+     ARRAY['CREATE OPERATOR FAMILY ' || pg_catalog.quote_ident(n.nspname) || '.' || pg_catalog.quote_ident(f.opfname) || ' USING ' || pg_catalog.quote_ident(am.amname)] \
+     || COALESCE((SELECT ARRAY['ALTER OPERATOR FAMILY ' || pg_catalog.quote_ident(n.nspname) || '.' || pg_catalog.quote_ident(f.opfname) || ' USING ' || pg_catalog.quote_ident(am.amname) \
+     || ' ADD ' || pg_catalog.string_agg(m.item, ', ' ORDER BY m.sort)] \
+     FROM (SELECT 0 AS k, ao.amopstrategy AS s, ao.oid, \
+     'OPERATOR ' || ao.amopstrategy || ' ' || ao.amopopr::pg_catalog.regoperator::text \
+     || CASE WHEN ao.amoppurpose = 'o' THEN ' FOR ORDER BY ' || (SELECT pg_catalog.quote_ident(sn.nspname) || '.' || pg_catalog.quote_ident(sf.opfname) FROM pg_catalog.pg_opfamily sf JOIN pg_catalog.pg_namespace sn ON sn.oid = sf.opfnamespace WHERE sf.oid = ao.amopsortfamily) ELSE '' END AS item, \
+     (0, ao.amopstrategy, ao.oid::int8) AS sort \
+     FROM pg_catalog.pg_amop ao JOIN pg_catalog.pg_depend d ON d.classid = 'pg_catalog.pg_amop'::pg_catalog.regclass AND d.objid = ao.oid \
+     WHERE d.refclassid = 'pg_catalog.pg_opfamily'::pg_catalog.regclass AND d.refobjid = f.oid \
+     UNION ALL \
+     SELECT 1, ap.amprocnum, ap.oid, \
+     'FUNCTION ' || ap.amprocnum || ' (' || pg_catalog.format_type(ap.amproclefttype, NULL) || ', ' || pg_catalog.format_type(ap.amprocrighttype, NULL) || ') ' || ap.amproc::pg_catalog.regprocedure::text, \
+     (1, ap.amprocnum, ap.oid::int8) \
+     FROM pg_catalog.pg_amproc ap JOIN pg_catalog.pg_depend d ON d.classid = 'pg_catalog.pg_amproc'::pg_catalog.regclass AND d.objid = ap.oid \
+     WHERE d.refclassid = 'pg_catalog.pg_opfamily'::pg_catalog.regclass AND d.refobjid = f.oid) m \
+     HAVING count(*) > 0), '{}'::text[]), \
+     NULL::text, NULL::text \
+     FROM pg_catalog.pg_opfamily f JOIN pg_catalog.pg_namespace n ON n.oid = f.opfnamespace JOIN pg_catalog.pg_am am ON am.oid = f.opfmethod \
+     WHERE ",
+    in_schemas!()
+);
+
+/// Operator classes, always naming their family (which is its own object, as for pg_dump).
+pub(crate) const OPERATOR_CLASSES: &str = concat!(
+    "SELECT 'pg_catalog.pg_opclass'::pg_catalog.regclass::oid::int8, c.oid::int8, n.nspname::text, \
+     pg_catalog.quote_ident(n.nspname) || '.' || pg_catalog.quote_ident(c.opcname) || ' USING ' || pg_catalog.quote_ident(am.amname), \
+     ARRAY['CREATE OPERATOR CLASS ' || pg_catalog.quote_ident(n.nspname) || '.' || pg_catalog.quote_ident(c.opcname) \
+     || CASE WHEN c.opcdefault THEN ' DEFAULT' ELSE '' END \
+     || ' FOR TYPE ' || pg_catalog.format_type(c.opcintype, NULL) || ' USING ' || pg_catalog.quote_ident(am.amname) \
+     || ' FAMILY ' || pg_catalog.quote_ident(fn.nspname) || '.' || pg_catalog.quote_ident(f.opfname) || ' AS ' \
+     || COALESCE((SELECT pg_catalog.string_agg(m.item, ', ' ORDER BY m.sort) \
+     FROM (SELECT 'OPERATOR ' || ao.amopstrategy || ' ' || ao.amopopr::pg_catalog.regoperator::text \
+     || CASE WHEN ao.amoppurpose = 'o' THEN ' FOR ORDER BY ' || (SELECT pg_catalog.quote_ident(sn.nspname) || '.' || pg_catalog.quote_ident(sf.opfname) FROM pg_catalog.pg_opfamily sf JOIN pg_catalog.pg_namespace sn ON sn.oid = sf.opfnamespace WHERE sf.oid = ao.amopsortfamily) ELSE '' END AS item, \
+     (0, ao.amopstrategy, ao.oid::int8) AS sort \
+     FROM pg_catalog.pg_amop ao JOIN pg_catalog.pg_depend d ON d.classid = 'pg_catalog.pg_amop'::pg_catalog.regclass AND d.objid = ao.oid \
+     WHERE d.refclassid = 'pg_catalog.pg_opclass'::pg_catalog.regclass AND d.refobjid = c.oid \
+     UNION ALL \
+     SELECT 'FUNCTION ' || ap.amprocnum || ' (' || pg_catalog.format_type(ap.amproclefttype, NULL) || ', ' || pg_catalog.format_type(ap.amprocrighttype, NULL) || ') ' || ap.amproc::pg_catalog.regprocedure::text, \
+     (1, ap.amprocnum, ap.oid::int8) \
+     FROM pg_catalog.pg_amproc ap JOIN pg_catalog.pg_depend d ON d.classid = 'pg_catalog.pg_amproc'::pg_catalog.regclass AND d.objid = ap.oid \
+     WHERE d.refclassid = 'pg_catalog.pg_opclass'::pg_catalog.regclass AND d.refobjid = c.oid \
+     UNION ALL \
+     SELECT 'STORAGE ' || pg_catalog.format_type(c.opckeytype, NULL), (2, 0, 0::int8) WHERE c.opckeytype <> 0) m), '')], \
+     NULL::text, NULL::text \
+     FROM pg_catalog.pg_opclass c JOIN pg_catalog.pg_namespace n ON n.oid = c.opcnamespace JOIN pg_catalog.pg_am am ON am.oid = c.opcmethod \
+     JOIN pg_catalog.pg_opfamily f ON f.oid = c.opcfamily JOIN pg_catalog.pg_namespace fn ON fn.oid = f.opfnamespace \
+     WHERE ",
+    in_schemas!()
+);
 
 pub(crate) const COLLATIONS: &str = concat!(
     "SELECT 'pg_catalog.pg_collation'::pg_catalog.regclass::oid::int8, co.oid::int8, n.nspname::text, \

@@ -136,7 +136,9 @@ pub(crate) const RELATIONS: &str = concat!(
             CASE WHEN c.relkind IN ('v', 'm') THEN pg_catalog.pg_get_viewdef(c.oid) END, \
             COALESCE(c.reloptions::text[], '{}') \
               || COALESCE((SELECT array_agg('toast.' || o ORDER BY o) FROM pg_catalog.pg_class t, \
-                           unnest(t.reloptions) o WHERE t.oid = c.reltoastrelid), '{}') \
+                           unnest(t.reloptions) o WHERE t.oid = c.reltoastrelid), '{}'), \
+            CASE WHEN c.relkind = 'r' AND c.relam <> 0 THEN \
+                (SELECT am.amname::text FROM pg_catalog.pg_am am WHERE am.oid = c.relam AND am.amname <> 'heap') END \
      FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace \
      WHERE c.relkind IN ('r', 'p', 'v', 'm') AND c.relname <> '_sqlx_migrations' AND",
     in_schemas!()

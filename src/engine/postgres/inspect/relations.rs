@@ -72,6 +72,7 @@ pub(super) fn relation_from_row(
             s.sort();
             s
         },
+        access_method: opt(r, 11),
         comment,
     });
     Ok(Relation::Table(tables.len() - 1))
