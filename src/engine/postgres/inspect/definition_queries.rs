@@ -88,6 +88,33 @@ pub(crate) const TEXT_SEARCH_TEMPLATES: &str = concat!(
     in_schemas!()
 );
 
+/// The operators and support functions that belong to the operator class or family `$owner`
+/// (a `pg_opclass` or `pg_opfamily` row, by the catalog `$catalog` its `pg_depend` entries
+/// point into), as `(item, sort)` rows: `OPERATOR 1 public.<(integer,integer)`,
+/// `FUNCTION 1 (integer, integer) public.cmp(integer,integer)`.
+macro_rules! members {
+    ($catalog:literal, $owner:literal) => {
+        concat!(
+            "SELECT 'OPERATOR ' || ao.amopstrategy || ' ' || ao.amopopr::pg_catalog.regoperator::text \
+                    || CASE WHEN ao.amoppurpose = 'o' THEN ' FOR ORDER BY ' \
+                            || (SELECT pg_catalog.quote_ident(sn.nspname) || '.' || pg_catalog.quote_ident(sf.opfname) \
+                                  FROM pg_catalog.pg_opfamily sf JOIN pg_catalog.pg_namespace sn ON sn.oid = sf.opfnamespace \
+                                 WHERE sf.oid = ao.amopsortfamily) ELSE '' END AS item, \
+                    (0, ao.amopstrategy, ao.oid::int8) AS sort \
+               FROM pg_catalog.pg_amop ao JOIN pg_catalog.pg_depend d \
+                    ON d.classid = 'pg_catalog.pg_amop'::pg_catalog.regclass AND d.objid = ao.oid \
+              WHERE d.refclassid = 'pg_catalog.", $catalog, "'::pg_catalog.regclass AND d.refobjid = ", $owner, ".oid \
+             UNION ALL \
+             SELECT 'FUNCTION ' || ap.amprocnum || ' (' || pg_catalog.format_type(ap.amproclefttype, NULL) || ', ' \
+                    || pg_catalog.format_type(ap.amprocrighttype, NULL) || ') ' || ap.amproc::pg_catalog.regprocedure::text, \
+                    (1, ap.amprocnum, ap.oid::int8) \
+               FROM pg_catalog.pg_amproc ap JOIN pg_catalog.pg_depend d \
+                    ON d.classid = 'pg_catalog.pg_amproc'::pg_catalog.regclass AND d.objid = ap.oid \
+              WHERE d.refclassid = 'pg_catalog.", $catalog, "'::pg_catalog.regclass AND d.refobjid = ", $owner, ".oid "
+        )
+    };
+}
+
 /// Operator families, with their loose members (operators and support functions not bound to
 /// a class) as one `ALTER OPERATOR FAMILY ... ADD`.
 pub(crate) const OPERATOR_FAMILIES: &str = concat!(
@@ -96,18 +123,7 @@ pub(crate) const OPERATOR_FAMILIES: &str = concat!(
      ARRAY['CREATE OPERATOR FAMILY ' || pg_catalog.quote_ident(n.nspname) || '.' || pg_catalog.quote_ident(f.opfname) || ' USING ' || pg_catalog.quote_ident(am.amname)] \
      || COALESCE((SELECT ARRAY['ALTER OPERATOR FAMILY ' || pg_catalog.quote_ident(n.nspname) || '.' || pg_catalog.quote_ident(f.opfname) || ' USING ' || pg_catalog.quote_ident(am.amname) \
      || ' ADD ' || pg_catalog.string_agg(m.item, ', ' ORDER BY m.sort)] \
-     FROM (SELECT 0 AS k, ao.amopstrategy AS s, ao.oid, \
-     'OPERATOR ' || ao.amopstrategy || ' ' || ao.amopopr::pg_catalog.regoperator::text \
-     || CASE WHEN ao.amoppurpose = 'o' THEN ' FOR ORDER BY ' || (SELECT pg_catalog.quote_ident(sn.nspname) || '.' || pg_catalog.quote_ident(sf.opfname) FROM pg_catalog.pg_opfamily sf JOIN pg_catalog.pg_namespace sn ON sn.oid = sf.opfnamespace WHERE sf.oid = ao.amopsortfamily) ELSE '' END AS item, \
-     (0, ao.amopstrategy, ao.oid::int8) AS sort \
-     FROM pg_catalog.pg_amop ao JOIN pg_catalog.pg_depend d ON d.classid = 'pg_catalog.pg_amop'::pg_catalog.regclass AND d.objid = ao.oid \
-     WHERE d.refclassid = 'pg_catalog.pg_opfamily'::pg_catalog.regclass AND d.refobjid = f.oid \
-     UNION ALL \
-     SELECT 1, ap.amprocnum, ap.oid, \
-     'FUNCTION ' || ap.amprocnum || ' (' || pg_catalog.format_type(ap.amproclefttype, NULL) || ', ' || pg_catalog.format_type(ap.amprocrighttype, NULL) || ') ' || ap.amproc::pg_catalog.regprocedure::text, \
-     (1, ap.amprocnum, ap.oid::int8) \
-     FROM pg_catalog.pg_amproc ap JOIN pg_catalog.pg_depend d ON d.classid = 'pg_catalog.pg_amproc'::pg_catalog.regclass AND d.objid = ap.oid \
-     WHERE d.refclassid = 'pg_catalog.pg_opfamily'::pg_catalog.regclass AND d.refobjid = f.oid) m \
+     FROM (", members!("pg_opfamily", "f"), ") m \
      HAVING count(*) > 0), '{}'::text[]), \
      NULL::text, NULL::text \
      FROM pg_catalog.pg_opfamily f JOIN pg_catalog.pg_namespace n ON n.oid = f.opfnamespace JOIN pg_catalog.pg_am am ON am.oid = f.opfmethod \
@@ -124,16 +140,7 @@ pub(crate) const OPERATOR_CLASSES: &str = concat!(
      || ' FOR TYPE ' || pg_catalog.format_type(c.opcintype, NULL) || ' USING ' || pg_catalog.quote_ident(am.amname) \
      || ' FAMILY ' || pg_catalog.quote_ident(fn.nspname) || '.' || pg_catalog.quote_ident(f.opfname) || ' AS ' \
      || COALESCE((SELECT pg_catalog.string_agg(m.item, ', ' ORDER BY m.sort) \
-     FROM (SELECT 'OPERATOR ' || ao.amopstrategy || ' ' || ao.amopopr::pg_catalog.regoperator::text \
-     || CASE WHEN ao.amoppurpose = 'o' THEN ' FOR ORDER BY ' || (SELECT pg_catalog.quote_ident(sn.nspname) || '.' || pg_catalog.quote_ident(sf.opfname) FROM pg_catalog.pg_opfamily sf JOIN pg_catalog.pg_namespace sn ON sn.oid = sf.opfnamespace WHERE sf.oid = ao.amopsortfamily) ELSE '' END AS item, \
-     (0, ao.amopstrategy, ao.oid::int8) AS sort \
-     FROM pg_catalog.pg_amop ao JOIN pg_catalog.pg_depend d ON d.classid = 'pg_catalog.pg_amop'::pg_catalog.regclass AND d.objid = ao.oid \
-     WHERE d.refclassid = 'pg_catalog.pg_opclass'::pg_catalog.regclass AND d.refobjid = c.oid \
-     UNION ALL \
-     SELECT 'FUNCTION ' || ap.amprocnum || ' (' || pg_catalog.format_type(ap.amproclefttype, NULL) || ', ' || pg_catalog.format_type(ap.amprocrighttype, NULL) || ') ' || ap.amproc::pg_catalog.regprocedure::text, \
-     (1, ap.amprocnum, ap.oid::int8) \
-     FROM pg_catalog.pg_amproc ap JOIN pg_catalog.pg_depend d ON d.classid = 'pg_catalog.pg_amproc'::pg_catalog.regclass AND d.objid = ap.oid \
-     WHERE d.refclassid = 'pg_catalog.pg_opclass'::pg_catalog.regclass AND d.refobjid = c.oid \
+     FROM (", members!("pg_opclass", "c"), " \
      UNION ALL \
      SELECT 'STORAGE ' || pg_catalog.format_type(c.opckeytype, NULL), (2, 0, 0::int8) WHERE c.opckeytype <> 0) m), '')], \
      NULL::text, NULL::text \
