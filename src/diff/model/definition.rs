@@ -24,6 +24,7 @@ pub enum DefinitionKind {
     TextSearchTemplate,
     TextSearchDictionary,
     TextSearchConfiguration,
+    RangeType,
     Operator,
     OperatorFamily,
     OperatorClass,
@@ -41,7 +42,7 @@ pub enum DefinitionKind {
 
 impl DefinitionKind {
     /// Every kind, in order.
-    pub const ALL: [DefinitionKind; 20] = [
+    pub const ALL: [DefinitionKind; 21] = [
         DefinitionKind::AccessMethod,
         DefinitionKind::Collation,
         DefinitionKind::Conversion,
@@ -49,6 +50,7 @@ impl DefinitionKind {
         DefinitionKind::TextSearchTemplate,
         DefinitionKind::TextSearchDictionary,
         DefinitionKind::TextSearchConfiguration,
+        DefinitionKind::RangeType,
         DefinitionKind::Operator,
         DefinitionKind::OperatorFamily,
         DefinitionKind::OperatorClass,
@@ -74,6 +76,7 @@ impl DefinitionKind {
             DefinitionKind::TextSearchTemplate => "TEXT SEARCH TEMPLATE",
             DefinitionKind::TextSearchDictionary => "TEXT SEARCH DICTIONARY",
             DefinitionKind::TextSearchConfiguration => "TEXT SEARCH CONFIGURATION",
+            DefinitionKind::RangeType => "TYPE",
             DefinitionKind::Operator => "OPERATOR",
             DefinitionKind::OperatorFamily => "OPERATOR FAMILY",
             DefinitionKind::OperatorClass => "OPERATOR CLASS",
@@ -100,6 +103,7 @@ impl DefinitionKind {
             DefinitionKind::TextSearchTemplate => "text_search_template",
             DefinitionKind::TextSearchDictionary => "text_search_dictionary",
             DefinitionKind::TextSearchConfiguration => "text_search_configuration",
+            DefinitionKind::RangeType => "range_type",
             DefinitionKind::Operator => "operator",
             DefinitionKind::OperatorFamily => "operator_family",
             DefinitionKind::OperatorClass => "operator_class",

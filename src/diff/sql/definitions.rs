@@ -16,6 +16,8 @@ fn phases(kind: DefinitionKind) -> (Phase, Phase, i64) {
         // Dictionaries use templates, configurations parsers and dictionaries.
         TextSearchDictionary => (Phase::CreateSupport, Phase::DropSupport, 1),
         TextSearchConfiguration => (Phase::CreateSupport, Phase::DropSupport, 2),
+        // After the enums, domains and composites that may be its subtype, before the tables.
+        RangeType => (Phase::CreateType, Phase::DropType, 1000),
         // Built on functions, used by views: between the two.
         Operator => (
             Phase::CreateRoutineDependent,

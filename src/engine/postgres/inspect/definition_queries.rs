@@ -22,7 +22,7 @@ pub(crate) fn all_kinds() -> &'static str {
 }
 
 /// Every query, by the kind it reads.
-pub(crate) const ALL: [(DefinitionKind, &str); 20] = [
+pub(crate) const ALL: [(DefinitionKind, &str); 21] = [
     (DefinitionKind::AccessMethod, ACCESS_METHODS),
     (DefinitionKind::Collation, COLLATIONS),
     (DefinitionKind::Conversion, CONVERSIONS),
@@ -36,6 +36,7 @@ pub(crate) const ALL: [(DefinitionKind, &str); 20] = [
         DefinitionKind::TextSearchConfiguration,
         TEXT_SEARCH_CONFIGURATIONS,
     ),
+    (DefinitionKind::RangeType, RANGE_TYPES),
     (DefinitionKind::Operator, OPERATORS),
     (DefinitionKind::OperatorFamily, OPERATOR_FAMILIES),
     (DefinitionKind::OperatorClass, OPERATOR_CLASSES),
@@ -146,6 +147,30 @@ pub(crate) const OPERATOR_CLASSES: &str = concat!(
      NULL::text, NULL::text \
      FROM pg_catalog.pg_opclass c JOIN pg_catalog.pg_namespace n ON n.oid = c.opcnamespace JOIN pg_catalog.pg_am am ON am.oid = c.opcmethod \
      JOIN pg_catalog.pg_opfamily f ON f.oid = c.opcfamily JOIN pg_catalog.pg_namespace fn ON fn.oid = f.opfnamespace \
+     WHERE ",
+    in_schemas!()
+);
+
+/// Range types, with the multirange type's name when it is not the one PostgreSQL derives.
+pub(crate) const RANGE_TYPES: &str = concat!(
+    "SELECT 'pg_catalog.pg_type'::pg_catalog.regclass::oid::int8, t.oid::int8, n.nspname::text, \
+     pg_catalog.quote_ident(n.nspname) || '.' || pg_catalog.quote_ident(t.typname), \
+     ARRAY['CREATE TYPE ' || pg_catalog.quote_ident(n.nspname) || '.' || pg_catalog.quote_ident(t.typname) || ' AS RANGE (' \
+     || pg_catalog.concat_ws(', ', \
+     'SUBTYPE = ' || pg_catalog.format_type(r.rngsubtype, NULL), \
+     CASE WHEN NOT oc.opcdefault THEN 'SUBTYPE_OPCLASS = ' || pg_catalog.quote_ident(ocn.nspname) || '.' || pg_catalog.quote_ident(oc.opcname) END, \
+     CASE WHEN r.rngcollation <> 0 AND r.rngcollation <> st.typcollation THEN 'COLLATION = ' || (SELECT pg_catalog.quote_ident(cn.nspname) || '.' || pg_catalog.quote_ident(co.collname) FROM pg_catalog.pg_collation co JOIN pg_catalog.pg_namespace cn ON cn.oid = co.collnamespace WHERE co.oid = r.rngcollation) END, \
+     CASE WHEN r.rngcanonical <> 0 THEN 'CANONICAL = ' || r.rngcanonical::pg_catalog.regproc::text END, \
+     CASE WHEN r.rngsubdiff <> 0 THEN 'SUBTYPE_DIFF = ' || r.rngsubdiff::pg_catalog.regproc::text END, \
+     CASE WHEN mt.typnamespace <> t.typnamespace OR mt.typname <> CASE WHEN t.typname LIKE '%range%' THEN pg_catalog.regexp_replace(t.typname, 'range', 'multirange') ELSE t.typname || '_multirange' END \
+     THEN 'MULTIRANGE_TYPE_NAME = ' || pg_catalog.quote_ident(mn.nspname) || '.' || pg_catalog.quote_ident(mt.typname) END) \
+     || ')'], \
+     NULL::text, NULL::text \
+     FROM pg_catalog.pg_range r JOIN pg_catalog.pg_type t ON t.oid = r.rngtypid \
+     JOIN pg_catalog.pg_namespace n ON n.oid = t.typnamespace \
+     JOIN pg_catalog.pg_type st ON st.oid = r.rngsubtype \
+     JOIN pg_catalog.pg_opclass oc ON oc.oid = r.rngsubopc JOIN pg_catalog.pg_namespace ocn ON ocn.oid = oc.opcnamespace \
+     JOIN pg_catalog.pg_type mt ON mt.oid = r.rngmultitypid JOIN pg_catalog.pg_namespace mn ON mn.oid = mt.typnamespace \
      WHERE ",
     in_schemas!()
 );
@@ -277,7 +302,7 @@ pub(crate) const AGGREGATES: &str = concat!(
     in_schemas!()
 );
 
-/// User casts; a cast's schema is its first type's outside `pg_catalog`, or its function's.
+/// User casts (not those a range type makes for its multirange); a cast's schema is its first type's outside `pg_catalog`, or its function's.
 pub(crate) const CASTS: &str = concat!(
     "SELECT 'pg_catalog.pg_cast'::pg_catalog.regclass::oid::int8, c.oid::int8, n.nspname::text, \
             '(' || pg_catalog.format_type(c.castsource, NULL) || ' AS ' || pg_catalog.format_type(c.casttarget, NULL) || ')', \
@@ -291,7 +316,9 @@ pub(crate) const CASTS: &str = concat!(
      JOIN pg_catalog.pg_type t ON t.oid = c.casttarget JOIN pg_catalog.pg_namespace tn ON tn.oid = t.typnamespace \
      LEFT JOIN pg_catalog.pg_proc f ON f.oid = c.castfunc LEFT JOIN pg_catalog.pg_namespace fn ON fn.oid = f.pronamespace \
      CROSS JOIN LATERAL (SELECT COALESCE(NULLIF(sn.nspname, 'pg_catalog'), NULLIF(tn.nspname, 'pg_catalog'), fn.nspname) AS nspname) n \
-     WHERE c.oid >= 16384 AND",
+     WHERE c.oid >= 16384 \
+       AND NOT EXISTS (SELECT 1 FROM pg_catalog.pg_depend d WHERE d.classid = 'pg_catalog.pg_cast'::pg_catalog.regclass \
+                         AND d.objid = c.oid AND d.deptype = 'i') AND",
     in_schemas!()
 );
 

@@ -122,7 +122,9 @@ pub(crate) const FUNCTIONS: &str = concat!(
             pg_catalog.pg_get_functiondef(p.oid), l.lanname::text \
      FROM pg_catalog.pg_proc p JOIN pg_catalog.pg_namespace n ON n.oid = p.pronamespace \
      JOIN pg_catalog.pg_language l ON l.oid = p.prolang \
-     WHERE p.prokind IN ('f', 'p') AND",
+     WHERE p.prokind IN ('f', 'p') \
+       AND NOT EXISTS (SELECT 1 FROM pg_catalog.pg_depend d WHERE d.classid = 'pg_catalog.pg_proc'::pg_catalog.regclass \
+                         AND d.objid = p.oid AND d.deptype = 'i') AND",
     in_schemas!()
 );
 
