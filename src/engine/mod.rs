@@ -1,5 +1,6 @@
 //! Live databases: connecting, running an embedded server, introspecting, applying SQL.
 
+pub mod apply;
 pub mod autogen;
 pub mod backend;
 pub mod bench;

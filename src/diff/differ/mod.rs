@@ -288,7 +288,7 @@ fn regrant_on_replaced_objects(out: &mut Vec<Change>, to: &Database) {
             Change::Alter {
                 from: Object::Function(f),
                 to: o @ Object::Function(t),
-            } if f.result != t.result || f.kind != t.kind => privilege_target(o),
+            } if f.must_be_recreated_as(t) => privilege_target(o),
             _ => None,
         })
         .collect();

@@ -398,6 +398,14 @@ impl Database {
     }
 }
 
+impl Function {
+    /// Whether becoming `to` takes a drop and a create: `CREATE OR REPLACE` cannot change a
+    /// routine's result type, or a function into a procedure.
+    pub fn must_be_recreated_as(&self, to: &Function) -> bool {
+        self.result != to.result || self.kind != to.kind
+    }
+}
+
 impl Enum {
     /// Whether `to` only adds labels to this enum, keeping the order of the old ones (so
     /// that the type can be altered in place rather than rebuilt).

@@ -112,19 +112,17 @@ impl<'a> Context<'a> {
                 }
                 _ => {}
             }
-            match c {
-                // A function whose result type changes is dropped and created again.
-                Change::Drop(o)
-                | Change::Alter {
-                    from: o @ Object::Function(_),
-                    to: Object::Function(_),
-                } if !matches!(c, Change::Alter { from: Object::Function(f), to: Object::Function(t) }
-                        if f.result == t.result && f.kind == t.kind) =>
-                {
-                    ctx.dropped_targets
-                        .extend(crate::diff::differ::privilege_target(o));
-                }
-                _ => {}
+            let gone = match c {
+                Change::Drop(o) => Some(o),
+                Change::Alter {
+                    from: o @ Object::Function(f),
+                    to: Object::Function(t),
+                } if f.must_be_recreated_as(t) => Some(o),
+                _ => None,
+            };
+            if let Some(o) = gone {
+                ctx.dropped_targets
+                    .extend(crate::diff::differ::privilege_target(o));
             }
         }
         for s in &from.sequences {

@@ -78,8 +78,7 @@ pub(crate) fn drop(out: &mut Steps, f: &Function, ctx: &Context) {
 
 pub(crate) fn alter(out: &mut Steps, f: &Function, t: &Function, ctx: &Context) {
     let phase = create_phase(t, ctx);
-    if f.result != t.result || f.kind != t.kind {
-        // CREATE OR REPLACE cannot change the result type.
+    if f.must_be_recreated_as(t) {
         out.push(phase, 0, format!("DROP {}", signature(f)));
     }
     if f.definition != t.definition {

@@ -16,12 +16,14 @@ macro_rules! in_schemas {
 mod assemble;
 mod definition_queries;
 mod definitions;
+mod foreign_queries;
 mod indexes;
 mod keys;
 mod names;
 mod partitions;
 mod queries;
 mod relations;
+mod routine_queries;
 mod rows;
 mod triggers;
 mod typedefs;
