@@ -23,7 +23,7 @@ pub enum Error {
     Project(#[from] crate::project::Error),
     /// SQL that `lint` cannot parse.
     #[error(transparent)]
-    Lint(#[from] crate::lint::ParseError),
+    Lint(#[from] crate::lint::LintError),
     /// A generated migration that failed its proof on the dev database.
     #[error(transparent)]
     Proof(#[from] crate::engine::autogen::ProofFailed),

@@ -1231,3 +1231,32 @@ async fn serial_to_identity_keeps_the_sequence_name_and_the_ids() {
     }
     db.drop_db().await;
 }
+
+#[tokio::test]
+async fn every_keyword_the_server_reserves_is_quoted() {
+    use sqlx::Row;
+    let db = TestDb::new("keywords").await;
+    let mut conn = db.connect().await;
+    let rows = sqlx::query("SELECT word FROM pg_get_keywords() WHERE catcode <> 'U'")
+        .fetch_all(&mut conn)
+        .await
+        .unwrap();
+    assert!(
+        rows.len() > 50,
+        "pg_get_keywords() returned {} rows",
+        rows.len()
+    );
+    for row in rows {
+        let word: String = row.get(0);
+        assert!(
+            data_bridge::diff::quote::is_keyword(&word),
+            "{word} is a keyword to the server but written unquoted"
+        );
+        assert_eq!(
+            data_bridge::diff::quote::ident(&word),
+            format!("\"{word}\"")
+        );
+    }
+    drop(conn);
+    db.drop_db().await;
+}

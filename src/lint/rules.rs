@@ -1,16 +1,17 @@
-//! The lint rules. Each has a kebab-case name, a level, and a help text with the safe recipe;
-//! [`check`] applies them to one statement.
+//! dbridge's own rules: the hazards `diff` reports, found in hand-written SQL. Each has the
+//! kebab-case id of its [`Hazard`], a level, and the hazard's help text with the safe recipe;
+//! [`check`] applies them to one statement of Squawk's syntax tree.
 //!
 //! Tables created earlier in the same file are new and empty: locks and rewrites on them
 //! cost nothing, so the lock rules skip them.
 
 use std::collections::HashSet;
 
-use pg_query::protobuf::{AlterTableType, ConstrType, ObjectType};
-use pg_query::NodeEnum;
+use squawk_syntax::ast::{self, AstNode};
 
 use super::Level;
 use crate::diff::hazard::Hazard;
+use crate::engine::postgres::words::{lexed, tokens, Token, TokenKind};
 
 /// Every rule: the hazard it reports, at its level. Names and help come from [`Hazard`].
 pub const RULES: &[(Hazard, Level)] = &[
@@ -43,7 +44,8 @@ pub(super) struct FileState {
     warned_lock_timeout: bool,
 }
 
-type Hit = (Hazard, Level, String);
+/// One finding of a dbridge rule: the hazard, its level and what happens.
+pub(super) type Hit = (Hazard, Level, String);
 
 fn level(rule: Hazard) -> Level {
     RULES
@@ -56,39 +58,71 @@ fn hit(rule: Hazard, message: String) -> Hit {
     (rule, level(rule), message)
 }
 
-/// Whether an `OPTIONS (...)` list gives some option the value dbridge writes in place of a
-/// secret.
-fn holds_placeholder(options: &[pg_query::protobuf::Node]) -> bool {
-    options.iter().any(|o| match &o.node {
-        Some(NodeEnum::DefElem(d)) => matches!(
-            d.arg.as_deref().and_then(|a| a.node.as_ref()),
-            Some(NodeEnum::String(s)) if s.sval == crate::diff::model::SECRET_PLACEHOLDER
-        ),
-        _ => false,
+/// A relation's name as PostgreSQL reads it (`Public."Users"` is `public.Users`), without
+/// `ONLY` and `*`.
+fn relation(node: Option<&impl AstNode>) -> String {
+    let Some(node) = node else {
+        return String::new();
+    };
+    tokens(&node.syntax().text().to_string(), usize::MAX)
+        .iter()
+        .filter(|t| t.keyword().as_deref() != Some("ONLY"))
+        .filter_map(Token::name)
+        .collect::<Vec<_>>()
+        .join(".")
+}
+
+/// A column's name as PostgreSQL reads it.
+fn column(node: Option<&impl AstNode>) -> String {
+    relation(node)
+}
+
+/// The upper-cased bare words of a node's text.
+fn keywords(node: &impl AstNode) -> Vec<String> {
+    tokens(&node.syntax().text().to_string(), usize::MAX)
+        .iter()
+        .filter_map(Token::keyword)
+        .collect()
+}
+
+/// Whether a statement gives some option the value dbridge writes in place of a secret.
+fn holds_placeholder(node: &impl AstNode) -> bool {
+    let text = node.syntax().text().to_string();
+    let placeholder = format!(
+        "'{}'",
+        crate::diff::model::SECRET_PLACEHOLDER.trim_matches('\'')
+    );
+    lexed(&text).iter().any(|(kind, r)| {
+        matches!(kind, TokenKind::Literal { .. }) && text[r.clone()] == placeholder
     })
 }
 
-fn table_name(rv: &Option<pg_query::protobuf::RangeVar>) -> String {
-    match rv {
-        Some(r) if !r.schemaname.is_empty() => format!("{}.{}", r.schemaname, r.relname),
-        Some(r) => r.relname.clone(),
-        None => String::new(),
-    }
-}
-
 /// The hazards of one statement; updates what the file has done so far.
-pub(super) fn check(node: &NodeEnum, state: &mut FileState) -> Vec<Hit> {
+pub(super) fn check(stmt: &ast::Stmt, state: &mut FileState) -> Vec<Hit> {
     let mut out = Vec::new();
-    match node {
-        NodeEnum::CreateStmt(c) => {
-            state.created.insert(table_name(&c.relation));
+    match stmt {
+        ast::Stmt::CreateTable(c) => {
+            let name = c.table_name().and_then(|n| n.path());
+            state.created.insert(relation(name.as_ref()));
         }
-        NodeEnum::VariableSetStmt(v) if v.name == "lock_timeout" => state.lock_timeout = true,
-        NodeEnum::AlterTableStmt(a) => {
-            let table = table_name(&a.relation);
+        ast::Stmt::Set(s) => {
+            let words = keywords(s);
+            let name = words
+                .iter()
+                .find(|w| !matches!(w.as_str(), "SET" | "LOCAL" | "SESSION"));
+            if name.map(String::as_str) == Some("LOCK_TIMEOUT") {
+                state.lock_timeout = true;
+            }
+        }
+        ast::Stmt::AlterTable(a) => {
+            let table = relation(a.table_relation_name().as_ref());
             if !state.created.contains(&table) {
-                alter_table(&table, &a.cmds, &mut out);
-                if a.cmds.iter().any(|c| !is_validate(c)) {
+                let actions: Vec<ast::AlterTableAction> = a.actions().collect();
+                alter_table(&table, &actions, &mut out);
+                let validate_only = actions
+                    .iter()
+                    .all(|c| matches!(c, ast::AlterTableAction::ValidateConstraint(_)));
+                if !validate_only {
                     let mut h = hit(
                         Hazard::AccessExclusiveLock,
                         format!("ALTER TABLE takes an ACCESS EXCLUSIVE lock on {table}"),
@@ -101,45 +135,57 @@ pub(super) fn check(node: &NodeEnum, state: &mut FileState) -> Vec<Hit> {
                 }
             }
         }
-        NodeEnum::IndexStmt(i) => {
-            let table = table_name(&i.relation);
-            if !i.concurrent && !state.created.contains(&table) {
-                out.push(hit(Hazard::IndexWithoutConcurrently, format!("CREATE INDEX without CONCURRENTLY blocks writes to {table} while it builds")));
+        ast::Stmt::CreateIndex(i) => {
+            let table = relation(i.table_relation_name().as_ref());
+            if i.concurrently_token().is_none() && !state.created.contains(&table) {
+                out.push(hit(
+                    Hazard::IndexWithoutConcurrently,
+                    format!("CREATE INDEX without CONCURRENTLY blocks writes to {table} while it builds"),
+                ));
                 lock_timeout(state, &mut out);
             }
         }
-        NodeEnum::DropStmt(d) => drop(d, state, &mut out),
-        NodeEnum::CreateUserMappingStmt(u) if holds_placeholder(&u.options) => out.push(hit(
-            Hazard::SecretPlaceholder,
-            "the user mapping's options hold '<secret>', not the password".into(),
+        ast::Stmt::DropTable(_) => out.push(hit(
+            Hazard::DataLoss,
+            "DROP TABLE deletes the table and its rows".into(),
         )),
-        NodeEnum::AlterUserMappingStmt(u) if holds_placeholder(&u.options) => out.push(hit(
-            Hazard::SecretPlaceholder,
-            "the user mapping's options hold '<secret>', not the password".into(),
-        )),
-        NodeEnum::TruncateStmt(_) => {
+        ast::Stmt::DropIndex(d) if d.concurrently_token().is_none() => {
+            out.push(hit(
+                Hazard::IndexWithoutConcurrently,
+                "DROP INDEX without CONCURRENTLY blocks the table while it runs".into(),
+            ));
+            lock_timeout(state, &mut out);
+        }
+        ast::Stmt::CreateUserMapping(u) if holds_placeholder(u) => out.push(secret()),
+        ast::Stmt::AlterUserMapping(u) if holds_placeholder(u) => out.push(secret()),
+        ast::Stmt::Truncate(_) => {
             out.push(hit(Hazard::DataLoss, "TRUNCATE deletes every row".into()))
         }
-        NodeEnum::DeleteStmt(d) if d.where_clause.is_none() => out.push(hit(
+        ast::Stmt::Delete(d) if d.where_clause_or_current_of().is_none() => out.push(hit(
             Hazard::DataLoss,
-            format!("DELETE without WHERE empties {}", table_name(&d.relation)),
+            format!(
+                "DELETE without WHERE empties {}",
+                relation(d.relation_name().as_ref())
+            ),
         )),
-        NodeEnum::VacuumStmt(v) if v.options.iter().any(is_full) => out.push(hit(
+        ast::Stmt::Vacuum(v) if keywords(v).iter().any(|w| w == "FULL") => out.push(hit(
             Hazard::TableRewrite,
             "VACUUM FULL rewrites tables under an ACCESS EXCLUSIVE lock".into(),
         )),
-        NodeEnum::ClusterStmt(c) => out.push(hit(
+        ast::Stmt::Cluster(c) => out.push(hit(
             Hazard::TableRewrite,
-            format!("CLUSTER rewrites {}", table_name(&c.relation)),
+            format!("CLUSTER rewrites {}", relation(c.table_name_ref().as_ref())),
         )),
         _ => {}
     }
     out
 }
 
-/// Whether a VACUUM option is FULL.
-fn is_full(option: &pg_query::protobuf::Node) -> bool {
-    matches!(&option.node, Some(NodeEnum::DefElem(d)) if d.defname == "full")
+fn secret() -> Hit {
+    hit(
+        Hazard::SecretPlaceholder,
+        "the user mapping's options hold '<secret>', not the password".into(),
+    )
 }
 
 fn lock_timeout(state: &mut FileState, out: &mut Vec<Hit>) {
@@ -152,31 +198,46 @@ fn lock_timeout(state: &mut FileState, out: &mut Vec<Hit>) {
     }
 }
 
-fn is_validate(cmd: &pg_query::protobuf::Node) -> bool {
-    matches!(&cmd.node, Some(NodeEnum::AlterTableCmd(c)) if c.subtype == AlterTableType::AtValidateConstraint as i32)
-}
-
-fn alter_table(table: &str, cmds: &[pg_query::protobuf::Node], out: &mut Vec<Hit>) {
-    for cmd in cmds {
-        let Some(NodeEnum::AlterTableCmd(c)) = &cmd.node else {
-            continue;
-        };
-        let sub = AlterTableType::try_from(c.subtype).unwrap_or(AlterTableType::Undefined);
-        match sub {
-            AlterTableType::AtDropColumn => out.push(hit(Hazard::DataLoss, format!("dropping column {}.{} deletes its data", table, c.name))),
-            AlterTableType::AtAlterColumnType => {
-                out.push(hit(Hazard::TableRewrite, format!("changing the type of {table}.{} rewrites the table (unless the types are binary-compatible)", c.name)))
+fn alter_table(table: &str, actions: &[ast::AlterTableAction], out: &mut Vec<Hit>) {
+    use ast::AlterTableAction as A;
+    for action in actions {
+        match action {
+            A::DropColumn(d) => out.push(hit(
+                Hazard::DataLoss,
+                format!(
+                    "dropping column {table}.{} deletes its data",
+                    column(d.column_name_ref().as_ref())
+                ),
+            )),
+            A::AlterColumn(c) if matches!(c.option(), Some(ast::AlterColumnOption::SetType(_))) => {
+                out.push(hit(
+                    Hazard::TableRewrite,
+                    format!(
+                        "changing the type of {table}.{} rewrites the table (unless the types are binary-compatible)",
+                        column(c.column_name_ref().as_ref())
+                    ),
+                ))
             }
-            AlterTableType::AtSetLogged | AlterTableType::AtSetUnLogged => {
-                out.push(hit(Hazard::TableRewrite, format!("SET LOGGED/UNLOGGED rewrites {table}")))
-            }
-            AlterTableType::AtAddColumn => add_column(table, c.def.as_deref(), out),
-            AlterTableType::AtAddConstraint => {
-                if let Some(NodeEnum::Constraint(k)) = c.def.as_ref().and_then(|d| d.node.as_ref()) {
-                    let validated = k.contype == ConstrType::ConstrForeign as i32 || k.contype == ConstrType::ConstrCheck as i32;
-                    if validated && !k.skip_validation {
-                        out.push(hit(Hazard::ConstraintWithoutNotValid, format!("adding constraint {} checks every row of {table} under a lock", k.conname)));
-                    }
+            A::SetLogged(_) | A::SetUnlogged(_) => out.push(hit(
+                Hazard::TableRewrite,
+                format!("SET LOGGED/UNLOGGED rewrites {table}"),
+            )),
+            A::AddColumn(c) => add_column(table, c, out),
+            A::AddConstraint(c) => {
+                let validated = matches!(
+                    c.constraint(),
+                    Some(ast::Constraint::ForeignKeyConstraint(_) | ast::Constraint::CheckConstraint(_))
+                );
+                let not_valid = c.constraint().is_some_and(|k| k.is_not_valid());
+                if validated && !not_valid {
+                    let name = c.constraint().and_then(|k| k.constraint_name());
+                    out.push(hit(
+                        Hazard::ConstraintWithoutNotValid,
+                        format!(
+                            "adding constraint {} checks every row of {table} under a lock",
+                            column(name.as_ref())
+                        ),
+                    ));
                 }
             }
             _ => {}
@@ -184,73 +245,43 @@ fn alter_table(table: &str, cmds: &[pg_query::protobuf::Node], out: &mut Vec<Hit
     }
 }
 
-fn add_column(table: &str, def: Option<&pg_query::protobuf::Node>, out: &mut Vec<Hit>) {
-    let Some(NodeEnum::ColumnDef(col)) = def.and_then(|d| d.node.as_ref()) else {
-        return;
-    };
-    let constraints: Vec<&pg_query::protobuf::Constraint> = col
-        .constraints
+fn add_column(table: &str, col: &ast::AddColumn, out: &mut Vec<Hit>) {
+    use ast::Constraint as C;
+    let name = column(col.column_name().as_ref());
+    let constraints: Vec<C> = col.constraints().collect();
+    let not_null = constraints
         .iter()
-        .filter_map(|n| match &n.node {
-            Some(NodeEnum::Constraint(k)) => Some(k.as_ref()),
-            _ => None,
-        })
-        .collect();
-    let has = |t: ConstrType| constraints.iter().any(|k| k.contype == t as i32);
-    let not_null = col.is_not_null || has(ConstrType::ConstrNotnull);
-    let filled = has(ConstrType::ConstrDefault)
-        || has(ConstrType::ConstrIdentity)
-        || has(ConstrType::ConstrGenerated);
-    if not_null && !filled {
+        .any(|k| matches!(k, C::NotNullConstraint(_)));
+    let generated = constraints
+        .iter()
+        .any(|k| matches!(k, C::GeneratedConstraint(_)));
+    let default = constraints.iter().find_map(|k| match k {
+        C::DefaultConstraint(d) => Some(d),
+        _ => None,
+    });
+    if not_null && default.is_none() && !generated {
         out.push(hit(
             Hazard::NotNullWithoutDefault,
-            format!(
-                "adding NOT NULL column {table}.{} without a default fails if the table has rows",
-                col.colname
-            ),
+            format!("adding NOT NULL column {table}.{name} without a default fails if the table has rows"),
         ));
     }
-    let default = constraints
-        .iter()
-        .find(|k| k.contype == ConstrType::ConstrDefault as i32);
-    if let Some(expr) = default.and_then(|k| k.raw_expr.as_ref()) {
-        // The tree's debug form lists every function name at any depth as `sval: "name"`.
-        let text = format!("{expr:?}");
-        if VOLATILE
-            .iter()
-            .any(|f| text.contains(&format!("sval: \"{f}\"")))
-        {
+    if let Some(expr) = default.and_then(|d| d.expr()) {
+        let t = tokens(&expr.syntax().text().to_string(), usize::MAX);
+        let calls = t.windows(2).any(|w| {
+            w[1] == Token::Symbol('(')
+                && w[0].name().is_some_and(|n| VOLATILE.contains(&n.as_str()))
+        });
+        if calls {
             out.push(hit(
                 Hazard::VolatileDefault,
-                format!("column {table}.{} has a volatile default", col.colname),
+                format!("column {table}.{name} has a volatile default"),
             ));
         }
     }
-    if has(ConstrType::ConstrGenerated) || has(ConstrType::ConstrIdentity) {
+    if generated {
         out.push(hit(
             Hazard::TableRewrite,
-            format!(
-                "adding generated or identity column {table}.{} rewrites the table",
-                col.colname
-            ),
+            format!("adding generated or identity column {table}.{name} rewrites the table"),
         ));
-    }
-}
-
-fn drop(d: &pg_query::protobuf::DropStmt, state: &mut FileState, out: &mut Vec<Hit>) {
-    let kind = ObjectType::try_from(d.remove_type).unwrap_or(ObjectType::Undefined);
-    match kind {
-        ObjectType::ObjectTable => out.push(hit(
-            Hazard::DataLoss,
-            "DROP TABLE deletes the table and its rows".into(),
-        )),
-        ObjectType::ObjectIndex if !d.concurrent => {
-            out.push(hit(
-                Hazard::IndexWithoutConcurrently,
-                "DROP INDEX without CONCURRENTLY blocks the table while it runs".into(),
-            ));
-            lock_timeout(state, out);
-        }
-        _ => {}
     }
 }

@@ -16,6 +16,19 @@ pub struct Config {
     pub database: DatabaseConfig,
     pub schema: SchemaConfig,
     pub migrations: MigrationsConfig,
+    pub lint: LintConfig,
+}
+
+/// `[lint]`: the rules `dbridge lint` runs, as its flags set them.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct LintConfig {
+    /// Opt-in rules to run too (Squawk's `ban-drop-trigger`, `require-table-schema`...).
+    pub include: Vec<String>,
+    /// Rules never to run.
+    pub exclude: Vec<String>,
+    /// The PostgreSQL version the migrations run on (default: 15).
+    pub pg_version: Option<String>,
 }
 
 /// `[database]`

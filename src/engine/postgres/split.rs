@@ -1,53 +1,118 @@
-//! Splits a SQL script into statements with PostgreSQL's own parser (libpg_query), and
-//! maps byte offsets to lines: the one place both are done.
+//! Splits a SQL script into statements as `psql` does, and maps byte offsets to lines: the
+//! one place both are done.
 //!
-//! The parser knows what can hide a semicolon (quotes, dollar quotes, comments,
-//! `BEGIN ATOMIC ... END` bodies). A script it cannot parse is split by its lexer instead, so
-//! that the server still gets the statements one by one and reports the error with its line.
+//! The tokens come from Squawk's lexer, which knows what can hide a semicolon (quotes, dollar
+//! quotes, nested comments). Like psql, a semicolon ends a statement only outside parentheses
+//! and outside the `BEGIN ... END` body of a `CREATE [OR REPLACE] FUNCTION|PROCEDURE` (SQL-
+//! standard bodies, `BEGIN ATOMIC`). Nothing is parsed: a script with errors is still split,
+//! so that the server gets its statements one by one and reports the error with its line.
 
-use pg_query::protobuf::Token;
+use squawk_lexer::{tokenize, TokenKind};
 
 /// One statement of a script.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Statement {
-    /// The statement's text from its first token, without the terminating semicolon.
+    /// The statement's text from its first token to its last, without the terminating
+    /// semicolon.
     pub text: String,
     /// The 1-based line of the script on which the statement's first token is.
     pub line: usize,
 }
 
+/// The statement being read: where it starts and ends, and what psql's rules track.
+#[derive(Default)]
+struct Current {
+    /// Byte range from the first token to the end of the last one.
+    start: Option<usize>,
+    end: usize,
+    paren_depth: usize,
+    begin_depth: usize,
+    /// The first letters of the first identifiers, when they are `create`, `or`, `replace`,
+    /// `function` or `procedure` (psql's test for a routine with a standard body).
+    words: [u8; 4],
+    word_count: usize,
+}
+
+impl Current {
+    fn identifier(&mut self, word: &str) {
+        let lower = word.to_ascii_lowercase();
+        if self.word_count < self.words.len()
+            && matches!(
+                lower.as_str(),
+                "create" | "or" | "replace" | "function" | "procedure"
+            )
+        {
+            self.words[self.word_count] = lower.as_bytes()[0];
+        }
+        self.word_count += 1;
+        let w = self.words;
+        let routine = w[0] == b'c'
+            && (w[1] == b'f'
+                || w[1] == b'p'
+                || (w[1] == b'o' && w[2] == b'r' && matches!(w[3], b'f' | b'p')));
+        if !routine || self.paren_depth > 0 {
+            return;
+        }
+        match lower.as_str() {
+            "begin" => self.begin_depth += 1,
+            // CASE also ends with END; it only matters inside a body.
+            "case" if self.begin_depth > 0 => self.begin_depth += 1,
+            "end" if self.begin_depth > 0 => self.begin_depth -= 1,
+            _ => {}
+        }
+    }
+
+    fn ends_at_semicolon(&self) -> bool {
+        self.paren_depth == 0 && self.begin_depth == 0
+    }
+}
+
 /// Splits `script` into its statements, dropping empty ones and comment-only ones.
 pub fn split(script: &str) -> Vec<Statement> {
-    let pieces = pg_query::split_with_parser(script)
-        .or_else(|_| pg_query::split_with_scanner(script))
-        .unwrap_or_else(|_| vec![script]);
-    // Pieces come in order: lines are counted from the previous statement on, not from the
-    // top of the script each time.
+    let mut out = Vec::new();
+    let mut current = Current::default();
+    // Lines are counted from the previous statement on, not from the top each time.
     let (mut counted, mut line) = (0, 1);
-    pieces
-        .into_iter()
-        .filter_map(|piece| {
-            let offset = piece.as_ptr() as usize - script.as_ptr() as usize;
-            let start = offset + first_token(piece)?;
-            let text = script[start..offset + piece.len()]
-                .trim_end()
-                .trim_end_matches(';')
-                .trim_end();
-            if start >= counted {
-                line += script.as_bytes()[counted..start]
-                    .iter()
-                    .filter(|&&b| b == b'\n')
-                    .count();
-            } else {
-                line = line_at(script, start);
-            }
+    let mut finish = |current: &Current, out: &mut Vec<Statement>| {
+        if let Some(start) = current.start {
+            line += newlines(&script[counted..start]);
             counted = start;
-            Some(Statement {
-                text: text.to_string(),
+            out.push(Statement {
+                text: script[start..current.end].to_string(),
                 line,
-            })
-        })
-        .collect()
+            });
+        }
+    };
+    let mut pos = 0;
+    for token in tokenize(script) {
+        let end = pos + token.len as usize;
+        match token.kind {
+            TokenKind::Whitespace | TokenKind::LineComment | TokenKind::BlockComment { .. } => {}
+            TokenKind::Semi if current.ends_at_semicolon() => {
+                finish(&current, &mut out);
+                current = Current::default();
+            }
+            kind => {
+                current.start.get_or_insert(pos);
+                current.end = end;
+                match kind {
+                    TokenKind::OpenParen => current.paren_depth += 1,
+                    TokenKind::CloseParen => {
+                        current.paren_depth = current.paren_depth.saturating_sub(1)
+                    }
+                    TokenKind::Ident => current.identifier(&script[pos..end]),
+                    _ => {}
+                }
+            }
+        }
+        pos = end;
+    }
+    finish(&current, &mut out);
+    out
+}
+
+fn newlines(text: &str) -> usize {
+    text.bytes().filter(|&b| b == b'\n').count()
 }
 
 /// The 1-based line of byte `offset` of `text`.
@@ -59,19 +124,17 @@ pub fn line_at(text: &str, offset: usize) -> usize {
 }
 
 /// The byte offset of the first token of `piece` that is not a comment; `None` when there is
-/// none. Text the lexer rejects (an unterminated quote) starts at its first non-blank.
+/// none.
 pub fn first_token(piece: &str) -> Option<usize> {
-    match pg_query::scan(piece) {
-        Ok(scanned) => scanned
-            .tokens
-            .iter()
-            .find(|t| !matches!(t.token(), Token::SqlComment | Token::CComment))
-            .map(|t| t.start.max(0) as usize),
-        Err(_) => {
-            let blank = piece.len() - piece.trim_start().len();
-            (blank < piece.len()).then_some(blank)
+    let mut pos = 0;
+    for token in tokenize(piece) {
+        match token.kind {
+            TokenKind::Whitespace | TokenKind::LineComment | TokenKind::BlockComment { .. } => {}
+            _ => return Some(pos),
         }
+        pos += token.len as usize;
     }
+    None
 }
 
 #[cfg(test)]
@@ -126,5 +189,21 @@ mod tests {
             ]
         );
         assert_eq!(texts("select 'open"), vec![("select 'open".into(), 1)]);
+    }
+
+    #[test]
+    fn follows_psql_on_rules_transactions_and_routine_bodies() {
+        let sql = "BEGIN;\r\n\
+                   create rule r as on insert to t do also (insert into a values (1); insert into b values (2));\r\n\
+                   CREATE OR REPLACE PROCEDURE p() LANGUAGE sql BEGIN ATOMIC INSERT INTO a VALUES (1); END;\r\n\
+                   create table \"begin\" (\"end\" int);\r\n\
+                   COMMIT;";
+        let got = texts(sql);
+        assert_eq!(got.len(), 5, "{got:#?}");
+        assert_eq!(got[0], ("BEGIN".into(), 1));
+        assert!(got[1].0.ends_with("values (2))"), "{got:#?}");
+        assert_eq!(got[2].1, 3);
+        assert!(got[2].0.ends_with("END"), "{got:#?}");
+        assert_eq!(got[4], ("COMMIT".into(), 5));
     }
 }

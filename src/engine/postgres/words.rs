@@ -2,6 +2,11 @@
 //! before it runs (autocommit-only statements, sandbox refusals): bare words, quoted
 //! identifiers and symbols, with string constants, dollar-quoted bodies and comments skipped.
 
+use std::ops::Range;
+
+use squawk_lexer::tokenize;
+pub use squawk_lexer::TokenKind;
+
 /// One token.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Token {
@@ -44,100 +49,104 @@ pub fn words(sql: &str, limit: usize) -> Vec<String> {
         .collect()
 }
 
-/// The first `limit` tokens of `sql`.
+/// The first `limit` tokens of `sql`, read by Squawk's lexer (which knows PostgreSQL's
+/// quoting: escape strings, dollar quotes, nested comments); comments and blanks are skipped.
 pub fn tokens(sql: &str, limit: usize) -> Vec<Token> {
-    let b = sql.as_bytes();
     let mut out = Vec::new();
-    let mut i = 0;
-    while i < b.len() && out.len() < limit {
-        let c = b[i];
-        if c == b'-' && b.get(i + 1) == Some(&b'-') {
-            i = sql[i..].find('\n').map_or(b.len(), |n| i + n);
-        } else if c == b'/' && b.get(i + 1) == Some(&b'*') {
-            i = skip_block_comment(b, i);
-        } else if c == b'\'' {
-            i = skip_quoted(b, i, c);
-            out.push(Token::Literal);
-        } else if c == b'"' {
-            let end = skip_quoted(b, i, c);
-            let inner = &sql[i + 1..end.saturating_sub(1).max(i + 1)];
-            out.push(Token::Quoted(inner.replace("\"\"", "\"")));
-            i = end;
-        } else if c == b'$' {
-            let end = skip_dollar_quoted(sql, i);
-            if end > i + 1 {
-                out.push(Token::Literal);
-            } else {
-                out.push(Token::Symbol('$'));
+    let mut pos = 0;
+    for token in tokenize(sql) {
+        if out.len() >= limit {
+            break;
+        }
+        let text = &sql[pos..pos + token.len as usize];
+        pos += token.len as usize;
+        out.push(match token.kind {
+            TokenKind::Whitespace | TokenKind::LineComment | TokenKind::BlockComment { .. } => {
+                continue
             }
-            i = end;
-        } else if c.is_ascii_alphabetic() || c == b'_' || c >= 0x80 {
-            let start = i;
-            while i < b.len()
-                && (b[i].is_ascii_alphanumeric() || b[i] == b'_' || b[i] == b'$' || b[i] >= 0x80)
-            {
-                i += 1;
-            }
-            out.push(Token::Word(sql[start..i].to_string()));
-        } else {
-            if !c.is_ascii_whitespace() {
-                out.push(Token::Symbol(c as char));
-            }
-            i += 1;
+            TokenKind::Ident => Token::Word(text.to_string()),
+            TokenKind::QuotedIdent { .. } => Token::Quoted(unquote(text)),
+            TokenKind::Literal { .. } => Token::Literal,
+            _ => Token::Symbol(text.chars().next().unwrap_or(' ')),
+        });
+    }
+    out
+}
+
+/// The tokens of `sql` that are not blanks or comments, each with its byte range: for the
+/// readers of text the server writes (index and partition key definitions).
+pub fn lexed(sql: &str) -> Vec<(TokenKind, Range<usize>)> {
+    let mut out = Vec::new();
+    let mut pos = 0;
+    for token in tokenize(sql) {
+        let range = pos..pos + token.len as usize;
+        pos = range.end;
+        if !matches!(
+            token.kind,
+            TokenKind::Whitespace | TokenKind::LineComment | TokenKind::BlockComment { .. }
+        ) {
+            out.push((token.kind, range));
         }
     }
     out
 }
 
-fn skip_block_comment(b: &[u8], mut i: usize) -> usize {
-    let mut depth = 0;
-    while i < b.len() {
-        if b[i] == b'/' && b.get(i + 1) == Some(&b'*') {
-            depth += 1;
-            i += 2;
-        } else if b[i] == b'*' && b.get(i + 1) == Some(&b'/') {
-            depth -= 1;
-            i += 2;
-            if depth == 0 {
-                return i;
+/// The items of the parenthesized list that opens at token `open` of `tokens` (from
+/// [`lexed`]), each as the range of its tokens; `None` if the list is not closed.
+pub fn list_items(tokens: &[(TokenKind, Range<usize>)], open: usize) -> Option<Vec<Range<usize>>> {
+    let mut depth = 0usize;
+    let mut items = Vec::new();
+    let mut item = open + 1;
+    for (i, (kind, _)) in tokens.iter().enumerate().skip(open) {
+        match kind {
+            TokenKind::OpenParen => depth += 1,
+            TokenKind::CloseParen => {
+                depth -= 1;
+                if depth == 0 {
+                    items.push(item..i);
+                    return Some(items);
+                }
             }
-        } else {
-            i += 1;
+            TokenKind::Comma if depth == 1 => {
+                items.push(item..i);
+                item = i + 1;
+            }
+            _ => {}
         }
     }
-    i
+    None
 }
 
-/// Past a `'...'` or `"..."` (a doubled quote stays inside).
-fn skip_quoted(b: &[u8], mut i: usize, quote: u8) -> usize {
-    i += 1;
-    while i < b.len() {
-        if b[i] == quote {
-            if b.get(i + 1) == Some(&quote) {
-                i += 2;
-                continue;
-            }
-            return i + 1;
-        }
-        i += 1;
-    }
-    i
+/// The name a double-quoted identifier stands for (`"a""b"` is `a"b`).
+pub fn unquote(quoted: &str) -> String {
+    let inner = quoted.strip_prefix('"').unwrap_or(quoted);
+    let inner = inner.strip_suffix('"').unwrap_or(inner);
+    inner.replace("\"\"", "\"")
 }
 
-/// Past a `$tag$...$tag$` body; a `$1` parameter is only skipped over.
-fn skip_dollar_quoted(sql: &str, i: usize) -> usize {
-    let rest = &sql[i + 1..];
-    let tag_len = rest
-        .find(|c: char| !(c.is_alphanumeric() || c == '_'))
-        .unwrap_or(rest.len());
-    if !rest[tag_len..].starts_with('$')
-        || rest[..tag_len].starts_with(|c: char| c.is_ascii_digit())
-    {
-        return i + 1;
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn quotes_of_every_kind_hide_their_words() {
+        let got = tokens(
+            "select E'it\\'s; DROP DATABASE x', $f$ CREATE ROLE r $f$, \"Q\"\"x\" /* ALTER /* SYSTEM */ */, 1",
+            usize::MAX,
+        );
+        assert_eq!(
+            got,
+            [
+                Token::Word("select".into()),
+                Token::Literal,
+                Token::Symbol(','),
+                Token::Literal,
+                Token::Symbol(','),
+                Token::Quoted("Q\"x".into()),
+                Token::Symbol(','),
+                Token::Literal,
+            ]
+        );
+        assert_eq!(words("copy t from program 'x'", 3), ["COPY", "T", "FROM"]);
     }
-    let tag = &sql[i..i + tag_len + 2];
-    let body = i + tag.len();
-    sql[body..]
-        .find(tag)
-        .map_or(sql.len(), |end| body + end + tag.len())
 }

@@ -1,6 +1,9 @@
-//! `dbridge lint`: report the hazards of migration files, with file and line.
+//! `dbridge lint`: report the hazards of migration files, each shown in its statement.
 
+use std::io::IsTerminal;
 use std::path::PathBuf;
+
+use annotate_snippets::{AnnotationKind, Group, Renderer, Snippet};
 
 use super::target_pool;
 use super::ExitStatus;
@@ -8,7 +11,7 @@ use crate::args::GlobalOptions;
 use crate::render::Timer;
 use data_bridge::engine::migrate::read_dir;
 use data_bridge::engine::postgres::migrate::applied;
-use data_bridge::lint::{lint, Finding, Level};
+use data_bridge::lint::{rules, Finding, Level, Linter, Options};
 use data_bridge::project::Project;
 
 use crate::args::choice;
@@ -23,6 +26,19 @@ pub struct LintArgs {
     /// Exit with 2 when a finding is at or above this level.
     #[arg(long, value_enum, default_value = "warning")]
     pub level: LevelArg,
+    /// Also run these opt-in rules, comma-separated (added to `[lint] include`).
+    #[arg(long, value_delimiter = ',', value_name = "RULES")]
+    pub include: Vec<String>,
+    /// Leave these rules out, comma-separated (added to `[lint] exclude`).
+    #[arg(long, value_delimiter = ',', value_name = "RULES")]
+    pub exclude: Vec<String>,
+    /// The PostgreSQL version the migrations run on, for the rules that depend on it
+    /// (default: `[lint] pg_version`, else 15).
+    #[arg(long, value_name = "VERSION")]
+    pub pg_version: Option<String>,
+    /// List every rule (id, rule set, level, whether it runs by default) and exit.
+    #[arg(long)]
+    pub rules: bool,
 }
 
 pub async fn run(
@@ -30,6 +46,29 @@ pub async fn run(
     project: &Project,
     args: LintArgs,
 ) -> anyhow::Result<ExitStatus> {
+    if args.rules {
+        return list_rules(global);
+    }
+    let config = &project.config.lint;
+    let options = Options {
+        include: config
+            .include
+            .iter()
+            .chain(&args.include)
+            .cloned()
+            .collect(),
+        exclude: config
+            .exclude
+            .iter()
+            .chain(&args.exclude)
+            .cloned()
+            .collect(),
+        pg_version: args
+            .pg_version
+            .clone()
+            .or_else(|| config.pg_version.clone()),
+    };
+    let linter = Linter::new(&options)?;
     let timer = Timer::new();
     let files = if args.files.is_empty() {
         let files = unapplied(global, project).await?;
@@ -39,39 +78,81 @@ pub async fn run(
         args.files.clone()
     };
     let threshold = Level::from(args.level);
+    let renderer = if std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none() {
+        Renderer::styled()
+    } else {
+        Renderer::plain()
+    };
     let mut findings: Vec<Finding> = Vec::new();
     for file in &files {
         let sql = std::fs::read_to_string(file)
             .map_err(|e| anyhow::anyhow!("{}: {e}", file.display()))?;
-        findings.extend(lint(&file.display().to_string(), &sql)?);
+        let found = linter.lint(&file.display().to_string(), &sql)?;
+        if !global.json {
+            for f in &found {
+                println!("{}\n", renderer.render(&report(f, &sql)));
+            }
+        }
+        findings.extend(found);
     }
     timer.lap("parse and check");
+    let failing = findings.iter().filter(|f| f.level >= threshold).count();
     if global.json {
         println!("{}", serde_json::to_string_pretty(&findings)?);
-    } else {
-        for f in &findings {
-            println!(
-                "{}:{}: {}[{}]: {}\n  help: {}",
-                f.file,
-                f.line,
-                f.level.name(),
-                f.rule,
-                f.message,
-                f.help
-            );
-        }
-        let failing = findings.iter().filter(|f| f.level >= threshold).count();
-        if !global.quiet {
-            eprintln!(
-                "{} file(s) checked, {} finding(s), {failing} at or above {}",
-                files.len(),
-                findings.len(),
-                threshold.name()
-            );
-        }
+    } else if !global.quiet {
+        eprintln!(
+            "{} file(s) checked, {} finding(s), {failing} at or above {}",
+            files.len(),
+            findings.len(),
+            threshold.name()
+        );
     }
-    if findings.iter().any(|f| f.level >= threshold) {
+    if failing > 0 {
         return Ok(ExitStatus::Differences);
+    }
+    Ok(ExitStatus::Success)
+}
+
+/// A finding as a diagnostic: its title, the statement with the finding's text marked,
+/// the help and the Squawk rules that said the same.
+fn report<'a>(f: &'a Finding, sql: &'a str) -> Vec<Group<'a>> {
+    use annotate_snippets::Level as L;
+    let level = match f.level {
+        Level::Error => L::ERROR,
+        Level::Warning => L::WARNING,
+        Level::Info => L::INFO,
+    };
+    let mut group = level
+        .primary_title(f.message.as_str())
+        .id(f.rule.as_str())
+        .element(
+            Snippet::source(sql)
+                .path(f.file.as_str())
+                .annotation(AnnotationKind::Primary.span(f.span.clone())),
+        );
+    if let Some(help) = &f.help {
+        group = group.element(L::HELP.message(help.as_str()));
+    }
+    if !f.same_as.is_empty() {
+        let note = format!("also Squawk's {}", f.same_as.join(", "));
+        group = group.element(L::NOTE.message(note));
+    }
+    vec![group]
+}
+
+fn list_rules(global: &GlobalOptions) -> anyhow::Result<ExitStatus> {
+    let all = rules();
+    if global.json {
+        println!("{}", serde_json::to_string_pretty(&all)?);
+        return Ok(ExitStatus::Success);
+    }
+    for r in &all {
+        let set = match r.rule_set {
+            data_bridge::lint::RuleSet::Dbridge => "dbridge",
+            data_bridge::lint::RuleSet::Squawk => "squawk",
+        };
+        let default = if r.default { "default" } else { "opt-in" };
+        println!("{:<46} {set:<8} {:<8} {default}", r.rule, r.level.name());
     }
     Ok(ExitStatus::Success)
 }

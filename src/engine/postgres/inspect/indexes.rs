@@ -2,8 +2,9 @@
 //! tell: the text of key expressions, and which operator classes and collations
 //! `pg_get_indexdef` shows (it leaves out the ones that are the default for the value).
 
-use pg_query::protobuf::node::Node as N;
-use pg_query::protobuf::Node;
+use std::ops::Range;
+
+use crate::engine::postgres::words::{lexed, list_items, unquote, TokenKind};
 
 #[allow(unused_imports)]
 use super::*;
@@ -38,52 +39,85 @@ struct Shown {
     opclass_options: Vec<(String, String)>,
 }
 
-fn names(nodes: &[Node]) -> Vec<String> {
-    nodes
-        .iter()
-        .filter_map(|n| match &n.node {
-            Some(N::String(s)) => Some(s.sval.clone()),
-            _ => None,
-        })
-        .collect()
+type Lexed = [(TokenKind, Range<usize>)];
+
+/// A possibly qualified name from token `i` on (`pg_catalog."default"`), and the token after.
+fn qualified_name(text: &str, t: &Lexed, mut i: usize) -> (Vec<String>, usize) {
+    let mut name = Vec::new();
+    while let Some((kind, range)) = t.get(i) {
+        match kind {
+            TokenKind::Ident => name.push(text[range.clone()].to_string()),
+            TokenKind::QuotedIdent { .. } => name.push(unquote(&text[range.clone()])),
+            _ => break,
+        }
+        i += 1;
+        if !matches!(t.get(i), Some((TokenKind::Dot, _))) {
+            break;
+        }
+        i += 1;
+    }
+    (name, i)
 }
 
-fn option_value(node: Option<&Node>) -> String {
-    match node.and_then(|n| n.node.as_ref()) {
-        Some(N::String(s)) => s.sval.clone(),
-        Some(N::Integer(i)) => i.ival.to_string(),
-        Some(N::Float(f)) => f.fval.clone(),
-        Some(N::Boolean(b)) => b.boolval.to_string(),
-        _ => String::new(),
+/// An operator class option's value as written: a string constant unquoted, anything else
+/// as its text (`siglen='32'` and `siglen=32` are both `32`).
+fn option_value(text: &str, tokens: &Lexed) -> String {
+    match tokens {
+        [(TokenKind::Literal { .. }, r)] if text[r.clone()].starts_with('\'') => {
+            let quoted = &text[r.start + 1..r.end - 1];
+            quoted.replace("''", "'")
+        }
+        [(_, first), .., (_, last)] | [(_, first @ last)] => text[first.start..last.end].into(),
+        [] => String::new(),
     }
 }
 
-fn shown_parts(definition: &str) -> Option<Vec<Shown>> {
-    let parsed = pg_query::parse(definition).ok()?;
-    let stmt = parsed.protobuf.stmts.first()?.stmt.as_ref()?;
-    let Some(N::IndexStmt(ix)) = &stmt.node else {
-        return None;
-    };
-    ix.index_params
-        .iter()
-        .map(|p| match &p.node {
-            Some(N::IndexElem(e)) => Some(Shown {
-                collation: names(&e.collation),
-                opclass: names(&e.opclass),
-                opclass_options: e
-                    .opclassopts
-                    .iter()
-                    .filter_map(|o| match &o.node {
-                        Some(N::DefElem(d)) => {
-                            Some((d.defname.clone(), option_value(d.arg.as_deref())))
-                        }
-                        _ => None,
-                    })
-                    .collect(),
-            }),
-            _ => None,
+/// What follows a key part in `definition`: `[COLLATE name] [opclass [(options)]] [ASC|DESC]
+/// [NULLS FIRST|LAST]`, where `parts` are the key parts as the server writes them alone.
+fn shown_parts(definition: &str, parts: &[String]) -> Option<Vec<Shown>> {
+    let t = lexed(definition);
+    let word = |i: usize, w: &str| matches!(t.get(i), Some((TokenKind::Ident, r)) if definition[r.clone()].eq_ignore_ascii_case(w));
+    let open = (0..t.len())
+        .find(|&i| word(i, "USING") && matches!(t.get(i + 2), Some((TokenKind::OpenParen, _))))?
+        + 2;
+    let items = list_items(&t, open)?;
+    items
+        .into_iter()
+        .zip(parts)
+        .map(|(item, part)| {
+            let begin = t.get(item.start)?.1.start;
+            let end_of_part = begin + part.len();
+            if definition.get(begin..end_of_part)? != part {
+                return None;
+            }
+            let mut i = (item.start..item.end).find(|&i| t[i].1.end == end_of_part)? + 1;
+            let mut shown = Shown {
+                collation: Vec::new(),
+                opclass: Vec::new(),
+                opclass_options: Vec::new(),
+            };
+            if word(i, "COLLATE") {
+                (shown.collation, i) = qualified_name(definition, &t, i + 1);
+            }
+            let order = ["ASC", "DESC", "NULLS"];
+            if i < item.end && !order.iter().any(|w| word(i, w)) {
+                (shown.opclass, i) = qualified_name(definition, &t, i);
+                if i < item.end && matches!(t[i].0, TokenKind::OpenParen) {
+                    for option in list_items(&t[..item.end], i)? {
+                        let (name, eq) = qualified_name(definition, &t, option.start);
+                        let value = if matches!(t.get(eq), Some((TokenKind::Eq, _))) {
+                            option_value(definition, &t[eq + 1..option.end])
+                        } else {
+                            String::new()
+                        };
+                        shown.opclass_options.push((name.join("."), value));
+                    }
+                }
+            }
+            Some(shown)
         })
-        .collect()
+        .collect::<Option<Vec<_>>>()
+        .filter(|shown| shown.len() == parts.len())
 }
 
 /// `name=value` storage parameters as `pg_class.reloptions` holds them.
@@ -114,8 +148,8 @@ pub(super) fn index(
     let (numbers, options): (Vec<i16>, Vec<i16>) = (get(r, 7), get(r, 8));
     let shown = match server {
         Some(s) => Some(
-            shown_parts(&s.definition)
-                .filter(|p| p.len() == key_count && s.parts.len() == key_count)
+            shown_parts(&s.definition, &s.parts)
+                .filter(|p| p.len() == key_count)
                 .ok_or_else(|| fail(&format!("unexpected definition {}", s.definition)))?,
         ),
         None => None,
@@ -186,6 +220,7 @@ mod tests {
     fn reads_shown_operator_classes_and_collations() {
         let parts = shown_parts(
             "CREATE INDEX i ON public.t USING gist (a COLLATE \"C\" public.my_ops (siglen='32'), (lower(b)))",
+            &["a".into(), "(lower(b))".into()],
         )
         .unwrap();
         assert_eq!(parts.len(), 2);
@@ -193,6 +228,17 @@ mod tests {
         assert_eq!(parts[0].opclass, ["public", "my_ops"]);
         assert_eq!(parts[0].opclass_options, [("siglen".into(), "32".into())]);
         assert!(parts[1].opclass.is_empty() && parts[1].collation.is_empty());
+        let parts = shown_parts(
+            "CREATE INDEX ti1 ON public.ti USING btree (a COLLATE \"C\" text_pattern_ops DESC NULLS LAST, ((b + c)), lower(a), ((a || 'x'::text)) COLLATE pg_catalog.\"default\" DESC)",
+            &["a".into(), "((b + c))".into(), "lower(a)".into(), "((a || 'x'::text))".into()],
+        )
+        .unwrap();
+        assert_eq!(parts[0].opclass, ["text_pattern_ops"]);
+        assert!(parts[1].collation.is_empty() && parts[2].opclass.is_empty());
+        assert_eq!(parts[3].collation, ["pg_catalog", "default"]);
+        assert!(parts[3].opclass.is_empty());
+        let wrong = shown_parts("CREATE INDEX i ON t USING btree (a)", &["b".into()]);
+        assert!(wrong.is_none());
     }
 
     #[test]

@@ -1,11 +1,8 @@
 //! Partition keys from `pg_get_partkeydef`: the strategy, and each element as the server
-//! writes it, cut at the element positions PostgreSQL's parser reports.
-
-use pg_query::protobuf::node::Node as N;
+//! writes it, cut at the commas of its list.
 
 use crate::diff::model::{Expr, PartitionKey, PartitionPart, PartitionStrategy};
-
-const PREFIX: &str = "CREATE TABLE t () PARTITION BY ";
+use crate::engine::postgres::words::{lexed, list_items, unquote, TokenKind};
 
 /// The key of `definition` (`RANGE (created_at)`), or `None` if it does not read as one.
 pub(super) fn partition_key(definition: &str) -> Option<PartitionKey> {
@@ -15,38 +12,25 @@ pub(super) fn partition_key(definition: &str) -> Option<PartitionKey> {
         "HASH" => PartitionStrategy::Hash,
         _ => return None,
     };
-    let sql = format!("{PREFIX}{definition}");
-    let parsed = pg_query::parse(&sql).ok()?;
-    let stmt = parsed.protobuf.stmts.first()?.stmt.as_ref()?;
-    let Some(N::CreateStmt(create)) = &stmt.node else {
-        return None;
-    };
-    let elements: Vec<_> = create
-        .partspec
-        .as_ref()?
-        .part_params
+    let tokens = lexed(definition);
+    let open = tokens
         .iter()
-        .map(|p| match &p.node {
-            Some(N::PartitionElem(e)) => Some(e),
-            _ => None,
+        .position(|(k, _)| *k == TokenKind::OpenParen)?;
+    let parts = list_items(&tokens, open)?
+        .into_iter()
+        .map(|item| match &tokens[item] {
+            [(TokenKind::Ident, name)] => {
+                Some(PartitionPart::Column(definition[name.clone()].into()))
+            }
+            [(TokenKind::QuotedIdent { .. }, name)] => {
+                Some(PartitionPart::Column(unquote(&definition[name.clone()])))
+            }
+            [(_, first), .., (_, last)] | [(_, first @ last)] => Some(PartitionPart::Expression(
+                Expr::new(&definition[first.start..last.end]),
+            )),
+            [] => None,
         })
-        .collect::<Option<_>>()?;
-    let close = sql.rfind(')')?;
-    let mut parts = Vec::with_capacity(elements.len());
-    for (i, e) in elements.iter().enumerate() {
-        let start = usize::try_from(e.location).ok()?;
-        let end = match elements.get(i + 1) {
-            Some(next) => usize::try_from(next.location).ok()?,
-            None => close,
-        };
-        let text = sql.get(start..end)?.trim_end().trim_end_matches(',');
-        let plain = !e.name.is_empty() && e.collation.is_empty() && e.opclass.is_empty();
-        parts.push(if plain {
-            PartitionPart::Column(e.name.clone())
-        } else {
-            PartitionPart::Expression(Expr::new(text))
-        });
-    }
+        .collect::<Option<Vec<_>>>()?;
     Some(PartitionKey { strategy, parts })
 }
 
