@@ -808,7 +808,7 @@ async fn bench_json_runs_every_suite_and_cleans_up() {
     let run = dbridge(&tmp(), &["bench", "--url", &url, "--suite", "insert"]);
     ok(&run);
     assert!(
-        run.stdout.starts_with("suite") && run.stdout.contains("SELECT 1 round trip p50"),
+        run.stdout.starts_with("| suite ") && run.stdout.contains("| SELECT 1 round trip p50"),
         "{}",
         run.stdout
     );

@@ -1260,3 +1260,76 @@ async fn every_keyword_the_server_reserves_is_quoted() {
     drop(conn);
     db.drop_db().await;
 }
+
+#[test]
+fn a_terminal_gets_colour_and_what_each_definition_changes() {
+    let dir = temp();
+    let from = "CREATE TABLE t (a int, b int);\nCREATE VIEW v AS SELECT a FROM t;\nCREATE FUNCTION f() RETURNS int LANGUAGE sql AS $$ SELECT 1 $$;\n";
+    let to = from
+        .replace("SELECT a FROM", "SELECT a, b FROM")
+        .replace("SELECT 1", "SELECT 2");
+    write(dir.path(), "from.sql", from);
+    write(dir.path(), "to.sql", &to);
+    let run = |force: Option<&str>| {
+        let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_dbridge"));
+        cmd.args(["diff", "--from", "from.sql", "--to", "to.sql"])
+            .current_dir(dir.path())
+            .env_remove("DATABASE_URL")
+            .env_remove("CLICOLOR_FORCE");
+        if let Some(v) = force {
+            cmd.env("CLICOLOR_FORCE", v);
+        }
+        let out = cmd.output().unwrap();
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8(out.stdout).unwrap()
+    };
+    let plain = run(None);
+    assert!(
+        !plain.contains('\x1b') && !plain.contains("-- what"),
+        "{plain}"
+    );
+    let coloured = run(Some("1"));
+    assert!(
+        coloured.contains("\x1b[31mDROP VIEW public.v;\x1b[0m"),
+        "{coloured}"
+    );
+    assert!(
+        coloured.contains("what CREATE FUNCTION public.f() changes:"),
+        "{coloured}"
+    );
+    assert!(
+        coloured.contains("\x1b[31m-- - AS $function$ SELECT 1 $function$\x1b[0m"),
+        "{coloured}"
+    );
+    assert!(
+        coloured.contains("\x1b[32m-- + AS $function$ SELECT 2 $function$\x1b[0m"),
+        "{coloured}"
+    );
+    assert!(
+        coloured.contains("\x1b[32m-- +     t.b\x1b[0m"),
+        "{coloured}"
+    );
+    // Without the escapes and notes it is the same SQL.
+    let stripped: String = coloured
+        .replace("\x1b[31m", "")
+        .replace("\x1b[32m", "")
+        .replace("\x1b[36m", "")
+        .replace("\x1b[33m", "")
+        .replace("\x1b[2m", "")
+        .replace("\x1b[0m", "")
+        .lines()
+        .filter(|l| {
+            !l.starts_with("-- - ")
+                && !l.starts_with("-- + ")
+                && !l.starts_with("--   ")
+                && !l.starts_with("-- what ")
+        })
+        .map(|l| format!("{l}\n"))
+        .collect();
+    assert_eq!(stripped, plain);
+    assert!(!run(Some("0")).contains('\x1b'));
+}

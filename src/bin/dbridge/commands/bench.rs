@@ -66,7 +66,7 @@ fn value(v: f64, unit: &str) -> String {
     }
 }
 
-/// The figures as an aligned text table.
+/// The figures as a table.
 fn table(figures: &[Figure]) -> String {
     let rows: Vec<[String; 5]> = figures
         .iter()
@@ -83,23 +83,10 @@ fn table(figures: &[Figure]) -> String {
             ]
         })
         .collect();
-    let header = ["suite", "measurement", "dbridge", "reference", "ratio"].map(String::from);
-    let mut widths = header.clone().map(|h| h.len());
-    for row in &rows {
-        for (w, cell) in widths.iter_mut().zip(row) {
-            *w = (*w).max(cell.chars().count());
-        }
-    }
-    let mut out = String::new();
-    for row in std::iter::once(&header).chain(&rows) {
-        let cells: Vec<String> = row
-            .iter()
-            .zip(widths)
-            .map(|(c, w)| format!("{c:<w$}"))
-            .collect();
-        out.push_str(cells.join("  ").trim_end());
-        out.push('\n');
-    }
+    let mut out = crate::render::table::table(
+        &["suite", "measurement", "dbridge", "reference", "ratio"],
+        rows.into_iter().map(Vec::from),
+    );
     out.push_str(
         "ratio = dbridge / reference (for ms and us lower is better, for rows/s higher)\n",
     );

@@ -2,7 +2,7 @@
 
 use super::ExitStatus;
 use crate::args::GlobalOptions;
-use crate::render::{output, Timer};
+use crate::render::{color, output, Timer};
 use data_bridge::diff::plan::PlanOptions;
 use data_bridge::diff::quote::SqlName;
 use data_bridge::diff::{Plan, Renames};
@@ -102,6 +102,11 @@ pub async fn run(
         }
         DiffFormat::Sql if args.down => plan.annotated_down_sql(),
         DiffFormat::Sql => plan.annotated_up_sql(),
+    };
+    let text = if format == DiffFormat::Sql && color::enabled() {
+        color::plan(&plan, &text, args.down)
+    } else {
+        text
     };
     output::emit(&text, None)?;
     let status = if args.exit_code && !plan.is_empty() {

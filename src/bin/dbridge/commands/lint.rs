@@ -1,6 +1,5 @@
 //! `dbridge lint`: report the hazards of migration files, each shown in its statement.
 
-use std::io::IsTerminal;
 use std::path::PathBuf;
 
 use annotate_snippets::{AnnotationKind, Group, Renderer, Snippet};
@@ -8,7 +7,7 @@ use annotate_snippets::{AnnotationKind, Group, Renderer, Snippet};
 use super::target_pool;
 use super::ExitStatus;
 use crate::args::GlobalOptions;
-use crate::render::Timer;
+use crate::render::{output, Timer};
 use data_bridge::engine::migrate::read_dir;
 use data_bridge::engine::postgres::migrate::applied;
 use data_bridge::lint::{rules, Finding, Level, Linter, Options};
@@ -78,7 +77,7 @@ pub async fn run(
         args.files.clone()
     };
     let threshold = Level::from(args.level);
-    let renderer = if std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none() {
+    let renderer = if crate::render::color::enabled() {
         Renderer::styled()
     } else {
         Renderer::plain()
@@ -90,7 +89,7 @@ pub async fn run(
         let found = linter.lint(&file.display().to_string(), &sql)?;
         if !global.json {
             for f in &found {
-                println!("{}\n", renderer.render(&report(f, &sql)));
+                output::emit(&format!("{}\n\n", renderer.render(&report(f, &sql))), None)?;
             }
         }
         findings.extend(found);
@@ -98,7 +97,10 @@ pub async fn run(
     timer.lap("parse and check");
     let failing = findings.iter().filter(|f| f.level >= threshold).count();
     if global.json {
-        println!("{}", serde_json::to_string_pretty(&findings)?);
+        output::emit(
+            &format!("{}\n", serde_json::to_string_pretty(&findings)?),
+            None,
+        )?;
     } else if !global.quiet {
         eprintln!(
             "{} file(s) checked, {} finding(s), {failing} at or above {}",
@@ -143,17 +145,23 @@ fn report<'a>(f: &'a Finding, sql: &'a str) -> Vec<Group<'a>> {
 fn list_rules(global: &GlobalOptions) -> anyhow::Result<ExitStatus> {
     let all = rules();
     if global.json {
-        println!("{}", serde_json::to_string_pretty(&all)?);
+        output::emit(&format!("{}\n", serde_json::to_string_pretty(&all)?), None)?;
         return Ok(ExitStatus::Success);
     }
-    for r in &all {
+    let rows = all.iter().map(|r| {
         let set = match r.rule_set {
             data_bridge::lint::RuleSet::Dbridge => "dbridge",
             data_bridge::lint::RuleSet::Squawk => "squawk",
         };
         let default = if r.default { "default" } else { "opt-in" };
-        println!("{:<46} {set:<8} {:<8} {default}", r.rule, r.level.name());
-    }
+        [r.rule.as_str(), set, r.level.name(), default]
+            .map(String::from)
+            .to_vec()
+    });
+    print!(
+        "{}",
+        crate::render::table::table(&["rule", "set", "level", "runs"], rows)
+    );
     Ok(ExitStatus::Success)
 }
 

@@ -5,6 +5,7 @@ use std::io::IsTerminal;
 use super::target_engine;
 use super::ExitStatus;
 use crate::args::GlobalOptions;
+use crate::render::table::table;
 use crate::render::{output, Timer};
 use data_bridge::engine::backend::Engine;
 use data_bridge::engine::migrate::{
@@ -108,11 +109,16 @@ pub async fn run(
             let entries = runner.status().await?;
             let unlisted = runner.unlisted_sum_problems(&entries);
             if json {
-                println!("{}", serde_json::to_string_pretty(&entries)?);
+                output::emit(
+                    &format!("{}\n", serde_json::to_string_pretty(&entries)?),
+                    None,
+                )?;
             } else if entries.is_empty() && unlisted.is_empty() {
-                println!("no migrations in {}", dir.display());
+                output::emit(&format!("no migrations in {}\n", dir.display()), None)?;
             } else {
-                for e in &entries {
+                // The dbridge.sum column only when some file does not match it.
+                let sums = entries.iter().any(|e| e.sum.is_some());
+                let rows = entries.iter().map(|e| {
                     let state = match e.state {
                         StatusState::Applied => "applied",
                         StatusState::Pending => "pending",
@@ -121,16 +127,28 @@ pub async fn run(
                         StatusState::Changed => "CHANGED",
                         StatusState::MissingFile => "MISSING FILE",
                     };
-                    let when = e.installed_on.as_deref().unwrap_or("");
                     let sum = e
                         .sum
                         .as_ref()
-                        .map_or(String::new(), |s| format!("  [sum mismatch: {s}]"));
-                    println!(
-                        "{:<14} {:<12} {:<20} {}{sum}",
-                        e.version, state, when, e.description
-                    );
-                }
+                        .map_or(String::new(), |s| format!("mismatch: {s}"));
+                    let mut row = vec![
+                        e.version.to_string(),
+                        state.to_string(),
+                        e.installed_on.clone().unwrap_or_default(),
+                        e.description.clone(),
+                    ];
+                    row.extend(sums.then_some(sum));
+                    row
+                });
+                let header = [
+                    "version",
+                    "state",
+                    "installed on",
+                    "description",
+                    "dbridge.sum",
+                ];
+                let header = &header[..if sums { 5 } else { 4 }];
+                output::emit(&table(header, rows), None)?;
             }
             let mismatched = entries.iter().any(|e| e.sum.is_some()) || !unlisted.is_empty();
             for problem in &unlisted {

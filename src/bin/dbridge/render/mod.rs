@@ -1,6 +1,8 @@
 //! What the command line prints: errors with their causes, command output, stage timings.
 
+pub mod color;
 pub mod output;
+pub mod table;
 
 use std::process::ExitCode;
 
