@@ -10,17 +10,43 @@ use super::foreign_queries::*;
 use super::routine_queries::*;
 use crate::diff::model::DefinitionKind;
 
-/// Every query as one, so that reading all the kinds costs one round trip: each row starts
-/// with the index in [`ALL`] of the query it comes from.
-pub(crate) fn all_kinds() -> &'static str {
-    static SQL: std::sync::OnceLock<String> = std::sync::OnceLock::new();
-    SQL.get_or_init(|| {
-        ALL.iter()
-            .enumerate()
-            .map(|(i, (_, sql))| format!("SELECT {i}::int4, q.* FROM ({sql}) q"))
-            .collect::<Vec<_>>()
-            .join(" UNION ALL ")
-    })
+/// Whether some object of each kind of [`ALL`] (in its order) may be the user's: any with an
+/// id from 16384 on, the first that is not the system's. One cheap row, so that the queries
+/// of the kinds a database does not use (most of them, usually) are neither planned nor run.
+pub(crate) const CENSUS: &str = "SELECT ARRAY[\
+     EXISTS (SELECT 1 FROM pg_catalog.pg_am WHERE oid >= 16384), \
+     EXISTS (SELECT 1 FROM pg_catalog.pg_collation WHERE oid >= 16384), \
+     EXISTS (SELECT 1 FROM pg_catalog.pg_conversion WHERE oid >= 16384), \
+     EXISTS (SELECT 1 FROM pg_catalog.pg_ts_parser WHERE oid >= 16384), \
+     EXISTS (SELECT 1 FROM pg_catalog.pg_ts_template WHERE oid >= 16384), \
+     EXISTS (SELECT 1 FROM pg_catalog.pg_ts_dict WHERE oid >= 16384), \
+     EXISTS (SELECT 1 FROM pg_catalog.pg_ts_config WHERE oid >= 16384), \
+     EXISTS (SELECT 1 FROM pg_catalog.pg_range WHERE rngtypid >= 16384), \
+     EXISTS (SELECT 1 FROM pg_catalog.pg_operator WHERE oid >= 16384), \
+     EXISTS (SELECT 1 FROM pg_catalog.pg_opfamily WHERE oid >= 16384), \
+     EXISTS (SELECT 1 FROM pg_catalog.pg_opclass WHERE oid >= 16384), \
+     EXISTS (SELECT 1 FROM pg_catalog.pg_aggregate WHERE aggfnoid >= 16384), \
+     EXISTS (SELECT 1 FROM pg_catalog.pg_cast WHERE oid >= 16384), \
+     EXISTS (SELECT 1 FROM pg_catalog.pg_foreign_data_wrapper WHERE oid >= 16384), \
+     EXISTS (SELECT 1 FROM pg_catalog.pg_foreign_server WHERE oid >= 16384), \
+     EXISTS (SELECT 1 FROM pg_catalog.pg_user_mappings WHERE umid >= 16384), \
+     EXISTS (SELECT 1 FROM pg_catalog.pg_foreign_table WHERE ftrelid >= 16384), \
+     EXISTS (SELECT 1 FROM pg_catalog.pg_statistic_ext WHERE oid >= 16384), \
+     EXISTS (SELECT 1 FROM pg_catalog.pg_rewrite WHERE oid >= 16384 AND rulename <> '_RETURN'), \
+     EXISTS (SELECT 1 FROM pg_catalog.pg_event_trigger WHERE oid >= 16384), \
+     EXISTS (SELECT 1 FROM pg_catalog.pg_publication WHERE oid >= 16384)]";
+
+/// The queries of the kinds `present` (from [`CENSUS`]) says a database may hold, as one, so
+/// that reading them costs one round trip: each row starts with the index in [`ALL`] of the
+/// query it comes from. `None` when there is none.
+pub(crate) fn kinds_query(present: &[bool]) -> Option<String> {
+    let parts: Vec<String> = ALL
+        .iter()
+        .enumerate()
+        .filter(|(i, _)| present.get(*i).copied().unwrap_or(true))
+        .map(|(i, (_, sql))| format!("SELECT {i}::int4, q.* FROM ({sql}) q"))
+        .collect();
+    (!parts.is_empty()).then(|| parts.join(" UNION ALL "))
 }
 
 /// Every query, by the kind it reads.
@@ -249,3 +275,20 @@ pub(crate) const PUBLICATIONS: &str = "SELECT 'pg_catalog.pg_publication'::pg_ca
      || ', publish_via_partition_root = ' || p.pubviaroot || ')'], \
      NULL::text, NULL::text \
      FROM pg_catalog.pg_publication p WHERE $1::text[] IS NULL ";
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_census_has_one_test_per_kind() {
+        assert_eq!(CENSUS.matches("EXISTS").count(), ALL.len());
+        assert_eq!(kinds_query(&[false; 21]), None);
+        let mut present = [false; 21];
+        (present[0], present[8]) = (true, true);
+        let two = kinds_query(&present);
+        let two = two.unwrap();
+        assert!(two.starts_with("SELECT 0::int4") && two.contains("UNION ALL SELECT 8::int4"));
+        assert_eq!(two.matches("::int4, q.* FROM").count(), 2);
+    }
+}

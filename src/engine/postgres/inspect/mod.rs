@@ -98,6 +98,27 @@ pub async fn inspect_scope(
     Ok(db)
 }
 
+/// The rows of the kinds kept as statements, of the kinds the database may hold.
+async fn read_definitions(
+    conn: &mut PgConnection,
+    filter: &Option<Vec<String>>,
+) -> Result<Vec<PgRow>> {
+    let present: Vec<bool> = sqlx::query_scalar(definition_queries::CENSUS)
+        .fetch_one(&mut *conn)
+        .await
+        .map_err(|e| Error::query("listing the kinds of objects present", e))?;
+    let Some(sql) = definition_queries::kinds_query(&present) else {
+        return Ok(Vec::new());
+    };
+    // Built for this database: not worth a prepared statement of its own.
+    sqlx::query(&sql)
+        .bind(filter)
+        .persistent(false)
+        .fetch_all(&mut *conn)
+        .await
+        .map_err(|e| Error::query("reading collations, operators, rules and the like", e))
+}
+
 /// The rows of every catalog query, plus what the server says about some indexes.
 struct Rows {
     by_query: BTreeMap<&'static str, Vec<PgRow>>,
@@ -139,11 +160,7 @@ async fn read(conn: &mut PgConnection, schemas: &[String], scope: Scope) -> Resu
     let definitions = if scope == Scope::Tables {
         Vec::new()
     } else {
-        sqlx::query(definition_queries::all_kinds())
-            .bind(&filter)
-            .fetch_all(&mut *conn)
-            .await
-            .map_err(|e| Error::query("reading collations, operators, rules and the like", e))?
+        read_definitions(conn, &filter).await?
     };
     let mut rows = Rows {
         by_query,
