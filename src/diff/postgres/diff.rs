@@ -100,13 +100,18 @@ fn tables_using_types(db: &Database, types: &[&QualifiedName]) -> Vec<QualifiedN
     if types.is_empty() {
         return Vec::new();
     }
-    let names: std::collections::HashSet<String> = types
+    // A few names against every column: a slice beats hashing each column's type.
+    let names: Vec<String> = types
         .iter()
         .flat_map(|t| [t.sql().to_string(), format!("{t}[]", t = t.sql())])
         .collect();
     db.tables
         .iter()
-        .filter(|t| t.columns.iter().any(|c| names.contains(&c.data_type)))
+        .filter(|t| {
+            t.columns
+                .iter()
+                .any(|c| names.contains(&c.data_type))
+        })
         .map(|t| t.name.clone())
         .collect()
 }
@@ -191,6 +196,9 @@ fn recreate_parts_using_recreated_enums(out: &mut Vec<Change>, from: &Database, 
 /// before the change and created again after it.
 fn recreate_dependent_views(out: &mut Vec<Change>, from: &Database, to: &Database) {
     let mut touched = touched_names(out, from);
+    if touched.is_empty() {
+        return;
+    }
     loop {
         let mut grew = false;
         for v in &from.views {
@@ -241,8 +249,9 @@ fn recreate_dependent_foreign_keys(out: &mut Vec<Change>, from: &Database, to: &
             _ => None,
         })
         .collect();
-    let to_tables: BTreeMap<&QualifiedName, &Table> =
-        to.tables.iter().map(|t| (&t.name, t)).collect();
+    // Built when a foreign key points at a replaced table: the plan asks this of each of
+    // its changes, and few of them have such keys.
+    let to_tables = std::cell::OnceCell::<BTreeMap<&QualifiedName, &Table>>::new();
     let mut extra = Vec::new();
     for t in &from.tables {
         for fk in &t.constraints {
@@ -253,6 +262,7 @@ fn recreate_dependent_foreign_keys(out: &mut Vec<Change>, from: &Database, to: &
                 continue;
             }
             let kept = to_tables
+                .get_or_init(|| to.tables.iter().map(|t| (&t.name, t)).collect())
                 .get(&t.name)
                 .and_then(|tt| tt.constraints.iter().find(|c| c.name == fk.name))
                 .filter(|c| *c == fk);
