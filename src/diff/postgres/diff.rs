@@ -107,11 +107,7 @@ fn tables_using_types(db: &Database, types: &[&QualifiedName]) -> Vec<QualifiedN
         .collect();
     db.tables
         .iter()
-        .filter(|t| {
-            t.columns
-                .iter()
-                .any(|c| names.contains(&c.data_type))
-        })
+        .filter(|t| t.columns.iter().any(|c| names.contains(&c.data_type)))
         .map(|t| t.name.clone())
         .collect()
 }

@@ -35,10 +35,22 @@ pub(crate) const USER_MAPPINGS: &str = "SELECT 'pg_catalog.pg_user_mapping'::pg_
      NULL::text, NULL::text \
      FROM pg_catalog.pg_user_mappings m WHERE $1::text[] IS NULL ";
 
-/// Foreign tables, with their columns' types, options, collations, NOT NULL and defaults.
+/// Foreign tables, with their columns' types, options, collations, NOT NULL and defaults; a
+/// foreign table that is a partition as `PARTITION OF` its parent (whose columns it has), its
+/// column options set after it, and the parent as the table it belongs to (dropped with it).
 pub(crate) const FOREIGN_TABLES: &str = concat!(
     "SELECT 'pg_catalog.pg_class'::pg_catalog.regclass::oid::int8, c.oid::int8, n.nspname::text, \
      pg_catalog.quote_ident(n.nspname) || '.' || pg_catalog.quote_ident(c.relname), \
+     CASE WHEN c.relispartition THEN \
+     ARRAY['CREATE FOREIGN TABLE ' || pg_catalog.quote_ident(n.nspname) || '.' || pg_catalog.quote_ident(c.relname) \
+     || ' PARTITION OF ' || pg_catalog.quote_ident(pn.nspname) || '.' || pg_catalog.quote_ident(p.relname) \
+     || ' ' || pg_catalog.pg_get_expr(c.relpartbound, c.oid) || ' SERVER ' || pg_catalog.quote_ident(s.srvname) \
+     || COALESCE(' OPTIONS (' || (SELECT pg_catalog.string_agg(pg_catalog.quote_ident(o.option_name) || ' ' || pg_catalog.quote_literal(o.option_value), ', ' ORDER BY o.option_name) FROM pg_catalog.pg_options_to_table(ft.ftoptions) o) || ')', '')] \
+     || ARRAY(SELECT 'ALTER FOREIGN TABLE ' || pg_catalog.quote_ident(n.nspname) || '.' || pg_catalog.quote_ident(c.relname) \
+     || ' ALTER COLUMN ' || pg_catalog.quote_ident(a.attname) || ' OPTIONS (' \
+     || (SELECT pg_catalog.string_agg(pg_catalog.quote_ident(o.option_name) || ' ' || pg_catalog.quote_literal(o.option_value), ', ' ORDER BY o.option_name) FROM pg_catalog.pg_options_to_table(a.attfdwoptions) o) || ')' \
+     FROM pg_catalog.pg_attribute a WHERE a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped AND a.attfdwoptions IS NOT NULL ORDER BY a.attnum) \
+     ELSE \
      ARRAY['CREATE FOREIGN TABLE ' || pg_catalog.quote_ident(n.nspname) || '.' || pg_catalog.quote_ident(c.relname) || ' (' \
      || COALESCE((SELECT pg_catalog.string_agg(E'\\n    ' || pg_catalog.quote_ident(a.attname) || ' ' || pg_catalog.format_type(a.atttypid, a.atttypmod) \
      || COALESCE(' OPTIONS (' || (SELECT pg_catalog.string_agg(pg_catalog.quote_ident(o.option_name) || ' ' || pg_catalog.quote_literal(o.option_value), ', ' ORDER BY o.option_name) FROM pg_catalog.pg_options_to_table(a.attfdwoptions) o) || ')', '') \
@@ -50,10 +62,13 @@ pub(crate) const FOREIGN_TABLES: &str = concat!(
      LEFT JOIN pg_catalog.pg_attrdef ad ON ad.adrelid = a.attrelid AND ad.adnum = a.attnum \
      WHERE a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped) || E'\\n', '') \
      || ') SERVER ' || pg_catalog.quote_ident(s.srvname) \
-     || COALESCE(' OPTIONS (' || (SELECT pg_catalog.string_agg(pg_catalog.quote_ident(o.option_name) || ' ' || pg_catalog.quote_literal(o.option_value), ', ' ORDER BY o.option_name) FROM pg_catalog.pg_options_to_table(ft.ftoptions) o) || ')', '')], \
-     NULL::text, NULL::text \
+     || COALESCE(' OPTIONS (' || (SELECT pg_catalog.string_agg(pg_catalog.quote_ident(o.option_name) || ' ' || pg_catalog.quote_literal(o.option_value), ', ' ORDER BY o.option_name) FROM pg_catalog.pg_options_to_table(ft.ftoptions) o) || ')', '')] END, \
+     pn.nspname::text, p.relname::text \
      FROM pg_catalog.pg_foreign_table ft JOIN pg_catalog.pg_class c ON c.oid = ft.ftrelid \
      JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace JOIN pg_catalog.pg_foreign_server s ON s.oid = ft.ftserver \
+     LEFT JOIN pg_catalog.pg_inherits i ON c.relispartition AND i.inhrelid = c.oid \
+     LEFT JOIN pg_catalog.pg_class p ON p.oid = i.inhparent \
+     LEFT JOIN pg_catalog.pg_namespace pn ON pn.oid = p.relnamespace \
      WHERE ",
     in_schemas!()
 );
