@@ -33,24 +33,24 @@ impl fmt::Display for RowError {
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum DataError {
-    #[error("table {name} does not exist; tables: {}", list(.existing))]
+    #[error("table {name} does not exist; tables: {}", near(.name, .existing))]
     UnknownTable { name: String, existing: Vec<String> },
 
-    #[error("{table} has no column {name}; columns: {}", list(.existing))]
+    #[error("{table} has no column {name}; columns: {}", near(.name, .existing))]
     UnknownColumn {
         table: String,
         name: String,
         existing: Vec<String>,
     },
 
-    #[error("{table} has no relation {name}; relations: {}", list(.existing))]
+    #[error("{table} has no relation {name}; relations: {}", near(.name, .existing))]
     UnknownRelation {
         table: String,
         name: String,
         existing: Vec<String>,
     },
 
-    #[error("{input}: unknown field {field:?}: {table} has no such column; columns: {}", list(.existing))]
+    #[error("{input}: unknown field {field:?}: {table} has no such column; columns: {}", near(.field, .existing))]
     UnknownField {
         input: String,
         table: String,
@@ -103,6 +103,39 @@ pub enum DataError {
     Engine(#[from] crate::engine::Error),
 }
 
+/// How many names an error lists in full; beyond it, the closest to what was asked.
+const LISTED: usize = 20;
+
+/// The names that exist, for an error about `asked`: all of them when there are few, else
+/// the ten most like `asked` and how many more there are (a 1,000-table database does not
+/// print 1,000 names).
+pub fn near(asked: &str, items: &[String]) -> String {
+    if items.len() <= LISTED {
+        return list(items);
+    }
+    let mut scored: Vec<(f64, &String)> = items
+        .iter()
+        .map(|i| {
+            (
+                strsim::jaro_winkler(asked, i).max(strsim::jaro_winkler(asked, short(i))),
+                i,
+            )
+        })
+        .collect();
+    scored.sort_by(|a, b| b.0.total_cmp(&a.0).then_with(|| a.1.cmp(b.1)));
+    let closest: Vec<String> = scored.iter().take(10).map(|(_, i)| (*i).clone()).collect();
+    format!(
+        "{}... and {} more",
+        closest.join(", "),
+        items.len() - closest.len()
+    )
+}
+
+/// A name without its schema.
+fn short(name: &str) -> &str {
+    name.rsplit_once('.').map_or(name, |(_, n)| n)
+}
+
 /// Names joined by commas, or `(none)`.
 pub fn list(items: &[String]) -> String {
     if items.is_empty() {
@@ -135,3 +168,24 @@ impl DataError {
 
 /// The result type of the data engine.
 pub type Result<T, E = DataError> = std::result::Result<T, E>;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn long_lists_show_the_closest_names() {
+        let few: Vec<String> = ["public.users", "public.posts"].map(String::from).to_vec();
+        assert_eq!(near("user", &few), "public.users, public.posts");
+        let many: Vec<String> = (0..500)
+            .map(|i| format!("public.t{i}"))
+            .chain(["public.users".to_string(), "public.user_roles".to_string()])
+            .collect();
+        let got = near("usres", &many);
+        assert!(
+            got.starts_with("public.users, public.user_roles, "),
+            "{got}"
+        );
+        assert!(got.ends_with("... and 492 more"), "{got}");
+    }
+}
