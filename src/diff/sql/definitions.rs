@@ -4,6 +4,7 @@
 
 use super::{Context, Phase, Steps};
 use crate::diff::model::{Definition, DefinitionKind};
+use crate::diff::quote::{ident, SqlName};
 
 /// The phases a kind is created and dropped in, and its rank within them.
 fn phases(kind: DefinitionKind) -> (Phase, Phase, i64) {
@@ -116,6 +117,9 @@ pub(crate) fn alter(out: &mut Steps, from: &Definition, to: &Definition, ctx: &C
             return comment(out);
         }
     }
+    if to.kind == DefinitionKind::Collation && swap_collation(out, from, to, ctx) {
+        return comment(out);
+    }
     if drop_phase < create {
         drop(out, from, ctx);
     } else if !from.table.as_ref().is_some_and(|t| ctx.relation_dropped(t)) {
@@ -123,6 +127,77 @@ pub(crate) fn alter(out: &mut Steps, from: &Definition, to: &Definition, ctx: &C
         out.push(create, -10 - rank, from.drop_statement());
     }
     add(out, to);
+}
+
+/// A collation that columns use cannot be dropped: its new version is created under another
+/// name, the columns that use the old one are moved to it (their indexes are rebuilt), the
+/// old one is dropped and the new one takes its name. False, with nothing written, when no
+/// column of a table that stays uses it.
+fn swap_collation(out: &mut Steps, from: &Definition, to: &Definition, ctx: &Context) -> bool {
+    let users: Vec<(String, &str, &str)> = ctx
+        .from
+        .tables
+        .iter()
+        .filter(|t| !ctx.relation_dropped(&t.name))
+        .flat_map(|t| t.columns.iter().map(move |c| (t, c)))
+        .filter(|(t, c)| {
+            c.collation.as_deref() == Some(from.name.as_str())
+                && !ctx.column_dropped(&t.name, &c.name)
+        })
+        .map(|(t, c)| {
+            (
+                t.name.sql().to_string(),
+                c.name.as_str(),
+                c.data_type.as_str(),
+            )
+        })
+        .collect();
+    let Some(create) = to.statements.first() else {
+        return false;
+    };
+    let prefix = format!("CREATE COLLATION {} ", to.name);
+    let (Some(rest), false) = (create.strip_prefix(&prefix), users.is_empty()) else {
+        return false;
+    };
+    let (schema, bare) = match to.schema.as_deref() {
+        Some(schema) => (
+            ident(schema),
+            unquote_part(
+                to.name
+                    .strip_prefix(&format!("{}.", ident(schema)))
+                    .unwrap_or(&to.name),
+            ),
+        ),
+        None => return false,
+    };
+    let swap = format!("{schema}.{}", ident(&format!("{bare}_dbridge_swap")));
+    let (phase, _, _) = phases(DefinitionKind::Collation);
+    out.push(phase, 10, format!("CREATE COLLATION {swap} {rest}"));
+    for (table, column, data_type) in &users {
+        out.push(
+            phase,
+            11,
+            format!(
+                "ALTER TABLE {table} ALTER COLUMN {} TYPE {data_type} COLLATE {swap}",
+                ident(column)
+            ),
+        );
+    }
+    out.push(phase, 12, from.drop_statement());
+    out.push(
+        phase,
+        13,
+        format!("ALTER COLLATION {swap} RENAME TO {}", ident(&bare)),
+    );
+    true
+}
+
+/// A name as written unquoted (`"German"` is `German`).
+fn unquote_part(name: &str) -> String {
+    match name.strip_prefix('"').and_then(|n| n.strip_suffix('"')) {
+        Some(inner) => inner.replace("\"\"", "\""),
+        None => name.to_string(),
+    }
 }
 
 /// `ALTER SERVER ... OPTIONS (SET a 'x', ADD b 'y', DROP c)` (or `ALTER FOREIGN DATA
