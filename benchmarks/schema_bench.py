@@ -86,6 +86,17 @@ def median_seconds(fn):
     return statistics.median(times)
 
 
+def interleaved_medians(fns):
+    """The median time of each function, running them in turn RUNS times."""
+    times = [[] for _ in fns]
+    for _ in range(RUNS):
+        for fn, t in zip(fns, times):
+            start = time.perf_counter()
+            fn()
+            t.append(time.perf_counter() - start)
+    return [statistics.median(t) for t in times]
+
+
 def run(cmd, env=None):
     out = subprocess.run(cmd, capture_output=True, text=True, env=env)
     if out.returncode not in (0, 2):
@@ -125,10 +136,14 @@ def main():
         for n in (100, 1000):
             a, b = load_schemas(server, n)
             stages = dbridge_stages(a, b)
-            diff_s = median_seconds(lambda: run([str(DBRIDGE), "diff", "--from", a, "--to", b]))
-            inspect_s = median_seconds(lambda: run([str(DBRIDGE), "inspect", "--url", a, "--format", "json"]))
             migra = shutil.which("migra") or str(pathlib.Path(sys.executable).parent / "migra")
-            migra_s = median_seconds(lambda: run([migra, "--unsafe", a, b]))
+            # Interleaved, so that a change in the machine's load between runs weighs on
+            # every tool alike.
+            diff_s, inspect_s, migra_s = interleaved_medians([
+                lambda: run([str(DBRIDGE), "diff", "--from", a, "--to", b]),
+                lambda: run([str(DBRIDGE), "inspect", "--url", a, "--format", "json"]),
+                lambda: run([migra, "--unsafe", a, b]),
+            ])
             catalog_s = cold_catalog_query(server, f"bench_{n}_a")
             reflect_s = sqlalchemy_reflect(server, f"bench_{n}_a")
             rows.append((n, diff_s, stages, inspect_s, migra_s, reflect_s, catalog_s))

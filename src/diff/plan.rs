@@ -116,16 +116,24 @@ impl Plan {
         let up_ctx = Context::new(from, to, &up.changes, options.safe);
         let down_ctx = Context::new(to, from, &down.changes, options.safe);
         let existing: std::collections::HashSet<_> = from.tables.iter().map(|t| &t.name).collect();
+        // Each change is rendered once per direction; the scripts and the changes' own
+        // statements are ordered from the same steps.
+        let up_steps: Vec<Vec<Step>> = up.changes.par_iter().map(|c| render(c, &up_ctx)).collect();
+        let down_steps: Vec<Vec<Step>> = down
+            .changes
+            .par_iter()
+            .map(|c| render(c, &down_ctx))
+            .collect();
         let ((up_sql, up_modes), (down_sql, down_modes)): ((Vec<_>, Vec<_>), (Vec<_>, Vec<_>)) =
             rayon::join(
-                || script(&up, &up_ctx).into_iter().unzip(),
-                || script(&down, &down_ctx).into_iter().unzip(),
+                || order(&up_steps).into_iter().unzip(),
+                || order(&down_steps).into_iter().unzip(),
             );
         let changes = up
             .changes
             .par_iter()
-            .map(|c| {
-                let up_steps = render(c, &up_ctx);
+            .zip(up_steps.par_iter())
+            .map(|(c, up_steps)| {
                 let mut h = hazards(c, |t| existing.contains(t));
                 if up_steps.iter().any(|s| s.mode == Mode::NoTransaction) {
                     h.retain(|h| *h != Hazard::IndexWithoutConcurrently);
@@ -134,13 +142,13 @@ impl Plan {
                     h.retain(|h| *h != Hazard::AccessExclusiveLock);
                 }
                 let data_restored = !h.contains(&Hazard::DataLoss);
-                let (up, up_modes) = order(vec![up_steps]).into_iter().unzip();
+                let (up, up_modes) = order(std::slice::from_ref(up_steps)).into_iter().unzip();
                 let back = match fix_ups {
                     true => down_changes(std::slice::from_ref(c), &names, back_from, from),
                     false => vec![names.inverse(c)],
                 };
-                let down_steps = back.iter().map(|c| render(c, &down_ctx)).collect();
-                let (down, down_modes) = order(down_steps).into_iter().unzip();
+                let down_steps: Vec<_> = back.iter().map(|c| render(c, &down_ctx)).collect();
+                let (down, down_modes) = order(&down_steps).into_iter().unzip();
                 PlannedChange {
                     id: c.id(),
                     kind: c.kind(),
@@ -249,19 +257,17 @@ fn down_changes(
     down
 }
 
-fn script(d: &Diff, ctx: &Context) -> Vec<(String, Mode)> {
-    order(d.changes.iter().map(|c| render(c, ctx)).collect())
-}
-
-/// Sorts the steps of all changes by phase, then rank, keeping the differ's order otherwise.
-fn order(per_change: Vec<Vec<Step>>) -> Vec<(String, Mode)> {
-    let mut steps: Vec<(usize, Step)> = per_change.into_iter().flatten().enumerate().collect();
-    steps.sort_by(|(i, a), (j, b)| (a.phase, a.rank, i).cmp(&(b.phase, b.rank, j)));
-    let mut seen = std::collections::HashSet::new();
+/// Sorts the steps of all changes by phase, then rank, keeping the differ's order otherwise;
+/// a statement that two changes both need is kept once, where it comes first.
+fn order(per_change: &[Vec<Step>]) -> Vec<(String, Mode)> {
+    let mut steps: Vec<(usize, &Step)> = per_change.iter().flatten().enumerate().collect();
+    // The position makes every key unique, so an unstable sort keeps the differ's order.
+    steps.sort_unstable_by_key(|(i, s)| (s.phase, s.rank, *i));
+    let mut seen = std::collections::HashSet::with_capacity(steps.len());
     steps
         .into_iter()
-        .filter(|(_, s)| seen.insert(s.sql.clone()))
-        .map(|(_, s)| (s.sql, s.mode))
+        .filter(|(_, s)| seen.insert(s.sql.as_str()))
+        .map(|(_, s)| (s.sql.clone(), s.mode))
         .collect()
 }
 
