@@ -7,6 +7,7 @@
 //! - [`lint`]: hazards of hand-written migration SQL.
 //! - [`redact`]: passwords out of every message.
 //! - [`error`]: the crate-level [`Error`], one variant per module.
+//! - `python` (feature `python`): the bindings of the `data_bridge` Python module.
 
 pub(crate) mod civil;
 pub mod diff;
@@ -14,6 +15,8 @@ pub mod engine;
 pub mod error;
 pub mod lint;
 pub mod project;
+#[cfg(feature = "python")]
+mod python;
 pub mod redact;
 
 pub use error::{Error, Result};

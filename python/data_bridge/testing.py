@@ -1,0 +1,81 @@
+"""A pytest plugin for projects that use data_bridge (registered as ``data_bridge``).
+
+Fixtures:
+
+- ``postgres_url``: a server for the whole test session: ``DATABASE_URL`` when set, else a
+  throwaway server started from the installed PostgreSQL binaries (removed at the end).
+- ``database``: the URL of a fresh, empty database on that server, one per test, so that
+  tests run in parallel without seeing each other's tables.
+- ``pool``: a pool on ``database``, closed after the test.
+"""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import AsyncIterator, Iterator
+from typing import Any
+from urllib.parse import urlsplit, urlunsplit
+
+import pytest
+
+from . import Pool, connect
+from ._data_bridge import TestServer
+
+__all__ = ["database", "pool", "postgres_url"]
+
+
+@pytest.fixture(scope="session")
+def postgres_url() -> Iterator[str]:
+    """The URL of a server the tests may create databases on."""
+    url = os.environ.get("DATABASE_URL")
+    if url:
+        yield url
+        return
+    server = TestServer()
+    try:
+        yield server.url()
+    finally:
+        server.stop()
+
+
+def _with_database(url: str, name: str) -> str:
+    parts = urlsplit(url)
+    return urlunsplit(parts._replace(path="/" + name))
+
+
+try:
+    # Async fixtures need pytest-asyncio (the `testing` extra); without it the plugin
+    # offers postgres_url only, rather than breaking every pytest run.
+    import pytest_asyncio
+
+    _fixture: Any = pytest_asyncio.fixture
+except ImportError:  # pragma: no cover
+    _fixture = None
+
+
+def _async_fixture(fn: Any) -> Any:
+    return fn if _fixture is None else _fixture(fn)
+
+
+@_async_fixture
+async def database(postgres_url: str) -> AsyncIterator[str]:
+    """A fresh database for one test; dropped afterwards."""
+    name = "test_" + uuid.uuid4().hex[:12]
+    admin = await connect(postgres_url, max_size=1, default=False)
+    try:
+        await admin.execute(f'CREATE DATABASE "{name}"')
+        yield _with_database(postgres_url, name)
+        await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    finally:
+        await admin.close()
+
+
+@_async_fixture
+async def pool(database: str) -> AsyncIterator[Pool]:
+    """A pool on the test's own database."""
+    p = await connect(database, max_size=5, default=False)
+    try:
+        yield p
+    finally:
+        await p.close()

@@ -1,0 +1,25 @@
+//! The Python module `data_bridge._data_bridge`: bindings only. Values are converted here,
+//! the GIL is released while the engine works, and engine errors become the exception
+//! hierarchy of [`exceptions`]; connecting, querying and decoding rows stay in the engine
+//! and in [`rows`], which runs without the GIL.
+
+mod exceptions;
+mod params;
+mod pool;
+mod rows;
+mod server;
+mod tag;
+
+use pyo3::prelude::*;
+
+/// The native module: the pool, the test server and the exceptions.
+#[pymodule]
+fn _data_bridge(m: &Bound<'_, PyModule>) -> PyResult<()> {
+    m.add("__version__", env!("CARGO_PKG_VERSION"))?;
+    m.add_function(wrap_pyfunction!(pool::connect, m)?)?;
+    m.add_class::<pool::Pool>()?;
+    m.add_class::<rows::Row>()?;
+    m.add_class::<server::TestServer>()?;
+    exceptions::register(m)?;
+    Ok(())
+}

@@ -1,0 +1,453 @@
+//! Query parameters: Python values taken apart while the GIL is held ([`Param`]), then
+//! encoded in the binary form of the type the server inferred for each `$n` (as asyncpg
+//! does), so that `"…"` fits a uuid column and `5` a numeric one. Values are always bound,
+//! never spliced into the SQL.
+
+use pyo3::exceptions::PyTypeError;
+use pyo3::prelude::*;
+use pyo3::types::{PyBool, PyBytes, PyDict, PyFloat, PyInt, PyList, PyString, PyTuple};
+use sqlx::encode::IsNull;
+use sqlx::error::BoxDynError;
+use sqlx::postgres::{PgArgumentBuffer, PgArguments, PgTypeInfo};
+use sqlx::Arguments;
+
+use super::rows::array_element;
+
+/// A Python value, taken apart.
+#[derive(Debug, Clone, PartialEq)]
+pub(super) enum Param {
+    Null,
+    Bool(bool),
+    /// An int as decimal text: Python ints have no size limit; the target type checks it.
+    Int(String),
+    Float(f64),
+    Decimal(String),
+    Str(String),
+    Bytes(Vec<u8>),
+    Uuid([u8; 16]),
+    /// A dict (or a list meant for a json column), serialized.
+    Json(String),
+    List(Vec<Param>),
+}
+
+impl Param {
+    /// Takes a Python value apart.
+    pub(super) fn from_python(v: &Bound<'_, PyAny>) -> PyResult<Param> {
+        let py = v.py();
+        if v.is_none() {
+            return Ok(Param::Null);
+        }
+        if v.is_instance_of::<PyBool>() {
+            return Ok(Param::Bool(v.extract()?));
+        }
+        if v.is_instance_of::<PyInt>() {
+            return Ok(Param::Int(v.str()?.to_string()));
+        }
+        if v.is_instance_of::<PyFloat>() {
+            return Ok(Param::Float(v.extract()?));
+        }
+        if v.is_instance_of::<PyString>() {
+            return Ok(Param::Str(v.extract()?));
+        }
+        if let Ok(b) = v.cast::<PyBytes>() {
+            return Ok(Param::Bytes(b.as_bytes().to_vec()));
+        }
+        if v.is_instance_of::<PyList>() || v.is_instance_of::<PyTuple>() {
+            let items = v
+                .try_iter()?
+                .map(|i| Param::from_python(&i?))
+                .collect::<PyResult<_>>()?;
+            return Ok(Param::List(items));
+        }
+        if v.is_instance_of::<PyDict>() {
+            return Ok(Param::Json(json_dumps(v)?));
+        }
+        if v.is_instance(&py.import("decimal")?.getattr("Decimal")?)? {
+            return Ok(Param::Decimal(v.str()?.to_string()));
+        }
+        if v.is_instance(&py.import("uuid")?.getattr("UUID")?)? {
+            let b: Vec<u8> = v.getattr("bytes")?.extract()?;
+            let bytes: [u8; 16] = b
+                .try_into()
+                .map_err(|_| PyTypeError::new_err("a UUID is 16 bytes"))?;
+            return Ok(Param::Uuid(bytes));
+        }
+        if let Ok(value) = v.getattr("value") {
+            // An enum.Enum member binds as its value.
+            if v.is_instance(&py.import("enum")?.getattr("Enum")?)? {
+                return Param::from_python(&value);
+            }
+        }
+        Err(PyTypeError::new_err(format!(
+            "cannot bind a value of type {} as a query parameter",
+            v.get_type().name()?
+        )))
+    }
+}
+
+fn json_dumps(v: &Bound<'_, PyAny>) -> PyResult<String> {
+    v.py()
+        .import("json")?
+        .getattr("dumps")?
+        .call1((v,))?
+        .extract()
+}
+
+/// The parameters of one statement, encoded for the types the server gave their `$n`.
+pub(super) fn arguments(params: &[Param], types: &[PgTypeInfo]) -> Result<PgArguments, String> {
+    let mut args = PgArguments::default();
+    for (i, p) in params.iter().enumerate() {
+        let oid = types.get(i).and_then(|t| t.oid()).map_or(0, |o| o.0);
+        let bytes = match p {
+            Param::Null => None,
+            p => Some(encode(p, oid).map_err(|e| format!("parameter ${}: {e}", i + 1))?),
+        };
+        args.add(Encoded { oid, bytes })
+            .map_err(|e| e.to_string())?;
+    }
+    Ok(args)
+}
+
+/// A parameter already in its binary form, bound with its type's id.
+struct Encoded {
+    oid: u32,
+    bytes: Option<Vec<u8>>,
+}
+
+impl sqlx::Type<sqlx::Postgres> for Encoded {
+    fn type_info() -> PgTypeInfo {
+        PgTypeInfo::with_oid(sqlx::postgres::types::Oid(0))
+    }
+}
+
+impl sqlx::Encode<'_, sqlx::Postgres> for Encoded {
+    fn encode_by_ref(&self, buf: &mut PgArgumentBuffer) -> Result<IsNull, BoxDynError> {
+        match &self.bytes {
+            Some(b) => {
+                buf.extend_from_slice(b);
+                Ok(IsNull::No)
+            }
+            None => Ok(IsNull::Yes),
+        }
+    }
+
+    fn produces(&self) -> Option<PgTypeInfo> {
+        Some(PgTypeInfo::with_oid(sqlx::postgres::types::Oid(self.oid)))
+    }
+}
+
+/// The binary form of `p` as a value of type `oid`.
+fn encode(p: &Param, oid: u32) -> Result<Vec<u8>, String> {
+    let int = |s: &str, bits: u32| -> Result<i64, String> {
+        let v: i128 = s.parse().map_err(|_| format!("{s} is not an integer"))?;
+        let max = (1i128 << (bits - 1)) - 1;
+        if v > max || v < -max - 1 {
+            return Err(format!("{s} is out of range for a {bits}-bit integer"));
+        }
+        Ok(v as i64)
+    };
+    Ok(match (oid, p) {
+        (16, Param::Bool(b)) => vec![u8::from(*b)],
+        (21, Param::Int(s)) => (int(s, 16)? as i16).to_be_bytes().to_vec(),
+        (23, Param::Int(s)) => (int(s, 32)? as i32).to_be_bytes().to_vec(),
+        (26, Param::Int(s)) => {
+            let v = int(s, 33)?;
+            u32::try_from(v).map_err(|_| format!("{s} is out of range for an oid"))?.to_be_bytes().to_vec()
+        }
+        (20, Param::Int(s)) => int(s, 64)?.to_be_bytes().to_vec(),
+        (700, Param::Float(f)) => (*f as f32).to_be_bytes().to_vec(),
+        (700, Param::Int(s)) => (parse_f64(s)? as f32).to_be_bytes().to_vec(),
+        (701, Param::Float(f)) => f.to_be_bytes().to_vec(),
+        (701, Param::Int(s)) => parse_f64(s)?.to_be_bytes().to_vec(),
+        (1700, Param::Int(s) | Param::Decimal(s) | Param::Str(s)) => numeric_binary(s)?,
+        (1700, Param::Float(f)) => numeric_binary(&float_text(*f))?,
+        (17, Param::Bytes(b)) => b.clone(),
+        (2950, Param::Uuid(b)) => b.to_vec(),
+        (2950, Param::Str(s)) => parse_uuid(s)?.to_vec(),
+        (114, p) => json_text(p)?.into_bytes(),
+        (3802, p) => {
+            let mut b = vec![1];
+            b.extend_from_slice(json_text(p)?.as_bytes());
+            b
+        }
+        (oid, Param::List(items)) => match array_element(oid) {
+            Some(elem) => array_binary(elem, items)?,
+            None => return Err(format!("a list does not fit a value of type oid {oid}")),
+        },
+        // Text and the types that send text: varchar, char, name, enums, citext...
+        (25 | 1043 | 1042 | 19 | 0, Param::Str(s)) => s.as_bytes().to_vec(),
+        (oid, Param::Str(s)) if oid >= 16384 => s.as_bytes().to_vec(),
+        (oid, p) => {
+            return Err(format!(
+                "a {} does not fit a value of type oid {oid}; cast the parameter in the SQL (for example $1::text)",
+                p.kind()
+            ))
+        }
+    })
+}
+
+impl Param {
+    fn kind(&self) -> &'static str {
+        match self {
+            Param::Null => "None",
+            Param::Bool(_) => "bool",
+            Param::Int(_) => "int",
+            Param::Float(_) => "float",
+            Param::Decimal(_) => "Decimal",
+            Param::Str(_) => "str",
+            Param::Bytes(_) => "bytes",
+            Param::Uuid(_) => "UUID",
+            Param::Json(_) => "dict",
+            Param::List(_) => "list",
+        }
+    }
+}
+
+fn parse_f64(s: &str) -> Result<f64, String> {
+    s.parse().map_err(|_| format!("{s} is not a number"))
+}
+
+fn float_text(f: f64) -> String {
+    if f.is_nan() {
+        "NaN".into()
+    } else if f.is_infinite() {
+        if f > 0.0 { "Infinity" } else { "-Infinity" }.into()
+    } else {
+        format!("{f:?}")
+    }
+}
+
+/// The JSON text of a parameter for a json or jsonb column: a dict or list serialized, a
+/// str taken as a document already.
+fn json_text(p: &Param) -> Result<String, String> {
+    match p {
+        Param::Str(s) => Ok(s.clone()),
+        p => json_value(p),
+    }
+}
+
+/// A parameter as a JSON value (a str inside a list is a JSON string).
+fn json_value(p: &Param) -> Result<String, String> {
+    Ok(match p {
+        Param::Json(s) => s.clone(),
+        Param::Str(s) => serde_json::to_string(s).map_err(|e| e.to_string())?,
+        Param::Int(s) | Param::Decimal(s) => s.clone(),
+        Param::Bool(b) => b.to_string(),
+        Param::Float(f) if f.is_finite() => format!("{f:?}"),
+        Param::Null => "null".into(),
+        Param::List(items) => {
+            let parts = items
+                .iter()
+                .map(json_value)
+                .collect::<Result<Vec<_>, _>>()?;
+            format!("[{}]", parts.join(","))
+        }
+        other => return Err(format!("a {} is not JSON", other.kind())),
+    })
+}
+
+fn parse_uuid(s: &str) -> Result<[u8; 16], String> {
+    let hex: String = s
+        .trim_matches(|c| c == '{' || c == '}')
+        .chars()
+        .filter(|c| *c != '-')
+        .collect();
+    if hex.len() != 32 {
+        return Err(format!("{s:?} is not a UUID"));
+    }
+    let mut out = [0u8; 16];
+    for (i, byte) in out.iter_mut().enumerate() {
+        *byte = u8::from_str_radix(&hex[2 * i..2 * i + 2], 16)
+            .map_err(|_| format!("{s:?} is not a UUID"))?;
+    }
+    Ok(out)
+}
+
+/// A one-dimensional array's binary form (the elements' type must be one this module
+/// encodes; a nested list is several dimensions).
+fn array_binary(elem: u32, items: &[Param]) -> Result<Vec<u8>, String> {
+    let mut dims = Vec::new();
+    let mut flat = Vec::new();
+    flatten(items, 0, &mut dims, &mut flat)?;
+    let mut b = Vec::new();
+    b.extend_from_slice(&(dims.len() as i32).to_be_bytes());
+    let has_nulls = flat.iter().any(|p| matches!(p, Param::Null));
+    b.extend_from_slice(&i32::from(has_nulls).to_be_bytes());
+    b.extend_from_slice(&elem.to_be_bytes());
+    for d in &dims {
+        b.extend_from_slice(&(*d as i32).to_be_bytes());
+        b.extend_from_slice(&1i32.to_be_bytes());
+    }
+    for p in flat {
+        match p {
+            Param::Null => b.extend_from_slice(&(-1i32).to_be_bytes()),
+            p => {
+                let e = encode(p, elem)?;
+                b.extend_from_slice(&(e.len() as i32).to_be_bytes());
+                b.extend_from_slice(&e);
+            }
+        }
+    }
+    Ok(b)
+}
+
+fn flatten<'a>(
+    items: &'a [Param],
+    depth: usize,
+    dims: &mut Vec<usize>,
+    flat: &mut Vec<&'a Param>,
+) -> Result<(), String> {
+    match dims.get(depth) {
+        Some(&n) if n != items.len() => {
+            return Err(
+                "the sub-lists of a multidimensional array must have the same length".into(),
+            )
+        }
+        Some(_) => {}
+        None if items.is_empty() && depth > 0 => {
+            return Err("an array cannot hold empty sub-lists".into())
+        }
+        None => dims.push(items.len()),
+    }
+    for p in items {
+        match p {
+            Param::List(inner) => flatten(inner, depth + 1, dims, flat)?,
+            p if dims.len() > depth + 1 => {
+                return Err(format!("a {} where the array has a sub-list", p.kind()))
+            }
+            p => flat.push(p),
+        }
+    }
+    Ok(())
+}
+
+/// A decimal number's text (`"-12.50"`, `"1e3"`, `"NaN"`) in numeric's binary form.
+pub(super) fn numeric_binary(text: &str) -> Result<Vec<u8>, String> {
+    let bad = || format!("{text:?} is not a number");
+    let t = text.trim();
+    let special = match t.to_ascii_lowercase().as_str() {
+        "nan" => Some(0xC000u16),
+        "infinity" | "inf" | "+infinity" | "+inf" => Some(0xD000),
+        "-infinity" | "-inf" => Some(0xF000),
+        _ => None,
+    };
+    let mut out = Vec::new();
+    if let Some(sign) = special {
+        for v in [0i16, 0, sign as i16, 0] {
+            out.extend_from_slice(&v.to_be_bytes());
+        }
+        return Ok(out);
+    }
+    let (negative, t) = match t.strip_prefix('-') {
+        Some(rest) => (true, rest),
+        None => (false, t.strip_prefix('+').unwrap_or(t)),
+    };
+    let (mantissa, exp) = match t.find(['e', 'E']) {
+        Some(i) => (&t[..i], t[i + 1..].parse::<i64>().map_err(|_| bad())?),
+        None => (t, 0),
+    };
+    let (int_part, frac_part) = mantissa.split_once('.').unwrap_or((mantissa, ""));
+    if int_part.is_empty() && frac_part.is_empty()
+        || !int_part
+            .chars()
+            .chain(frac_part.chars())
+            .all(|c| c.is_ascii_digit())
+    {
+        return Err(bad());
+    }
+    // All digits with the decimal point at `point` (counted from the left).
+    let digits: Vec<u8> = int_part
+        .bytes()
+        .chain(frac_part.bytes())
+        .map(|b| b - b'0')
+        .collect();
+    let point = int_part.len() as i64 + exp;
+    let dscale = (frac_part.len() as i64 - exp).max(0);
+    // Group into base-10000 digits aligned on the decimal point.
+    let first_group = point.div_euclid(4) + i64::from(point.rem_euclid(4) != 0);
+    let start = first_group * 4 - point; // leading zero padding before the first digit
+    let mut padded: Vec<u8> = vec![0; start.max(0) as usize];
+    padded.extend(&digits);
+    while !padded.len().is_multiple_of(4) {
+        padded.push(0);
+    }
+    let mut groups: Vec<i16> = padded
+        .chunks(4)
+        .map(|c| c.iter().fold(0i16, |acc, d| acc * 10 + i16::from(*d)))
+        .collect();
+    let mut weight = first_group - 1;
+    while groups.first() == Some(&0) {
+        groups.remove(0);
+        weight -= 1;
+    }
+    while groups.last() == Some(&0) {
+        groups.pop();
+    }
+    if groups.is_empty() {
+        weight = 0;
+    }
+    let sign: u16 = if negative && !groups.is_empty() {
+        0x4000
+    } else {
+        0
+    };
+    let header = [
+        i16::try_from(groups.len()).map_err(|_| bad())?,
+        i16::try_from(weight).map_err(|_| bad())?,
+        sign as i16,
+        i16::try_from(dscale).map_err(|_| bad())?,
+    ];
+    for v in header.iter().chain(groups.iter()) {
+        out.extend_from_slice(&v.to_be_bytes());
+    }
+    Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::rows::numeric_text;
+    use super::*;
+
+    #[test]
+    fn numerics_round_trip_through_their_binary_form() {
+        for (input, shown) in [
+            ("12.50", "12.50"),
+            ("-0.001", "-0.001"),
+            ("10000", "10000"),
+            ("0", "0"),
+            ("0.0", "0.0"),
+            ("123456789.000000001", "123456789.000000001"),
+            ("1e3", "1000"),
+            ("1.5E-3", "0.0015"),
+            ("NaN", "NaN"),
+            ("-Infinity", "-Infinity"),
+            (
+                "99999999999999999999999999999999.99",
+                "99999999999999999999999999999999.99",
+            ),
+        ] {
+            let b = numeric_binary(input).unwrap();
+            assert_eq!(numeric_text(&b).unwrap(), shown, "{input}");
+        }
+        assert!(numeric_binary("12a").is_err());
+        assert!(numeric_binary("").is_err());
+    }
+
+    #[test]
+    fn integers_are_range_checked_for_their_column() {
+        assert!(encode(&Param::Int("32768".into()), 21).is_err());
+        assert_eq!(
+            encode(&Param::Int("-32768".into()), 21).unwrap(),
+            vec![0x80, 0]
+        );
+        assert!(encode(&Param::Int("9223372036854775808".into()), 20).is_err());
+    }
+
+    #[test]
+    fn uuids_parse_with_or_without_dashes() {
+        let a = parse_uuid("a0eebc99-9c0b-4ef8-bb6d-6bb9bd380a11").unwrap();
+        let b = parse_uuid("{a0eebc999c0b4ef8bb6d6bb9bd380a11}").unwrap();
+        assert_eq!(a, b);
+        assert!(parse_uuid("nope").is_err());
+    }
+}

@@ -1,0 +1,444 @@
+//! Result rows: decoded from the server's binary format into [`Cell`]s without the GIL,
+//! then turned into Python objects in one pass, as [`Row`]s (read-only mappings from column
+//! name to value that also index by position).
+
+use std::sync::Arc;
+
+use pyo3::exceptions::{PyIndexError, PyKeyError, PyTypeError};
+use pyo3::prelude::*;
+use pyo3::types::{PyBytes, PyList, PyTuple};
+use sqlx::postgres::{PgRow, PgValueFormat};
+use sqlx::{Column, Row as _, TypeInfo, ValueRef};
+
+/// One decoded value.
+#[derive(Debug, Clone, PartialEq)]
+pub(super) enum Cell {
+    Null,
+    Bool(bool),
+    Int(i64),
+    Float(f64),
+    /// A numeric, exactly, as decimal text (`"-12.50"`, `"NaN"`, `"Infinity"`).
+    Numeric(String),
+    Text(String),
+    Bytes(Vec<u8>),
+    /// A json or jsonb document's text.
+    Json(String),
+    Uuid([u8; 16]),
+    Array(Vec<Cell>),
+}
+
+/// Rows with their column names.
+pub(super) struct Rows {
+    pub columns: Arc<[String]>,
+    pub rows: Vec<Vec<Cell>>,
+}
+
+/// Decodes every row; a value of a type this module does not know comes back as its bytes
+/// read as UTF-8 text (which is what enums and text-like extension types send), or as bytes.
+pub(super) fn decode(rows: &[PgRow]) -> Result<Rows, String> {
+    let columns: Arc<[String]> = match rows.first() {
+        Some(r) => r.columns().iter().map(|c| c.name().to_string()).collect(),
+        None => Arc::from(Vec::new()),
+    };
+    let rows = rows
+        .iter()
+        .map(|r| (0..r.len()).map(|i| decode_value(r, i)).collect())
+        .collect::<Result<_, _>>()?;
+    Ok(Rows { columns, rows })
+}
+
+fn decode_value(row: &PgRow, i: usize) -> Result<Cell, String> {
+    let raw = row.try_get_raw(i).map_err(|e| e.to_string())?;
+    if raw.is_null() {
+        return Ok(Cell::Null);
+    }
+    let oid = raw.type_info().oid().map_or(0, |o| o.0);
+    let name = raw.type_info().name().to_string();
+    let bytes = raw.as_bytes().map_err(|e| e.to_string())?;
+    if raw.format() == PgValueFormat::Text {
+        return Ok(Cell::Text(String::from_utf8_lossy(bytes).into_owned()));
+    }
+    binary(oid, bytes).map_err(|e| format!("column {:?} ({name}): {e}", row.column(i).name()))
+}
+
+/// The value of a type from its binary form.
+pub(super) fn binary(oid: u32, b: &[u8]) -> Result<Cell, String> {
+    Ok(match oid {
+        16 => Cell::Bool(b.first().is_some_and(|&x| x != 0)),
+        20 => Cell::Int(i64::from_be_bytes(fixed(b)?)),
+        23 | 26 => Cell::Int(i64::from(i32::from_be_bytes(fixed(b)?))),
+        21 => Cell::Int(i64::from(i16::from_be_bytes(fixed(b)?))),
+        700 => Cell::Float(f64::from(f32::from_be_bytes(fixed(b)?))),
+        701 => Cell::Float(f64::from_be_bytes(fixed(b)?)),
+        1700 => Cell::Numeric(numeric_text(b)?),
+        17 => Cell::Bytes(b.to_vec()),
+        114 => Cell::Json(utf8(b)?),
+        3802 => match b.split_first() {
+            Some((1, doc)) => Cell::Json(utf8(doc)?),
+            _ => return Err("unknown jsonb version".into()),
+        },
+        2950 => Cell::Uuid(fixed(b)?),
+        _ => match array_element(oid) {
+            Some(elem) => array(elem, b)?,
+            None => match std::str::from_utf8(b) {
+                Ok(s) => Cell::Text(s.to_string()),
+                Err(_) => Cell::Bytes(b.to_vec()),
+            },
+        },
+    })
+}
+
+fn fixed<const N: usize>(b: &[u8]) -> Result<[u8; N], String> {
+    b.try_into()
+        .map_err(|_| format!("expected {N} bytes, got {}", b.len()))
+}
+
+fn utf8(b: &[u8]) -> Result<String, String> {
+    String::from_utf8(b.to_vec()).map_err(|e| e.to_string())
+}
+
+/// The element type of the built-in array types this module decodes.
+pub(super) fn array_element(oid: u32) -> Option<u32> {
+    Some(match oid {
+        1000 => 16,
+        1001 => 17,
+        1005 => 21,
+        1007 => 23,
+        1016 => 20,
+        1021 => 700,
+        1022 => 701,
+        1231 => 1700,
+        1009 => 25,
+        1015 => 1043,
+        1014 => 1042,
+        1003 => 19,
+        199 => 114,
+        3807 => 3802,
+        2951 => 2950,
+        1028 => 26,
+        _ => return None,
+    })
+}
+
+/// An array's binary form: dimensions, then each element with its length (-1 for NULL);
+/// several dimensions become nested lists.
+fn array(elem: u32, b: &[u8]) -> Result<Cell, String> {
+    let mut r = Reader(b);
+    let ndim = r.i32()?;
+    let _has_nulls = r.i32()?;
+    let _elem_oid = r.i32()?;
+    if ndim == 0 {
+        return Ok(Cell::Array(Vec::new()));
+    }
+    let mut dims = Vec::new();
+    for _ in 0..ndim {
+        let len = usize::try_from(r.i32()?).map_err(|_| "negative dimension")?;
+        let _lower = r.i32()?;
+        dims.push(len);
+    }
+    let total: usize = dims.iter().product();
+    let mut flat = Vec::with_capacity(total);
+    for _ in 0..total {
+        let len = r.i32()?;
+        flat.push(match usize::try_from(len) {
+            Ok(n) => binary(elem, r.take(n)?)?,
+            Err(_) => Cell::Null,
+        });
+    }
+    Ok(nest(&dims, &mut flat.into_iter()))
+}
+
+fn nest(dims: &[usize], items: &mut impl Iterator<Item = Cell>) -> Cell {
+    match dims.split_first() {
+        Some((n, [])) => Cell::Array(items.take(*n).collect()),
+        Some((n, rest)) => Cell::Array((0..*n).map(|_| nest(rest, items)).collect()),
+        None => Cell::Array(Vec::new()),
+    }
+}
+
+/// Reads big-endian integers and slices off the front of a buffer.
+struct Reader<'a>(&'a [u8]);
+
+impl<'a> Reader<'a> {
+    fn take(&mut self, n: usize) -> Result<&'a [u8], String> {
+        if self.0.len() < n {
+            return Err("value ends early".into());
+        }
+        let (head, tail) = self.0.split_at(n);
+        self.0 = tail;
+        Ok(head)
+    }
+    fn i32(&mut self) -> Result<i32, String> {
+        Ok(i32::from_be_bytes(fixed(self.take(4)?)?))
+    }
+    fn i16(&mut self) -> Result<i16, String> {
+        Ok(i16::from_be_bytes(fixed(self.take(2)?)?))
+    }
+}
+
+/// A numeric's binary form (base-10000 digits, weight, sign, display scale) as decimal text.
+pub(super) fn numeric_text(b: &[u8]) -> Result<String, String> {
+    let mut r = Reader(b);
+    let ndigits = usize::try_from(r.i16()?).map_err(|_| "negative digit count")?;
+    let weight = i32::from(r.i16()?);
+    let sign = r.i16()? as u16;
+    let dscale = usize::try_from(r.i16()?).map_err(|_| "negative scale")?;
+    match sign {
+        0xC000 => return Ok("NaN".into()),
+        0xD000 => return Ok("Infinity".into()),
+        0xF000 => return Ok("-Infinity".into()),
+        _ => {}
+    }
+    let digits: Vec<i16> = (0..ndigits).map(|_| r.i16()).collect::<Result<_, _>>()?;
+    let digit = |i: i32| -> i16 {
+        usize::try_from(i)
+            .ok()
+            .and_then(|i| digits.get(i).copied())
+            .unwrap_or(0)
+    };
+    let mut out = String::new();
+    if sign == 0x4000 {
+        out.push('-');
+    }
+    if weight < 0 {
+        out.push('0');
+    } else {
+        for i in 0..=weight {
+            let d = digit(i);
+            if i == 0 {
+                out.push_str(&d.to_string());
+            } else {
+                out.push_str(&format!("{d:04}"));
+            }
+        }
+    }
+    if dscale > 0 {
+        out.push('.');
+        let mut frac = String::new();
+        let mut i = weight + 1;
+        while frac.len() < dscale {
+            frac.push_str(&format!("{:04}", digit(i)));
+            i += 1;
+        }
+        frac.truncate(dscale);
+        out.push_str(&frac);
+    }
+    Ok(out)
+}
+
+/// A result row: a read-only mapping from column name to value that also takes a position
+/// (`row["id"]`, `row[0]`).
+#[pyclass(frozen, module = "data_bridge._data_bridge", name = "Row")]
+pub(crate) struct Row {
+    columns: Arc<[String]>,
+    values: Py<PyTuple>,
+}
+
+#[pymethods]
+impl Row {
+    fn __getitem__<'py>(&self, py: Python<'py>, key: &Bound<'py, PyAny>) -> PyResult<Py<PyAny>> {
+        let values = self.values.bind(py);
+        if let Ok(name) = key.extract::<&str>() {
+            return match self.columns.iter().position(|c| c == name) {
+                Some(i) => Ok(values.get_item(i)?.unbind()),
+                None => Err(PyKeyError::new_err(name.to_string())),
+            };
+        }
+        let index: isize = key
+            .extract()
+            .map_err(|_| PyTypeError::new_err("a row is indexed by column name or position"))?;
+        let len = values.len() as isize;
+        let i = if index < 0 { index + len } else { index };
+        if i < 0 || i >= len {
+            return Err(PyIndexError::new_err("row index out of range"));
+        }
+        Ok(values.get_item(i as usize)?.unbind())
+    }
+
+    fn __len__(&self) -> usize {
+        self.columns.len()
+    }
+
+    fn __iter__<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+        PyList::new(py, self.columns.iter())?
+            .try_iter()
+            .map(Bound::into_any)
+    }
+
+    fn __contains__(&self, key: &Bound<'_, PyAny>) -> bool {
+        key.extract::<&str>()
+            .is_ok_and(|k| self.columns.iter().any(|c| c == k))
+    }
+
+    fn keys<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyList>> {
+        PyList::new(py, self.columns.iter())
+    }
+
+    fn values<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyList>> {
+        PyList::new(py, self.values.bind(py).iter())
+    }
+
+    fn items<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyList>> {
+        let values = self.values.bind(py);
+        let pairs = self
+            .columns
+            .iter()
+            .zip(values.iter())
+            .map(|(k, v)| PyTuple::new(py, [k.into_pyobject(py)?.into_any(), v]))
+            .collect::<PyResult<Vec<_>>>()?;
+        PyList::new(py, pairs)
+    }
+
+    #[pyo3(signature = (key, default=None))]
+    fn get<'py>(
+        &self,
+        py: Python<'py>,
+        key: &str,
+        default: Option<Py<PyAny>>,
+    ) -> PyResult<Py<PyAny>> {
+        match self.columns.iter().position(|c| c == key) {
+            Some(i) => Ok(self.values.bind(py).get_item(i)?.unbind()),
+            None => Ok(default.unwrap_or_else(|| py.None())),
+        }
+    }
+
+    fn __eq__(&self, py: Python<'_>, other: &Bound<'_, PyAny>) -> PyResult<bool> {
+        let mine = pyo3::types::PyDict::new(py);
+        for (k, v) in self.columns.iter().zip(self.values.bind(py).iter()) {
+            mine.set_item(k, v)?;
+        }
+        let other = match other.cast::<Row>() {
+            Ok(row) => row.get().to_dict(py)?.into_any(),
+            Err(_) => other.clone(),
+        };
+        mine.eq(other)
+    }
+
+    fn __repr__(&self, py: Python<'_>) -> PyResult<String> {
+        let parts = self
+            .columns
+            .iter()
+            .zip(self.values.bind(py).iter())
+            .map(|(k, v)| Ok(format!("{k}={}", v.repr()?)))
+            .collect::<PyResult<Vec<_>>>()?;
+        Ok(format!("Row({})", parts.join(", ")))
+    }
+}
+
+impl Row {
+    fn to_dict<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, pyo3::types::PyDict>> {
+        let d = pyo3::types::PyDict::new(py);
+        for (k, v) in self.columns.iter().zip(self.values.bind(py).iter()) {
+            d.set_item(k, v)?;
+        }
+        Ok(d)
+    }
+}
+
+/// Python's `decimal.Decimal`, `json.loads` and `uuid.UUID`, looked up once per result.
+struct Converters<'py> {
+    decimal: Bound<'py, PyAny>,
+    loads: Bound<'py, PyAny>,
+    uuid: Bound<'py, PyAny>,
+}
+
+impl<'py> Converters<'py> {
+    fn new(py: Python<'py>) -> PyResult<Self> {
+        Ok(Converters {
+            decimal: py.import("decimal")?.getattr("Decimal")?,
+            loads: py.import("json")?.getattr("loads")?,
+            uuid: py.import("uuid")?.getattr("UUID")?,
+        })
+    }
+
+    fn cell(&self, py: Python<'py>, cell: Cell) -> PyResult<Bound<'py, PyAny>> {
+        Ok(match cell {
+            Cell::Null => py.None().into_bound(py),
+            Cell::Bool(b) => b.into_pyobject(py)?.to_owned().into_any(),
+            Cell::Int(i) => i.into_pyobject(py)?.into_any(),
+            Cell::Float(f) => f.into_pyobject(py)?.into_any(),
+            Cell::Numeric(s) => self.decimal.call1((s,))?,
+            Cell::Text(s) => s.into_pyobject(py)?.into_any(),
+            Cell::Bytes(b) => PyBytes::new(py, &b).into_any(),
+            Cell::Json(s) => self.loads.call1((s,))?,
+            Cell::Uuid(b) => {
+                let kwargs = pyo3::types::PyDict::new(py);
+                kwargs.set_item("bytes", PyBytes::new(py, &b))?;
+                self.uuid.call((), Some(&kwargs))?
+            }
+            Cell::Array(items) => {
+                let items = items
+                    .into_iter()
+                    .map(|c| self.cell(py, c))
+                    .collect::<PyResult<Vec<_>>>()?;
+                PyList::new(py, items)?.into_any()
+            }
+        })
+    }
+}
+
+/// The rows as a list of [`Row`].
+pub(super) fn to_python(py: Python<'_>, rows: Rows) -> PyResult<Py<PyAny>> {
+    let conv = Converters::new(py)?;
+    let out = rows
+        .rows
+        .into_iter()
+        .map(|cells| {
+            let values = cells
+                .into_iter()
+                .map(|c| conv.cell(py, c))
+                .collect::<PyResult<Vec<_>>>()?;
+            let row = Row {
+                columns: rows.columns.clone(),
+                values: PyTuple::new(py, values)?.unbind(),
+            };
+            Py::new(py, row)
+        })
+        .collect::<PyResult<Vec<_>>>()?;
+    Ok(PyList::new(py, out)?.into_any().unbind())
+}
+
+/// The first value of the first row, or None.
+pub(super) fn first_value(py: Python<'_>, rows: Rows) -> PyResult<Py<PyAny>> {
+    let conv = Converters::new(py)?;
+    match rows
+        .rows
+        .into_iter()
+        .next()
+        .and_then(|r| r.into_iter().next())
+    {
+        Some(cell) => Ok(conv.cell(py, cell)?.unbind()),
+        None => Ok(py.None()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn numeric(ndigits: i16, weight: i16, sign: u16, dscale: i16, digits: &[i16]) -> Vec<u8> {
+        let mut b = Vec::new();
+        for v in [ndigits, weight, sign as i16, dscale] {
+            b.extend_from_slice(&v.to_be_bytes());
+        }
+        for d in digits {
+            b.extend_from_slice(&d.to_be_bytes());
+        }
+        b
+    }
+
+    #[test]
+    fn numerics_read_exactly() {
+        assert_eq!(
+            numeric_text(&numeric(2, 0, 0, 2, &[12, 5000])).unwrap(),
+            "12.50"
+        );
+        assert_eq!(
+            numeric_text(&numeric(1, -1, 0x4000, 3, &[10])).unwrap(),
+            "-0.001"
+        );
+        assert_eq!(numeric_text(&numeric(1, 1, 0, 0, &[1])).unwrap(), "10000");
+        assert_eq!(numeric_text(&numeric(0, 0, 0, 0, &[])).unwrap(), "0");
+        assert_eq!(numeric_text(&numeric(0, 0, 0xC000, 0, &[])).unwrap(), "NaN");
+    }
+}

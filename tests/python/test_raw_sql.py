@@ -1,0 +1,213 @@
+"""Raw SQL through the pool: parameters, rows, command tags, errors and concurrency."""
+
+from __future__ import annotations
+
+import asyncio
+import decimal
+import math
+import subprocess
+import uuid
+from collections.abc import Mapping
+from typing import Any
+
+import pytest
+
+import data_bridge as db
+
+
+async def test_fetch_val_binds_its_parameters(pool: db.Pool) -> None:
+    assert await pool.fetch_val("SELECT $1::int + 1", 41) == 42
+    assert await pool.fetch_val("SELECT $1::text || $2::text", "a'b", ";--") == "a'b;--"
+
+
+async def test_rows_are_mappings_by_name_and_position(pool: db.Pool) -> None:
+    rows = await pool.fetch("SELECT 1 AS id, 'x' AS name UNION ALL SELECT 2, NULL ORDER BY 1")
+    assert len(rows) == 2
+    first = rows[0]
+    assert isinstance(first, Mapping)
+    assert first["id"] == 1 and first[1] == "x" and first[-1] == "x"
+    assert list(first) == ["id", "name"]
+    assert dict(first.items()) == {"id": 1, "name": "x"}
+    assert first == {"id": 1, "name": "x"}
+    assert rows[1]["name"] is None
+    assert "name" in first and "nope" not in first
+    with pytest.raises(KeyError):
+        first["nope"]
+    assert await pool.fetch_row("SELECT 1 WHERE false") is None
+    assert await pool.fetch_val("SELECT 1 WHERE false") is None
+
+
+@pytest.mark.parametrize(
+    ("sql_type", "value", "back"),
+    [
+        ("smallint", -32768, -32768),
+        ("integer", 2**31 - 1, 2**31 - 1),
+        ("bigint", -(2**63), -(2**63)),
+        ("real", 1.5, 1.5),
+        ("double precision", 1e300, 1e300),
+        ("double precision", math.inf, math.inf),
+        (
+            "numeric",
+            decimal.Decimal("12345678901234567890.000000000001"),
+            decimal.Decimal("12345678901234567890.000000000001"),
+        ),
+        ("numeric", 7, decimal.Decimal(7)),
+        ("numeric(10,2)", decimal.Decimal("-0.5"), decimal.Decimal("-0.50")),
+        ("boolean", True, True),
+        ("text", "héllo", "héllo"),
+        ("varchar(10)", "abc", "abc"),
+        ("char(3)", "ab", "ab "),
+        ("name", "pg", "pg"),
+        ("bytea", b"\x00\xffzz", b"\x00\xffzz"),
+        (
+            "uuid",
+            uuid.UUID("a0eebc99-9c0b-4ef8-bb6d-6bb9bd380a11"),
+            uuid.UUID("a0eebc99-9c0b-4ef8-bb6d-6bb9bd380a11"),
+        ),
+        (
+            "uuid",
+            "a0eebc99-9c0b-4ef8-bb6d-6bb9bd380a11",
+            uuid.UUID("a0eebc99-9c0b-4ef8-bb6d-6bb9bd380a11"),
+        ),
+        ("jsonb", {"a": [1, 2, None], "b": "x"}, {"a": [1, 2, None], "b": "x"}),
+        ("json", [1, "two"], [1, "two"]),
+        ("integer[]", [1, None, 3], [1, None, 3]),
+        ("integer[]", [[1, 2], [3, 4]], [[1, 2], [3, 4]]),
+        ("text[]", ["a", "b,c", None], ["a", "b,c", None]),
+        ("integer", None, None),
+    ],
+)
+async def test_values_go_both_ways(pool: db.Pool, sql_type: str, value: Any, back: Any) -> None:
+    await pool.execute(f"CREATE TABLE t (v {sql_type})")
+    assert await pool.execute("INSERT INTO t VALUES ($1)", value) == "INSERT 0 1"
+    assert await pool.fetch_val("SELECT v FROM t") == back
+    # The same value compares equal on the server, bound again (json has no equality).
+    same = (
+        "v::jsonb IS NOT DISTINCT FROM $1::jsonb"
+        if sql_type == "json"
+        else "v IS NOT DISTINCT FROM $1"
+    )
+    assert await pool.fetch_val(f"SELECT count(*) FROM t WHERE {same}", value) == 1
+
+
+async def test_nan_comes_back_as_nan(pool: db.Pool) -> None:
+    assert math.isnan(await pool.fetch_val("SELECT $1::float8", math.nan))
+    assert (await pool.fetch_val("SELECT 'NaN'::numeric")).is_nan()
+
+
+async def test_enum_values_bind_as_their_value(pool: db.Pool) -> None:
+    import enum
+
+    class Mood(enum.Enum):
+        HAPPY = "happy"
+
+    await pool.execute("CREATE TYPE mood AS ENUM ('happy', 'sad')")
+    assert await pool.fetch_val("SELECT $1::mood", Mood.HAPPY) == "happy"
+
+
+async def test_an_integer_that_does_not_fit_its_column_is_a_data_error(pool: db.Pool) -> None:
+    await pool.execute("CREATE TABLE t (v smallint)")
+    with pytest.raises(db.DataError, match=r"\$1.*out of range"):
+        await pool.execute("INSERT INTO t VALUES ($1)", 40000)
+
+
+STATEMENTS = [
+    "CREATE TABLE t (id int PRIMARY KEY, v text)",
+    "INSERT INTO t VALUES (1, 'a'), (2, 'b')",
+    "UPDATE t SET v = 'c'",
+    "WITH x AS (SELECT 1) DELETE FROM t WHERE id = 1",
+    "CREATE UNIQUE INDEX t_v ON t (v)",
+    "CREATE OR REPLACE VIEW w AS SELECT * FROM t",
+    "CREATE UNLOGGED TABLE u AS SELECT * FROM t",
+    "ALTER TABLE t ADD COLUMN n int",
+    "COMMENT ON TABLE t IS 'x'",
+    "CREATE MATERIALIZED VIEW m AS SELECT 1 AS a",
+    "REFRESH MATERIALIZED VIEW m",
+    "DROP MATERIALIZED VIEW m",
+    "TRUNCATE u",
+    "DROP VIEW w",
+    "CREATE SCHEMA s",
+    "CREATE SEQUENCE s.q",
+    "DROP SCHEMA s CASCADE",
+    "CREATE FUNCTION f() RETURNS int LANGUAGE sql AS 'SELECT 1'",
+    "DROP FUNCTION f()",
+    "DO $$ BEGIN END $$",
+    "SET search_path = public",
+    "RESET search_path",
+    "ANALYZE t",
+]
+
+
+async def test_command_tags_are_the_servers(pool: db.Pool, database: str) -> None:
+    script = "".join(f"{s};\n" for s in STATEMENTS)
+    psql = subprocess.run(
+        ["psql", "-X", "-v", "ON_ERROR_STOP=1", "-d", database],
+        input=script + "DROP TABLE t, u;\n",
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    expected = psql.stdout.split("\n")[: len(STATEMENTS)]
+    ours = [await pool.execute(s) for s in STATEMENTS]
+    assert ours == expected
+
+
+async def test_server_errors_have_their_class_and_details(pool: db.Pool) -> None:
+    await pool.execute("CREATE TABLE u (id int PRIMARY KEY, email text UNIQUE NOT NULL)")
+    await pool.execute("INSERT INTO u VALUES (1, 'a@x')")
+    with pytest.raises(db.UniqueViolation) as dup:
+        await pool.execute("INSERT INTO u VALUES ($1, $2)", 2, "a@x")
+    assert isinstance(dup.value, db.IntegrityError)
+    assert dup.value.sqlstate == "23505"
+    assert dup.value.table == "u" and dup.value.constraint == "u_email_key"
+    assert dup.value.detail is not None and "a@x" in dup.value.detail
+    with pytest.raises(db.NotNullViolation) as null:
+        await pool.execute("INSERT INTO u VALUES (3, NULL)")
+    assert null.value.column == "email"
+    with pytest.raises(db.UndefinedTable):
+        await pool.fetch("SELECT * FROM nope")
+    with pytest.raises(db.UndefinedColumn):
+        await pool.fetch("SELECT nope FROM u")
+    with pytest.raises(db.SyntaxError):
+        await pool.execute("SELEC 1")
+    with pytest.raises(db.DataError):
+        await pool.fetch("SELECT 1 / 0")
+    with pytest.raises(db.ProgrammingError, match="takes 1 parameter"):
+        await pool.fetch("SELECT $1::int", 1, 2)
+
+
+async def test_a_pool_serves_many_tasks_at_once(database: str) -> None:
+    async with await db.connect(database, max_size=5, default=False) as pool:
+        results = await asyncio.gather(
+            *(pool.fetch_val("SELECT $1::int * 2", i) for i in range(100))
+        )
+        assert results == [i * 2 for i in range(100)]
+        assert pool.size <= 5
+
+
+async def test_waiting_longer_than_acquire_timeout_is_a_pool_timeout(database: str) -> None:
+    pool = await db.connect(database, max_size=1, acquire_timeout=0.2, default=False)
+    try:
+        slow = asyncio.ensure_future(pool.execute("SELECT pg_sleep(1.5)"))
+        await asyncio.sleep(0.3)
+        with pytest.raises(db.PoolTimeout):
+            await pool.fetch_val("SELECT 1")
+        await slow
+        assert await pool.fetch_val("SELECT 1") == 1
+    finally:
+        await pool.close()
+
+
+async def test_a_password_never_appears_in_an_error(postgres_url: str) -> None:
+    with pytest.raises(db.OperationalError) as err:
+        await db.connect("postgres://app:s3cr3t-pw@127.0.0.1:1/x", acquire_timeout=1, default=False)
+    assert "s3cr3t-pw" not in str(err.value)
+    assert "s3cr3t-pw" not in repr(err.value)
+
+
+async def test_connect_makes_the_default_pool(database: str) -> None:
+    pool = await db.connect(database, max_size=1)
+    try:
+        assert db.default_pool() is pool
+    finally:
+        await pool.close()
