@@ -4,11 +4,14 @@
 //! and in [`rows`], which runs without the GIL.
 
 mod exceptions;
+mod network;
 mod params;
 mod pool;
+mod row;
 mod rows;
 mod server;
 mod tag;
+mod temporal;
 
 use pyo3::prelude::*;
 
@@ -18,7 +21,7 @@ fn _data_bridge(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add("__version__", env!("CARGO_PKG_VERSION"))?;
     m.add_function(wrap_pyfunction!(pool::connect, m)?)?;
     m.add_class::<pool::Pool>()?;
-    m.add_class::<rows::Row>()?;
+    m.add_class::<row::Row>()?;
     m.add_class::<server::TestServer>()?;
     exceptions::register(m)?;
     Ok(())

@@ -11,7 +11,9 @@ use sqlx::error::BoxDynError;
 use sqlx::postgres::{PgArgumentBuffer, PgArguments, PgTypeInfo};
 use sqlx::Arguments;
 
+use super::network::{hstore_binary, inet_binary};
 use super::rows::array_element;
+use super::temporal::{DateTimeModule, Temporal};
 
 /// A Python value, taken apart.
 #[derive(Debug, Clone, PartialEq)]
@@ -25,8 +27,10 @@ pub(super) enum Param {
     Str(String),
     Bytes(Vec<u8>),
     Uuid([u8; 16]),
-    /// A dict (or a list meant for a json column), serialized.
-    Json(String),
+    /// A dict, serialized as JSON, with its pairs when it can also be an hstore (str keys,
+    /// str or None values).
+    Dict(String, Option<Vec<(String, Option<String>)>>),
+    Temporal(Temporal),
     List(Vec<Param>),
 }
 
@@ -59,8 +63,29 @@ impl Param {
                 .collect::<PyResult<_>>()?;
             return Ok(Param::List(items));
         }
-        if v.is_instance_of::<PyDict>() {
-            return Ok(Param::Json(json_dumps(v)?));
+        if let Ok(d) = v.cast::<PyDict>() {
+            let pairs = d
+                .iter()
+                .map(|(k, v)| Ok((k.extract::<String>()?, v.extract::<Option<String>>()?)))
+                .collect::<PyResult<Vec<_>>>()
+                .ok();
+            return Ok(Param::Dict(json_dumps(v)?, pairs));
+        }
+        if let Some(t) = DateTimeModule::new(py)?.read(v)? {
+            return Ok(Param::Temporal(t));
+        }
+        let ipaddress = py.import("ipaddress")?;
+        for class in [
+            "IPv4Address",
+            "IPv6Address",
+            "IPv4Network",
+            "IPv6Network",
+            "IPv4Interface",
+            "IPv6Interface",
+        ] {
+            if v.is_instance(&ipaddress.getattr(class)?)? {
+                return Ok(Param::Str(v.str()?.to_string()));
+            }
         }
         if v.is_instance(&py.import("decimal")?.getattr("Decimal")?)? {
             return Ok(Param::Decimal(v.str()?.to_string()));
@@ -98,8 +123,12 @@ pub(super) fn arguments(params: &[Param], types: &[PgTypeInfo]) -> Result<PgArgu
     let mut args = PgArguments::default();
     for (i, p) in params.iter().enumerate() {
         let oid = types.get(i).and_then(|t| t.oid()).map_or(0, |o| o.0);
+        let hstore = types
+            .get(i)
+            .is_some_and(|t| sqlx::TypeInfo::name(t) == "hstore");
         let bytes = match p {
             Param::Null => None,
+            Param::Dict(_, Some(pairs)) if hstore => Some(hstore_binary(pairs)),
             p => Some(encode(p, oid).map_err(|e| format!("parameter ${}: {e}", i + 1))?),
         };
         args.add(Encoded { oid, bytes })
@@ -162,6 +191,9 @@ fn encode(p: &Param, oid: u32) -> Result<Vec<u8>, String> {
         (1700, Param::Int(s) | Param::Decimal(s) | Param::Str(s)) => numeric_binary(s)?,
         (1700, Param::Float(f)) => numeric_binary(&float_text(*f))?,
         (17, Param::Bytes(b)) => b.clone(),
+        (869, Param::Str(s)) => inet_binary(s, false)?,
+        (650, Param::Str(s)) => inet_binary(s, true)?,
+        (oid, Param::Temporal(t)) if t.encode(oid).is_some() => t.encode(oid).unwrap_or_default(),
         (2950, Param::Uuid(b)) => b.to_vec(),
         (2950, Param::Str(s)) => parse_uuid(s)?.to_vec(),
         (114, p) => json_text(p)?.into_bytes(),
@@ -197,7 +229,8 @@ impl Param {
             Param::Str(_) => "str",
             Param::Bytes(_) => "bytes",
             Param::Uuid(_) => "UUID",
-            Param::Json(_) => "dict",
+            Param::Dict(..) => "dict",
+            Param::Temporal(t) => t.kind(),
             Param::List(_) => "list",
         }
     }
@@ -229,7 +262,7 @@ fn json_text(p: &Param) -> Result<String, String> {
 /// A parameter as a JSON value (a str inside a list is a JSON string).
 fn json_value(p: &Param) -> Result<String, String> {
     Ok(match p {
-        Param::Json(s) => s.clone(),
+        Param::Dict(s, _) => s.clone(),
         Param::Str(s) => serde_json::to_string(s).map_err(|e| e.to_string())?,
         Param::Int(s) | Param::Decimal(s) => s.clone(),
         Param::Bool(b) => b.to_string(),

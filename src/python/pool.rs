@@ -15,6 +15,7 @@ use super::exceptions::{from_engine, from_sqlx, raise, Details};
 use super::params::{arguments, Param};
 use super::rows;
 use super::tag::command_tag;
+use super::temporal::Temporal;
 use crate::engine::postgres::connect::{pool, PoolConfig};
 use crate::project::Project;
 
@@ -253,7 +254,15 @@ fn guessed_type(p: &Param) -> PgTypeInfo {
         Param::Str(_) => 25,
         Param::Bytes(_) => 17,
         Param::Uuid(_) => 2950,
-        Param::Json(_) => 3802,
+        Param::Dict(..) => 3802,
+        Param::Temporal(t) => match t {
+            Temporal::Date(_) => 1082,
+            Temporal::Time(_) => 1083,
+            Temporal::TimeTz(..) => 1266,
+            Temporal::Timestamp(_) => 1114,
+            Temporal::TimestampTz(_) => 1184,
+            Temporal::Interval(..) => 1186,
+        },
         Param::List(items) => match items.iter().find(|i| **i != Param::Null).map(guessed_type) {
             Some(t) => match t.oid().map(|o| o.0) {
                 Some(16) => 1000,
@@ -263,6 +272,12 @@ fn guessed_type(p: &Param) -> PgTypeInfo {
                 Some(17) => 1001,
                 Some(2950) => 2951,
                 Some(3802) => 3807,
+                Some(1082) => 1182,
+                Some(1083) => 1183,
+                Some(1266) => 1270,
+                Some(1114) => 1115,
+                Some(1184) => 1185,
+                Some(1186) => 1187,
                 _ => 1009,
             },
             None => 1009,

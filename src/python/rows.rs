@@ -1,12 +1,14 @@
 //! Result rows: decoded from the server's binary format into [`Cell`]s without the GIL,
-//! then turned into Python objects in one pass, as [`Row`]s (read-only mappings from column
-//! name to value that also index by position).
+//! then turned into Python objects in one pass, as [`Row`]s.
 
 use std::sync::Arc;
 
-use pyo3::exceptions::{PyIndexError, PyKeyError, PyTypeError};
 use pyo3::prelude::*;
-use pyo3::types::{PyBytes, PyList, PyTuple};
+use pyo3::types::{PyBytes, PyDict, PyList, PyTuple};
+
+use super::network::{bits_text, hstore_pairs, inet_text, mac_text};
+use super::row::Row;
+use super::temporal::{DateTimeModule, Temporal};
 use sqlx::postgres::{PgRow, PgValueFormat};
 use sqlx::{Column, Row as _, TypeInfo, ValueRef};
 
@@ -24,6 +26,11 @@ pub(super) enum Cell {
     /// A json or jsonb document's text.
     Json(String),
     Uuid([u8; 16]),
+    Temporal(Temporal),
+    /// An inet or cidr as text, and whether it is a cidr.
+    Inet(String, bool),
+    /// An hstore's pairs.
+    Map(Vec<(String, Option<String>)>),
     Array(Vec<Cell>),
 }
 
@@ -58,7 +65,13 @@ fn decode_value(row: &PgRow, i: usize) -> Result<Cell, String> {
     if raw.format() == PgValueFormat::Text {
         return Ok(Cell::Text(String::from_utf8_lossy(bytes).into_owned()));
     }
-    binary(oid, bytes).map_err(|e| format!("column {:?} ({name}): {e}", row.column(i).name()))
+    let column = || format!("column {:?} ({name})", row.column(i).name());
+    if name == "hstore" {
+        return hstore_pairs(bytes)
+            .map(Cell::Map)
+            .map_err(|e| format!("{}: {e}", column()));
+    }
+    binary(oid, bytes).map_err(|e| format!("{}: {e}", column()))
 }
 
 /// The value of a type from its binary form.
@@ -78,6 +91,15 @@ pub(super) fn binary(oid: u32, b: &[u8]) -> Result<Cell, String> {
             _ => return Err("unknown jsonb version".into()),
         },
         2950 => Cell::Uuid(fixed(b)?),
+        869 | 650 => {
+            let (text, cidr) = inet_text(b)?;
+            Cell::Inet(text, cidr)
+        }
+        829 | 774 => Cell::Text(mac_text(b)),
+        1560 | 1562 => Cell::Text(bits_text(b)?),
+        _ if Temporal::decode(oid, b).is_some() => {
+            Cell::Temporal(Temporal::decode(oid, b).unwrap_or(Err(String::new()))?)
+        }
         _ => match array_element(oid) {
             Some(elem) => array(elem, b)?,
             None => match std::str::from_utf8(b) {
@@ -116,6 +138,18 @@ pub(super) fn array_element(oid: u32) -> Option<u32> {
         3807 => 3802,
         2951 => 2950,
         1028 => 26,
+        1182 => 1082,
+        1183 => 1083,
+        1270 => 1266,
+        1115 => 1114,
+        1185 => 1184,
+        1187 => 1186,
+        1041 => 869,
+        651 => 650,
+        1040 => 829,
+        143 => 142,
+        1561 => 1560,
+        1563 => 1562,
         _ => return None,
     })
 }
@@ -226,120 +260,13 @@ pub(super) fn numeric_text(b: &[u8]) -> Result<String, String> {
     Ok(out)
 }
 
-/// A result row: a read-only mapping from column name to value that also takes a position
-/// (`row["id"]`, `row[0]`).
-#[pyclass(frozen, module = "data_bridge._data_bridge", name = "Row")]
-pub(crate) struct Row {
-    columns: Arc<[String]>,
-    values: Py<PyTuple>,
-}
-
-#[pymethods]
-impl Row {
-    fn __getitem__<'py>(&self, py: Python<'py>, key: &Bound<'py, PyAny>) -> PyResult<Py<PyAny>> {
-        let values = self.values.bind(py);
-        if let Ok(name) = key.extract::<&str>() {
-            return match self.columns.iter().position(|c| c == name) {
-                Some(i) => Ok(values.get_item(i)?.unbind()),
-                None => Err(PyKeyError::new_err(name.to_string())),
-            };
-        }
-        let index: isize = key
-            .extract()
-            .map_err(|_| PyTypeError::new_err("a row is indexed by column name or position"))?;
-        let len = values.len() as isize;
-        let i = if index < 0 { index + len } else { index };
-        if i < 0 || i >= len {
-            return Err(PyIndexError::new_err("row index out of range"));
-        }
-        Ok(values.get_item(i as usize)?.unbind())
-    }
-
-    fn __len__(&self) -> usize {
-        self.columns.len()
-    }
-
-    fn __iter__<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
-        PyList::new(py, self.columns.iter())?
-            .try_iter()
-            .map(Bound::into_any)
-    }
-
-    fn __contains__(&self, key: &Bound<'_, PyAny>) -> bool {
-        key.extract::<&str>()
-            .is_ok_and(|k| self.columns.iter().any(|c| c == k))
-    }
-
-    fn keys<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyList>> {
-        PyList::new(py, self.columns.iter())
-    }
-
-    fn values<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyList>> {
-        PyList::new(py, self.values.bind(py).iter())
-    }
-
-    fn items<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyList>> {
-        let values = self.values.bind(py);
-        let pairs = self
-            .columns
-            .iter()
-            .zip(values.iter())
-            .map(|(k, v)| PyTuple::new(py, [k.into_pyobject(py)?.into_any(), v]))
-            .collect::<PyResult<Vec<_>>>()?;
-        PyList::new(py, pairs)
-    }
-
-    #[pyo3(signature = (key, default=None))]
-    fn get<'py>(
-        &self,
-        py: Python<'py>,
-        key: &str,
-        default: Option<Py<PyAny>>,
-    ) -> PyResult<Py<PyAny>> {
-        match self.columns.iter().position(|c| c == key) {
-            Some(i) => Ok(self.values.bind(py).get_item(i)?.unbind()),
-            None => Ok(default.unwrap_or_else(|| py.None())),
-        }
-    }
-
-    fn __eq__(&self, py: Python<'_>, other: &Bound<'_, PyAny>) -> PyResult<bool> {
-        let mine = pyo3::types::PyDict::new(py);
-        for (k, v) in self.columns.iter().zip(self.values.bind(py).iter()) {
-            mine.set_item(k, v)?;
-        }
-        let other = match other.cast::<Row>() {
-            Ok(row) => row.get().to_dict(py)?.into_any(),
-            Err(_) => other.clone(),
-        };
-        mine.eq(other)
-    }
-
-    fn __repr__(&self, py: Python<'_>) -> PyResult<String> {
-        let parts = self
-            .columns
-            .iter()
-            .zip(self.values.bind(py).iter())
-            .map(|(k, v)| Ok(format!("{k}={}", v.repr()?)))
-            .collect::<PyResult<Vec<_>>>()?;
-        Ok(format!("Row({})", parts.join(", ")))
-    }
-}
-
-impl Row {
-    fn to_dict<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, pyo3::types::PyDict>> {
-        let d = pyo3::types::PyDict::new(py);
-        for (k, v) in self.columns.iter().zip(self.values.bind(py).iter()) {
-            d.set_item(k, v)?;
-        }
-        Ok(d)
-    }
-}
-
 /// Python's `decimal.Decimal`, `json.loads` and `uuid.UUID`, looked up once per result.
 struct Converters<'py> {
     decimal: Bound<'py, PyAny>,
     loads: Bound<'py, PyAny>,
     uuid: Bound<'py, PyAny>,
+    datetime: DateTimeModule<'py>,
+    ipaddress: Bound<'py, PyModule>,
 }
 
 impl<'py> Converters<'py> {
@@ -348,6 +275,8 @@ impl<'py> Converters<'py> {
             decimal: py.import("decimal")?.getattr("Decimal")?,
             loads: py.import("json")?.getattr("loads")?,
             uuid: py.import("uuid")?.getattr("UUID")?,
+            datetime: DateTimeModule::new(py)?,
+            ipaddress: py.import("ipaddress")?,
         })
     }
 
@@ -365,6 +294,21 @@ impl<'py> Converters<'py> {
                 let kwargs = pyo3::types::PyDict::new(py);
                 kwargs.set_item("bytes", PyBytes::new(py, &b))?;
                 self.uuid.call((), Some(&kwargs))?
+            }
+            Cell::Temporal(t) => self.datetime.to_python(t)?,
+            // As asyncpg: a cidr is a network, an inet with a netmask an interface, else
+            // an address.
+            Cell::Inet(text, true) => self.ipaddress.call_method1("ip_network", (text,))?,
+            Cell::Inet(text, false) if text.contains('/') => {
+                self.ipaddress.call_method1("ip_interface", (text,))?
+            }
+            Cell::Inet(text, false) => self.ipaddress.call_method1("ip_address", (text,))?,
+            Cell::Map(pairs) => {
+                let d = PyDict::new(py);
+                for (k, v) in pairs {
+                    d.set_item(k, v)?;
+                }
+                d.into_any()
             }
             Cell::Array(items) => {
                 let items = items
