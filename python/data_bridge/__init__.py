@@ -13,7 +13,7 @@ import time
 from collections.abc import Mapping
 
 from . import errors
-from ._data_bridge import Pool, Row, __version__
+from ._data_bridge import Pool, Row, Savepoint, Transaction, __version__
 from ._data_bridge import connect as _connect
 from .errors import (
     CheckViolation,
@@ -52,9 +52,11 @@ __all__ = [
     "PoolTimeout",
     "ProgrammingError",
     "Row",
+    "Savepoint",
     "SchemaError",
     "SerializationFailure",
     "SyntaxError",
+    "Transaction",
     "TransactionError",
     "UndefinedColumn",
     "UndefinedTable",

@@ -2,9 +2,9 @@
 
 from collections.abc import Awaitable, Iterator
 from types import TracebackType
-from typing import Any, final, overload
+from typing import Any, Literal, final, overload
 
-__all__ = ["Pool", "Row", "TestServer", "__version__", "connect"]
+__all__ = ["Pool", "Row", "Savepoint", "TestServer", "Transaction", "__version__", "connect"]
 __version__: str
 
 @final
@@ -36,6 +36,15 @@ class Pool:
     def fetch(self, sql: str, *args: Any) -> Awaitable[list[Row]]: ...
     def fetch_row(self, sql: str, *args: Any) -> Awaitable[Row | None]: ...
     def fetch_val(self, sql: str, *args: Any) -> Awaitable[Any]: ...
+    def transaction(
+        self,
+        isolation: Literal[
+            "read_uncommitted", "read_committed", "repeatable_read", "serializable"
+        ] = "read_committed",
+        *,
+        readonly: bool = False,
+        deferrable: bool = False,
+    ) -> Transaction: ...
     def close(self) -> Awaitable[None]: ...
     def __aenter__(self) -> Awaitable[Pool]: ...
     def __aexit__(
@@ -44,6 +53,35 @@ class Pool:
         exc: BaseException | None,
         tb: TracebackType | None,
     ) -> Awaitable[None]: ...
+
+@final
+class Transaction:
+    """Statements on one connection between BEGIN and COMMIT (ROLLBACK if the block raises)."""
+
+    def execute(self, sql: str, *args: Any) -> Awaitable[str]: ...
+    def fetch(self, sql: str, *args: Any) -> Awaitable[list[Row]]: ...
+    def fetch_row(self, sql: str, *args: Any) -> Awaitable[Row | None]: ...
+    def fetch_val(self, sql: str, *args: Any) -> Awaitable[Any]: ...
+    def savepoint(self) -> Savepoint: ...
+    def __aenter__(self) -> Awaitable[Transaction]: ...
+    def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> Awaitable[bool]: ...
+
+@final
+class Savepoint:
+    """A nested block of a transaction, rolled back alone if it raises."""
+
+    def __aenter__(self) -> Awaitable[Savepoint]: ...
+    def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> Awaitable[bool]: ...
 
 @final
 class TestServer:

@@ -10,8 +10,10 @@ mod pool;
 mod row;
 mod rows;
 mod server;
+mod session;
 mod tag;
 mod temporal;
+mod transaction;
 
 use pyo3::prelude::*;
 
@@ -22,6 +24,8 @@ fn _data_bridge(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(pool::connect, m)?)?;
     m.add_class::<pool::Pool>()?;
     m.add_class::<row::Row>()?;
+    m.add_class::<transaction::Transaction>()?;
+    m.add_class::<transaction::Savepoint>()?;
     m.add_class::<server::TestServer>()?;
     exceptions::register(m)?;
     Ok(())

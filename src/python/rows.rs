@@ -342,6 +342,20 @@ pub(super) fn to_python(py: Python<'_>, rows: Rows) -> PyResult<Py<PyAny>> {
     Ok(PyList::new(py, out)?.into_any().unbind())
 }
 
+/// The first row, or None.
+pub(super) fn first_row(py: Python<'_>, rows: Rows) -> PyResult<Py<PyAny>> {
+    let rows = Rows {
+        columns: rows.columns,
+        rows: rows.rows.into_iter().take(1).collect(),
+    };
+    let list = to_python(py, rows)?;
+    let list = list.bind(py);
+    match list.len()? {
+        0 => Ok(py.None()),
+        _ => Ok(list.get_item(0)?.unbind()),
+    }
+}
+
 /// The first value of the first row, or None.
 pub(super) fn first_value(py: Python<'_>, rows: Rows) -> PyResult<Py<PyAny>> {
     let conv = Converters::new(py)?;

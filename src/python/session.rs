@@ -1,0 +1,204 @@
+//! Where a statement runs: on any connection of a pool, or on a transaction's own
+//! connection. Both go through the same steps: take the Python parameters apart, acquire
+//! the connection, bind for the server's parameter types, run, decode without the GIL, and
+//! build the Python result.
+
+use std::sync::Arc;
+
+use pyo3::prelude::*;
+use pyo3::types::PyTuple;
+use pyo3_async_runtimes::tokio::future_into_py;
+use sqlx::postgres::{PgArguments, PgConnection, PgPool, PgRow, PgTypeInfo};
+use sqlx::{Either, Executor, Statement};
+use tokio::sync::Mutex;
+
+use super::exceptions::{from_sqlx, raise, Details};
+use super::params::{arguments, Param};
+use super::rows;
+use super::tag::command_tag;
+use super::temporal::Temporal;
+use super::transaction::TxState;
+
+/// The connection statements run on.
+#[derive(Clone)]
+pub(super) enum Target {
+    Pool(PgPool),
+    Transaction(Arc<Mutex<TxState>>),
+}
+
+/// A target and how it prepares statements.
+pub(super) struct Session {
+    pub target: Target,
+    pub statement_cache: bool,
+}
+
+/// What turns decoded rows into the Python result.
+pub(super) type Finish = fn(Python<'_>, rows::Rows) -> PyResult<Py<PyAny>>;
+
+impl Session {
+    /// Runs one statement; resolves to its command tag.
+    pub(super) fn execute<'py>(
+        &self,
+        py: Python<'py>,
+        sql: String,
+        args: &Bound<'py, PyTuple>,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        let params = take_params(args)?;
+        let (target, cache) = (self.target.clone(), self.statement_cache);
+        future_into_py(py, async move {
+            let rows = match target {
+                Target::Pool(pool) => {
+                    let mut conn = pool.acquire().await.map_err(from_sqlx)?;
+                    execute_on(&mut conn, &sql, &params, cache).await?
+                }
+                Target::Transaction(tx) => {
+                    let mut state = tx.lock().await;
+                    execute_on(state.connection()?, &sql, &params, cache).await?
+                }
+            };
+            Ok(command_tag(&sql, rows))
+        })
+    }
+
+    /// Runs a query; resolves to what `finish` makes of its rows.
+    pub(super) fn query<'py>(
+        &self,
+        py: Python<'py>,
+        sql: String,
+        args: &Bound<'py, PyTuple>,
+        finish: Finish,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        let params = take_params(args)?;
+        let (target, cache) = (self.target.clone(), self.statement_cache);
+        future_into_py(py, async move {
+            let fetched = match target {
+                Target::Pool(pool) => {
+                    let mut conn = pool.acquire().await.map_err(from_sqlx)?;
+                    fetch_on(&mut conn, &sql, &params, cache).await?
+                }
+                Target::Transaction(tx) => {
+                    let mut state = tx.lock().await;
+                    fetch_on(state.connection()?, &sql, &params, cache).await?
+                }
+            };
+            let decoded =
+                rows::decode(&fetched).map_err(|e| raise("DataError", e, Details::default()))?;
+            drop(fetched);
+            Python::attach(|py| finish(py, decoded))
+        })
+    }
+}
+
+/// Runs one statement on `conn`; returns the rows it affected. Without parameters it goes
+/// as a simple query, so that a script of several statements runs too.
+async fn execute_on(
+    conn: &mut PgConnection,
+    sql: &str,
+    params: &[Param],
+    cache: bool,
+) -> PyResult<u64> {
+    let done = if params.is_empty() {
+        conn.execute(sqlx::raw_sql(sql)).await
+    } else {
+        let args = bind(conn, sql, params, cache).await?;
+        conn.execute(sqlx::query_with(sql, args).persistent(cache))
+            .await
+    };
+    Ok(done.map_err(from_sqlx)?.rows_affected())
+}
+
+async fn fetch_on(
+    conn: &mut PgConnection,
+    sql: &str,
+    params: &[Param],
+    cache: bool,
+) -> PyResult<Vec<PgRow>> {
+    let args = bind(conn, sql, params, cache).await?;
+    sqlx::query_with(sql, args)
+        .persistent(cache)
+        .fetch_all(&mut *conn)
+        .await
+        .map_err(from_sqlx)
+}
+
+fn take_params(args: &Bound<'_, PyTuple>) -> PyResult<Vec<Param>> {
+    args.iter().map(|a| Param::from_python(&a)).collect()
+}
+
+/// The parameters encoded for their `$n`: for the types the server infers when statements
+/// are cached (the statement is prepared once per connection anyway), else for the types
+/// of the Python values.
+async fn bind(
+    conn: &mut PgConnection,
+    sql: &str,
+    params: &[Param],
+    cache: bool,
+) -> PyResult<PgArguments> {
+    let types: Vec<PgTypeInfo> = if cache {
+        let statement = (&mut *conn)
+            .prepare_with(sql, &[])
+            .await
+            .map_err(from_sqlx)?;
+        match statement.parameters() {
+            Some(Either::Left(types)) => types.to_vec(),
+            _ => Vec::new(),
+        }
+    } else {
+        params.iter().map(guessed_type).collect()
+    };
+    if cache && types.len() != params.len() {
+        return Err(raise(
+            "ProgrammingError",
+            format!(
+                "the statement takes {} parameter(s), {} given",
+                types.len(),
+                params.len()
+            ),
+            Details::default(),
+        ));
+    }
+    arguments(params, &types).map_err(|e| raise("DataError", e, Details::default()))
+}
+
+/// The type a Python value binds as when the server is not asked.
+fn guessed_type(p: &Param) -> PgTypeInfo {
+    let oid = match p {
+        Param::Null => 0,
+        Param::Bool(_) => 16,
+        Param::Int(_) => 20,
+        Param::Float(_) => 701,
+        Param::Decimal(_) => 1700,
+        Param::Str(_) => 25,
+        Param::Bytes(_) => 17,
+        Param::Uuid(_) => 2950,
+        Param::Dict(..) => 3802,
+        Param::Temporal(t) => match t {
+            Temporal::Date(_) => 1082,
+            Temporal::Time(_) => 1083,
+            Temporal::TimeTz(..) => 1266,
+            Temporal::Timestamp(_) => 1114,
+            Temporal::TimestampTz(_) => 1184,
+            Temporal::Interval(..) => 1186,
+        },
+        Param::List(items) => match items.iter().find(|i| **i != Param::Null).map(guessed_type) {
+            Some(t) => match t.oid().map(|o| o.0) {
+                Some(16) => 1000,
+                Some(20) => 1016,
+                Some(701) => 1022,
+                Some(1700) => 1231,
+                Some(17) => 1001,
+                Some(2950) => 2951,
+                Some(3802) => 3807,
+                Some(1082) => 1182,
+                Some(1083) => 1183,
+                Some(1266) => 1270,
+                Some(1114) => 1115,
+                Some(1184) => 1185,
+                Some(1186) => 1187,
+                _ => 1009,
+            },
+            None => 1009,
+        },
+    };
+    PgTypeInfo::with_oid(sqlx::postgres::types::Oid(oid))
+}

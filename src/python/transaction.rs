@@ -1,0 +1,277 @@
+//! `pool.transaction()`: statements on one connection inside `BEGIN ... COMMIT`, committed
+//! when the `async with` block ends and rolled back when it raises; `tx.savepoint()` nests
+//! a block that is rolled back alone. A transaction that is dropped while open (its task
+//! cancelled, say) is rolled back before its connection goes back to the pool.
+
+use std::sync::Arc;
+
+use pyo3::exceptions::PyValueError;
+use pyo3::prelude::*;
+use pyo3::types::PyTuple;
+use pyo3_async_runtimes::tokio::future_into_py;
+use sqlx::postgres::{PgConnection, PgPool};
+use sqlx::{Executor, Postgres};
+use tokio::sync::Mutex;
+
+use super::exceptions::{from_sqlx, raise, Details};
+use super::rows;
+use super::session::{Session, Target};
+
+/// Where a transaction is in its life.
+pub(crate) enum TxState {
+    NotStarted,
+    /// Open, with the number of savepoints made so far (for their names).
+    Open(sqlx::Transaction<'static, Postgres>, u32),
+    Finished,
+}
+
+impl TxState {
+    /// The open transaction's connection; an error outside the `async with` block.
+    pub(super) fn connection(&mut self) -> PyResult<&mut PgConnection> {
+        match self {
+            TxState::Open(tx, _) => Ok(&mut **tx),
+            TxState::NotStarted => Err(not_open("has not started: use it with `async with`")),
+            TxState::Finished => Err(not_open("has ended")),
+        }
+    }
+}
+
+fn not_open(what: &str) -> PyErr {
+    raise(
+        "TransactionError",
+        format!("the transaction {what}"),
+        Details::default(),
+    )
+}
+
+/// The `BEGIN` of a transaction with these characteristics.
+fn begin_statement(isolation: &str, readonly: bool, deferrable: bool) -> PyResult<String> {
+    let level = match isolation {
+        "read_uncommitted" => "READ UNCOMMITTED",
+        "read_committed" => "READ COMMITTED",
+        "repeatable_read" => "REPEATABLE READ",
+        "serializable" => "SERIALIZABLE",
+        other => {
+            return Err(PyValueError::new_err(format!(
+                "unknown isolation level {other:?}: use read_uncommitted, read_committed, repeatable_read or serializable"
+            )))
+        }
+    };
+    let mut sql = format!("BEGIN ISOLATION LEVEL {level}");
+    sql.push_str(if readonly {
+        " READ ONLY"
+    } else {
+        " READ WRITE"
+    });
+    if deferrable {
+        sql.push_str(" DEFERRABLE");
+    }
+    Ok(sql)
+}
+
+/// A transaction, for `async with pool.transaction(...) as tx`.
+#[pyclass(frozen, module = "data_bridge._data_bridge", name = "Transaction")]
+pub(crate) struct Transaction {
+    pool: PgPool,
+    begin: String,
+    statement_cache: bool,
+    state: Arc<Mutex<TxState>>,
+}
+
+impl Transaction {
+    pub(super) fn new(
+        pool: PgPool,
+        statement_cache: bool,
+        isolation: &str,
+        readonly: bool,
+        deferrable: bool,
+    ) -> PyResult<Self> {
+        Ok(Transaction {
+            pool,
+            begin: begin_statement(isolation, readonly, deferrable)?,
+            statement_cache,
+            state: Arc::new(Mutex::new(TxState::NotStarted)),
+        })
+    }
+
+    fn session(&self) -> Session {
+        Session {
+            target: Target::Transaction(self.state.clone()),
+            statement_cache: self.statement_cache,
+        }
+    }
+}
+
+#[pymethods]
+impl Transaction {
+    /// Runs one statement in the transaction; returns its command tag.
+    #[pyo3(signature = (sql, *args))]
+    fn execute<'py>(
+        &self,
+        py: Python<'py>,
+        sql: String,
+        args: &Bound<'py, PyTuple>,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        self.session().execute(py, sql, args)
+    }
+
+    /// Runs a query in the transaction; returns its rows.
+    #[pyo3(signature = (sql, *args))]
+    fn fetch<'py>(
+        &self,
+        py: Python<'py>,
+        sql: String,
+        args: &Bound<'py, PyTuple>,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        self.session().query(py, sql, args, rows::to_python)
+    }
+
+    /// Runs a query in the transaction; returns its first row, or None.
+    #[pyo3(signature = (sql, *args))]
+    fn fetch_row<'py>(
+        &self,
+        py: Python<'py>,
+        sql: String,
+        args: &Bound<'py, PyTuple>,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        self.session().query(py, sql, args, rows::first_row)
+    }
+
+    /// Runs a query in the transaction; returns the first column of its first row.
+    #[pyo3(signature = (sql, *args))]
+    fn fetch_val<'py>(
+        &self,
+        py: Python<'py>,
+        sql: String,
+        args: &Bound<'py, PyTuple>,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        self.session().query(py, sql, args, rows::first_value)
+    }
+
+    /// A savepoint, for `async with tx.savepoint()`: its block is rolled back alone when
+    /// it raises.
+    fn savepoint(&self) -> Savepoint {
+        Savepoint {
+            state: self.state.clone(),
+            name: std::sync::Mutex::new(None),
+        }
+    }
+
+    fn __aenter__<'py>(slf: Bound<'py, Self>) -> PyResult<Bound<'py, PyAny>> {
+        let py = slf.py();
+        let me = slf.get();
+        let (pool, begin, state) = (me.pool.clone(), me.begin.clone(), me.state.clone());
+        let handle: Py<Transaction> = slf.clone().unbind();
+        future_into_py(py, async move {
+            let mut state = state.lock().await;
+            if !matches!(*state, TxState::NotStarted) {
+                return Err(not_open("was already used: make a new one"));
+            }
+            let tx = pool.begin_with(begin).await.map_err(from_sqlx)?;
+            *state = TxState::Open(tx, 0);
+            Ok(handle)
+        })
+    }
+
+    fn __aexit__<'py>(
+        &self,
+        py: Python<'py>,
+        exc_type: Py<PyAny>,
+        _exc: Py<PyAny>,
+        _tb: Py<PyAny>,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        let failed = !exc_type.is_none(py);
+        let state = self.state.clone();
+        future_into_py(py, async move {
+            let mut state = state.lock().await;
+            if let TxState::Open(tx, _) = std::mem::replace(&mut *state, TxState::Finished) {
+                if failed {
+                    tx.rollback().await.map_err(from_sqlx)?;
+                } else {
+                    tx.commit().await.map_err(from_sqlx)?;
+                }
+            }
+            Ok(false)
+        })
+    }
+}
+
+/// A savepoint inside a transaction.
+#[pyclass(frozen, module = "data_bridge._data_bridge", name = "Savepoint")]
+pub(crate) struct Savepoint {
+    state: Arc<Mutex<TxState>>,
+    name: std::sync::Mutex<Option<String>>,
+}
+
+#[pymethods]
+impl Savepoint {
+    fn __aenter__<'py>(slf: Bound<'py, Self>) -> PyResult<Bound<'py, PyAny>> {
+        let py = slf.py();
+        let state = slf.get().state.clone();
+        let handle: Py<Savepoint> = slf.clone().unbind();
+        future_into_py(py, async move {
+            let mut state = state.lock().await;
+            let name = match &mut *state {
+                TxState::Open(_, count) => {
+                    *count += 1;
+                    format!("data_bridge_{count}")
+                }
+                _ => {
+                    return Err(not_open(
+                        "is not open: a savepoint needs an open transaction",
+                    ))
+                }
+            };
+            state
+                .connection()?
+                .execute(format!("SAVEPOINT {name}").as_str())
+                .await
+                .map_err(from_sqlx)?;
+            *handle.get().name.lock().expect("savepoint name") = Some(name);
+            Ok(handle)
+        })
+    }
+
+    fn __aexit__<'py>(
+        &self,
+        py: Python<'py>,
+        exc_type: Py<PyAny>,
+        _exc: Py<PyAny>,
+        _tb: Py<PyAny>,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        let failed = !exc_type.is_none(py);
+        let state = self.state.clone();
+        let name = self.name.lock().expect("savepoint name").take();
+        future_into_py(py, async move {
+            let Some(name) = name else {
+                return Ok(false);
+            };
+            let mut state = state.lock().await;
+            let conn = state.connection()?;
+            let sql = if failed {
+                format!("ROLLBACK TO SAVEPOINT {name}; RELEASE SAVEPOINT {name}")
+            } else {
+                format!("RELEASE SAVEPOINT {name}")
+            };
+            conn.execute(sqlx::raw_sql(&sql)).await.map_err(from_sqlx)?;
+            Ok(false)
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::begin_statement;
+
+    #[test]
+    fn begin_names_the_isolation_level() {
+        assert_eq!(
+            begin_statement("serializable", true, true).unwrap(),
+            "BEGIN ISOLATION LEVEL SERIALIZABLE READ ONLY DEFERRABLE"
+        );
+        assert_eq!(
+            begin_statement("read_committed", false, false).unwrap(),
+            "BEGIN ISOLATION LEVEL READ COMMITTED READ WRITE"
+        );
+    }
+}
