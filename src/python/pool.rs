@@ -6,13 +6,11 @@
 use std::time::Duration;
 
 use pyo3::prelude::*;
-use pyo3::types::PyTuple;
 use pyo3_async_runtimes::tokio::future_into_py;
 use sqlx::postgres::PgPool;
 
 use super::exceptions::{from_engine, raise, Details};
-use super::rows;
-use super::session::{Session, Target};
+use super::session::{statement_methods, Session, Target};
 use super::transaction::Transaction;
 use crate::engine::postgres::connect::{pool, PoolConfig};
 use crate::project::Project;
@@ -69,52 +67,7 @@ pub(crate) fn connect(
     })
 }
 
-#[pymethods]
-impl Pool {
-    /// Runs one statement; returns its command tag (`"INSERT 0 1"`).
-    #[pyo3(signature = (sql, *args))]
-    fn execute<'py>(
-        &self,
-        py: Python<'py>,
-        sql: String,
-        args: &Bound<'py, PyTuple>,
-    ) -> PyResult<Bound<'py, PyAny>> {
-        self.session().execute(py, sql, args)
-    }
-
-    /// Runs a query; returns its rows.
-    #[pyo3(signature = (sql, *args))]
-    fn fetch<'py>(
-        &self,
-        py: Python<'py>,
-        sql: String,
-        args: &Bound<'py, PyTuple>,
-    ) -> PyResult<Bound<'py, PyAny>> {
-        self.session().query(py, sql, args, rows::to_python)
-    }
-
-    /// Runs a query; returns its first row, or None.
-    #[pyo3(signature = (sql, *args))]
-    fn fetch_row<'py>(
-        &self,
-        py: Python<'py>,
-        sql: String,
-        args: &Bound<'py, PyTuple>,
-    ) -> PyResult<Bound<'py, PyAny>> {
-        self.session().query(py, sql, args, rows::first_row)
-    }
-
-    /// Runs a query; returns the first column of its first row, or None.
-    #[pyo3(signature = (sql, *args))]
-    fn fetch_val<'py>(
-        &self,
-        py: Python<'py>,
-        sql: String,
-        args: &Bound<'py, PyTuple>,
-    ) -> PyResult<Bound<'py, PyAny>> {
-        self.session().query(py, sql, args, rows::first_value)
-    }
-
+statement_methods!(Pool, {
     /// A transaction on one connection of the pool, for `async with`: committed when the
     /// block ends, rolled back when it raises.
     #[pyo3(signature = (isolation="read_committed", *, readonly=false, deferrable=false))]
@@ -169,7 +122,7 @@ impl Pool {
     ) -> PyResult<Bound<'py, PyAny>> {
         self.close(py)
     }
-}
+});
 
 impl Pool {
     fn session(&self) -> Session {

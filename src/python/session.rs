@@ -89,6 +89,63 @@ impl Session {
     }
 }
 
+/// The `#[pymethods]` of a class that runs statements (`Pool`, `Transaction`): `execute`,
+/// `fetch`, `fetch_row` and `fetch_val` through the class's `session()`, followed by the
+/// class's own methods. (PyO3 takes one `#[pymethods]` block per class.)
+macro_rules! statement_methods {
+    ($class:ty, { $($own:tt)* }) => {
+        #[pyo3::pymethods]
+        impl $class {
+            /// Runs one statement; returns its command tag (`"INSERT 0 1"`).
+            #[pyo3(signature = (sql, *args))]
+            fn execute<'py>(
+                &self,
+                py: pyo3::Python<'py>,
+                sql: String,
+                args: &pyo3::Bound<'py, pyo3::types::PyTuple>,
+            ) -> pyo3::PyResult<pyo3::Bound<'py, pyo3::PyAny>> {
+                self.session().execute(py, sql, args)
+            }
+
+            /// Runs a query; returns its rows.
+            #[pyo3(signature = (sql, *args))]
+            fn fetch<'py>(
+                &self,
+                py: pyo3::Python<'py>,
+                sql: String,
+                args: &pyo3::Bound<'py, pyo3::types::PyTuple>,
+            ) -> pyo3::PyResult<pyo3::Bound<'py, pyo3::PyAny>> {
+                self.session().query(py, sql, args, $crate::python::rows::to_python)
+            }
+
+            /// Runs a query; returns its first row, or None.
+            #[pyo3(signature = (sql, *args))]
+            fn fetch_row<'py>(
+                &self,
+                py: pyo3::Python<'py>,
+                sql: String,
+                args: &pyo3::Bound<'py, pyo3::types::PyTuple>,
+            ) -> pyo3::PyResult<pyo3::Bound<'py, pyo3::PyAny>> {
+                self.session().query(py, sql, args, $crate::python::rows::first_row)
+            }
+
+            /// Runs a query; returns the first column of its first row, or None.
+            #[pyo3(signature = (sql, *args))]
+            fn fetch_val<'py>(
+                &self,
+                py: pyo3::Python<'py>,
+                sql: String,
+                args: &pyo3::Bound<'py, pyo3::types::PyTuple>,
+            ) -> pyo3::PyResult<pyo3::Bound<'py, pyo3::PyAny>> {
+                self.session().query(py, sql, args, $crate::python::rows::first_value)
+            }
+
+            $($own)*
+        }
+    };
+}
+pub(super) use statement_methods;
+
 /// Runs one statement on `conn`; returns the rows it affected. Without parameters it goes
 /// as a simple query, so that a script of several statements runs too.
 async fn execute_on(

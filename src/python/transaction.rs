@@ -7,15 +7,13 @@ use std::sync::Arc;
 
 use pyo3::exceptions::PyValueError;
 use pyo3::prelude::*;
-use pyo3::types::PyTuple;
 use pyo3_async_runtimes::tokio::future_into_py;
 use sqlx::postgres::{PgConnection, PgPool};
 use sqlx::{Executor, Postgres};
 use tokio::sync::Mutex;
 
 use super::exceptions::{from_sqlx, raise, Details};
-use super::rows;
-use super::session::{Session, Target};
+use super::session::{statement_methods, Session, Target};
 
 /// Where a transaction is in its life.
 pub(crate) enum TxState {
@@ -102,52 +100,7 @@ impl Transaction {
     }
 }
 
-#[pymethods]
-impl Transaction {
-    /// Runs one statement in the transaction; returns its command tag.
-    #[pyo3(signature = (sql, *args))]
-    fn execute<'py>(
-        &self,
-        py: Python<'py>,
-        sql: String,
-        args: &Bound<'py, PyTuple>,
-    ) -> PyResult<Bound<'py, PyAny>> {
-        self.session().execute(py, sql, args)
-    }
-
-    /// Runs a query in the transaction; returns its rows.
-    #[pyo3(signature = (sql, *args))]
-    fn fetch<'py>(
-        &self,
-        py: Python<'py>,
-        sql: String,
-        args: &Bound<'py, PyTuple>,
-    ) -> PyResult<Bound<'py, PyAny>> {
-        self.session().query(py, sql, args, rows::to_python)
-    }
-
-    /// Runs a query in the transaction; returns its first row, or None.
-    #[pyo3(signature = (sql, *args))]
-    fn fetch_row<'py>(
-        &self,
-        py: Python<'py>,
-        sql: String,
-        args: &Bound<'py, PyTuple>,
-    ) -> PyResult<Bound<'py, PyAny>> {
-        self.session().query(py, sql, args, rows::first_row)
-    }
-
-    /// Runs a query in the transaction; returns the first column of its first row.
-    #[pyo3(signature = (sql, *args))]
-    fn fetch_val<'py>(
-        &self,
-        py: Python<'py>,
-        sql: String,
-        args: &Bound<'py, PyTuple>,
-    ) -> PyResult<Bound<'py, PyAny>> {
-        self.session().query(py, sql, args, rows::first_value)
-    }
-
+statement_methods!(Transaction, {
     /// A savepoint, for `async with tx.savepoint()`: its block is rolled back alone when
     /// it raises.
     fn savepoint(&self) -> Savepoint {
@@ -194,7 +147,7 @@ impl Transaction {
             Ok(false)
         })
     }
-}
+});
 
 /// A savepoint inside a transaction.
 #[pyclass(frozen, module = "data_bridge._data_bridge", name = "Savepoint")]
