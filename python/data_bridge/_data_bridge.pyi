@@ -4,7 +4,16 @@ from collections.abc import Awaitable, Iterator
 from types import TracebackType
 from typing import Any, Literal, final, overload
 
-__all__ = ["Pool", "Row", "Savepoint", "TestServer", "Transaction", "__version__", "connect"]
+__all__ = [
+    "Pool",
+    "Row",
+    "Savepoint",
+    "TestServer",
+    "Transaction",
+    "__version__",
+    "connect",
+    "run_cli",
+]
 __version__: str
 
 @final
@@ -99,3 +108,5 @@ def connect(
     acquire_timeout: float = 30.0,
     statement_cache: bool = True,
 ) -> Awaitable[Pool]: ...
+def run_cli(argv: list[str]) -> int:
+    """Runs the dbridge command line with ``argv`` (program name first); returns its exit code."""

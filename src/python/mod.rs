@@ -3,6 +3,7 @@
 //! hierarchy of [`exceptions`]; connecting, querying and decoding rows stay in the engine
 //! and in [`rows`], which runs without the GIL.
 
+mod cli;
 mod exceptions;
 mod network;
 mod params;
@@ -22,6 +23,7 @@ use pyo3::prelude::*;
 fn _data_bridge(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add("__version__", env!("CARGO_PKG_VERSION"))?;
     m.add_function(wrap_pyfunction!(pool::connect, m)?)?;
+    m.add_function(wrap_pyfunction!(cli::run_cli, m)?)?;
     m.add_class::<pool::Pool>()?;
     m.add_class::<row::Row>()?;
     m.add_class::<transaction::Transaction>()?;

@@ -4,12 +4,12 @@ use std::path::PathBuf;
 
 use super::target_engine;
 use super::ExitStatus;
-use crate::args::GlobalOptions;
-use crate::render::{output, Timer};
-use data_bridge::diff::snapshot::{self, Format};
-use data_bridge::diff::Plan;
-use data_bridge::engine::backend::Inspector;
-use data_bridge::project::Project;
+use crate::cli::args::GlobalOptions;
+use crate::cli::render::{output, Timer};
+use crate::diff::snapshot::{self, Format};
+use crate::diff::Plan;
+use crate::engine::backend::Inspector;
+use crate::project::Project;
 
 /// Output formats of `inspect`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]

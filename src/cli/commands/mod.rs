@@ -12,14 +12,13 @@ pub mod migrate;
 pub mod review;
 pub mod upsert;
 
-use std::process::ExitCode;
 
-use data_bridge::engine::postgres::connect::{self, PoolConfig};
-use data_bridge::engine::postgres::Postgres;
-use data_bridge::project::{Origin, Project};
+use crate::engine::postgres::connect::{self, PoolConfig};
+use crate::engine::postgres::Postgres;
+use crate::project::{Origin, Project};
 use sqlx::PgPool;
 
-use crate::args::{Cli, Command, GlobalOptions};
+use crate::cli::args::{Cli, Command, GlobalOptions};
 
 /// How a command ended, as the process exit code.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -30,11 +29,11 @@ pub enum ExitStatus {
     Differences,
 }
 
-impl From<ExitStatus> for ExitCode {
-    fn from(s: ExitStatus) -> ExitCode {
+impl From<ExitStatus> for u8 {
+    fn from(s: ExitStatus) -> u8 {
         match s {
-            ExitStatus::Success => ExitCode::SUCCESS,
-            ExitStatus::Differences => ExitCode::from(2),
+            ExitStatus::Success => 0,
+            ExitStatus::Differences => 2,
         }
     }
 }

@@ -1,20 +1,20 @@
 //! `dbridge autogenerate`: write the migration that takes `migrations/` to the schema source.
 
-use data_bridge::diff::plan::PlanOptions;
-use data_bridge::diff::Renames;
-use data_bridge::engine::autogen::{self, Generated};
-use data_bridge::engine::dev::DevDatabase;
-use data_bridge::engine::migrate::{read_dir, verify_sum, Migration};
-use data_bridge::engine::source::Source;
-use data_bridge::project::error::refused_lines;
-use data_bridge::project::migrations::{
+use crate::diff::plan::PlanOptions;
+use crate::diff::Renames;
+use crate::engine::autogen::{self, Generated};
+use crate::engine::dev::DevDatabase;
+use crate::engine::migrate::{read_dir, verify_sum, Migration};
+use crate::engine::source::Source;
+use crate::project::error::refused_lines;
+use crate::project::migrations::{
     hazard_names, refuse_destructive, write_migrations, Written,
 };
-use data_bridge::project::{self, Project};
+use crate::project::{self, Project};
 
 use super::{dev_url, ExitStatus};
-use crate::args::GlobalOptions;
-use crate::render::{output, Timer};
+use crate::cli::args::GlobalOptions;
+use crate::cli::render::{output, Timer};
 
 /// Arguments of `dbridge autogenerate`.
 #[derive(Debug, clap::Args)]
@@ -84,7 +84,7 @@ pub async fn run(
     dev.close().await;
     timer.lap("replay, diff and prove on the dev database");
     let Some(groups) = result? else {
-        let source = data_bridge::redact::redact(&project.config.schema.source).into_owned();
+        let source = crate::redact::redact(&project.config.schema.source).into_owned();
         output::result(
             global.json,
             || format!("no changes: {} matches {source}", dir.display()),

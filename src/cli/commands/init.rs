@@ -3,12 +3,12 @@
 use std::path::Path;
 
 use anyhow::Context;
-use data_bridge::project::write_atomic;
+use crate::project::write_atomic;
 
 use super::ExitStatus;
-use crate::args::GlobalOptions;
-use crate::render::output;
-use data_bridge::project::CONFIG_FILE;
+use crate::cli::args::GlobalOptions;
+use crate::cli::render::output;
+use crate::project::CONFIG_FILE;
 
 const CONFIG: &str = r#"# dbridge configuration. Paths are relative to this file.
 

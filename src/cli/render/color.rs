@@ -7,7 +7,7 @@ use std::io::IsTerminal;
 
 use similar::{ChangeTag, TextDiff};
 
-use data_bridge::diff::plan::Plan;
+use crate::diff::plan::Plan;
 
 const RED: &str = "\x1b[31m";
 const GREEN: &str = "\x1b[32m";

@@ -4,14 +4,13 @@ pub mod color;
 pub mod output;
 pub mod table;
 
-use std::process::ExitCode;
 
-use data_bridge::redact::redact;
+use crate::redact::redact;
 
 /// Prints an error and its causes; a closed stdout (`dbridge ... | head`) is not an error.
 /// The flag that fixes an error the library describes without naming flags.
 fn hint(err: &anyhow::Error) -> Option<&'static str> {
-    use data_bridge::engine::Error;
+    use crate::engine::Error;
     err.chain().find_map(|c| match engine_error(c)? {
         Error::NoServerBinaries | Error::NoUnprivilegedUser { .. } => {
             Some("pass --dev-url with a database dbridge may use as scratch space")
@@ -24,9 +23,9 @@ fn hint(err: &anyhow::Error) -> Option<&'static str> {
 /// so leaves it out of the chain of sources).
 fn engine_error<'a>(
     c: &'a (dyn std::error::Error + 'static),
-) -> Option<&'a data_bridge::engine::Error> {
-    use data_bridge::engine::{data::DataError, migrate::MigrateError};
-    use data_bridge::project;
+) -> Option<&'a crate::engine::Error> {
+    use crate::engine::{data::DataError, migrate::MigrateError};
+    use crate::project;
     if let Some(e) = c.downcast_ref() {
         return Some(e);
     }
@@ -44,13 +43,13 @@ fn engine_error<'a>(
 
 /// Prints an error for people, or under `--json` as one JSON object on stderr
 /// (`{"error": ..., "causes": [...], "hint": ...}`); exit code 1 either way.
-pub fn report(err: anyhow::Error, json: bool) -> ExitCode {
+pub fn report(err: anyhow::Error, json: bool) -> u8 {
     if err
         .chain()
         .filter_map(|c| c.downcast_ref::<std::io::Error>())
         .any(|e| e.kind() == std::io::ErrorKind::BrokenPipe)
     {
-        return ExitCode::SUCCESS;
+        return 0;
     }
     // Every line goes through the redaction: a message may quote a URL from anywhere.
     let shown = err.to_string();
@@ -68,7 +67,7 @@ pub fn report(err: anyhow::Error, json: bool) -> ExitCode {
             "hint": hint(&err),
         });
         eprintln!("{value}");
-        return ExitCode::from(1);
+        return 1;
     }
     eprintln!("error: {}", redact(&shown));
     let mut source = err.source();
@@ -82,7 +81,7 @@ pub fn report(err: anyhow::Error, json: bool) -> ExitCode {
     if let Some(hint) = hint(&err) {
         eprintln!("  hint: {hint}");
     }
-    ExitCode::from(1)
+    1
 }
 
 /// Stage timings for `--verbose`: each lap prints the time since the previous one.

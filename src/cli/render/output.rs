@@ -4,7 +4,7 @@ use std::io::Write;
 use std::path::Path;
 
 use anyhow::Context;
-use data_bridge::project::write_atomic;
+use crate::project::write_atomic;
 
 /// Prints a command's result on stdout: `value` as JSON under `--json`, else `text` (one
 /// line per item, for people).

@@ -4,12 +4,12 @@ use std::io::IsTerminal;
 
 use super::target_pool;
 use super::ExitStatus;
-use crate::args::GlobalOptions;
-use crate::render::output;
-use data_bridge::engine::bench::{run as run_bench, BenchOptions, Figure, Suite};
-use data_bridge::project::Project;
+use crate::cli::args::GlobalOptions;
+use crate::cli::render::output;
+use crate::engine::bench::{run as run_bench, BenchOptions, Figure, Suite};
+use crate::project::Project;
 
-use crate::args::choice;
+use crate::cli::args::choice;
 
 choice!(SuiteArg => Suite { Schema, Insert, Upsert, Fetch, All });
 
@@ -83,7 +83,7 @@ fn table(figures: &[Figure]) -> String {
             ]
         })
         .collect();
-    let mut out = crate::render::table::table(
+    let mut out = crate::cli::render::table::table(
         &["suite", "measurement", "dbridge", "reference", "ratio"],
         rows.into_iter().map(Vec::from),
     );

@@ -4,15 +4,15 @@ use std::io::IsTerminal;
 
 use super::target_engine;
 use super::ExitStatus;
-use crate::args::GlobalOptions;
-use crate::render::table::table;
-use crate::render::{output, Timer};
-use data_bridge::engine::backend::Engine;
-use data_bridge::engine::migrate::{
+use crate::cli::args::GlobalOptions;
+use crate::cli::render::table::table;
+use crate::cli::render::{output, Timer};
+use crate::engine::backend::Engine;
+use crate::engine::migrate::{
     write_sum, Direction, Migration, MigrationDir, Migrator, Options, Reporter, StatusState,
     SUM_FILE,
 };
-use data_bridge::project::Project;
+use crate::project::Project;
 use serde_json::json;
 
 /// The `migrate` subcommands.

@@ -1,15 +1,15 @@
 //! `dbridge diff`: the SQL that turns one schema into another.
 
 use super::ExitStatus;
-use crate::args::GlobalOptions;
-use crate::render::{color, output, Timer};
-use data_bridge::diff::plan::PlanOptions;
-use data_bridge::diff::quote::SqlName;
-use data_bridge::diff::{Plan, Renames};
-use data_bridge::engine::blocking::compute;
-use data_bridge::engine::dev::DevDatabase;
-use data_bridge::engine::source::Source;
-use data_bridge::project::Project;
+use crate::cli::args::GlobalOptions;
+use crate::cli::render::{color, output, Timer};
+use crate::diff::plan::PlanOptions;
+use crate::diff::quote::SqlName;
+use crate::diff::{Plan, Renames};
+use crate::engine::blocking::compute;
+use crate::engine::dev::DevDatabase;
+use crate::engine::source::Source;
+use crate::project::Project;
 
 /// Output formats of `diff`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]

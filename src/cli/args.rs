@@ -3,7 +3,7 @@
 
 use clap::{Parser, Subcommand};
 
-use crate::commands::{
+use crate::cli::commands::{
     autogenerate, bench, dev, diff, fetch, init, inspect, lint, migrate, upsert,
 };
 

@@ -3,11 +3,11 @@
 use serde_json::json;
 
 use super::ExitStatus;
-use crate::args::GlobalOptions;
-use crate::render::{output, Timer};
-use data_bridge::engine::blocking::run_blocking;
-use data_bridge::engine::local::{LocalCluster, LocalStatus};
-use data_bridge::project::Project;
+use crate::cli::args::GlobalOptions;
+use crate::cli::render::{output, Timer};
+use crate::engine::blocking::run_blocking;
+use crate::engine::local::{LocalCluster, LocalStatus};
+use crate::project::Project;
 
 /// What to do with the embedded default database.
 #[derive(Debug, clap::Subcommand)]

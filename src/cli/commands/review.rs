@@ -6,17 +6,17 @@ use std::io::IsTerminal;
 use anyhow::bail;
 use dialoguer::Confirm;
 
-use data_bridge::diff::change::ChangeId;
-use data_bridge::diff::hazard::Hazard;
-use data_bridge::diff::model::QualifiedName;
-use data_bridge::diff::quote::SqlName;
-use data_bridge::diff::Renames;
-use data_bridge::engine::autogen::Pending;
+use crate::diff::change::ChangeId;
+use crate::diff::hazard::Hazard;
+use crate::diff::model::QualifiedName;
+use crate::diff::quote::SqlName;
+use crate::diff::Renames;
+use crate::engine::autogen::Pending;
 
 /// How a table is named in questions: without `public.`.
 fn short(t: &QualifiedName) -> String {
     if t.schema == "public" {
-        data_bridge::diff::quote::ident(&t.name)
+        crate::diff::quote::ident(&t.name)
     } else {
         t.sql().to_string()
     }

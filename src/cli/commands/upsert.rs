@@ -5,15 +5,15 @@ use std::path::PathBuf;
 
 use super::target_engine;
 use super::ExitStatus;
-use crate::args::GlobalOptions;
-use crate::render::Timer;
-use data_bridge::engine::backend::DataBackend;
-use data_bridge::engine::data::error::{list, resume_note, DataError};
-use data_bridge::engine::data::input::{Format, Reader};
-use data_bridge::engine::data::upsert::{UpsertOptions, UpsertProgress, UpsertSummary};
-use data_bridge::project::Project;
+use crate::cli::args::GlobalOptions;
+use crate::cli::render::Timer;
+use crate::engine::backend::DataBackend;
+use crate::engine::data::error::{list, resume_note, DataError};
+use crate::engine::data::input::{Format, Reader};
+use crate::engine::data::upsert::{UpsertOptions, UpsertProgress, UpsertSummary};
+use crate::project::Project;
 
-use crate::args::choice;
+use crate::cli::args::choice;
 
 choice!(FormatArg => Format { Csv, Ndjson, Json });
 

@@ -6,14 +6,14 @@ use annotate_snippets::{AnnotationKind, Group, Renderer, Snippet};
 
 use super::target_pool;
 use super::ExitStatus;
-use crate::args::GlobalOptions;
-use crate::render::{output, Timer};
-use data_bridge::engine::migrate::read_dir;
-use data_bridge::engine::postgres::migrate::applied;
-use data_bridge::lint::{rules, Finding, Level, Linter, Options};
-use data_bridge::project::Project;
+use crate::cli::args::GlobalOptions;
+use crate::cli::render::{output, Timer};
+use crate::engine::migrate::read_dir;
+use crate::engine::postgres::migrate::applied;
+use crate::lint::{rules, Finding, Level, Linter, Options};
+use crate::project::Project;
 
-use crate::args::choice;
+use crate::cli::args::choice;
 
 choice!(LevelArg => Level { Info, Warning, Error });
 
@@ -77,7 +77,7 @@ pub async fn run(
         args.files.clone()
     };
     let threshold = Level::from(args.level);
-    let renderer = if crate::render::color::enabled() {
+    let renderer = if crate::cli::render::color::enabled() {
         Renderer::styled()
     } else {
         Renderer::plain()
@@ -150,8 +150,8 @@ fn list_rules(global: &GlobalOptions) -> anyhow::Result<ExitStatus> {
     }
     let rows = all.iter().map(|r| {
         let set = match r.rule_set {
-            data_bridge::lint::RuleSet::Dbridge => "dbridge",
-            data_bridge::lint::RuleSet::Squawk => "squawk",
+            crate::lint::RuleSet::Dbridge => "dbridge",
+            crate::lint::RuleSet::Squawk => "squawk",
         };
         let default = if r.default { "default" } else { "opt-in" };
         [r.rule.as_str(), set, r.level.name(), default]
@@ -160,7 +160,7 @@ fn list_rules(global: &GlobalOptions) -> anyhow::Result<ExitStatus> {
     });
     print!(
         "{}",
-        crate::render::table::table(&["rule", "set", "level", "runs"], rows)
+        crate::cli::render::table::table(&["rule", "set", "level", "runs"], rows)
     );
     Ok(ExitStatus::Success)
 }

@@ -2,15 +2,15 @@
 
 use super::target_engine;
 use super::ExitStatus;
-use crate::args::GlobalOptions;
-use crate::render::{output, Timer};
-use data_bridge::engine::backend::DataBackend;
+use crate::cli::args::GlobalOptions;
+use crate::cli::render::{output, Timer};
+use crate::engine::backend::DataBackend;
 use std::io::Write;
 
-use data_bridge::engine::data::fetch::{list_relations, FetchRequest, JsonStream, Layout, Obj};
-use data_bridge::engine::data::filter::{parse_order_by, Filter};
-use data_bridge::engine::data::DataError;
-use data_bridge::project::Project;
+use crate::engine::data::fetch::{list_relations, FetchRequest, JsonStream, Layout, Obj};
+use crate::engine::data::filter::{parse_order_by, Filter};
+use crate::engine::data::DataError;
+use crate::project::Project;
 
 /// Output formats of `fetch`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
