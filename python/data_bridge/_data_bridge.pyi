@@ -13,6 +13,7 @@ __all__ = [
     "__version__",
     "connect",
     "run_cli",
+    "statements_sent",
 ]
 __version__: str
 
@@ -110,3 +111,6 @@ def connect(
 ) -> Awaitable[Pool]: ...
 def run_cli(argv: list[str]) -> int:
     """Runs the dbridge command line with ``argv`` (program name first); returns its exit code."""
+
+def statements_sent() -> int:
+    """Statements this module has sent to servers since it was loaded."""

@@ -7,10 +7,15 @@ Fixtures:
 - ``database``: the URL of a fresh, empty database on that server, one per test, so that
   tests run in parallel without seeing each other's tables.
 - ``pool``: a pool on ``database``, closed after the test.
+
+And ``assert_queries(n)``, a context manager that fails unless the block sends exactly ``n``
+statements (BEGIN, COMMIT and savepoints count; statements that other tasks send meanwhile
+count too, so keep the block to one task).
 """
 
 from __future__ import annotations
 
+import contextlib
 import os
 import uuid
 from collections.abc import AsyncIterator, Iterator
@@ -20,9 +25,9 @@ from urllib.parse import urlsplit, urlunsplit
 import pytest
 
 from . import Pool, connect
-from ._data_bridge import TestServer
+from ._data_bridge import TestServer, statements_sent
 
-__all__ = ["database", "pool", "postgres_url"]
+__all__ = ["assert_queries", "database", "pool", "postgres_url"]
 
 
 @pytest.fixture(scope="session")
@@ -79,3 +84,13 @@ async def pool(database: str) -> AsyncIterator[Pool]:
         yield p
     finally:
         await p.close()
+
+
+@contextlib.contextmanager
+def assert_queries(n: int) -> Iterator[None]:
+    """Fails unless the block sends exactly ``n`` statements to the server."""
+    before = statements_sent()
+    yield
+    sent = statements_sent() - before
+    if sent != n:
+        raise AssertionError(f"expected {n} statement(s), the block sent {sent}")

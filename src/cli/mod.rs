@@ -22,9 +22,7 @@ where
             // 2 as clap does; other usage errors exit 1, as 2 means "differences" there.
             let _ = e.print();
             return match e.kind() {
-                clap::error::ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand => {
-                    2
-                }
+                clap::error::ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand => 2,
                 _ if e.use_stderr() => 1,
                 _ => 0,
             };

@@ -24,6 +24,7 @@ fn _data_bridge(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add("__version__", env!("CARGO_PKG_VERSION"))?;
     m.add_function(wrap_pyfunction!(pool::connect, m)?)?;
     m.add_function(wrap_pyfunction!(cli::run_cli, m)?)?;
+    m.add_function(wrap_pyfunction!(session::statements_sent, m)?)?;
     m.add_class::<pool::Pool>()?;
     m.add_class::<row::Row>()?;
     m.add_class::<transaction::Transaction>()?;

@@ -146,6 +146,21 @@ macro_rules! statement_methods {
 }
 pub(super) use statement_methods;
 
+/// Statements this module has sent to servers, for `data_bridge.testing.assert_queries`.
+static STATEMENTS_SENT: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+
+/// Counts `n` statements as sent.
+pub(super) fn count_statements(n: u64) {
+    STATEMENTS_SENT.fetch_add(n, std::sync::atomic::Ordering::Relaxed);
+}
+
+/// How many statements this module has sent to servers since it was loaded (the
+/// statements of every pool and transaction, including BEGIN, COMMIT and savepoints).
+#[pyfunction]
+pub(crate) fn statements_sent() -> u64 {
+    STATEMENTS_SENT.load(std::sync::atomic::Ordering::Relaxed)
+}
+
 /// Runs one statement on `conn`; returns the rows it affected. Without parameters it goes
 /// as a simple query, so that a script of several statements runs too.
 async fn execute_on(
@@ -154,6 +169,7 @@ async fn execute_on(
     params: &[Param],
     cache: bool,
 ) -> PyResult<u64> {
+    count_statements(1);
     let done = if params.is_empty() {
         conn.execute(sqlx::raw_sql(sql)).await
     } else {
@@ -170,6 +186,7 @@ async fn fetch_on(
     params: &[Param],
     cache: bool,
 ) -> PyResult<Vec<PgRow>> {
+    count_statements(1);
     let args = bind(conn, sql, params, cache).await?;
     sqlx::query_with(sql, args)
         .persistent(cache)

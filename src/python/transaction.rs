@@ -13,7 +13,7 @@ use sqlx::{Executor, Postgres};
 use tokio::sync::Mutex;
 
 use super::exceptions::{from_sqlx, raise, Details};
-use super::session::{statement_methods, Session, Target};
+use super::session::{count_statements, statement_methods, Session, Target};
 
 /// Where a transaction is in its life.
 pub(crate) enum TxState {
@@ -120,6 +120,7 @@ statement_methods!(Transaction, {
             if !matches!(*state, TxState::NotStarted) {
                 return Err(not_open("was already used: make a new one"));
             }
+            count_statements(1);
             let tx = pool.begin_with(begin).await.map_err(from_sqlx)?;
             *state = TxState::Open(tx, 0);
             Ok(handle)
@@ -138,6 +139,7 @@ statement_methods!(Transaction, {
         future_into_py(py, async move {
             let mut state = state.lock().await;
             if let TxState::Open(tx, _) = std::mem::replace(&mut *state, TxState::Finished) {
+                count_statements(1);
                 if failed {
                     tx.rollback().await.map_err(from_sqlx)?;
                 } else {
@@ -175,6 +177,7 @@ impl Savepoint {
                     ))
                 }
             };
+            count_statements(1);
             state
                 .connection()?
                 .execute(format!("SAVEPOINT {name}").as_str())
@@ -206,6 +209,7 @@ impl Savepoint {
             } else {
                 format!("RELEASE SAVEPOINT {name}")
             };
+            count_statements(if failed { 2 } else { 1 });
             conn.execute(sqlx::raw_sql(&sql)).await.map_err(from_sqlx)?;
             Ok(false)
         })

@@ -140,3 +140,16 @@ async def test_a_cancelled_task_leaves_no_open_transaction(accounts: db.Pool) ->
     with pytest.raises(asyncio.CancelledError):
         await task
     assert await balances(accounts) == [100, 0]
+
+
+async def test_assert_queries_counts_every_statement_sent(accounts: db.Pool) -> None:
+    from data_bridge.testing import assert_queries
+
+    with assert_queries(1):
+        await accounts.fetch("SELECT * FROM accounts")
+    with assert_queries(5):  # BEGIN, SAVEPOINT, the UPDATE, RELEASE, COMMIT
+        async with accounts.transaction() as tx, tx.savepoint():
+            await tx.execute("UPDATE accounts SET balance = 1 WHERE id = $1", 1)
+    with pytest.raises(AssertionError, match="expected 2 statement"):
+        with assert_queries(2):
+            await accounts.fetch_val("SELECT 1")

@@ -7,9 +7,7 @@ use crate::engine::dev::DevDatabase;
 use crate::engine::migrate::{read_dir, verify_sum, Migration};
 use crate::engine::source::Source;
 use crate::project::error::refused_lines;
-use crate::project::migrations::{
-    hazard_names, refuse_destructive, write_migrations, Written,
-};
+use crate::project::migrations::{hazard_names, refuse_destructive, write_migrations, Written};
 use crate::project::{self, Project};
 
 use super::{dev_url, ExitStatus};

@@ -2,8 +2,8 @@
 
 use std::path::Path;
 
-use anyhow::Context;
 use crate::project::write_atomic;
+use anyhow::Context;
 
 use super::ExitStatus;
 use crate::cli::args::GlobalOptions;

@@ -12,7 +12,6 @@ pub mod migrate;
 pub mod review;
 pub mod upsert;
 
-
 use crate::engine::postgres::connect::{self, PoolConfig};
 use crate::engine::postgres::Postgres;
 use crate::project::{Origin, Project};

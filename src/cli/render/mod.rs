@@ -4,7 +4,6 @@ pub mod color;
 pub mod output;
 pub mod table;
 
-
 use crate::redact::redact;
 
 /// Prints an error and its causes; a closed stdout (`dbridge ... | head`) is not an error.
@@ -21,9 +20,7 @@ fn hint(err: &anyhow::Error) -> Option<&'static str> {
 
 /// The engine error in `c`, also where another module's error wraps it transparently (and
 /// so leaves it out of the chain of sources).
-fn engine_error<'a>(
-    c: &'a (dyn std::error::Error + 'static),
-) -> Option<&'a crate::engine::Error> {
+fn engine_error<'a>(c: &'a (dyn std::error::Error + 'static)) -> Option<&'a crate::engine::Error> {
     use crate::engine::{data::DataError, migrate::MigrateError};
     use crate::project;
     if let Some(e) = c.downcast_ref() {

@@ -3,8 +3,8 @@
 use std::io::Write;
 use std::path::Path;
 
-use anyhow::Context;
 use crate::project::write_atomic;
+use anyhow::Context;
 
 /// Prints a command's result on stdout: `value` as JSON under `--json`, else `text` (one
 /// line per item, for people).
