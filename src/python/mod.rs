@@ -4,6 +4,7 @@
 //! and in [`rows`], which runs without the GIL.
 
 mod cli;
+mod conns;
 mod exceptions;
 mod network;
 mod params;

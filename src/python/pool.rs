@@ -7,18 +7,18 @@ use std::time::Duration;
 
 use pyo3::prelude::*;
 use pyo3_async_runtimes::tokio::future_into_py;
-use sqlx::postgres::PgPool;
 
-use super::exceptions::{from_engine, raise, Details};
+use super::conns::ConnPool;
+use super::exceptions::{raise, Details};
 use super::session::{statement_methods, Session, Target};
 use super::transaction::Transaction;
-use crate::engine::postgres::connect::{pool, PoolConfig};
+use crate::engine::postgres::connect::PoolConfig;
 use crate::project::Project;
 
 /// A pool of connections to one database.
 #[pyclass(frozen, module = "data_bridge._data_bridge", name = "Pool")]
 pub(crate) struct Pool {
-    pool: PgPool,
+    pool: ConnPool,
     statement_cache: bool,
 }
 
@@ -59,7 +59,7 @@ pub(crate) fn connect(
                     .url
             }
         };
-        let pool = pool(&url, &config).await.map_err(from_engine)?;
+        let pool = ConnPool::open(&url, &config).await?;
         Ok(Pool {
             pool,
             statement_cache,
@@ -104,7 +104,7 @@ statement_methods!(Pool, {
     /// Connections open and idle.
     #[getter]
     fn idle(&self) -> usize {
-        self.pool.num_idle()
+        self.pool.idle()
     }
 
     fn __aenter__<'py>(slf: Bound<'py, Self>) -> PyResult<Bound<'py, PyAny>> {

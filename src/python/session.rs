@@ -8,10 +8,11 @@ use std::sync::Arc;
 use pyo3::prelude::*;
 use pyo3::types::PyTuple;
 use pyo3_async_runtimes::tokio::future_into_py;
-use sqlx::postgres::{PgArguments, PgConnection, PgPool, PgRow, PgTypeInfo};
+use sqlx::postgres::{PgArguments, PgRow, PgTypeInfo};
 use sqlx::{Either, Executor, Statement};
 use tokio::sync::Mutex;
 
+use super::conns::{ConnPool, Lease};
 use super::exceptions::{from_sqlx, raise, Details};
 use super::params::{arguments, Param};
 use super::rows;
@@ -22,7 +23,7 @@ use super::transaction::TxState;
 /// The connection statements run on.
 #[derive(Clone)]
 pub(super) enum Target {
-    Pool(PgPool),
+    Pool(ConnPool),
     Transaction(Arc<Mutex<TxState>>),
 }
 
@@ -48,8 +49,8 @@ impl Session {
         future_into_py(py, async move {
             let rows = match target {
                 Target::Pool(pool) => {
-                    let mut conn = pool.acquire().await.map_err(from_sqlx)?;
-                    execute_on(&mut conn, &sql, &params, cache).await?
+                    let mut lease = pool.acquire().await?;
+                    execute_on(&mut lease, &sql, &params, cache).await?
                 }
                 Target::Transaction(tx) => {
                     let mut state = tx.lock().await;
@@ -73,8 +74,8 @@ impl Session {
         future_into_py(py, async move {
             let fetched = match target {
                 Target::Pool(pool) => {
-                    let mut conn = pool.acquire().await.map_err(from_sqlx)?;
-                    fetch_on(&mut conn, &sql, &params, cache).await?
+                    let mut lease = pool.acquire().await?;
+                    fetch_on(&mut lease, &sql, &params, cache).await?
                 }
                 Target::Transaction(tx) => {
                     let mut state = tx.lock().await;
@@ -163,36 +164,35 @@ pub(crate) fn statements_sent() -> u64 {
 
 /// Runs one statement on `conn`; returns the rows it affected. Without parameters it goes
 /// as a simple query, so that a script of several statements runs too.
-async fn execute_on(
-    conn: &mut PgConnection,
-    sql: &str,
-    params: &[Param],
-    cache: bool,
-) -> PyResult<u64> {
+async fn execute_on(lease: &mut Lease, sql: &str, params: &[Param], cache: bool) -> PyResult<u64> {
     count_statements(1);
-    let done = if params.is_empty() {
-        conn.execute(sqlx::raw_sql(sql)).await
+    let result = if params.is_empty() {
+        lease.start().execute(sqlx::raw_sql(sql)).await
     } else {
-        let args = bind(conn, sql, params, cache).await?;
-        conn.execute(sqlx::query_with(sql, args).persistent(cache))
+        let args = bind(lease, sql, params, cache).await?;
+        lease
+            .start()
+            .execute(sqlx::query_with(sql, args).persistent(cache))
             .await
     };
-    Ok(done.map_err(from_sqlx)?.rows_affected())
+    lease.done(&result);
+    Ok(result.map_err(from_sqlx)?.rows_affected())
 }
 
 async fn fetch_on(
-    conn: &mut PgConnection,
+    lease: &mut Lease,
     sql: &str,
     params: &[Param],
     cache: bool,
 ) -> PyResult<Vec<PgRow>> {
     count_statements(1);
-    let args = bind(conn, sql, params, cache).await?;
-    sqlx::query_with(sql, args)
+    let args = bind(lease, sql, params, cache).await?;
+    let result = sqlx::query_with(sql, args)
         .persistent(cache)
-        .fetch_all(&mut *conn)
-        .await
-        .map_err(from_sqlx)
+        .fetch_all(lease.start())
+        .await;
+    lease.done(&result);
+    result.map_err(from_sqlx)
 }
 
 fn take_params(args: &Bound<'_, PyTuple>) -> PyResult<Vec<Param>> {
@@ -203,16 +203,15 @@ fn take_params(args: &Bound<'_, PyTuple>) -> PyResult<Vec<Param>> {
 /// are cached (the statement is prepared once per connection anyway), else for the types
 /// of the Python values.
 async fn bind(
-    conn: &mut PgConnection,
+    lease: &mut Lease,
     sql: &str,
     params: &[Param],
     cache: bool,
 ) -> PyResult<PgArguments> {
     let types: Vec<PgTypeInfo> = if cache {
-        let statement = (&mut *conn)
-            .prepare_with(sql, &[])
-            .await
-            .map_err(from_sqlx)?;
+        let prepared = lease.start().prepare_with(sql, &[]).await;
+        lease.done(&prepared);
+        let statement = prepared.map_err(from_sqlx)?;
         match statement.parameters() {
             Some(Either::Left(types)) => types.to_vec(),
             _ => Vec::new(),

@@ -8,26 +8,26 @@ use std::sync::Arc;
 use pyo3::exceptions::PyValueError;
 use pyo3::prelude::*;
 use pyo3_async_runtimes::tokio::future_into_py;
-use sqlx::postgres::{PgConnection, PgPool};
-use sqlx::{Executor, Postgres};
+use sqlx::Executor;
 use tokio::sync::Mutex;
 
+use super::conns::{ConnPool, Lease};
 use super::exceptions::{from_sqlx, raise, Details};
 use super::session::{count_statements, statement_methods, Session, Target};
 
 /// Where a transaction is in its life.
 pub(crate) enum TxState {
     NotStarted,
-    /// Open, with the number of savepoints made so far (for their names).
-    Open(sqlx::Transaction<'static, Postgres>, u32),
+    /// Open on its connection, with the number of savepoints made so far (for their names).
+    Open(Lease, u32),
     Finished,
 }
 
 impl TxState {
     /// The open transaction's connection; an error outside the `async with` block.
-    pub(super) fn connection(&mut self) -> PyResult<&mut PgConnection> {
+    pub(super) fn connection(&mut self) -> PyResult<&mut Lease> {
         match self {
-            TxState::Open(tx, _) => Ok(&mut **tx),
+            TxState::Open(lease, _) => Ok(lease),
             TxState::NotStarted => Err(not_open("has not started: use it with `async with`")),
             TxState::Finished => Err(not_open("has ended")),
         }
@@ -70,7 +70,7 @@ fn begin_statement(isolation: &str, readonly: bool, deferrable: bool) -> PyResul
 /// A transaction, for `async with pool.transaction(...) as tx`.
 #[pyclass(frozen, module = "data_bridge._data_bridge", name = "Transaction")]
 pub(crate) struct Transaction {
-    pool: PgPool,
+    pool: ConnPool,
     begin: String,
     statement_cache: bool,
     state: Arc<Mutex<TxState>>,
@@ -78,7 +78,7 @@ pub(crate) struct Transaction {
 
 impl Transaction {
     pub(super) fn new(
-        pool: PgPool,
+        pool: ConnPool,
         statement_cache: bool,
         isolation: &str,
         readonly: bool,
@@ -120,9 +120,10 @@ statement_methods!(Transaction, {
             if !matches!(*state, TxState::NotStarted) {
                 return Err(not_open("was already used: make a new one"));
             }
-            count_statements(1);
-            let tx = pool.begin_with(begin).await.map_err(from_sqlx)?;
-            *state = TxState::Open(tx, 0);
+            let mut lease = pool.acquire().await?;
+            run(&mut lease, &begin).await?;
+            lease.in_transaction = true;
+            *state = TxState::Open(lease, 0);
             Ok(handle)
         })
     }
@@ -138,13 +139,11 @@ statement_methods!(Transaction, {
         let state = self.state.clone();
         future_into_py(py, async move {
             let mut state = state.lock().await;
-            if let TxState::Open(tx, _) = std::mem::replace(&mut *state, TxState::Finished) {
-                count_statements(1);
-                if failed {
-                    tx.rollback().await.map_err(from_sqlx)?;
-                } else {
-                    tx.commit().await.map_err(from_sqlx)?;
-                }
+            if let TxState::Open(mut lease, _) = std::mem::replace(&mut *state, TxState::Finished) {
+                let end = run(&mut lease, if failed { "ROLLBACK" } else { "COMMIT" }).await;
+                // The server ends the transaction even when COMMIT fails.
+                lease.in_transaction = false;
+                end?;
             }
             Ok(false)
         })
@@ -177,12 +176,7 @@ impl Savepoint {
                     ))
                 }
             };
-            count_statements(1);
-            state
-                .connection()?
-                .execute(format!("SAVEPOINT {name}").as_str())
-                .await
-                .map_err(from_sqlx)?;
+            run(state.connection()?, &format!("SAVEPOINT {name}")).await?;
             *handle.get().name.lock().expect("savepoint name") = Some(name);
             Ok(handle)
         })
@@ -203,17 +197,22 @@ impl Savepoint {
                 return Ok(false);
             };
             let mut state = state.lock().await;
-            let conn = state.connection()?;
-            let sql = if failed {
-                format!("ROLLBACK TO SAVEPOINT {name}; RELEASE SAVEPOINT {name}")
-            } else {
-                format!("RELEASE SAVEPOINT {name}")
-            };
-            count_statements(if failed { 2 } else { 1 });
-            conn.execute(sqlx::raw_sql(&sql)).await.map_err(from_sqlx)?;
+            let lease = state.connection()?;
+            if failed {
+                run(lease, &format!("ROLLBACK TO SAVEPOINT {name}")).await?;
+            }
+            run(lease, &format!("RELEASE SAVEPOINT {name}")).await?;
             Ok(false)
         })
     }
+}
+
+/// Runs one statement of the transaction's own (BEGIN, COMMIT, a savepoint) on `lease`.
+async fn run(lease: &mut Lease, sql: &str) -> PyResult<()> {
+    count_statements(1);
+    let result = lease.start().execute(sqlx::raw_sql(sql)).await;
+    lease.done(&result);
+    result.map(drop).map_err(from_sqlx)
 }
 
 #[cfg(test)]

@@ -211,3 +211,33 @@ async def test_connect_makes_the_default_pool(database: str) -> None:
         assert db.default_pool() is pool
     finally:
         await pool.close()
+
+
+async def test_a_cancelled_task_cancels_its_query_on_the_server(database: str) -> None:
+    pool = await db.connect(database, max_size=1, default=False)
+    watcher = await db.connect(database, max_size=1, default=False)
+    try:
+        task = asyncio.ensure_future(pool.execute("SELECT pg_sleep(3600)"))
+        running = (
+            "SELECT count(*) FROM pg_stat_activity"
+            " WHERE query = 'SELECT pg_sleep(3600)' AND state = 'active'"
+        )
+        for _ in range(200):
+            if await watcher.fetch_val(running) == 1:
+                break
+            await asyncio.sleep(0.05)
+        task.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await task
+        # The server stops the query (an hour long otherwise), and the pool's only
+        # connection comes back clean.
+        for _ in range(400):
+            if await watcher.fetch_val(running) == 0:
+                break
+            await asyncio.sleep(0.05)
+        assert await watcher.fetch_val(running) == 0
+        assert await pool.fetch_val("SELECT 42") == 42
+        assert pool.size == 1
+    finally:
+        await pool.close()
+        await watcher.close()
