@@ -6,7 +6,7 @@
 
 use std::sync::atomic::{AtomicU32, Ordering};
 use std::sync::{Arc, Mutex};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use pyo3::PyResult;
 use sqlx::postgres::{PgConnectOptions, PgConnection};
@@ -35,7 +35,13 @@ struct Inner {
 struct Live {
     conn: PgConnection,
     pid: i32,
+    /// When it last came back to the pool.
+    since: Instant,
 }
+
+/// A connection idle for longer is pinged before it is lent (the server or a proxy may
+/// have closed it meanwhile); one back sooner is lent as it is.
+const PING_AFTER_IDLE: Duration = Duration::from_secs(1);
 
 /// A connection lent to one caller; dropping it gives the connection back.
 pub(crate) struct Lease {
@@ -99,10 +105,18 @@ impl ConnPool {
             }
             Ok(Ok(permit)) => permit,
         };
-        let idle = inner.idle.lock().expect("pool").pop();
-        let live = match idle {
-            Some(live) => live,
-            None => inner.connect().await?,
+        let live = loop {
+            let idle = inner.idle.lock().expect("pool").pop();
+            match idle {
+                Some(live) if live.since.elapsed() < PING_AFTER_IDLE => break live,
+                Some(mut live) => {
+                    if live.conn.ping().await.is_ok() {
+                        break live;
+                    }
+                    inner.open.fetch_sub(1, Ordering::Relaxed);
+                }
+                None => break inner.connect().await?,
+            }
         };
         Ok(Lease {
             live: Some(live),
@@ -145,7 +159,11 @@ impl Inner {
             .await
             .map_err(from_sqlx)?;
         self.open.fetch_add(1, Ordering::Relaxed);
-        Ok(Live { conn, pid })
+        Ok(Live {
+            conn,
+            pid,
+            since: Instant::now(),
+        })
     }
 
     /// Takes a connection back: at once when it is clean, else after cancelling what runs
@@ -162,6 +180,7 @@ impl Inner {
             return;
         }
         if !busy && !in_tx {
+            live.since = Instant::now();
             self.idle.lock().expect("pool").push(live);
             drop(permit);
             return;
@@ -188,6 +207,7 @@ impl Inner {
                 live.conn.ping().await.ok()
             };
             if clean.await.is_some() && !self.permits.is_closed() {
+                live.since = Instant::now();
                 self.idle.lock().expect("pool").push(live);
             } else {
                 self.open.fetch_sub(1, Ordering::Relaxed);

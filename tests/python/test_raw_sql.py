@@ -241,3 +241,16 @@ async def test_a_cancelled_task_cancels_its_query_on_the_server(database: str) -
     finally:
         await pool.close()
         await watcher.close()
+
+
+async def test_a_connection_the_server_closed_while_idle_is_replaced(database: str) -> None:
+    pool = await db.connect(database, max_size=1, default=False)
+    try:
+        pid = await pool.fetch_val("SELECT pg_backend_pid()")
+        admin = await db.connect(database, max_size=1, default=False)
+        await admin.fetch_val("SELECT pg_terminate_backend($1)", pid)
+        await admin.close()
+        await asyncio.sleep(1.2)  # idle long enough to be checked before it is lent
+        assert await pool.fetch_val("SELECT pg_backend_pid()") != pid
+    finally:
+        await pool.close()
