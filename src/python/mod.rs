@@ -7,6 +7,7 @@ mod cli;
 mod conns;
 mod exceptions;
 mod network;
+mod numeric;
 mod params;
 mod pool;
 mod row;

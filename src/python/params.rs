@@ -12,6 +12,7 @@ use sqlx::postgres::{PgArgumentBuffer, PgArguments, PgTypeInfo};
 use sqlx::Arguments;
 
 use super::network::{hstore_binary, inet_binary};
+use super::numeric::numeric_binary;
 use super::rows::array_element;
 use super::temporal::{DateTimeModule, Temporal};
 
@@ -354,117 +355,9 @@ fn flatten<'a>(
     Ok(())
 }
 
-/// A decimal number's text (`"-12.50"`, `"1e3"`, `"NaN"`) in numeric's binary form.
-pub(super) fn numeric_binary(text: &str) -> Result<Vec<u8>, String> {
-    let bad = || format!("{text:?} is not a number");
-    let t = text.trim();
-    let special = match t.to_ascii_lowercase().as_str() {
-        "nan" => Some(0xC000u16),
-        "infinity" | "inf" | "+infinity" | "+inf" => Some(0xD000),
-        "-infinity" | "-inf" => Some(0xF000),
-        _ => None,
-    };
-    let mut out = Vec::new();
-    if let Some(sign) = special {
-        for v in [0i16, 0, sign as i16, 0] {
-            out.extend_from_slice(&v.to_be_bytes());
-        }
-        return Ok(out);
-    }
-    let (negative, t) = match t.strip_prefix('-') {
-        Some(rest) => (true, rest),
-        None => (false, t.strip_prefix('+').unwrap_or(t)),
-    };
-    let (mantissa, exp) = match t.find(['e', 'E']) {
-        Some(i) => (&t[..i], t[i + 1..].parse::<i64>().map_err(|_| bad())?),
-        None => (t, 0),
-    };
-    let (int_part, frac_part) = mantissa.split_once('.').unwrap_or((mantissa, ""));
-    if int_part.is_empty() && frac_part.is_empty()
-        || !int_part
-            .chars()
-            .chain(frac_part.chars())
-            .all(|c| c.is_ascii_digit())
-    {
-        return Err(bad());
-    }
-    // All digits with the decimal point at `point` (counted from the left).
-    let digits: Vec<u8> = int_part
-        .bytes()
-        .chain(frac_part.bytes())
-        .map(|b| b - b'0')
-        .collect();
-    let point = int_part.len() as i64 + exp;
-    let dscale = (frac_part.len() as i64 - exp).max(0);
-    // Group into base-10000 digits aligned on the decimal point.
-    let first_group = point.div_euclid(4) + i64::from(point.rem_euclid(4) != 0);
-    let start = first_group * 4 - point; // leading zero padding before the first digit
-    let mut padded: Vec<u8> = vec![0; start.max(0) as usize];
-    padded.extend(&digits);
-    while !padded.len().is_multiple_of(4) {
-        padded.push(0);
-    }
-    let mut groups: Vec<i16> = padded
-        .chunks(4)
-        .map(|c| c.iter().fold(0i16, |acc, d| acc * 10 + i16::from(*d)))
-        .collect();
-    let mut weight = first_group - 1;
-    while groups.first() == Some(&0) {
-        groups.remove(0);
-        weight -= 1;
-    }
-    while groups.last() == Some(&0) {
-        groups.pop();
-    }
-    if groups.is_empty() {
-        weight = 0;
-    }
-    let sign: u16 = if negative && !groups.is_empty() {
-        0x4000
-    } else {
-        0
-    };
-    let header = [
-        i16::try_from(groups.len()).map_err(|_| bad())?,
-        i16::try_from(weight).map_err(|_| bad())?,
-        sign as i16,
-        i16::try_from(dscale).map_err(|_| bad())?,
-    ];
-    for v in header.iter().chain(groups.iter()) {
-        out.extend_from_slice(&v.to_be_bytes());
-    }
-    Ok(out)
-}
-
 #[cfg(test)]
 mod tests {
-    use super::super::rows::numeric_text;
     use super::*;
-
-    #[test]
-    fn numerics_round_trip_through_their_binary_form() {
-        for (input, shown) in [
-            ("12.50", "12.50"),
-            ("-0.001", "-0.001"),
-            ("10000", "10000"),
-            ("0", "0"),
-            ("0.0", "0.0"),
-            ("123456789.000000001", "123456789.000000001"),
-            ("1e3", "1000"),
-            ("1.5E-3", "0.0015"),
-            ("NaN", "NaN"),
-            ("-Infinity", "-Infinity"),
-            (
-                "99999999999999999999999999999999.99",
-                "99999999999999999999999999999999.99",
-            ),
-        ] {
-            let b = numeric_binary(input).unwrap();
-            assert_eq!(numeric_text(&b).unwrap(), shown, "{input}");
-        }
-        assert!(numeric_binary("12a").is_err());
-        assert!(numeric_binary("").is_err());
-    }
 
     #[test]
     fn integers_are_range_checked_for_their_column() {

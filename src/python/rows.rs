@@ -83,7 +83,7 @@ pub(super) fn binary(oid: u32, b: &[u8]) -> Result<Cell, String> {
         21 => Cell::Int(i64::from(i16::from_be_bytes(fixed(b)?))),
         700 => Cell::Float(f64::from(f32::from_be_bytes(fixed(b)?))),
         701 => Cell::Float(f64::from_be_bytes(fixed(b)?)),
-        1700 => Cell::Numeric(numeric_text(b)?),
+        1700 => Cell::Numeric(super::numeric::numeric_text(b)?),
         17 => Cell::Bytes(b.to_vec()),
         114 => Cell::Json(utf8(b)?),
         3802 => match b.split_first() {
@@ -191,10 +191,10 @@ fn nest(dims: &[usize], items: &mut impl Iterator<Item = Cell>) -> Cell {
 }
 
 /// Reads big-endian integers and slices off the front of a buffer.
-struct Reader<'a>(&'a [u8]);
+pub(super) struct Reader<'a>(pub(super) &'a [u8]);
 
 impl<'a> Reader<'a> {
-    fn take(&mut self, n: usize) -> Result<&'a [u8], String> {
+    pub(super) fn take(&mut self, n: usize) -> Result<&'a [u8], String> {
         if self.0.len() < n {
             return Err("value ends early".into());
         }
@@ -202,62 +202,12 @@ impl<'a> Reader<'a> {
         self.0 = tail;
         Ok(head)
     }
-    fn i32(&mut self) -> Result<i32, String> {
+    pub(super) fn i32(&mut self) -> Result<i32, String> {
         Ok(i32::from_be_bytes(fixed(self.take(4)?)?))
     }
-    fn i16(&mut self) -> Result<i16, String> {
+    pub(super) fn i16(&mut self) -> Result<i16, String> {
         Ok(i16::from_be_bytes(fixed(self.take(2)?)?))
     }
-}
-
-/// A numeric's binary form (base-10000 digits, weight, sign, display scale) as decimal text.
-pub(super) fn numeric_text(b: &[u8]) -> Result<String, String> {
-    let mut r = Reader(b);
-    let ndigits = usize::try_from(r.i16()?).map_err(|_| "negative digit count")?;
-    let weight = i32::from(r.i16()?);
-    let sign = r.i16()? as u16;
-    let dscale = usize::try_from(r.i16()?).map_err(|_| "negative scale")?;
-    match sign {
-        0xC000 => return Ok("NaN".into()),
-        0xD000 => return Ok("Infinity".into()),
-        0xF000 => return Ok("-Infinity".into()),
-        _ => {}
-    }
-    let digits: Vec<i16> = (0..ndigits).map(|_| r.i16()).collect::<Result<_, _>>()?;
-    let digit = |i: i32| -> i16 {
-        usize::try_from(i)
-            .ok()
-            .and_then(|i| digits.get(i).copied())
-            .unwrap_or(0)
-    };
-    let mut out = String::new();
-    if sign == 0x4000 {
-        out.push('-');
-    }
-    if weight < 0 {
-        out.push('0');
-    } else {
-        for i in 0..=weight {
-            let d = digit(i);
-            if i == 0 {
-                out.push_str(&d.to_string());
-            } else {
-                out.push_str(&format!("{d:04}"));
-            }
-        }
-    }
-    if dscale > 0 {
-        out.push('.');
-        let mut frac = String::new();
-        let mut i = weight + 1;
-        while frac.len() < dscale {
-            frac.push_str(&format!("{:04}", digit(i)));
-            i += 1;
-        }
-        frac.truncate(dscale);
-        out.push_str(&frac);
-    }
-    Ok(out)
 }
 
 /// Python's `decimal.Decimal`, `json.loads` and `uuid.UUID`, looked up once per result.
@@ -367,36 +317,5 @@ pub(super) fn first_value(py: Python<'_>, rows: Rows) -> PyResult<Py<PyAny>> {
     {
         Some(cell) => Ok(conv.cell(py, cell)?.unbind()),
         None => Ok(py.None()),
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn numeric(ndigits: i16, weight: i16, sign: u16, dscale: i16, digits: &[i16]) -> Vec<u8> {
-        let mut b = Vec::new();
-        for v in [ndigits, weight, sign as i16, dscale] {
-            b.extend_from_slice(&v.to_be_bytes());
-        }
-        for d in digits {
-            b.extend_from_slice(&d.to_be_bytes());
-        }
-        b
-    }
-
-    #[test]
-    fn numerics_read_exactly() {
-        assert_eq!(
-            numeric_text(&numeric(2, 0, 0, 2, &[12, 5000])).unwrap(),
-            "12.50"
-        );
-        assert_eq!(
-            numeric_text(&numeric(1, -1, 0x4000, 3, &[10])).unwrap(),
-            "-0.001"
-        );
-        assert_eq!(numeric_text(&numeric(1, 1, 0, 0, &[1])).unwrap(), "10000");
-        assert_eq!(numeric_text(&numeric(0, 0, 0, 0, &[])).unwrap(), "0");
-        assert_eq!(numeric_text(&numeric(0, 0, 0xC000, 0, &[])).unwrap(), "NaN");
     }
 }

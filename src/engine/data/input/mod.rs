@@ -4,7 +4,6 @@
 
 use std::io::Read;
 use std::ops::Range;
-use std::path::Path;
 use std::sync::Arc;
 
 use serde_json::value::RawValue;
@@ -12,33 +11,17 @@ use serde_json::value::RawValue;
 use super::error::{DataError, Result, RowError};
 use super::value::Value;
 
+mod format;
 mod lines;
 mod object;
+mod values;
 
 use self::lines::{LineCounter, Lines};
 
+pub use self::format::Format;
 use self::object::object_keys;
 pub use self::object::{parse_object, FieldIndex, ObjectFields};
-
-/// The input formats of `dbridge upsert`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Format {
-    Csv,
-    Ndjson,
-    Json,
-}
-
-impl Format {
-    /// The format a file name implies (`.csv`, `.ndjson`/`.jsonl`, `.json`).
-    pub fn from_path(path: &Path) -> Option<Format> {
-        match path.extension()?.to_str()?.to_ascii_lowercase().as_str() {
-            "csv" => Some(Format::Csv),
-            "ndjson" | "jsonl" => Some(Format::Ndjson),
-            "json" => Some(Format::Json),
-            _ => None,
-        }
-    }
-}
+pub use self::values::ValueRows;
 
 /// Raw rows not yet converted.
 pub enum Rows {
@@ -92,54 +75,6 @@ pub trait RowSource: Send {
             n -= batch.rows.len() as u64;
         }
         Ok(())
-    }
-}
-
-/// Rows of typed values, all with the same fields (what a program hands in).
-pub struct ValueRows {
-    fields: Vec<String>,
-    rows: std::vec::IntoIter<Vec<Value>>,
-    next_row: u64,
-}
-
-impl ValueRows {
-    /// `rows` must each hold one value per field; row numbers in errors count from 1.
-    pub fn new(fields: Vec<String>, rows: Vec<Vec<Value>>) -> Result<ValueRows> {
-        if let Some(i) = rows.iter().position(|r| r.len() != fields.len()) {
-            return Err(DataError::Row {
-                input: "rows".into(),
-                error: RowError {
-                    row: i as u64 + 1,
-                    line: 0,
-                    column: None,
-                    message: format!("{} values for {} fields", rows[i].len(), fields.len()),
-                },
-                committed: None,
-            });
-        }
-        Ok(ValueRows {
-            fields,
-            rows: rows.into_iter(),
-            next_row: 1,
-        })
-    }
-}
-
-impl RowSource for ValueRows {
-    fn fields(&self) -> &[String] {
-        &self.fields
-    }
-
-    fn next_batch(&mut self, max_rows: usize) -> Result<Option<Batch>> {
-        let mut rows = Vec::with_capacity(max_rows.min(self.rows.len()));
-        for values in self.rows.by_ref().take(max_rows) {
-            rows.push((self.next_row, values));
-            self.next_row += 1;
-        }
-        Ok((!rows.is_empty()).then_some(Batch {
-            rows: Rows::Values(rows),
-            bytes_read: 0,
-        }))
     }
 }
 
