@@ -13,8 +13,34 @@ import time
 from collections.abc import Mapping
 
 from . import errors
-from ._data_bridge import Pool, Row, Savepoint, Transaction, __version__
+from ._data_bridge import (
+    Col,
+    Expr,
+    Pool,
+    Row,
+    Savepoint,
+    Transaction,
+    UpsertResult,
+    __version__,
+    col,
+)
 from ._data_bridge import connect as _connect
+from ._functions import (
+    default_pool,
+    delete,
+    execute,
+    fetch,
+    fetch_many,
+    fetch_one,
+    fetch_row,
+    fetch_val,
+    insert_many,
+    insert_one,
+    set_default_pool,
+    update,
+    upsert_many,
+    upsert_one,
+)
 from .errors import (
     CheckViolation,
     DataBridgeError,
@@ -39,10 +65,12 @@ from .errors import (
 
 __all__ = [
     "CheckViolation",
+    "Col",
     "DataBridgeError",
     "DataError",
     "DeadlockDetected",
     "ExclusionViolation",
+    "Expr",
     "ForeignKeyViolation",
     "IntegrityError",
     "MigrationError",
@@ -61,10 +89,25 @@ __all__ = [
     "UndefinedColumn",
     "UndefinedTable",
     "UniqueViolation",
+    "UpsertResult",
     "__version__",
+    "col",
     "connect",
     "default_pool",
+    "delete",
     "errors",
+    "execute",
+    "fetch",
+    "fetch_many",
+    "fetch_one",
+    "fetch_row",
+    "fetch_val",
+    "insert_many",
+    "insert_one",
+    "set_default_pool",
+    "update",
+    "upsert_many",
+    "upsert_one",
 ]
 
 Mapping.register(Row)
@@ -86,8 +129,6 @@ def _let_completions_finish() -> None:
 atexit.register(_let_completions_finish)
 _connected = False
 
-_default_pool: Pool | None = None
-
 
 async def connect(
     url: str | None = None,
@@ -107,7 +148,7 @@ async def connect(
     statement unnamed, which is safe behind transaction-mode poolers; parameters are then
     typed from their Python values rather than by the server.
     """
-    global _default_pool, _connected
+    global _connected
     _connected = True
     pool = await _connect(
         url,
@@ -117,12 +158,5 @@ async def connect(
         statement_cache=statement_cache,
     )
     if default:
-        _default_pool = pool
+        set_default_pool(pool)
     return pool
-
-
-def default_pool() -> Pool:
-    """The pool of the last ``connect(default=True)``."""
-    if _default_pool is None:
-        raise errors.OperationalError("no default pool: call data_bridge.connect() first")
-    return _default_pool

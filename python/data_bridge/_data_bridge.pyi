@@ -1,21 +1,76 @@
 """The native part of data_bridge (bindings of the Rust engine)."""
 
-from collections.abc import Awaitable, Iterator
+from collections.abc import Awaitable, Iterable, Iterator, Mapping
 from types import TracebackType
-from typing import Any, Literal, final, overload
+from typing import Any, Literal, TypeAlias, final, overload
 
 __all__ = [
+    "Col",
+    "Expr",
     "Pool",
     "Row",
     "Savepoint",
     "TestServer",
     "Transaction",
+    "UpsertResult",
     "__version__",
+    "col",
     "connect",
     "run_cli",
     "statements_sent",
 ]
 __version__: str
+
+_Table: TypeAlias = str | type[Any]
+"""A table: its name (``"posts"``, ``"blog.posts"``) or a model class."""
+_Filter: TypeAlias = Mapping[str, Any] | Expr | None
+"""Rows to act on: a mapping of column to value (None: IS NULL), or an expression."""
+_Links: TypeAlias = list[Any] | None
+"""Relation paths to load with the rows (``["author", "comments.author"]``)."""
+
+@final
+class Col:
+    """A column named in a filter: ``col("email") == x``."""
+
+    def __new__(cls, name: str) -> Col: ...
+    @property
+    def name(self) -> str: ...
+    def __eq__(self, other: object, /) -> Expr: ...  # type: ignore[override]
+    def __ne__(self, other: object, /) -> Expr: ...  # type: ignore[override]
+    def __lt__(self, other: object, /) -> Expr: ...
+    def __le__(self, other: object, /) -> Expr: ...
+    def __gt__(self, other: object, /) -> Expr: ...
+    def __ge__(self, other: object, /) -> Expr: ...
+    def like(self, pattern: str) -> Expr: ...
+    def ilike(self, pattern: str) -> Expr: ...
+    def in_(self, values: Iterable[Any]) -> Expr: ...
+    def is_null(self) -> Expr: ...
+
+@final
+class Expr:
+    """A condition on rows; combine with ``&``, ``|`` and ``~``."""
+
+    def __and__(self, other: Expr, /) -> Expr: ...
+    def __rand__(self, other: Expr, /) -> Expr: ...
+    def __or__(self, other: Expr, /) -> Expr: ...
+    def __ror__(self, other: Expr, /) -> Expr: ...
+    def __invert__(self) -> Expr: ...
+    def __bool__(self) -> bool: ...
+
+@final
+class UpsertResult:
+    """What an upsert did: rows inserted, updated, and found equal (or left alone)."""
+
+    def __new__(cls, inserted: int, updated: int, unchanged: int) -> UpsertResult: ...
+    @property
+    def inserted(self) -> int: ...
+    @property
+    def updated(self) -> int: ...
+    @property
+    def unchanged(self) -> int: ...
+
+def col(name: str) -> Col:
+    """The column ``name``, for filters."""
 
 @final
 class Row:
@@ -46,6 +101,78 @@ class Pool:
     def fetch(self, sql: str, *args: Any) -> Awaitable[list[Row]]: ...
     def fetch_row(self, sql: str, *args: Any) -> Awaitable[Row | None]: ...
     def fetch_val(self, sql: str, *args: Any) -> Awaitable[Any]: ...
+    def insert_one(
+        self, table: _Table, data: Mapping[str, Any], *, returning: bool = True
+    ) -> Awaitable[dict[str, Any]]: ...
+    def insert_many(self, table: _Table, rows: Iterable[Mapping[str, Any]]) -> Awaitable[int]: ...
+    def upsert_one(
+        self,
+        table: _Table,
+        data: Mapping[str, Any],
+        conflict_columns: list[str],
+        update_columns: list[str] | None = None,
+    ) -> Awaitable[dict[str, Any]]: ...
+    @overload
+    def upsert_many(
+        self,
+        table: _Table,
+        rows: Iterable[Mapping[str, Any]],
+        conflict_columns: list[str],
+        update_columns: list[str] | None = None,
+        *,
+        do_nothing: bool = False,
+        returning: Literal[False] = False,
+    ) -> Awaitable[UpsertResult]: ...
+    @overload
+    def upsert_many(
+        self,
+        table: _Table,
+        rows: Iterable[Mapping[str, Any]],
+        conflict_columns: list[str],
+        update_columns: list[str] | None = None,
+        *,
+        do_nothing: bool = False,
+        returning: Literal[True],
+    ) -> Awaitable[list[dict[str, Any]]]: ...
+    def fetch_one(
+        self, table: _Table, filter: _Filter = None, *, fetch_links: _Links = None
+    ) -> Awaitable[dict[str, Any] | None]: ...
+    def fetch_many(
+        self,
+        table: _Table,
+        filter: _Filter = None,
+        *,
+        fetch_links: _Links = None,
+        order_by: str | list[str] | None = None,
+        limit: int | None = None,
+        offset: int | None = None,
+    ) -> Awaitable[list[dict[str, Any]]]: ...
+    @overload
+    def update(
+        self,
+        table: _Table,
+        filter: _Filter,
+        values: Mapping[str, Any],
+        *,
+        returning: Literal[False] = False,
+    ) -> Awaitable[int]: ...
+    @overload
+    def update(
+        self,
+        table: _Table,
+        filter: _Filter,
+        values: Mapping[str, Any],
+        *,
+        returning: Literal[True],
+    ) -> Awaitable[list[dict[str, Any]]]: ...
+    @overload
+    def delete(
+        self, table: _Table, filter: _Filter, *, returning: Literal[False] = False
+    ) -> Awaitable[int]: ...
+    @overload
+    def delete(
+        self, table: _Table, filter: _Filter, *, returning: Literal[True]
+    ) -> Awaitable[list[dict[str, Any]]]: ...
     def transaction(
         self,
         isolation: Literal[
@@ -72,6 +199,78 @@ class Transaction:
     def fetch(self, sql: str, *args: Any) -> Awaitable[list[Row]]: ...
     def fetch_row(self, sql: str, *args: Any) -> Awaitable[Row | None]: ...
     def fetch_val(self, sql: str, *args: Any) -> Awaitable[Any]: ...
+    def insert_one(
+        self, table: _Table, data: Mapping[str, Any], *, returning: bool = True
+    ) -> Awaitable[dict[str, Any]]: ...
+    def insert_many(self, table: _Table, rows: Iterable[Mapping[str, Any]]) -> Awaitable[int]: ...
+    def upsert_one(
+        self,
+        table: _Table,
+        data: Mapping[str, Any],
+        conflict_columns: list[str],
+        update_columns: list[str] | None = None,
+    ) -> Awaitable[dict[str, Any]]: ...
+    @overload
+    def upsert_many(
+        self,
+        table: _Table,
+        rows: Iterable[Mapping[str, Any]],
+        conflict_columns: list[str],
+        update_columns: list[str] | None = None,
+        *,
+        do_nothing: bool = False,
+        returning: Literal[False] = False,
+    ) -> Awaitable[UpsertResult]: ...
+    @overload
+    def upsert_many(
+        self,
+        table: _Table,
+        rows: Iterable[Mapping[str, Any]],
+        conflict_columns: list[str],
+        update_columns: list[str] | None = None,
+        *,
+        do_nothing: bool = False,
+        returning: Literal[True],
+    ) -> Awaitable[list[dict[str, Any]]]: ...
+    def fetch_one(
+        self, table: _Table, filter: _Filter = None, *, fetch_links: _Links = None
+    ) -> Awaitable[dict[str, Any] | None]: ...
+    def fetch_many(
+        self,
+        table: _Table,
+        filter: _Filter = None,
+        *,
+        fetch_links: _Links = None,
+        order_by: str | list[str] | None = None,
+        limit: int | None = None,
+        offset: int | None = None,
+    ) -> Awaitable[list[dict[str, Any]]]: ...
+    @overload
+    def update(
+        self,
+        table: _Table,
+        filter: _Filter,
+        values: Mapping[str, Any],
+        *,
+        returning: Literal[False] = False,
+    ) -> Awaitable[int]: ...
+    @overload
+    def update(
+        self,
+        table: _Table,
+        filter: _Filter,
+        values: Mapping[str, Any],
+        *,
+        returning: Literal[True],
+    ) -> Awaitable[list[dict[str, Any]]]: ...
+    @overload
+    def delete(
+        self, table: _Table, filter: _Filter, *, returning: Literal[False] = False
+    ) -> Awaitable[int]: ...
+    @overload
+    def delete(
+        self, table: _Table, filter: _Filter, *, returning: Literal[True]
+    ) -> Awaitable[list[dict[str, Any]]]: ...
     def savepoint(self) -> Savepoint: ...
     def __aenter__(self) -> Awaitable[Transaction]: ...
     def __aexit__(

@@ -10,7 +10,7 @@ use std::time::{Duration, Instant};
 
 use pyo3::PyResult;
 use sqlx::postgres::{PgConnectOptions, PgConnection};
-use sqlx::{Connection, Executor};
+use sqlx::{Connection, TransactionManager};
 use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 
 use super::exceptions::{from_engine, from_sqlx, raise, Details};
@@ -202,7 +202,10 @@ impl Inner {
                 // Waits for the cancelled statement's end, then leaves any transaction.
                 let _ = live.conn.ping().await;
                 if in_tx {
-                    live.conn.execute("ROLLBACK").await.ok()?;
+                    // Through the transaction manager, which began it (and so knows it ended).
+                    sqlx::postgres::PgTransactionManager::rollback(&mut live.conn)
+                        .await
+                        .ok()?;
                 }
                 live.conn.ping().await.ok()
             };
@@ -227,6 +230,11 @@ impl Lease {
             .as_mut()
             .expect("a lease holds its connection")
             .conn
+    }
+
+    /// The engine's work on the connection ended (its errors are its own to report).
+    pub(crate) fn idle_again(&mut self) {
+        self.busy = false;
     }
 
     /// The statement ended; `failed_connection` when it failed other than by the server

@@ -107,10 +107,13 @@ pub(super) fn from_sqlx(e: sqlx::Error) -> PyErr {
 }
 
 /// An engine error: its chain of causes in one message, with a server error's SQLSTATE
-/// deciding the class when there is one.
+/// deciding the class (and filling the attributes) when there is one.
 pub(super) fn from_engine(e: crate::engine::Error) -> PyErr {
-    use std::error::Error as _;
-    let mut source = e.source();
+    from_error(&e, "OperationalError")
+}
+
+fn from_error(e: &(dyn std::error::Error + 'static), otherwise: &str) -> PyErr {
+    let mut source: Option<&(dyn std::error::Error + 'static)> = Some(e);
     while let Some(s) = source {
         if let Some(sqlx::Error::Database(_)) = s.downcast_ref::<sqlx::Error>() {
             break;
@@ -121,13 +124,52 @@ pub(super) fn from_engine(e: crate::engine::Error) -> PyErr {
     match source.and_then(|s| s.downcast_ref::<sqlx::Error>()) {
         Some(sqlx::Error::Database(db)) => {
             let code = db.code().map(|c| c.to_string()).unwrap_or_default();
-            let details = Details {
-                sqlstate: Some(code.clone()),
-                ..Details::default()
+            let details = match db.try_downcast_ref::<PgDatabaseError>() {
+                Some(pg) => Details {
+                    sqlstate: Some(code.clone()),
+                    table: pg.table().map(str::to_string),
+                    column: pg.column().map(str::to_string),
+                    constraint: pg.constraint().map(str::to_string),
+                    detail: pg.detail().map(str::to_string),
+                },
+                None => Details {
+                    sqlstate: Some(code.clone()),
+                    ..Details::default()
+                },
             };
             raise(class_of(&code), message, details)
         }
-        _ => raise("OperationalError", message, Details::default()),
+        _ => raise(otherwise, message, Details::default()),
+    }
+}
+
+/// An error of the data engine (the table methods): names that do not exist as
+/// `UndefinedTable`/`UndefinedColumn` (listing what exists), a bad value as `DataError`
+/// naming its row and column, a server error by its SQLSTATE.
+pub(super) fn from_data(e: crate::engine::data::DataError) -> PyErr {
+    use crate::engine::data::DataError as E;
+    let class = match &e {
+        E::UnknownTable { .. } => "UndefinedTable",
+        E::UnknownColumn { .. } | E::UnknownField { .. } => "UndefinedColumn",
+        E::Row { .. } | E::Input { .. } => "DataError",
+        E::Engine(_) | E::Server { .. } => "OperationalError",
+        _ => "ProgrammingError",
+    };
+    let details = match &e {
+        E::UnknownColumn { table, name, .. } => Details {
+            table: Some(table.clone()),
+            column: Some(name.clone()),
+            ..Details::default()
+        },
+        E::Row { error, .. } => Details {
+            column: error.column.clone(),
+            ..Details::default()
+        },
+        _ => Details::default(),
+    };
+    match &e {
+        E::Engine(_) | E::Server { .. } => from_error(&e, class),
+        _ => raise(class, e.to_string(), details),
     }
 }
 

@@ -3,9 +3,13 @@
 //! hierarchy of [`exceptions`]; connecting, querying and decoding rows stay in the engine
 //! and in [`rows`], which runs without the GIL.
 
+mod catalog;
 mod cli;
 mod conns;
+mod crud;
 mod exceptions;
+mod filters;
+mod methods;
 mod network;
 mod numeric;
 mod params;
@@ -17,6 +21,9 @@ mod session;
 mod tag;
 mod temporal;
 mod transaction;
+mod tree;
+mod upserts;
+mod values;
 
 use pyo3::prelude::*;
 
@@ -32,6 +39,10 @@ fn _data_bridge(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<transaction::Transaction>()?;
     m.add_class::<transaction::Savepoint>()?;
     m.add_class::<server::TestServer>()?;
+    m.add_class::<upserts::UpsertResult>()?;
+    m.add_class::<filters::Col>()?;
+    m.add_class::<filters::Expr>()?;
+    m.add_function(wrap_pyfunction!(filters::col, m)?)?;
     exceptions::register(m)?;
     Ok(())
 }

@@ -120,7 +120,12 @@ fn json_dumps(v: &Bound<'_, PyAny>) -> PyResult<String> {
 }
 
 /// The parameters of one statement, encoded for the types the server gave their `$n`.
-pub(super) fn arguments(params: &[Param], types: &[PgTypeInfo]) -> Result<PgArguments, String> {
+/// Errors name the column of each parameter that `labels` gives (else its `$n`).
+pub(super) fn arguments_for(
+    params: &[Param],
+    types: &[PgTypeInfo],
+    labels: &[String],
+) -> Result<PgArguments, String> {
     let mut args = PgArguments::default();
     for (i, p) in params.iter().enumerate() {
         let oid = types.get(i).and_then(|t| t.oid()).map_or(0, |o| o.0);
@@ -130,7 +135,10 @@ pub(super) fn arguments(params: &[Param], types: &[PgTypeInfo]) -> Result<PgArgu
         let bytes = match p {
             Param::Null => None,
             Param::Dict(_, Some(pairs)) if hstore => Some(hstore_binary(pairs)),
-            p => Some(encode(p, oid).map_err(|e| format!("parameter ${}: {e}", i + 1))?),
+            p => Some(encode(p, oid).map_err(|e| match labels.get(i) {
+                Some(column) => format!("column {column}: {e}"),
+                None => format!("parameter ${}: {e}", i + 1),
+            })?),
         };
         args.add(Encoded { oid, bytes })
             .map_err(|e| e.to_string())?;
@@ -253,7 +261,7 @@ fn float_text(f: f64) -> String {
 
 /// The JSON text of a parameter for a json or jsonb column: a dict or list serialized, a
 /// str taken as a document already.
-fn json_text(p: &Param) -> Result<String, String> {
+pub(super) fn json_text(p: &Param) -> Result<String, String> {
     match p {
         Param::Str(s) => Ok(s.clone()),
         p => json_value(p),

@@ -3,14 +3,17 @@
 //! on the engine's runtime without the GIL, and the rows are turned into Python objects
 //! once they are all decoded.
 
+use std::sync::Arc;
 use std::time::Duration;
 
 use pyo3::prelude::*;
 use pyo3_async_runtimes::tokio::future_into_py;
 
+use super::catalog::CatalogCache;
 use super::conns::ConnPool;
 use super::exceptions::{raise, Details};
-use super::session::{statement_methods, Session, Target};
+use super::methods::statement_methods;
+use super::session::{Session, Target};
 use super::transaction::Transaction;
 use crate::engine::postgres::connect::PoolConfig;
 use crate::project::Project;
@@ -20,6 +23,7 @@ use crate::project::Project;
 pub(crate) struct Pool {
     pool: ConnPool,
     statement_cache: bool,
+    catalog: Arc<CatalogCache>,
 }
 
 /// Opens a pool; without a URL, the target the CLI would use (`DATABASE_URL`, then
@@ -63,6 +67,7 @@ pub(crate) fn connect(
         Ok(Pool {
             pool,
             statement_cache,
+            catalog: Arc::default(),
         })
     })
 }
@@ -80,6 +85,7 @@ statement_methods!(Pool, {
         Transaction::new(
             self.pool.clone(),
             self.statement_cache,
+            self.catalog.clone(),
             isolation,
             readonly,
             deferrable,
@@ -129,6 +135,7 @@ impl Pool {
         Session {
             target: Target::Pool(self.pool.clone()),
             statement_cache: self.statement_cache,
+            catalog: self.catalog.clone(),
         }
     }
 }

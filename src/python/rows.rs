@@ -54,7 +54,7 @@ pub(super) fn decode(rows: &[PgRow]) -> Result<Rows, String> {
     Ok(Rows { columns, rows })
 }
 
-fn decode_value(row: &PgRow, i: usize) -> Result<Cell, String> {
+pub(super) fn decode_value(row: &PgRow, i: usize) -> Result<Cell, String> {
     let raw = row.try_get_raw(i).map_err(|e| e.to_string())?;
     if raw.is_null() {
         return Ok(Cell::Null);
@@ -211,7 +211,7 @@ impl<'a> Reader<'a> {
 }
 
 /// Python's `decimal.Decimal`, `json.loads` and `uuid.UUID`, looked up once per result.
-struct Converters<'py> {
+pub(super) struct Converters<'py> {
     decimal: Bound<'py, PyAny>,
     loads: Bound<'py, PyAny>,
     uuid: Bound<'py, PyAny>,
@@ -220,7 +220,7 @@ struct Converters<'py> {
 }
 
 impl<'py> Converters<'py> {
-    fn new(py: Python<'py>) -> PyResult<Self> {
+    pub(super) fn new(py: Python<'py>) -> PyResult<Self> {
         Ok(Converters {
             decimal: py.import("decimal")?.getattr("Decimal")?,
             loads: py.import("json")?.getattr("loads")?,
@@ -230,7 +230,7 @@ impl<'py> Converters<'py> {
         })
     }
 
-    fn cell(&self, py: Python<'py>, cell: Cell) -> PyResult<Bound<'py, PyAny>> {
+    pub(super) fn cell(&self, py: Python<'py>, cell: Cell) -> PyResult<Bound<'py, PyAny>> {
         Ok(match cell {
             Cell::Null => py.None().into_bound(py),
             Cell::Bool(b) => b.into_pyobject(py)?.to_owned().into_any(),

@@ -12,9 +12,10 @@ use sqlx::postgres::{PgArguments, PgRow, PgTypeInfo};
 use sqlx::{Either, Executor, Statement};
 use tokio::sync::Mutex;
 
+use super::catalog::CatalogCache;
 use super::conns::{ConnPool, Lease};
 use super::exceptions::{from_sqlx, raise, Details};
-use super::params::{arguments, Param};
+use super::params::{arguments_for, Param};
 use super::rows;
 use super::tag::command_tag;
 use super::temporal::Temporal;
@@ -31,6 +32,8 @@ pub(super) enum Target {
 pub(super) struct Session {
     pub target: Target,
     pub statement_cache: bool,
+    /// The tables of the database, for the table methods.
+    pub catalog: Arc<CatalogCache>,
 }
 
 /// What turns decoded rows into the Python result.
@@ -89,63 +92,6 @@ impl Session {
         })
     }
 }
-
-/// The `#[pymethods]` of a class that runs statements (`Pool`, `Transaction`): `execute`,
-/// `fetch`, `fetch_row` and `fetch_val` through the class's `session()`, followed by the
-/// class's own methods. (PyO3 takes one `#[pymethods]` block per class.)
-macro_rules! statement_methods {
-    ($class:ty, { $($own:tt)* }) => {
-        #[pyo3::pymethods]
-        impl $class {
-            /// Runs one statement; returns its command tag (`"INSERT 0 1"`).
-            #[pyo3(signature = (sql, *args))]
-            fn execute<'py>(
-                &self,
-                py: pyo3::Python<'py>,
-                sql: String,
-                args: &pyo3::Bound<'py, pyo3::types::PyTuple>,
-            ) -> pyo3::PyResult<pyo3::Bound<'py, pyo3::PyAny>> {
-                self.session().execute(py, sql, args)
-            }
-
-            /// Runs a query; returns its rows.
-            #[pyo3(signature = (sql, *args))]
-            fn fetch<'py>(
-                &self,
-                py: pyo3::Python<'py>,
-                sql: String,
-                args: &pyo3::Bound<'py, pyo3::types::PyTuple>,
-            ) -> pyo3::PyResult<pyo3::Bound<'py, pyo3::PyAny>> {
-                self.session().query(py, sql, args, $crate::python::rows::to_python)
-            }
-
-            /// Runs a query; returns its first row, or None.
-            #[pyo3(signature = (sql, *args))]
-            fn fetch_row<'py>(
-                &self,
-                py: pyo3::Python<'py>,
-                sql: String,
-                args: &pyo3::Bound<'py, pyo3::types::PyTuple>,
-            ) -> pyo3::PyResult<pyo3::Bound<'py, pyo3::PyAny>> {
-                self.session().query(py, sql, args, $crate::python::rows::first_row)
-            }
-
-            /// Runs a query; returns the first column of its first row, or None.
-            #[pyo3(signature = (sql, *args))]
-            fn fetch_val<'py>(
-                &self,
-                py: pyo3::Python<'py>,
-                sql: String,
-                args: &pyo3::Bound<'py, pyo3::types::PyTuple>,
-            ) -> pyo3::PyResult<pyo3::Bound<'py, pyo3::PyAny>> {
-                self.session().query(py, sql, args, $crate::python::rows::first_value)
-            }
-
-            $($own)*
-        }
-    };
-}
-pub(super) use statement_methods;
 
 /// Statements this module has sent to servers, for `data_bridge.testing.assert_queries`.
 static STATEMENTS_SENT: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
@@ -208,6 +154,20 @@ async fn bind(
     params: &[Param],
     cache: bool,
 ) -> PyResult<PgArguments> {
+    bind_for(lease, sql, params, cache, &[], true).await
+}
+
+/// [`bind`] with errors naming the column each parameter goes to (`labels`); unless
+/// `exact`, the statement may take more parameters than `params`, which its caller binds
+/// after them.
+pub(super) async fn bind_for(
+    lease: &mut Lease,
+    sql: &str,
+    params: &[Param],
+    cache: bool,
+    labels: &[String],
+    exact: bool,
+) -> PyResult<PgArguments> {
     let types: Vec<PgTypeInfo> = if cache {
         let prepared = lease.start().prepare_with(sql, &[]).await;
         lease.done(&prepared);
@@ -219,7 +179,7 @@ async fn bind(
     } else {
         params.iter().map(guessed_type).collect()
     };
-    if cache && types.len() != params.len() {
+    if cache && (types.len() < params.len() || exact && types.len() != params.len()) {
         return Err(raise(
             "ProgrammingError",
             format!(
@@ -230,7 +190,16 @@ async fn bind(
             Details::default(),
         ));
     }
-    arguments(params, &types).map_err(|e| raise("DataError", e, Details::default()))
+    arguments_for(params, &types, labels).map_err(|e| {
+        let column = labels
+            .iter()
+            .find(|l| e.starts_with(&format!("column {l}:")));
+        let details = Details {
+            column: column.cloned(),
+            ..Details::default()
+        };
+        raise("DataError", e, details)
+    })
 }
 
 /// The type a Python value binds as when the server is not asked.

@@ -99,6 +99,57 @@ impl Temporal {
     }
 }
 
+impl Temporal {
+    /// PostgreSQL's input text for the value (what COPY reads): ISO dates and times, a
+    /// timestamptz in UTC, an interval in months, days and microseconds.
+    pub(super) fn text(self) -> String {
+        let date = |days: i64| {
+            let (y, m, d) = from_days(days + PG_EPOCH_DAYS);
+            match y {
+                y if y <= 0 => format!("{:04}-{m:02}-{d:02} BC", 1 - y),
+                y => format!("{y:04}-{m:02}-{d:02}"),
+            }
+        };
+        let time = |us: i64| {
+            let (h, mi, s, micro) = clock(us);
+            format!("{h:02}:{mi:02}:{s:02}.{micro:06}")
+        };
+        let stamp = |us: i64, zone: &str| {
+            let day = date(us.div_euclid(DAY_US));
+            let clock = time(us.rem_euclid(DAY_US));
+            match day.strip_suffix(" BC") {
+                Some(day) => format!("{day} {clock}{zone} BC"),
+                None => format!("{day} {clock}{zone}"),
+            }
+        };
+        match self {
+            Temporal::Date(i32::MAX) | Temporal::Timestamp(i64::MAX) => "infinity".into(),
+            Temporal::TimestampTz(i64::MAX) => "infinity".into(),
+            Temporal::Date(i32::MIN) | Temporal::Timestamp(i64::MIN) => "-infinity".into(),
+            Temporal::TimestampTz(i64::MIN) => "-infinity".into(),
+            Temporal::Date(d) => date(i64::from(d)),
+            Temporal::Time(us) => time(us),
+            Temporal::TimeTz(us, west) => {
+                let east = -west;
+                let sign = if east < 0 { '-' } else { '+' };
+                let a = east.unsigned_abs();
+                format!(
+                    "{}{sign}{:02}:{:02}:{:02}",
+                    time(us),
+                    a / 3600,
+                    a / 60 % 60,
+                    a % 60
+                )
+            }
+            Temporal::Timestamp(us) => stamp(us, ""),
+            Temporal::TimestampTz(us) => stamp(us, "+00"),
+            Temporal::Interval(us, days, months) => {
+                format!("{months} mons {days} days {us} microseconds")
+            }
+        }
+    }
+}
+
 fn day_micros(d: i32) -> i64 {
     match d {
         i32::MAX => i64::MAX,
@@ -269,6 +320,20 @@ mod tests {
             iv
         );
         assert!(Temporal::Timestamp(0).encode(1082).is_none());
+        assert_eq!(Temporal::Date(-1).text(), "1999-12-31");
+        assert_eq!(
+            Temporal::TimestampTz(DAY_US + 1).text(),
+            "2000-01-02 00:00:00.000001+00"
+        );
+        assert_eq!(
+            Temporal::TimeTz(3_600_000_000, 5400).text(),
+            "01:00:00.000000-01:30:00"
+        );
+        assert_eq!(Temporal::Date(i32::MIN).text(), "-infinity");
+        assert_eq!(
+            Temporal::Interval(-5, 3, 2).text(),
+            "2 mons 3 days -5 microseconds"
+        );
         assert_eq!(clock(3_723_000_004), (1, 2, 3, 4));
     }
 }

@@ -8,12 +8,15 @@ use std::sync::Arc;
 use pyo3::exceptions::PyValueError;
 use pyo3::prelude::*;
 use pyo3_async_runtimes::tokio::future_into_py;
-use sqlx::Executor;
+use sqlx::postgres::PgTransactionManager;
+use sqlx::{Executor, TransactionManager};
 use tokio::sync::Mutex;
 
+use super::catalog::CatalogCache;
 use super::conns::{ConnPool, Lease};
 use super::exceptions::{from_sqlx, raise, Details};
-use super::session::{count_statements, statement_methods, Session, Target};
+use super::methods::statement_methods;
+use super::session::{count_statements, Session, Target};
 
 /// Where a transaction is in its life.
 pub(crate) enum TxState {
@@ -73,6 +76,7 @@ pub(crate) struct Transaction {
     pool: ConnPool,
     begin: String,
     statement_cache: bool,
+    catalog: Arc<CatalogCache>,
     state: Arc<Mutex<TxState>>,
 }
 
@@ -80,6 +84,7 @@ impl Transaction {
     pub(super) fn new(
         pool: ConnPool,
         statement_cache: bool,
+        catalog: Arc<CatalogCache>,
         isolation: &str,
         readonly: bool,
         deferrable: bool,
@@ -88,6 +93,7 @@ impl Transaction {
             pool,
             begin: begin_statement(isolation, readonly, deferrable)?,
             statement_cache,
+            catalog,
             state: Arc::new(Mutex::new(TxState::NotStarted)),
         })
     }
@@ -96,6 +102,7 @@ impl Transaction {
         Session {
             target: Target::Transaction(self.state.clone()),
             statement_cache: self.statement_cache,
+            catalog: self.catalog.clone(),
         }
     }
 }
@@ -121,7 +128,12 @@ statement_methods!(Transaction, {
                 return Err(not_open("was already used: make a new one"));
             }
             let mut lease = pool.acquire().await?;
-            run(&mut lease, &begin).await?;
+            // Through sqlx's transaction manager, so that the engine's own transactions on
+            // this connection (an upsert's, a COPY's) become savepoints inside it.
+            count_statements(1);
+            let begun = PgTransactionManager::begin(lease.start(), Some(begin.into())).await;
+            lease.done(&begun);
+            begun.map_err(from_sqlx)?;
             lease.in_transaction = true;
             *state = TxState::Open(lease, 0);
             Ok(handle)
@@ -140,10 +152,21 @@ statement_methods!(Transaction, {
         future_into_py(py, async move {
             let mut state = state.lock().await;
             if let TxState::Open(mut lease, _) = std::mem::replace(&mut *state, TxState::Finished) {
-                let end = run(&mut lease, if failed { "ROLLBACK" } else { "COMMIT" }).await;
-                // The server ends the transaction even when COMMIT fails.
+                count_statements(1);
+                let end = if failed {
+                    PgTransactionManager::rollback(lease.start()).await
+                } else {
+                    PgTransactionManager::commit(lease.start()).await
+                };
+                lease.done(&end);
+                if end.is_err() {
+                    // The server ends the transaction even when COMMIT fails; the driver
+                    // learns it with a ROLLBACK (a warning on the server, not an error).
+                    let _ = PgTransactionManager::rollback(lease.start()).await;
+                    lease.idle_again();
+                }
                 lease.in_transaction = false;
-                end?;
+                end.map_err(from_sqlx)?;
             }
             Ok(false)
         })

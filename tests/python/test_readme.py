@@ -25,4 +25,9 @@ def test_the_quick_start_runs_and_prints_what_it_says(database: str) -> None:
         check=True,
         timeout=120,
     )
-    assert out.stdout.splitlines() == ["INSERT 0 1 ['a']", "23505 notes_pkey"]
+    assert out.stdout.splitlines() == [
+        "INSERT 0 1 ['a']",
+        "23505 notes_pkey",
+        "UpsertResult(inserted=1, updated=1, unchanged=0)",
+        "['Ada', 'Alan']",
+    ]

@@ -98,6 +98,7 @@ pub async fn run(
         order_by: args.order_by.iter().map(|o| parse_order_by(o)).collect(),
         limit: args.limit,
         offset: args.offset,
+        ..FetchRequest::default()
     };
     // Streamed: each batch of root rows is written as soon as its relations are loaded.
     let ndjson = args.format == FetchFormat::Ndjson;

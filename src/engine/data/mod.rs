@@ -4,6 +4,7 @@
 //! The CLI and the Python module both drive these functions; nothing here prints.
 
 pub mod catalog;
+pub mod condition;
 pub mod convert;
 pub mod error;
 pub mod fetch;
@@ -12,6 +13,7 @@ pub mod input;
 pub mod insert;
 pub mod relations;
 pub mod render;
+pub mod statements;
 pub mod upsert;
 pub mod value;
 

@@ -111,6 +111,17 @@ impl Table {
         self.columns.iter().map(|c| c.name.clone()).collect()
     }
 
+    /// The keys an upsert can name, for an error: `id (primary key users_pkey)`.
+    pub fn key_candidates(&self) -> Vec<String> {
+        self.unique_keys
+            .iter()
+            .map(|k| {
+                let what = if k.primary { "primary key" } else { "unique" };
+                format!("{} ({what} {})", k.columns.join(","), k.name)
+            })
+            .collect()
+    }
+
     /// The primary key, else the first unique key: what orders rows deterministically.
     pub fn identity_key(&self) -> Option<&UniqueKey> {
         self.unique_keys

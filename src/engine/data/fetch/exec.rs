@@ -6,7 +6,7 @@ use std::future::Future;
 use std::pin::Pin;
 
 use futures_util::TryStreamExt;
-use sqlx::postgres::{PgConnection, PgRow};
+use sqlx::postgres::{PgArguments, PgConnection, PgRow};
 
 use super::{Bind, Columns, FetchPlan, JsonRows, Node, Obj, Rel, RelPlan, RowBuilder};
 use crate::engine::data::error::{DataError, Result};
@@ -24,11 +24,47 @@ impl FetchPlan {
         conn: &mut PgConnection,
         builder: &B,
     ) -> Result<Vec<Obj<B::Row>>> {
+        if self.args > 0 {
+            return Err(DataError::Invalid(format!(
+                "the fetch takes {} argument(s): run it with run_with_args",
+                self.args
+            )));
+        }
+        let query = self.bound(sqlx::query(&self.query.sql));
+        self.run_query(conn, builder, query).await
+    }
+
+    /// Runs the plan with `args` as the condition's arguments (the first parameters of the
+    /// root query; the plan binds its own after them), each row built by `builder`.
+    pub async fn run_with_args<B: RowBuilder>(
+        &self,
+        conn: &mut PgConnection,
+        builder: &B,
+        mut args: PgArguments,
+    ) -> Result<Vec<Obj<B::Row>>> {
+        use sqlx::Arguments as _;
+        for bind in &self.binds {
+            let added = match bind {
+                Bind::Text(v) => args.add(v.as_str()),
+                Bind::Int(v) => args.add(*v),
+            };
+            added.map_err(|e| DataError::Invalid(format!("binding a value: {e}")))?;
+        }
+        let query = sqlx::query_with(&self.query.sql, args);
+        self.run_query(conn, builder, query).await
+    }
+
+    async fn run_query<'q, B: RowBuilder>(
+        &'q self,
+        conn: &mut PgConnection,
+        builder: &B,
+        query: PgQuery<'q>,
+    ) -> Result<Vec<Obj<B::Row>>> {
         for sql in self.statements() {
             tracing::info!("{sql}");
         }
-        let query = self.bound(sqlx::query(&self.query.sql));
         // Rows are decoded as they arrive, while the server is still sending the rest.
+        builder.sent();
         let mut objs = Vec::new();
         {
             let mut rows = query.fetch(&mut *conn);
@@ -79,6 +115,12 @@ impl FetchPlan {
         batch: usize,
         sink: &mut (dyn FnMut(Vec<Obj<B::Row>>) -> Result<()> + Send),
     ) -> Result<u64> {
+        if self.args > 0 {
+            return Err(DataError::Invalid(format!(
+                "the fetch takes {} argument(s), which a streamed fetch does not bind",
+                self.args
+            )));
+        }
         for sql in self.statements() {
             tracing::info!("{sql}");
         }
@@ -219,6 +261,7 @@ pub(super) fn load_many<'a, B: RowBuilder>(
                     if wanted.is_empty() {
                         continue;
                     }
+                    builder.sent();
                     let mut statement = sqlx::query(&query.sql);
                     for column in 0..query.parent_key {
                         let values: Vec<&str> = wanted.iter().map(|k| k[column].as_str()).collect();

@@ -18,6 +18,7 @@ pub use json::JsonStream;
 mod plan;
 
 use crate::engine::data::catalog::Catalog;
+use crate::engine::data::condition::Condition;
 use crate::engine::data::error::Result;
 use crate::engine::data::filter::Filter;
 use crate::engine::data::relations::{relations, Relation};
@@ -36,6 +37,12 @@ pub struct FetchRequest {
     pub order_by: Vec<(String, bool)>,
     pub limit: Option<i64>,
     pub offset: Option<i64>,
+    /// A condition built by a program, ANDed with `filters`; its arguments are the first
+    /// parameters of the root query, which the caller binds ([`FetchPlan::run_with_args`]).
+    pub condition: Option<Condition>,
+    /// Select every column as stored (each value in the binary form of its own type) rather
+    /// than rendered for JSON: for builders that decode values themselves.
+    pub stored: bool,
 }
 
 /// A fetched row: its columns as its builder made them (for [`JsonRows`], `"a":1,"b":"x"`
@@ -68,6 +75,11 @@ impl Columns<'_> {
         &self.shape.names
     }
 
+    /// Where the columns are in the result row.
+    pub fn range(&self) -> std::ops::Range<usize> {
+        self.first..self.first + self.shape.names.len()
+    }
+
     /// The columns as JSON object members: `"a":1,"b":"x"`.
     pub fn write_json(&self, row: &PgRow, out: &mut String) -> Result<()> {
         self.shape.write_fields(row, self.first, out)
@@ -86,6 +98,10 @@ pub trait RowBuilder: Sync {
     type Row: Clone + Send;
 
     fn build(&self, row: &PgRow, columns: &Columns<'_>) -> Result<Self::Row>;
+
+    /// Called for each statement the fetch sends (the root query and each to-many level
+    /// that has parents to load), for a caller that counts them.
+    fn sent(&self) {}
 }
 
 /// Rows as the JSON text of their columns (what `dbridge fetch` prints).
@@ -208,6 +224,8 @@ struct Query {
 pub struct FetchPlan {
     query: Query,
     binds: Vec<Bind>,
+    /// How many leading parameters of the root query the caller binds (the condition's).
+    args: usize,
 }
 
 #[derive(Debug, Clone)]
@@ -221,6 +239,17 @@ impl FetchPlan {
     /// returns.
     pub fn layout(&self) -> Layout {
         self.query.root.layout()
+    }
+
+    /// The root query, for a caller that prepares it to learn the types of the arguments it
+    /// binds.
+    pub fn root_sql(&self) -> &str {
+        &self.query.sql
+    }
+
+    /// How many leading parameters of the root query the caller binds.
+    pub fn args(&self) -> usize {
+        self.args
     }
 }
 

@@ -4,6 +4,7 @@
 use super::{Bind, FetchPlan, FetchRequest, Hint, Node, Query, RelPlan};
 use crate::diff::quote::ident;
 use crate::engine::data::catalog::{Catalog, Table};
+use crate::engine::data::condition::Condition;
 use crate::engine::data::error::{DataError, Result};
 use crate::engine::data::relations::{relations, Relation, RelationKind};
 use crate::engine::data::render::Shape;
@@ -80,15 +81,18 @@ fn split_path(text: &str, separator: char) -> Result<Vec<String>> {
 
 pub(super) struct Builder<'c> {
     catalog: &'c Catalog,
+    /// Columns selected as stored, not rendered for JSON.
+    stored: bool,
     select: Vec<String>,
     joins: Vec<String>,
     aliases: usize,
 }
 
 impl<'c> Builder<'c> {
-    fn new(catalog: &'c Catalog) -> Self {
+    fn new(catalog: &'c Catalog, stored: bool) -> Self {
         Builder {
             catalog,
+            stored,
             select: Vec::new(),
             joins: Vec::new(),
             aliases: 1,
@@ -102,7 +106,11 @@ impl<'c> Builder<'c> {
 
     fn node(&mut self, table: &Table, alias: &str, paths: &Paths) -> Result<Node> {
         let first = self.select.len();
-        let (exprs, shape) = Shape::new(&table.columns, alias);
+        let (exprs, shape) = if self.stored {
+            Shape::stored(&table.columns, alias)
+        } else {
+            Shape::new(&table.columns, alias)
+        };
         self.select.extend(exprs);
         let available = relations(self.catalog, table);
         let mut rels = Vec::new();
@@ -147,7 +155,7 @@ impl<'c> Builder<'c> {
                         .iter()
                         .map(|c| format!("{alias}.{}::text", ident(c))),
                 );
-                let query = child_query(self.catalog, relation, target, sub)?;
+                let query = child_query(self.catalog, relation, target, sub, self.stored)?;
                 rels.push(RelPlan::Many {
                     name: name.clone(),
                     key_at,
@@ -193,8 +201,9 @@ pub(super) fn child_query(
     relation: &Relation,
     target: &Table,
     paths: &Paths,
+    stored: bool,
 ) -> Result<Query> {
-    let mut b = Builder::new(catalog);
+    let mut b = Builder::new(catalog, stored);
     let root_alias = b.alias();
     // The columns compared with the parent's key, and the table they are in.
     let (match_alias, match_table, match_columns, from) = match &relation.through {
@@ -271,13 +280,17 @@ impl FetchPlan {
     /// Plans a fetch: resolves the table, relations, filters and order.
     pub fn new(catalog: &Catalog, request: &FetchRequest) -> Result<FetchPlan> {
         let table = catalog.table(&request.table)?;
-        let mut b = Builder::new(catalog);
+        let mut b = Builder::new(catalog, request.stored);
         let alias = b.alias();
         let root = b.node(table, &alias, &Paths::parse(&request.with)?)?;
         let mut binds = Vec::new();
         let mut conditions = Vec::new();
+        let args = request.condition.as_ref().map_or(0, Condition::arg_count);
+        if let Some(condition) = &request.condition {
+            conditions.extend(condition.to_sql(table, &alias, 0)?);
+        }
         for filter in &request.filters {
-            conditions.push(filter.to_sql(table, &alias, binds.len() + 1)?);
+            conditions.push(filter.to_sql(table, &alias, args + binds.len() + 1)?);
             if let Some(value) = &filter.value {
                 binds.push(Bind::Text(value.clone()));
             }
@@ -302,11 +315,11 @@ impl FetchPlan {
         sql.push_str(&format!(" ORDER BY {}", order.join(", ")));
         if let Some(limit) = request.limit {
             binds.push(Bind::Int(limit));
-            sql.push_str(&format!(" LIMIT ${}", binds.len()));
+            sql.push_str(&format!(" LIMIT ${}", args + binds.len()));
         }
         if let Some(offset) = request.offset {
             binds.push(Bind::Int(offset));
-            sql.push_str(&format!(" OFFSET ${}", binds.len()));
+            sql.push_str(&format!(" OFFSET ${}", args + binds.len()));
         }
         Ok(FetchPlan {
             query: Query {
@@ -315,6 +328,7 @@ impl FetchPlan {
                 parent_key: 0,
             },
             binds,
+            args,
         })
     }
 

@@ -37,6 +37,18 @@ impl Shape {
         (exprs, shape)
     }
 
+    /// The select expressions for `columns` of `alias` as stored (each value comes in the
+    /// binary form of its own type), and their shape: for callers that decode the values
+    /// themselves rather than write JSON.
+    pub fn stored(columns: &[Column], alias: &str) -> (Vec<String>, Shape) {
+        let (_, shape) = Shape::new(columns, alias);
+        let exprs = columns
+            .iter()
+            .map(|c| format!("{alias}.{}", crate::diff::quote::ident(&c.name)))
+            .collect();
+        (exprs, shape)
+    }
+
     /// Appends `"a":1,"b":2` for the values starting at result column `first`.
     pub fn write_fields(&self, row: &PgRow, first: usize, out: &mut String) -> Result<()> {
         for (i, (key, render)) in self.keys.iter().zip(&self.renders).enumerate() {

@@ -15,7 +15,7 @@ mod errors;
 mod merge;
 mod pipeline;
 mod plan;
-mod sequences;
+pub(crate) mod sequences;
 
 pub use encode::Converted;
 pub use pipeline::upsert;

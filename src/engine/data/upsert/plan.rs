@@ -120,14 +120,7 @@ impl UpsertPlan {
             return Err(DataError::NoUniqueKey {
                 table: table.display(),
                 columns: options.on.join(","),
-                candidates: table
-                    .unique_keys
-                    .iter()
-                    .map(|k| {
-                        let what = if k.primary { "primary key" } else { "unique" };
-                        format!("{} ({what} {})", k.columns.join(","), k.name)
-                    })
-                    .collect(),
+                candidates: table.key_candidates(),
             });
         }
         let position = |name: &str| stored.iter().position(|f| *f == truncated(name));

@@ -17,13 +17,26 @@ pub(super) async fn advance(
     plan: &UpsertPlan,
     done: &mut Vec<AdvancedSequence>,
 ) -> Result<(), MergeError> {
-    for column in plan.fields.iter().filter(|c| c.sequence_backed) {
+    let columns = plan.fields.iter().filter(|c| c.sequence_backed);
+    advance_columns(conn, &plan.table, columns.map(|c| c.name.as_str()), done)
+        .await
+        .map_err(MergeError::Query)
+}
+
+/// [`advance`] for the sequences of `columns` of `table` (quoted and qualified): what a
+/// plain bulk insert of explicit ids needs too.
+pub(crate) async fn advance_columns(
+    conn: &mut PgConnection,
+    table: &str,
+    columns: impl Iterator<Item = &str>,
+    done: &mut Vec<AdvancedSequence>,
+) -> Result<(), sqlx::Error> {
+    for column in columns {
         let sequence: Option<String> = sqlx::query_scalar("SELECT pg_get_serial_sequence($1, $2)")
-            .bind(&plan.table)
-            .bind(&column.name)
+            .bind(table)
+            .bind(column)
             .fetch_one(&mut *conn)
-            .await
-            .map_err(MergeError::Query)?;
+            .await?;
         let Some(sequence) = sequence else {
             continue;
         };
@@ -34,14 +47,12 @@ pub(super) async fn advance(
              WHERE p.seqrelid = $1::regclass AND p.seqincrement > 0 AND m.max IS NOT NULL \
                AND m.max::numeric >= s.last_value::numeric \
                    + CASE WHEN s.is_called THEN p.seqincrement ELSE 0 END",
-            col = ident(&column.name),
-            table = plan.table,
+            col = ident(column),
         );
         let behind: Option<i64> = sqlx::query_scalar(&sql)
             .bind(&sequence)
             .fetch_optional(&mut *conn)
-            .await
-            .map_err(MergeError::Query)?;
+            .await?;
         let Some(max) = behind else {
             continue;
         };
@@ -49,12 +60,11 @@ pub(super) async fn advance(
             .bind(&sequence)
             .bind(max)
             .execute(&mut *conn)
-            .await
-            .map_err(MergeError::Query)?;
+            .await?;
         done.retain(|d| d.sequence != sequence);
         done.push(AdvancedSequence {
             sequence,
-            column: column.name.clone(),
+            column: column.to_string(),
             value: max,
         });
     }

@@ -1,0 +1,74 @@
+//! The tables of a pool's database as the table methods see them: read once by the engine's
+//! introspection, shared by the pool and its transactions, and read again when a table or
+//! column is not in it (one created since), so that a new name needs no new pool.
+
+use std::sync::Arc;
+
+use pyo3::prelude::*;
+use tokio::sync::{Mutex, OwnedMutexGuard};
+
+use super::conns::Lease;
+use super::exceptions::from_data;
+use super::session::{count_statements, Target};
+use super::transaction::TxState;
+use crate::engine::data::{Catalog, DataError};
+
+/// The catalog of one database, loaded on first use.
+#[derive(Default)]
+pub(crate) struct CatalogCache(Mutex<Option<Arc<Catalog>>>);
+
+impl CatalogCache {
+    /// Runs `plan` on the catalog; when it fails because a table or column is unknown and
+    /// the catalog was not just read, reads it again on `lease` and retries once.
+    pub(super) async fn resolve<T>(
+        &self,
+        lease: &mut Lease,
+        plan: impl Fn(&Catalog) -> Result<T, DataError>,
+    ) -> PyResult<T> {
+        let mut cached = self.0.lock().await;
+        let fresh = cached.is_none();
+        if fresh {
+            *cached = Some(load(lease).await?);
+        }
+        let catalog = cached.clone().expect("loaded above");
+        match plan(&catalog) {
+            Err(DataError::UnknownTable { .. } | DataError::UnknownColumn { .. }) if !fresh => {
+                let catalog = load(lease).await?;
+                *cached = Some(catalog.clone());
+                plan(&catalog).map_err(from_data)
+            }
+            other => other.map_err(from_data),
+        }
+    }
+}
+
+async fn load(lease: &mut Lease) -> PyResult<Arc<Catalog>> {
+    count_statements(1);
+    let loaded = Catalog::load(lease.start()).await;
+    lease.idle_again();
+    loaded.map(Arc::new).map_err(from_data)
+}
+
+/// The connection of one table method: a lease from the pool, or the transaction's own.
+pub(super) enum Conn {
+    Pool(Lease),
+    Transaction(OwnedMutexGuard<TxState>),
+}
+
+impl Conn {
+    /// Takes the target's connection (waiting for a free one, or for the transaction's
+    /// statement in flight).
+    pub(super) async fn of(target: &Target) -> PyResult<Conn> {
+        Ok(match target {
+            Target::Pool(pool) => Conn::Pool(pool.acquire().await?),
+            Target::Transaction(tx) => Conn::Transaction(tx.clone().lock_owned().await),
+        })
+    }
+
+    pub(super) fn lease(&mut self) -> PyResult<&mut Lease> {
+        match self {
+            Conn::Pool(lease) => Ok(lease),
+            Conn::Transaction(state) => state.connection(),
+        }
+    }
+}

@@ -1,0 +1,84 @@
+//! Fetched rows with their relations: each table's columns decoded from their binary form
+//! without the GIL ([`CellRows`], the engine's row builder for this module), then the tree
+//! turned into dicts, a to-one relation as a dict (or None) and a to-many one as a list.
+
+use pyo3::prelude::*;
+use pyo3::types::{PyDict, PyList};
+use sqlx::postgres::PgRow;
+
+use super::rows::{decode_value, Cell, Converters, Rows};
+use super::session::count_statements;
+use crate::engine::data::fetch::{Columns, Layout, Obj, Rel, RowBuilder};
+use crate::engine::data::{DataError, Result};
+
+/// Rows as decoded cells, one per column.
+pub(super) struct CellRows;
+
+impl RowBuilder for CellRows {
+    type Row = Vec<Cell>;
+
+    fn build(&self, row: &PgRow, columns: &Columns<'_>) -> Result<Vec<Cell>> {
+        columns
+            .range()
+            .map(|i| decode_value(row, i).map_err(DataError::Invalid))
+            .collect()
+    }
+
+    fn sent(&self) {
+        count_statements(1);
+    }
+}
+
+/// The fetched rows as a list of dicts.
+pub(super) fn objs_to_python(
+    py: Python<'_>,
+    objs: Vec<Obj<Vec<Cell>>>,
+    layout: &Layout,
+) -> PyResult<Py<PyAny>> {
+    let conv = Converters::new(py)?;
+    let list = PyList::empty(py);
+    for obj in objs {
+        list.append(obj_dict(py, &conv, obj, layout)?)?;
+    }
+    Ok(list.into_any().unbind())
+}
+
+fn obj_dict<'py>(
+    py: Python<'py>,
+    conv: &Converters<'py>,
+    obj: Obj<Vec<Cell>>,
+    layout: &Layout,
+) -> PyResult<Bound<'py, PyDict>> {
+    let d = PyDict::new(py);
+    for (name, cell) in layout.columns.iter().zip(obj.fields) {
+        d.set_item(name, conv.cell(py, cell)?)?;
+    }
+    for ((name, _, child), rel) in layout.relations.iter().zip(obj.rels) {
+        match rel {
+            Rel::One(Some(one)) => d.set_item(name, obj_dict(py, conv, *one, child)?)?,
+            Rel::One(None) => d.set_item(name, py.None())?,
+            Rel::Many(many) => {
+                let list = PyList::empty(py);
+                for one in many {
+                    list.append(obj_dict(py, conv, one, child)?)?;
+                }
+                d.set_item(name, list)?;
+            }
+        }
+    }
+    Ok(d)
+}
+
+/// Result rows as a list of dicts.
+pub(super) fn rows_to_dicts(py: Python<'_>, rows: Rows) -> PyResult<Bound<'_, PyList>> {
+    let conv = Converters::new(py)?;
+    let list = PyList::empty(py);
+    for cells in rows.rows {
+        let d = PyDict::new(py);
+        for (name, cell) in rows.columns.iter().zip(cells) {
+            d.set_item(name, conv.cell(py, cell)?)?;
+        }
+        list.append(d)?;
+    }
+    Ok(list)
+}
