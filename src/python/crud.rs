@@ -121,7 +121,7 @@ impl Session {
         data: &Bound<'py, PyAny>,
         returning: bool,
     ) -> PyResult<Bound<'py, PyAny>> {
-        let py = table.py();
+        let (py, cache) = (table.py(), self.statement_cache);
         let (name, (columns, params)) = (table_name(table)?, take_row(data)?);
         if !returning {
             // The row as given (no defaults filled in), once it is written.
@@ -137,11 +137,11 @@ impl Session {
             }
             let give = Give::Given(given.into_any().unbind());
             return self.write(py, name, params, columns.clone(), give, move |t| {
-                statements::insert(t, &columns, false)
+                statements::insert(t, &columns, false, !cache)
             });
         }
         self.write(py, name, params, columns.clone(), Give::Row, move |t| {
-            statements::insert(t, &columns, true)
+            statements::insert(t, &columns, true, !cache)
         })
     }
 
@@ -152,10 +152,16 @@ impl Session {
         conflict_columns: Vec<String>,
         update_columns: Option<Vec<String>>,
     ) -> PyResult<Bound<'py, PyAny>> {
-        let py = table.py();
+        let (py, cache) = (table.py(), self.statement_cache);
         let (name, (columns, params)) = (table_name(table)?, take_row(data)?);
         self.write(py, name, params, columns.clone(), Give::Row, move |t| {
-            statements::upsert_one(t, &columns, &conflict_columns, update_columns.as_deref())
+            statements::upsert_one(
+                t,
+                &columns,
+                &conflict_columns,
+                update_columns.as_deref(),
+                !cache,
+            )
         })
     }
 
@@ -166,7 +172,7 @@ impl Session {
         values: &Bound<'py, PyAny>,
         returning: bool,
     ) -> PyResult<Bound<'py, PyAny>> {
-        let py = table.py();
+        let (py, cache) = (table.py(), self.statement_cache);
         let name = table_name(table)?;
         let (columns, mut params) = take_row(values)?;
         let (condition, filter_params) = condition_of(Some(filter))?;
@@ -175,7 +181,7 @@ impl Session {
         params.extend(filter_params);
         let give = if returning { Give::Rows } else { Give::Count };
         self.write(py, name, params, labels, give, move |t| {
-            statements::update(t, &columns, &condition, returning)
+            statements::update(t, &columns, &condition, returning, !cache)
         })
     }
 
@@ -185,7 +191,7 @@ impl Session {
         filter: &Bound<'py, PyAny>,
         returning: bool,
     ) -> PyResult<Bound<'py, PyAny>> {
-        let py = table.py();
+        let (py, cache) = (table.py(), self.statement_cache);
         let name = table_name(table)?;
         let (condition, params) = condition_of(Some(filter))?;
         let labels = condition
@@ -195,7 +201,7 @@ impl Session {
             .collect();
         let give = if returning { Give::Rows } else { Give::Count };
         self.write(py, name, params, labels, give, move |t| {
-            statements::delete(t, &condition, returning)
+            statements::delete(t, &condition, returning, !cache)
         })
     }
 
@@ -226,6 +232,7 @@ impl Session {
             offset,
             condition: (condition != Condition::All).then_some(condition),
             stored: true,
+            cast_args: !self.statement_cache,
             ..FetchRequest::default()
         };
         let (target, cache, catalog) = self.parts();

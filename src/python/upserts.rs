@@ -223,6 +223,7 @@ impl UpsertArgs {
                 table: self.table.clone(),
                 condition: Some(condition),
                 stored: true,
+                cast_args: !cache,
                 ..FetchRequest::default()
             };
             let plan = catalog

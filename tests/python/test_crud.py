@@ -310,3 +310,22 @@ async def test_module_functions_use_the_default_pool(database: str) -> None:
     other = await db.connect(database, default=False)
     assert db.default_pool() is pool
     await other.close()
+
+
+async def test_table_methods_without_a_statement_cache(database: str) -> None:
+    # Unnamed statements (transaction-mode poolers): the engine casts each value to its
+    # column's type, so text still fits a date or a uuid column.
+    pool = await db.connect(database, statement_cache=False, default=False)
+    try:
+        await pool.execute("CREATE TABLE events (id uuid PRIMARY KEY, day date, n int)")
+        key = "a0eebc99-9c0b-4ef8-bb6d-6bb9bd380a11"
+        row = await pool.insert_one("events", {"id": key, "day": "2024-02-29", "n": 1})
+        assert row == {"id": uuid.UUID(key), "day": dt.date(2024, 2, 29), "n": 1}
+        assert await pool.update("events", {"id": key}, {"day": "2024-03-01"}) == 1
+        assert await pool.fetch_many("events", db.col("id").in_([key])) != []
+        back = await pool.upsert_many("events", [{"id": key, "n": 2}], ["id"], returning=True)
+        assert [r["n"] for r in back] == [2]
+        assert (await pool.upsert_one("events", {"id": key, "n": 3}, ["id"]))["n"] == 3
+        assert await pool.delete("events", db.col("day") == "2024-03-01") == 1
+    finally:
+        await pool.close()

@@ -106,20 +106,33 @@ impl Condition {
     }
 
     /// The SQL of the condition on the rows of `table` as `alias`; argument `arg` is
-    /// `$(before + arg + 1)`. `None` for [`Condition::All`] (no WHERE clause at all).
-    pub fn to_sql(&self, table: &Table, alias: &str, before: usize) -> Result<Option<String>> {
+    /// `$(before + arg + 1)`, cast to its column's type when `cast` (for a caller that
+    /// cannot ask the server for the types it infers). `None` for [`Condition::All`] (no
+    /// WHERE clause at all).
+    pub fn to_sql(
+        &self,
+        table: &Table,
+        alias: &str,
+        before: usize,
+        cast: bool,
+    ) -> Result<Option<String>> {
         if *self == Condition::All {
             return Ok(None);
         }
-        self.sql(table, alias, before).map(Some)
+        self.sql(table, alias, before, cast).map(Some)
     }
 
-    fn sql(&self, table: &Table, alias: &str, before: usize) -> Result<String> {
-        let column = |name: &str| -> Result<(String, bool)> {
+    fn sql(&self, table: &Table, alias: &str, before: usize, cast: bool) -> Result<String> {
+        let column = |name: &str| -> Result<(String, bool, String)> {
             let c = table.column(name)?;
             Ok((
                 format!("{alias}.{}", ident(&c.name)),
                 matches!(c.kind, Kind::Text),
+                if cast {
+                    format!("::{}", c.sql_type)
+                } else {
+                    String::new()
+                },
             ))
         };
         let join = |items: &[Condition], word: &str, empty: &str| -> Result<String> {
@@ -128,7 +141,7 @@ impl Condition {
             }
             let parts = items
                 .iter()
-                .map(|c| c.sql(table, alias, before))
+                .map(|c| c.sql(table, alias, before, cast))
                 .collect::<Result<Vec<_>>>()?;
             Ok(format!("({})", parts.join(&format!(" {word} "))))
         };
@@ -140,18 +153,20 @@ impl Condition {
                 op,
                 arg,
             } => {
-                let (c, text) = column(name)?;
+                let (c, text, ty) = column(name)?;
                 let n = before + arg + 1;
                 match op {
                     Compare::Like | Compare::ILike if !text => {
                         format!("{c}::text {} ${n}", op.sql())
                     }
-                    _ => format!("{c} {} ${n}", op.sql()),
+                    Compare::Like | Compare::ILike => format!("{c} {} ${n}", op.sql()),
+                    _ => format!("{c} {} ${n}{ty}", op.sql()),
                 }
             }
             Condition::In { column: name, arg } => {
-                let (c, _) = column(name)?;
-                format!("{c} = ANY(${})", before + arg + 1)
+                let (c, _, ty) = column(name)?;
+                let ty = if cast { format!("{ty}[]") } else { ty };
+                format!("{c} = ANY(${}{ty})", before + arg + 1)
             }
             Condition::IsNull { column: name } => format!("{} IS NULL", column(name)?.0),
             Condition::InRows { columns, args } => {
@@ -170,7 +185,9 @@ impl Condition {
             }
             Condition::And(items) => join(items, "AND", "true")?,
             Condition::Or(items) => join(items, "OR", "false")?,
-            Condition::Not(inner) => format!("NOT ({})", inner.sql(table, alias, before)?),
+            Condition::Not(inner) => {
+                format!("NOT ({})", inner.sql(table, alias, before, cast)?)
+            }
         })
     }
 }
@@ -230,21 +247,34 @@ mod tests {
         ]);
         assert_eq!(c.arg_count(), 3);
         assert_eq!(
-            c.to_sql(&table(), "t", 2).unwrap().unwrap(),
+            c.to_sql(&table(), "t", 2, false).unwrap().unwrap(),
             r#"((t.id >= $3 AND t.id::text LIKE $4) OR NOT (t."E-mail" IS NULL) OR t."E-mail" = ANY($5))"#
         );
-        assert_eq!(Condition::All.to_sql(&table(), "t", 0).unwrap(), None);
+        assert_eq!(
+            Condition::All.to_sql(&table(), "t", 0, false).unwrap(),
+            None
+        );
+        let by_id = Condition::In {
+            column: "id".into(),
+            arg: 0,
+        };
+        assert_eq!(
+            by_id.to_sql(&table(), "t", 0, true).unwrap().unwrap(),
+            "t.id = ANY($1::bigint[])"
+        );
         let rows = Condition::InRows {
             columns: vec!["id".into(), "E-mail".into()],
             args: vec![0, 1],
         };
         assert_eq!(rows.arg_count(), 2);
         assert_eq!(
-            rows.to_sql(&table(), "t", 0).unwrap().unwrap(),
+            rows.to_sql(&table(), "t", 0, false).unwrap().unwrap(),
             r#"(t.id, t."E-mail") IN (SELECT * FROM unnest($1::bigint[], $2::text[]))"#
         );
         assert_eq!(
-            Condition::Or(Vec::new()).to_sql(&table(), "t", 0).unwrap(),
+            Condition::Or(Vec::new())
+                .to_sql(&table(), "t", 0, false)
+                .unwrap(),
             Some("false".into())
         );
     }
@@ -254,7 +284,7 @@ mod tests {
         let e = Condition::IsNull {
             column: "mail".into(),
         }
-        .to_sql(&table(), "t", 0)
+        .to_sql(&table(), "t", 0, false)
         .unwrap_err()
         .to_string();
         assert!(e.contains("no column mail") && e.contains("E-mail"), "{e}");

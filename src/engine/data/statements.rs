@@ -21,6 +21,16 @@ pub struct Statement {
 /// The alias of the table in every statement.
 const ALIAS: &str = "t";
 
+/// `$n`, cast to the column's type when `cast` (for a caller that types its arguments
+/// itself rather than by the server's inference).
+fn arg(n: usize, column: &Column, cast: bool) -> String {
+    if cast {
+        format!("${n}::{}", column.sql_type)
+    } else {
+        format!("${n}")
+    }
+}
+
 fn returning(table: &Table, wanted: bool) -> (String, Vec<String>) {
     if !wanted {
         return (String::new(), Vec::new());
@@ -66,16 +76,21 @@ fn written<'t>(table: &'t Table, names: &[String]) -> Result<Vec<&'t Column>> {
 
 /// `INSERT` of one row of `columns` (values `$1..$n` in that order); with no column, the
 /// row of defaults.
-pub fn insert(table: &Table, columns: &[String], returning_rows: bool) -> Result<Statement> {
+pub fn insert(
+    table: &Table,
+    columns: &[String],
+    returning_rows: bool,
+    cast: bool,
+) -> Result<Statement> {
     let written = written(table, columns)?;
     let (tail, returns) = returning(table, returning_rows);
     Ok(Statement {
-        sql: format!("{}{tail}", insert_head(table, &written)),
+        sql: format!("{}{tail}", insert_head(table, &written, cast)),
         returns,
     })
 }
 
-fn insert_head(table: &Table, written: &[&Column]) -> String {
+fn insert_head(table: &Table, written: &[&Column], cast: bool) -> String {
     if written.is_empty() {
         return format!(
             "INSERT INTO {} AS {ALIAS} DEFAULT VALUES",
@@ -83,7 +98,11 @@ fn insert_head(table: &Table, written: &[&Column]) -> String {
         );
     }
     let names: Vec<&str> = written.iter().map(|c| c.name.as_str()).collect();
-    let values: Vec<String> = (1..=written.len()).map(|i| format!("${i}")).collect();
+    let values: Vec<String> = written
+        .iter()
+        .enumerate()
+        .map(|(i, c)| arg(i + 1, c, cast))
+        .collect();
     // A value for an identity GENERATED ALWAYS column is what the caller asked for.
     let overriding = if written.iter().any(|c| c.identity_always) {
         " OVERRIDING SYSTEM VALUE"
@@ -106,6 +125,7 @@ pub fn upsert_one(
     columns: &[String],
     conflict: &[String],
     update: Option<&[String]>,
+    cast: bool,
 ) -> Result<Statement> {
     let written = written(table, columns)?;
     if conflict.is_empty() {
@@ -170,7 +190,7 @@ pub fn upsert_one(
     Ok(Statement {
         sql: format!(
             "{} ON CONFLICT ({}) DO UPDATE SET {}{tail}",
-            insert_head(table, &written),
+            insert_head(table, &written, cast),
             ident_list(&keys),
             set.join(", ")
         ),
@@ -185,6 +205,7 @@ pub fn update(
     columns: &[String],
     condition: &Condition,
     returning_rows: bool,
+    cast: bool,
 ) -> Result<Statement> {
     let written = written(table, columns)?;
     if written.is_empty() {
@@ -196,7 +217,7 @@ pub fn update(
     let set: Vec<String> = written
         .iter()
         .enumerate()
-        .map(|(i, c)| format!("{} = ${}", ident(&c.name), i + 1))
+        .map(|(i, c)| format!("{} = {}", ident(&c.name), arg(i + 1, c, cast)))
         .collect();
     let (tail, returns) = returning(table, returning_rows);
     Ok(Statement {
@@ -204,28 +225,33 @@ pub fn update(
             "UPDATE {} AS {ALIAS} SET {}{}{tail}",
             table.qualified(),
             set.join(", "),
-            where_clause(table, condition, written.len())?
+            where_clause(table, condition, written.len(), cast)?
         ),
         returns,
     })
 }
 
 /// `DELETE` of the rows matching `condition`.
-pub fn delete(table: &Table, condition: &Condition, returning_rows: bool) -> Result<Statement> {
+pub fn delete(
+    table: &Table,
+    condition: &Condition,
+    returning_rows: bool,
+    cast: bool,
+) -> Result<Statement> {
     written(table, &[])?;
     let (tail, returns) = returning(table, returning_rows);
     Ok(Statement {
         sql: format!(
             "DELETE FROM {} AS {ALIAS}{}{tail}",
             table.qualified(),
-            where_clause(table, condition, 0)?
+            where_clause(table, condition, 0, cast)?
         ),
         returns,
     })
 }
 
-fn where_clause(table: &Table, condition: &Condition, before: usize) -> Result<String> {
-    Ok(match condition.to_sql(table, ALIAS, before)? {
+fn where_clause(table: &Table, condition: &Condition, before: usize, cast: bool) -> Result<String> {
+    Ok(match condition.to_sql(table, ALIAS, before, cast)? {
         Some(sql) => format!(" WHERE {sql}"),
         None => String::new(),
     })
@@ -276,17 +302,19 @@ mod tests {
         let t = table();
         let returns = r#" RETURNING t.id, t."Views", t.double"#;
         assert_eq!(
-            insert(&t, &names(&["id", "Views"]), true).unwrap().sql,
+            insert(&t, &names(&["id", "Views"]), true, false)
+                .unwrap()
+                .sql,
             format!(
                 r#"INSERT INTO blog.posts AS t (id, "Views") OVERRIDING SYSTEM VALUE VALUES ($1, $2){returns}"#
             )
         );
         assert_eq!(
-            insert(&t, &[], false).unwrap().sql,
+            insert(&t, &[], false, false).unwrap().sql,
             r#"INSERT INTO blog.posts AS t DEFAULT VALUES"#
         );
         assert_eq!(
-            upsert_one(&t, &names(&["id", "Views"]), &names(&["id"]), None)
+            upsert_one(&t, &names(&["id", "Views"]), &names(&["id"]), None, false)
                 .unwrap()
                 .sql,
             format!(
@@ -299,11 +327,19 @@ mod tests {
             arg: 0,
         };
         assert_eq!(
-            update(&t, &names(&["Views"]), &by_id, false).unwrap().sql,
+            update(&t, &names(&["Views"]), &by_id, false, false)
+                .unwrap()
+                .sql,
             r#"UPDATE blog.posts AS t SET "Views" = $1 WHERE t.id = $2"#
         );
         assert_eq!(
-            delete(&t, &Condition::All, true).unwrap().sql,
+            update(&t, &names(&["Views"]), &by_id, false, true)
+                .unwrap()
+                .sql,
+            r#"UPDATE blog.posts AS t SET "Views" = $1::bigint WHERE t.id = $2::bigint"#
+        );
+        assert_eq!(
+            delete(&t, &Condition::All, true, false).unwrap().sql,
             format!("DELETE FROM blog.posts AS t{returns}")
         );
     }
@@ -312,17 +348,25 @@ mod tests {
     fn bad_columns_and_keys_are_refused() {
         let t = table();
         let err = |r: Result<Statement>| r.unwrap_err().to_string();
-        assert!(err(insert(&t, &names(&["double"]), false)).contains("generated column"));
-        assert!(err(insert(&t, &names(&["Views", "Views"]), false)).contains("twice"));
-        assert!(err(insert(&t, &names(&["nope"]), false)).contains("no column nope"));
-        assert!(
-            err(upsert_one(&t, &names(&["Views"]), &names(&["Views"]), None))
-                .contains("match no primary key or unique index")
-        );
-        assert!(
-            err(upsert_one(&t, &names(&["Views"]), &names(&["id"]), None))
-                .contains("conflict column id is not in the input")
-        );
-        assert!(err(update(&t, &[], &Condition::All, false)).contains("at least one column"));
+        assert!(err(insert(&t, &names(&["double"]), false, false)).contains("generated column"));
+        assert!(err(insert(&t, &names(&["Views", "Views"]), false, false)).contains("twice"));
+        assert!(err(insert(&t, &names(&["nope"]), false, false)).contains("no column nope"));
+        assert!(err(upsert_one(
+            &t,
+            &names(&["Views"]),
+            &names(&["Views"]),
+            None,
+            false
+        ))
+        .contains("match no primary key or unique index"));
+        assert!(err(upsert_one(
+            &t,
+            &names(&["Views"]),
+            &names(&["id"]),
+            None,
+            false
+        ))
+        .contains("conflict column id is not in the input"));
+        assert!(err(update(&t, &[], &Condition::All, false, false)).contains("at least one column"));
     }
 }

@@ -43,6 +43,9 @@ pub struct FetchRequest {
     /// Select every column as stored (each value in the binary form of its own type) rather
     /// than rendered for JSON: for builders that decode values themselves.
     pub stored: bool,
+    /// Cast the condition's arguments to their columns' types in the SQL (for a caller that
+    /// types its arguments itself rather than by the server's inference).
+    pub cast_args: bool,
 }
 
 /// A fetched row: its columns as its builder made them (for [`JsonRows`], `"a":1,"b":"x"`

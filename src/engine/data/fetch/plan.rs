@@ -287,7 +287,7 @@ impl FetchPlan {
         let mut conditions = Vec::new();
         let args = request.condition.as_ref().map_or(0, Condition::arg_count);
         if let Some(condition) = &request.condition {
-            conditions.extend(condition.to_sql(table, &alias, 0)?);
+            conditions.extend(condition.to_sql(table, &alias, 0, request.cast_args)?);
         }
         for filter in &request.filters {
             conditions.push(filter.to_sql(table, &alias, args + binds.len() + 1)?);
