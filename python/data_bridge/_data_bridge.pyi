@@ -312,4 +312,5 @@ def run_cli(argv: list[str]) -> int:
     """Runs the dbridge command line with ``argv`` (program name first); returns its exit code."""
 
 def statements_sent() -> int:
-    """Statements this module has sent to servers since it was loaded."""
+    """Statements this module has sent to servers since it was loaded (see
+    ``data_bridge.testing.assert_queries`` for what counts)."""

@@ -88,7 +88,13 @@ async def pool(database: str) -> AsyncIterator[Pool]:
 
 @contextlib.contextmanager
 def assert_queries(n: int) -> Iterator[None]:
-    """Fails unless the block sends exactly ``n`` statements to the server."""
+    """Fails unless the block sends exactly ``n`` statements to the server.
+
+    What counts: each raw-SQL statement, BEGIN, COMMIT and savepoint; each single-row table
+    method; each statement of a fetch (the root rows, one more per to-many level). A bulk
+    write (``insert_many``, ``upsert_many``) and a read of the table catalog (a pool's first
+    table method) count as one each.
+    """
     before = statements_sent()
     yield
     sent = statements_sent() - before

@@ -123,25 +123,16 @@ impl Session {
     ) -> PyResult<Bound<'py, PyAny>> {
         let (py, cache) = (table.py(), self.statement_cache);
         let (name, (columns, params)) = (table_name(table)?, take_row(data)?);
-        if !returning {
+        let give = if returning {
+            Give::Row
+        } else {
             // The row as given (no defaults filled in), once it is written.
             let given = pyo3::types::PyDict::new(py);
-            for (k, v) in data
-                .cast::<PyMapping>()?
-                .items()?
-                .iter()
-                .map(|p| p.extract::<(Bound<'py, PyAny>, Bound<'py, PyAny>)>())
-                .collect::<PyResult<Vec<_>>>()?
-            {
-                given.set_item(k, v)?;
-            }
-            let give = Give::Given(given.into_any().unbind());
-            return self.write(py, name, params, columns.clone(), give, move |t| {
-                statements::insert(t, &columns, false, !cache)
-            });
-        }
-        self.write(py, name, params, columns.clone(), Give::Row, move |t| {
-            statements::insert(t, &columns, true, !cache)
+            given.update(data.cast::<PyMapping>()?)?;
+            Give::Given(given.into_any().unbind())
+        };
+        self.write(py, name, params, columns.clone(), give, move |t| {
+            statements::insert(t, &columns, returning, !cache)
         })
     }
 
@@ -269,24 +260,6 @@ impl Session {
     ) -> PyResult<Bound<'py, PyAny>> {
         let args = UpsertArgs::take(table, rows)?;
         args.insert(self, table.py())
-    }
-}
-
-impl Session {
-    /// What a table method's future takes with it: the target, whether statements are
-    /// cached, and the catalog.
-    pub(super) fn parts(
-        &self,
-    ) -> (
-        super::session::Target,
-        bool,
-        std::sync::Arc<super::catalog::CatalogCache>,
-    ) {
-        (
-            self.target.clone(),
-            self.statement_cache,
-            self.catalog.clone(),
-        )
     }
 }
 

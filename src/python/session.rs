@@ -93,6 +93,18 @@ impl Session {
     }
 }
 
+impl Session {
+    /// What a table method's future takes with it: the target, whether statements are
+    /// cached, and the catalog.
+    pub(super) fn parts(&self) -> (Target, bool, Arc<CatalogCache>) {
+        (
+            self.target.clone(),
+            self.statement_cache,
+            self.catalog.clone(),
+        )
+    }
+}
+
 /// Statements this module has sent to servers, for `data_bridge.testing.assert_queries`.
 static STATEMENTS_SENT: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
 

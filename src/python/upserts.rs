@@ -11,7 +11,8 @@ use pyo3::types::{PyDict, PyMapping};
 use pyo3_async_runtimes::tokio::future_into_py;
 use rayon::prelude::*;
 
-use super::catalog::Conn;
+use super::catalog::{CatalogCache, Conn};
+use super::conns::Lease;
 use super::crud::table_name;
 use super::exceptions::{from_data, raise, Details};
 use super::params::Param;
@@ -134,6 +135,20 @@ impl UpsertArgs {
         })
     }
 
+    /// The table, with every field checked to be one of its columns (so that a column
+    /// added since the catalog was read is found).
+    async fn table_of(&self, catalog: &CatalogCache, lease: &mut Lease) -> PyResult<Table> {
+        catalog
+            .resolve(lease, |c| {
+                let table = c.table(&self.table)?;
+                for field in &self.fields {
+                    table.column(field)?;
+                }
+                Ok(table.clone())
+            })
+            .await
+    }
+
     /// The rows as typed values for the table's columns; a value that does not fit names
     /// its row and column.
     fn values(&self, table: &Table) -> Result<Vec<Vec<Value>>, DataError> {
@@ -175,9 +190,7 @@ impl UpsertArgs {
         future_into_py(py, async move {
             let mut conn = Conn::of(&target).await?;
             let lease = conn.lease()?;
-            let table = catalog
-                .resolve(lease, |c| c.table(&self.table).cloned())
-                .await?;
+            let table = self.table_of(&catalog, lease).await?;
             let values = self.values(&table).map_err(from_data)?;
             count_statements(1);
             let inserted = insert_many(lease.start(), &table, &self.fields, &values).await;
@@ -199,9 +212,7 @@ impl UpsertArgs {
         future_into_py(py, async move {
             let mut conn = Conn::of(&target).await?;
             let lease = conn.lease()?;
-            let table = catalog
-                .resolve(lease, |c| c.table(&self.table).cloned())
-                .await?;
+            let table = self.table_of(&catalog, lease).await?;
             let values = self.values(&table).map_err(from_data)?;
             let keys = returning
                 .then(|| self.key_condition(&options.on))

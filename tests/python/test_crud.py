@@ -81,6 +81,11 @@ async def test_a_table_created_after_the_first_call_is_found(blog: db.Pool) -> N
     assert await blog.insert_one("later", {"id": 1, "note": "x"}) == {"id": 1, "note": "x"}
     await blog.execute("ALTER TABLE later ADD COLUMN extra int")
     assert await blog.update("later", {"id": 1}, {"extra": 5}) == 1
+    await blog.execute("ALTER TABLE later ADD COLUMN more int")
+    assert await blog.insert_many("later", [{"id": 2, "more": 1}]) == 1
+    await blog.execute("ALTER TABLE later ADD COLUMN most int")
+    result = await blog.upsert_many("later", [{"id": 2, "most": 1}], ["id"])
+    assert result == db.UpsertResult(0, 1, 0)
 
 
 async def test_values_that_do_not_fit_name_their_column(blog: db.Pool) -> None:
