@@ -5,6 +5,7 @@
 
 use pyo3::exceptions::PyTypeError;
 use pyo3::prelude::*;
+use pyo3::sync::PyOnceLock;
 use pyo3::types::{PyBool, PyBytes, PyDict, PyFloat, PyInt, PyList, PyString, PyTuple};
 use sqlx::encode::IsNull;
 use sqlx::error::BoxDynError;
@@ -75,23 +76,14 @@ impl Param {
         if let Some(t) = DateTimeModule::new(py)?.read(v)? {
             return Ok(Param::Temporal(t));
         }
-        let ipaddress = py.import("ipaddress")?;
-        for class in [
-            "IPv4Address",
-            "IPv6Address",
-            "IPv4Network",
-            "IPv6Network",
-            "IPv4Interface",
-            "IPv6Interface",
-        ] {
-            if v.is_instance(&ipaddress.getattr(class)?)? {
-                return Ok(Param::Str(v.str()?.to_string()));
-            }
+        let [decimal, uuid, enum_class, addresses] = classes(py)?;
+        if v.is_instance(addresses.bind(py))? {
+            return Ok(Param::Str(v.str()?.to_string()));
         }
-        if v.is_instance(&py.import("decimal")?.getattr("Decimal")?)? {
+        if v.is_instance(decimal.bind(py))? {
             return Ok(Param::Decimal(v.str()?.to_string()));
         }
-        if v.is_instance(&py.import("uuid")?.getattr("UUID")?)? {
+        if v.is_instance(uuid.bind(py))? {
             let b: Vec<u8> = v.getattr("bytes")?.extract()?;
             let bytes: [u8; 16] = b
                 .try_into()
@@ -100,7 +92,7 @@ impl Param {
         }
         if let Ok(value) = v.getattr("value") {
             // An enum.Enum member binds as its value.
-            if v.is_instance(&py.import("enum")?.getattr("Enum")?)? {
+            if v.is_instance(enum_class.bind(py))? {
                 return Param::from_python(&value);
             }
         }
@@ -109,6 +101,32 @@ impl Param {
             v.get_type().name()?
         )))
     }
+}
+
+/// `decimal.Decimal`, `uuid.UUID`, `enum.Enum` and the tuple of `ipaddress` classes,
+/// looked up once per process.
+fn classes(py: Python<'_>) -> PyResult<&[Py<PyAny>; 4]> {
+    static CLASSES: PyOnceLock<[Py<PyAny>; 4]> = PyOnceLock::new();
+    CLASSES.get_or_try_init(py, || {
+        let ipaddress = py.import("ipaddress")?;
+        let addresses = [
+            "IPv4Address",
+            "IPv6Address",
+            "IPv4Network",
+            "IPv6Network",
+            "IPv4Interface",
+            "IPv6Interface",
+        ]
+        .iter()
+        .map(|c| ipaddress.getattr(*c))
+        .collect::<PyResult<Vec<_>>>()?;
+        Ok([
+            py.import("decimal")?.getattr("Decimal")?.unbind(),
+            py.import("uuid")?.getattr("UUID")?.unbind(),
+            py.import("enum")?.getattr("Enum")?.unbind(),
+            PyTuple::new(py, addresses)?.into_any().unbind(),
+        ])
+    })
 }
 
 fn json_dumps(v: &Bound<'_, PyAny>) -> PyResult<String> {

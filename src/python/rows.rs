@@ -4,6 +4,7 @@
 use std::sync::Arc;
 
 use pyo3::prelude::*;
+use pyo3::sync::PyOnceLock;
 use pyo3::types::{PyBytes, PyDict, PyList, PyTuple};
 
 use super::network::{bits_text, hstore_pairs, inet_text, mac_text};
@@ -59,14 +60,15 @@ pub(super) fn decode_value(row: &PgRow, i: usize) -> Result<Cell, String> {
     if raw.is_null() {
         return Ok(Cell::Null);
     }
-    let oid = raw.type_info().oid().map_or(0, |o| o.0);
-    let name = raw.type_info().name().to_string();
+    let type_info = raw.type_info();
+    let oid = type_info.oid().map_or(0, |o| o.0);
     let bytes = raw.as_bytes().map_err(|e| e.to_string())?;
     if raw.format() == PgValueFormat::Text {
         return Ok(Cell::Text(String::from_utf8_lossy(bytes).into_owned()));
     }
-    let column = || format!("column {:?} ({name})", row.column(i).name());
-    if name == "hstore" {
+    let column = || format!("column {:?} ({})", row.column(i).name(), type_info.name());
+    // Extension types have no fixed oid: hstore is known by name (only for such oids).
+    if oid >= 16384 && type_info.name() == "hstore" {
         return hstore_pairs(bytes)
             .map(Cell::Map)
             .map_err(|e| format!("{}: {e}", column()));
@@ -216,17 +218,30 @@ pub(super) struct Converters<'py> {
     loads: Bound<'py, PyAny>,
     uuid: Bound<'py, PyAny>,
     datetime: DateTimeModule<'py>,
-    ipaddress: Bound<'py, PyModule>,
+    ipaddress: Bound<'py, PyAny>,
 }
 
 impl<'py> Converters<'py> {
+    /// The converters, looked up once per process.
     pub(super) fn new(py: Python<'py>) -> PyResult<Self> {
+        static LOOKUPS: PyOnceLock<[Py<PyAny>; 4]> = PyOnceLock::new();
+        let [decimal, loads, uuid, ipaddress] = LOOKUPS
+            .get_or_try_init(py, || -> PyResult<_> {
+                Ok([
+                    py.import("decimal")?.getattr("Decimal")?.unbind(),
+                    py.import("json")?.getattr("loads")?.unbind(),
+                    py.import("uuid")?.getattr("UUID")?.unbind(),
+                    py.import("ipaddress")?.into_any().unbind(),
+                ])
+            })?
+            .each_ref()
+            .map(|c| c.bind(py).clone());
         Ok(Converters {
-            decimal: py.import("decimal")?.getattr("Decimal")?,
-            loads: py.import("json")?.getattr("loads")?,
-            uuid: py.import("uuid")?.getattr("UUID")?,
+            decimal,
+            loads,
+            uuid,
             datetime: DateTimeModule::new(py)?,
-            ipaddress: py.import("ipaddress")?,
+            ipaddress,
         })
     }
 

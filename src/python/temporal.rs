@@ -4,6 +4,7 @@
 //! `datetime.max`/`datetime.min`, as asyncpg does).
 
 use pyo3::prelude::*;
+use pyo3::sync::PyOnceLock;
 use pyo3::types::{PyDict, PyTuple};
 
 use crate::civil::from_days;
@@ -169,16 +170,32 @@ pub(super) struct DateTimeModule<'py> {
 }
 
 impl<'py> DateTimeModule<'py> {
+    /// The classes, looked up once per process.
     pub(super) fn new(py: Python<'py>) -> PyResult<Self> {
-        let m = py.import("datetime")?;
-        let timezone = m.getattr("timezone")?;
+        static CLASSES: PyOnceLock<[Py<PyAny>; 6]> = PyOnceLock::new();
+        let [date, time, datetime, timedelta, timezone, utc] = CLASSES
+            .get_or_try_init(py, || -> PyResult<_> {
+                let m = py.import("datetime")?;
+                let timezone = m.getattr("timezone")?;
+                let utc = timezone.getattr("utc")?.unbind();
+                Ok([
+                    m.getattr("date")?.unbind(),
+                    m.getattr("time")?.unbind(),
+                    m.getattr("datetime")?.unbind(),
+                    m.getattr("timedelta")?.unbind(),
+                    timezone.unbind(),
+                    utc,
+                ])
+            })?
+            .each_ref()
+            .map(|c| c.bind(py).clone());
         Ok(DateTimeModule {
-            date: m.getattr("date")?,
-            time: m.getattr("time")?,
-            datetime: m.getattr("datetime")?,
-            timedelta: m.getattr("timedelta")?,
-            utc: timezone.getattr("utc")?,
+            date,
+            time,
+            datetime,
+            timedelta,
             timezone,
+            utc,
         })
     }
 

@@ -3,7 +3,7 @@
 //! turned into dicts, a to-one relation as a dict (or None) and a to-many one as a list.
 
 use pyo3::prelude::*;
-use pyo3::types::{PyDict, PyList};
+use pyo3::types::{PyDict, PyList, PyString};
 use sqlx::postgres::PgRow;
 
 use super::rows::{decode_value, Cell, Converters, Rows};
@@ -36,24 +36,48 @@ pub(super) fn objs_to_python(
     layout: &Layout,
 ) -> PyResult<Py<PyAny>> {
     let conv = Converters::new(py)?;
+    let keys = Keys::new(py, layout);
     let list = PyList::empty(py);
     for obj in objs {
-        list.append(obj_dict(py, &conv, obj, layout)?)?;
+        list.append(obj_dict(py, &conv, obj, &keys)?)?;
     }
     Ok(list.into_any().unbind())
+}
+
+/// The names of a layout as Python strings, made once per result rather than once per row.
+struct Keys<'py> {
+    columns: Vec<Bound<'py, PyString>>,
+    relations: Vec<(Bound<'py, PyString>, Keys<'py>)>,
+}
+
+impl<'py> Keys<'py> {
+    fn new(py: Python<'py>, layout: &Layout) -> Self {
+        Keys {
+            columns: layout
+                .columns
+                .iter()
+                .map(|c| PyString::new(py, c))
+                .collect(),
+            relations: layout
+                .relations
+                .iter()
+                .map(|(name, _, child)| (PyString::new(py, name), Keys::new(py, child)))
+                .collect(),
+        }
+    }
 }
 
 fn obj_dict<'py>(
     py: Python<'py>,
     conv: &Converters<'py>,
     obj: Obj<Vec<Cell>>,
-    layout: &Layout,
+    keys: &Keys<'py>,
 ) -> PyResult<Bound<'py, PyDict>> {
     let d = PyDict::new(py);
-    for (name, cell) in layout.columns.iter().zip(obj.fields) {
+    for (name, cell) in keys.columns.iter().zip(obj.fields) {
         d.set_item(name, conv.cell(py, cell)?)?;
     }
-    for ((name, _, child), rel) in layout.relations.iter().zip(obj.rels) {
+    for ((name, child), rel) in keys.relations.iter().zip(obj.rels) {
         match rel {
             Rel::One(Some(one)) => d.set_item(name, obj_dict(py, conv, *one, child)?)?,
             Rel::One(None) => d.set_item(name, py.None())?,
@@ -72,10 +96,12 @@ fn obj_dict<'py>(
 /// Result rows as a list of dicts.
 pub(super) fn rows_to_dicts(py: Python<'_>, rows: Rows) -> PyResult<Bound<'_, PyList>> {
     let conv = Converters::new(py)?;
+    let names: Vec<Bound<'_, PyString>> =
+        rows.columns.iter().map(|c| PyString::new(py, c)).collect();
     let list = PyList::empty(py);
     for cells in rows.rows {
         let d = PyDict::new(py);
-        for (name, cell) in rows.columns.iter().zip(cells) {
+        for (name, cell) in names.iter().zip(cells) {
             d.set_item(name, conv.cell(py, cell)?)?;
         }
         list.append(d)?;
