@@ -31,3 +31,18 @@ def test_the_quick_start_runs_and_prints_what_it_says(database: str) -> None:
         "UpsertResult(inserted=1, updated=1, unchanged=0)",
         "['Ada', 'Alan']",
     ]
+
+
+def test_the_typed_example_of_every_function_runs(database: str) -> None:
+    example = README.parent / "examples" / "python" / "every_function.py"
+    env = dict(os.environ, DATABASE_URL=database)
+    out = subprocess.run(
+        [sys.executable, str(example)],
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=120,
+    )
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.splitlines()[-1] == "ok"
