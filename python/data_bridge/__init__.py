@@ -41,6 +41,7 @@ from ._functions import (
     upsert_many,
     upsert_one,
 )
+from ._range import Range
 from .errors import (
     CheckViolation,
     DataBridgeError,
@@ -79,6 +80,7 @@ __all__ = [
     "Pool",
     "PoolTimeout",
     "ProgrammingError",
+    "Range",
     "Row",
     "Savepoint",
     "SchemaError",

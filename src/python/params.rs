@@ -34,6 +34,8 @@ pub(super) enum Param {
     Dict(String, Option<Vec<(String, Option<String>)>>),
     Temporal(Temporal),
     List(Vec<Param>),
+    /// A `db.Range`, with its bounds taken apart.
+    Range(Box<super::shapes::Bounds<Param>>),
 }
 
 impl Param {
@@ -89,6 +91,9 @@ impl Param {
                 .try_into()
                 .map_err(|_| PyTypeError::new_err("a UUID is 16 bytes"))?;
             return Ok(Param::Uuid(bytes));
+        }
+        if let Some(range) = super::shapes::range_of(v)? {
+            return Ok(Param::Range(Box::new(range)));
         }
         if let Ok(value) = v.getattr("value") {
             // An enum.Enum member binds as its value.
@@ -193,7 +198,10 @@ impl sqlx::Encode<'_, sqlx::Postgres> for Encoded {
 }
 
 /// The binary form of `p` as a value of type `oid`.
-fn encode(p: &Param, oid: u32) -> Result<Vec<u8>, String> {
+pub(super) fn encode(p: &Param, oid: u32) -> Result<Vec<u8>, String> {
+    if let Some(encoded) = super::shapes::encode(p, oid) {
+        return encoded;
+    }
     let int = |s: &str, bits: u32| -> Result<i64, String> {
         let v: i128 = s.parse().map_err(|_| format!("{s} is not an integer"))?;
         let max = (1i128 << (bits - 1)) - 1;
@@ -230,7 +238,7 @@ fn encode(p: &Param, oid: u32) -> Result<Vec<u8>, String> {
             b
         }
         (oid, Param::List(items)) => match array_element(oid) {
-            Some(elem) => array_binary(elem, items)?,
+            Some(elem) => super::param_arrays::array_binary(elem, items)?,
             None => return Err(format!("a list does not fit a value of type oid {oid}")),
         },
         // Text and the types that send text: varchar, char, name, enums, citext...
@@ -246,7 +254,7 @@ fn encode(p: &Param, oid: u32) -> Result<Vec<u8>, String> {
 }
 
 impl Param {
-    fn kind(&self) -> &'static str {
+    pub(super) fn kind(&self) -> &'static str {
         match self {
             Param::Null => "None",
             Param::Bool(_) => "bool",
@@ -259,6 +267,7 @@ impl Param {
             Param::Dict(..) => "dict",
             Param::Temporal(t) => t.kind(),
             Param::List(_) => "list",
+            Param::Range(_) => "Range",
         }
     }
 }
@@ -321,64 +330,6 @@ fn parse_uuid(s: &str) -> Result<[u8; 16], String> {
             .map_err(|_| format!("{s:?} is not a UUID"))?;
     }
     Ok(out)
-}
-
-/// A one-dimensional array's binary form (the elements' type must be one this module
-/// encodes; a nested list is several dimensions).
-fn array_binary(elem: u32, items: &[Param]) -> Result<Vec<u8>, String> {
-    let mut dims = Vec::new();
-    let mut flat = Vec::new();
-    flatten(items, 0, &mut dims, &mut flat)?;
-    let mut b = Vec::new();
-    b.extend_from_slice(&(dims.len() as i32).to_be_bytes());
-    let has_nulls = flat.iter().any(|p| matches!(p, Param::Null));
-    b.extend_from_slice(&i32::from(has_nulls).to_be_bytes());
-    b.extend_from_slice(&elem.to_be_bytes());
-    for d in &dims {
-        b.extend_from_slice(&(*d as i32).to_be_bytes());
-        b.extend_from_slice(&1i32.to_be_bytes());
-    }
-    for p in flat {
-        match p {
-            Param::Null => b.extend_from_slice(&(-1i32).to_be_bytes()),
-            p => {
-                let e = encode(p, elem)?;
-                b.extend_from_slice(&(e.len() as i32).to_be_bytes());
-                b.extend_from_slice(&e);
-            }
-        }
-    }
-    Ok(b)
-}
-
-fn flatten<'a>(
-    items: &'a [Param],
-    depth: usize,
-    dims: &mut Vec<usize>,
-    flat: &mut Vec<&'a Param>,
-) -> Result<(), String> {
-    match dims.get(depth) {
-        Some(&n) if n != items.len() => {
-            return Err(
-                "the sub-lists of a multidimensional array must have the same length".into(),
-            )
-        }
-        Some(_) => {}
-        None if items.is_empty() && depth > 0 => {
-            return Err("an array cannot hold empty sub-lists".into())
-        }
-        None => dims.push(items.len()),
-    }
-    for p in items {
-        match p {
-            Param::List(inner) => flatten(inner, depth + 1, dims, flat)?,
-            p if dims.len() > depth + 1 => {
-                return Err(format!("a {} where the array has a sub-list", p.kind()))
-            }
-            p => flat.push(p),
-        }
-    }
-    Ok(())
 }
 
 #[cfg(test)]

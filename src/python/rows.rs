@@ -33,6 +33,8 @@ pub(super) enum Cell {
     /// An hstore's pairs.
     Map(Vec<(String, Option<String>)>),
     Array(Vec<Cell>),
+    /// A range, with its bounds decoded.
+    Range(Box<super::shapes::Bounds<Cell>>),
 }
 
 /// Rows with their column names.
@@ -99,6 +101,9 @@ pub(super) fn binary(oid: u32, b: &[u8]) -> Result<Cell, String> {
         }
         829 | 774 => Cell::Text(mac_text(b)),
         1560 | 1562 => Cell::Text(bits_text(b)?),
+        _ if super::shapes::decode(oid, b).is_some() => {
+            super::shapes::decode(oid, b).unwrap_or(Err(String::new()))?
+        }
         _ if Temporal::decode(oid, b).is_some() => {
             Cell::Temporal(Temporal::decode(oid, b).unwrap_or(Err(String::new()))?)
         }
@@ -219,19 +224,21 @@ pub(super) struct Converters<'py> {
     uuid: Bound<'py, PyAny>,
     datetime: DateTimeModule<'py>,
     ipaddress: Bound<'py, PyAny>,
+    range: Bound<'py, PyAny>,
 }
 
 impl<'py> Converters<'py> {
     /// The converters, looked up once per process.
     pub(super) fn new(py: Python<'py>) -> PyResult<Self> {
-        static LOOKUPS: PyOnceLock<[Py<PyAny>; 4]> = PyOnceLock::new();
-        let [decimal, loads, uuid, ipaddress] = LOOKUPS
+        static LOOKUPS: PyOnceLock<[Py<PyAny>; 5]> = PyOnceLock::new();
+        let [decimal, loads, uuid, ipaddress, range] = LOOKUPS
             .get_or_try_init(py, || -> PyResult<_> {
                 Ok([
                     py.import("decimal")?.getattr("Decimal")?.unbind(),
                     py.import("json")?.getattr("loads")?.unbind(),
                     py.import("uuid")?.getattr("UUID")?.unbind(),
                     py.import("ipaddress")?.into_any().unbind(),
+                    py.import("data_bridge._range")?.getattr("Range")?.unbind(),
                 ])
             })?
             .each_ref()
@@ -242,6 +249,7 @@ impl<'py> Converters<'py> {
             uuid,
             datetime: DateTimeModule::new(py)?,
             ipaddress,
+            range,
         })
     }
 
@@ -274,6 +282,19 @@ impl<'py> Converters<'py> {
                     d.set_item(k, v)?;
                 }
                 d.into_any()
+            }
+            Cell::Range(bounds) => {
+                let bounds = *bounds;
+                let kwargs = PyDict::new(py);
+                kwargs.set_item("lower_inc", bounds.lower_inc)?;
+                kwargs.set_item("upper_inc", bounds.upper_inc)?;
+                kwargs.set_item("empty", bounds.empty)?;
+                let bound = |b: Option<Cell>| match b {
+                    Some(c) => self.cell(py, c),
+                    None => Ok(py.None().into_bound(py)),
+                };
+                let args = (bound(bounds.lower)?, bound(bounds.upper)?);
+                self.range.call(args, Some(&kwargs))?
             }
             Cell::Array(items) => {
                 let items = items

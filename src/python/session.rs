@@ -234,6 +234,7 @@ fn guessed_type(p: &Param) -> PgTypeInfo {
             Temporal::TimestampTz(_) => 1184,
             Temporal::Interval(..) => 1186,
         },
+        Param::Range(bounds) => return super::shapes::guessed_range(bounds),
         Param::List(items) => match items.iter().find(|i| **i != Param::Null).map(guessed_type) {
             Some(t) => match t.oid().map(|o| o.0) {
                 Some(16) => 1000,

@@ -3,6 +3,7 @@
 //! go to, which the engine converts to COPY text and checks against the column's type.
 
 use super::params::{json_text, Param};
+use super::shapes::{range_text, Bounds};
 use crate::engine::data::catalog::{Column, Kind};
 use crate::engine::data::value::Value;
 
@@ -62,7 +63,29 @@ fn scalar(p: &Param) -> Result<Value, String> {
         Param::Dict(json, _) => Value::Json(json.clone()),
         Param::Temporal(t) => Value::Text(t.text()),
         Param::List(items) => Value::Array(items.iter().map(scalar).collect::<Result<_, _>>()?),
+        Param::Range(bounds) => {
+            let text = |b: &Option<Param>| -> Result<Option<String>, String> {
+                b.as_ref().map(bound_text).transpose()
+            };
+            Value::Text(range_text(&Bounds {
+                lower: text(&bounds.lower)?,
+                upper: text(&bounds.upper)?,
+                lower_inc: bounds.lower_inc,
+                upper_inc: bounds.upper_inc,
+                empty: bounds.empty,
+            }))
+        }
     })
+}
+
+/// A range bound's input text.
+fn bound_text(p: &Param) -> Result<String, String> {
+    match scalar(p)? {
+        Value::Int(i) => Ok(i.to_string()),
+        Value::Float(f) => Ok(f.to_string()),
+        Value::Decimal(s) | Value::Text(s) => Ok(s),
+        _ => Err(format!("a {} cannot be a range bound", p.kind())),
+    }
 }
 
 fn uuid_text(b: &[u8; 16]) -> String {

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import ipaddress
+from decimal import Decimal
 from typing import Any
 
 import pytest
@@ -111,3 +112,69 @@ async def test_hstore_is_a_dict(pool: db.Pool) -> None:
     await pool.execute("INSERT INTO h VALUES ($1)", {"a": "1", "b": None})
     assert await pool.fetch_val("SELECT v FROM h") == {"a": "1", "b": None}
     assert await pool.fetch_val("SELECT v -> 'a' FROM h") == "1"
+
+
+async def test_ranges_are_range_objects_both_ways(pool: db.Pool) -> None:
+    assert await pool.fetch_val("SELECT '[1,5)'::int4range") == db.Range(1, 5)
+    assert await pool.fetch_val("SELECT '[1,5]'::int4range") == db.Range(1, 6)
+    assert await pool.fetch_val("SELECT 'empty'::int8range") == db.Range(empty=True)
+    assert await pool.fetch_val("SELECT '[2024-01-01,)'::daterange") == db.Range(
+        dt.date(2024, 1, 1), None
+    )
+    assert await pool.fetch_val("SELECT '(1.5,2.5]'::numrange") == db.Range(
+        Decimal("1.5"), Decimal("2.5"), lower_inc=False, upper_inc=True
+    )
+    aware = dt.datetime(2024, 5, 6, 7, 8, 9, tzinfo=UTC)
+    assert await pool.fetch_val("SELECT $1::int8range::text", db.Range(3, None)) == "[3,)"
+    assert await pool.fetch_val("SELECT $1::int4range::text", db.Range(empty=True)) == "empty"
+    assert (
+        await pool.fetch_val("SELECT $1::tstzrange::text", db.Range(None, aware, upper_inc=True))
+        == '(,"2024-05-06 07:08:09+00"]'
+    )
+    assert await pool.fetch_val(
+        "SELECT $1 = daterange('2024-01-01', '2024-02-01')",
+        db.Range(dt.date(2024, 1, 1), dt.date(2024, 2, 1)),
+    )
+    await pool.execute("CREATE TABLE booking (id int PRIMARY KEY, during tstzrange, n numrange)")
+    rows = [
+        {"id": 1, "during": db.Range(aware, None), "n": db.Range(Decimal("0.5"), Decimal(2))},
+        {"id": 2, "during": db.Range(empty=True), "n": None},
+    ]
+    assert await pool.insert_many("booking", rows) == 2
+    back = await pool.fetch_many("booking", order_by="id")
+    assert back == rows
+    assert await pool.fetch_val("SELECT during::text FROM booking WHERE id = 1") == (
+        '["2024-05-06 07:08:09+00",)'
+    )
+
+
+async def test_money_is_a_decimal_both_ways(pool: db.Pool) -> None:
+    assert await pool.fetch_val("SELECT 12.34::money") == Decimal("12.34")
+    assert await pool.fetch_val("SELECT (-5)::money") == Decimal("-5.00")
+    assert await pool.fetch_val("SELECT $1::money = 1234.5::money", Decimal("1234.5"))
+    assert await pool.fetch_val("SELECT $1::money = 7::money", 7)
+    with pytest.raises(db.DataError, match="at most 2 decimal places"):
+        await pool.fetch_val("SELECT $1::money", Decimal("0.001"))
+
+
+@pytest.mark.parametrize(
+    "literal",
+    [
+        "'a b:1A,3 c:2B,4C'::tsvector",
+        "'it''s'::tsvector",
+        "'(1.5,-2)'::point",
+        "'[(0,0),(1,1)]'::lseg",
+        "'(3,4),(1,2)'::box",
+        "'[(0,0),(1,1),(2,0)]'::path",
+        "'((0,0),(1,1),(2,0))'::path",
+        "'((0,0),(1,1),(2,0))'::polygon",
+        "'{1,-1,0}'::line",
+        "'<(1,2),3.5>'::circle",
+    ],
+)
+async def test_tsvectors_and_geometry_read_as_the_server_writes_them(
+    pool: db.Pool, literal: str
+) -> None:
+    row = await pool.fetch_row(f"SELECT {literal} AS v, {literal}::text AS t")
+    assert row is not None
+    assert row["v"] == row["t"]
