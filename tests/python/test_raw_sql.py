@@ -5,7 +5,9 @@ from __future__ import annotations
 import asyncio
 import decimal
 import math
+import signal
 import subprocess
+import sys
 import uuid
 from collections.abc import Mapping
 from typing import Any
@@ -254,3 +256,51 @@ async def test_a_connection_the_server_closed_while_idle_is_replaced(database: s
         assert await pool.fetch_val("SELECT pg_backend_pid()") != pid
     finally:
         await pool.close()
+
+
+SLEEPER = """
+import asyncio, sys
+import data_bridge as db
+
+async def main() -> None:
+    pool = await db.connect(sys.argv[1], max_size=1)
+    print("ready", flush=True)
+    await pool.execute("SELECT pg_sleep(3600)")
+
+asyncio.run(main())
+"""
+
+
+async def test_ctrl_c_interrupts_a_query_and_cancels_it_on_the_server(database: str) -> None:
+    watcher = await db.connect(database, max_size=1, default=False)
+    running = (
+        "SELECT count(*) FROM pg_stat_activity"
+        " WHERE query = 'SELECT pg_sleep(3600)' AND state = 'active'"
+    )
+    proc = subprocess.Popen(
+        [sys.executable, "-c", SLEEPER, database],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert proc.stdout is not None and proc.stdout.readline().strip() == "ready"
+        for _ in range(200):
+            if await watcher.fetch_val(running) == 1:
+                break
+            await asyncio.sleep(0.05)
+        assert await watcher.fetch_val(running) == 1
+        proc.send_signal(signal.SIGINT)
+        _, err = await asyncio.to_thread(proc.communicate, timeout=30)
+        assert proc.returncode != 0
+        assert "KeyboardInterrupt" in err
+        # The server stops the hour-long query: the process cancelled it before it ended.
+        for _ in range(100):
+            if await watcher.fetch_val(running) == 0:
+                break
+            await asyncio.sleep(0.05)
+        assert await watcher.fetch_val(running) == 0
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+        await watcher.close()
