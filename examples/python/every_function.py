@@ -109,11 +109,51 @@ async def module_functions() -> None:
     db.set_default_pool(pool)
 
 
+class Author(db.Table):
+    id: int = db.Column(primary_key=True, identity=True)
+    email: str = db.Column(unique=True)
+    name: str | None = None
+    books: db.BackReference[Book] = db.BackReference()
+
+
+class Book(db.Table):
+    id: int = db.Column(primary_key=True, identity=True)
+    author_id: int = db.Column(foreign_key="authors.id")
+    title: str = ""
+    price: Decimal | None = None
+    published: dt.date | None = None
+    author: db.ForeignKey[Author] = db.ForeignKey("author_id")
+
+
+async def models() -> None:
+    grace = await Author.insert_one(Author(email="grace@example.com", name="Grace"))
+    assert await Book.insert_many([Book(author_id=grace.id, title="COBOL")]) == 1
+    book = await Book.fetch_one(Book.col("title") == "COBOL")
+    assert book is not None and book.author.id == grace.id
+    try:
+        print(book.author.name)
+    except db.NotLoadedError as e:
+        print("not loaded:", "fetch_links" in str(e))
+    author = await book.author.fetch()
+    assert author is not None and author.name == "Grace"
+    authors = await Author.fetch_many({"id": grace.id}, fetch_links=[Author.books])
+    assert [b.title for b in authors[0].books] == ["COBOL"]
+    grace.name = "Grace H."
+    await grace.save()
+    await grace.refresh()
+    assert await Book.update({"id": book.id}, {"price": Decimal("1.00")}) == 1
+    await Book.upsert_one({"id": book.id, "author_id": grace.id, "title": "Flow"}, ["id"])
+    await Book.upsert_many([{"id": book.id, "author_id": grace.id, "title": "F"}], ["id"])
+    assert await Book.delete({"id": book.id}) == 1
+    await grace.delete()
+
+
 async def main() -> None:
     print("data_bridge", db.__version__)
     async with await db.connect(max_size=2, acquire_timeout=5.0, statement_cache=True) as pool:
         await pool_methods(pool)
         await module_functions()
+        await models()
         try:
             await pool.fetch_many("nope")
         except db.UndefinedTable as e:

@@ -147,6 +147,7 @@ class Pool:
         limit: int | None = None,
         offset: int | None = None,
     ) -> Awaitable[list[dict[str, Any]]]: ...
+    def relations(self, table: _Table) -> Awaitable[list[dict[str, Any]]]: ...
     @overload
     def update(
         self,
@@ -245,6 +246,7 @@ class Transaction:
         limit: int | None = None,
         offset: int | None = None,
     ) -> Awaitable[list[dict[str, Any]]]: ...
+    def relations(self, table: _Table) -> Awaitable[list[dict[str, Any]]]: ...
     @overload
     def update(
         self,

@@ -253,6 +253,24 @@ impl Session {
         })
     }
 
+    /// The relations `fetch_links` can name on `table`, as dicts (name, kind, target
+    /// table, columns, join table), from the catalog.
+    pub(super) fn relations<'py>(&self, table: &Bound<'py, PyAny>) -> PyResult<Bound<'py, PyAny>> {
+        let name = table_name(table)?;
+        let (target, _, catalog) = self.parts();
+        future_into_py(table.py(), async move {
+            let mut conn = Conn::of(&target).await?;
+            let lease = conn.lease()?;
+            let found = catalog
+                .resolve(lease, |c| crate::engine::data::fetch::list_relations(c, &name))
+                .await?;
+            drop(conn);
+            let json = serde_json::to_string(&found)
+                .map_err(|e| pyo3::exceptions::PyRuntimeError::new_err(e.to_string()))?;
+            Python::attach(|py| Ok(py.import("json")?.call_method1("loads", (json,))?.unbind()))
+        })
+    }
+
     pub(super) fn insert_many<'py>(
         &self,
         table: &Bound<'py, PyAny>,

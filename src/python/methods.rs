@@ -147,6 +147,16 @@ macro_rules! statement_methods {
                     .fetch_rows(table, filter, links, order_by, limit, offset, false)
             }
 
+            /// The relations `fetch_links` can name on `table`: dicts with `name`, `kind`
+            /// (`many-to-one`, `one-to-many`, `many-to-many`), the target table, the columns
+            /// matched and, for many-to-many, the join table (`through`).
+            fn relations<'py>(
+                &self,
+                table: &pyo3::Bound<'py, pyo3::PyAny>,
+            ) -> pyo3::PyResult<pyo3::Bound<'py, pyo3::PyAny>> {
+                self.session().relations(table)
+            }
+
             /// Sets `values` on the rows matching `filter`; returns how many, or with
             /// `returning=True` the rows as updated.
             #[pyo3(signature = (table, filter, values, *, returning=false))]

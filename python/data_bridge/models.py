@@ -1,0 +1,652 @@
+"""Declarative models: a table as a class whose methods return instances of it.
+
+```python
+class User(db.Table):                      # table "users" unless __tablename__ says
+    id: int = db.Column(primary_key=True, identity=True)
+    email: str = db.Column(unique=True)
+    posts: db.BackReference[Post] = db.BackReference()
+
+user = await User.insert_one(User(email="ada@example.com"))
+users = await User.fetch_many(User.email.like("%@example.com"), fetch_links=[User.posts])
+```
+
+Relations never load by themselves: reading one that was not loaded raises
+`NotLoadedError`, which names the `fetch_links=` to add; `await post.author.fetch()` loads
+it explicitly, and `post.author.id` is the foreign key's value, with no query.
+"""
+
+from __future__ import annotations
+
+import enum
+import inspect
+import re
+import typing
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from typing import Any, ClassVar, Generic, TypeVar, overload
+
+from ._data_bridge import Col, Expr, Pool, UpsertResult
+from ._functions import default_pool
+from .errors import DataBridgeError
+
+T = TypeVar("T", bound="Table")
+M = TypeVar("M", bound="Table")
+
+MISSING: Any = object()
+"""No default: the server's default (or identity) fills the column."""
+
+
+class NotLoadedError(DataBridgeError):
+    """A relation was read without being loaded (models never query by themselves)."""
+
+
+class ColumnInfo:
+    """A column of a model (what ``Column(...)`` makes): a descriptor holding its options."""
+
+    def __init__(
+        self,
+        *,
+        primary_key: bool = False,
+        identity: bool = False,
+        unique: bool = False,
+        index: bool = False,
+        default: Any = MISSING,
+        default_factory: Any = None,
+        server_default: str | None = None,
+        check: str | None = None,
+        max_length: int | None = None,
+        foreign_key: str | None = None,
+        on_delete: str | None = None,
+        on_update: str | None = None,
+        renamed_from: str | None = None,
+        type: str | None = None,  # noqa: A002 - the documented name
+    ) -> None:
+        self.primary_key = primary_key
+        self.identity = identity
+        self.unique = unique
+        self.index = index
+        self.default = default
+        self.default_factory = default_factory
+        self.server_default = server_default
+        self.check = check
+        self.max_length = max_length
+        self.foreign_key = foreign_key
+        self.on_delete = on_delete
+        self.on_update = on_update
+        self.renamed_from = renamed_from
+        self.type = type
+        self.name = ""
+        self.python_type: Any = None
+
+    def __set_name__(self, owner: type, name: str) -> None:
+        self.name = name
+
+    @overload
+    def __get__(self, obj: None, owner: type) -> Col: ...
+    @overload
+    def __get__(self, obj: object, owner: type) -> Any: ...
+    def __get__(self, obj: object | None, owner: type) -> Any:
+        if obj is None:
+            return Col(self.name)
+        return obj.__dict__.get(self.name)
+
+    def __set__(self, obj: object, value: Any) -> None:
+        obj.__dict__[self.name] = value
+
+    def initial(self) -> Any:
+        """The value a new instance gets: the default, a new one from the factory, or MISSING."""
+        if self.default_factory is not None:
+            return self.default_factory()
+        return self.default
+
+
+def Column(**options: Any) -> Any:
+    """A column of a model: ``id: int = db.Column(primary_key=True, identity=True)``.
+
+    Options: ``primary_key``, ``identity``, ``unique``, ``index``, ``default`` (a value),
+    ``default_factory``, ``server_default`` (SQL), ``check`` (SQL), ``max_length``,
+    ``foreign_key`` (``"users.id"``), ``on_delete``/``on_update``, ``renamed_from`` and
+    ``type`` (the SQL type, else from the annotation). On the class, the attribute is the
+    column for filters (``User.email == x``); on an instance, its value.
+    """
+    return ColumnInfo(**options)
+
+
+class Index:
+    """An index over columns or expressions, for ``__indexes__``."""
+
+    def __init__(self, *columns: str, unique: bool = False, where: str | None = None) -> None:
+        self.columns = columns
+        self.unique = unique
+        self.where = where
+
+
+class _Relation(Generic[T]):
+    """What the relation descriptors share: their owner, name and target model."""
+
+    kind: ClassVar[str]
+
+    def __set_name__(self, owner: type, name: str) -> None:
+        self.owner: type[Table] = owner
+        self.name = name
+
+    def target(self) -> type[T]:
+        hint = typing.get_type_hints(self.owner, localns=dict(Table.registry))[self.name]
+        (model,) = typing.get_args(hint)
+        return model  # type: ignore[no-any-return]
+
+    def not_loaded(self) -> NotLoadedError:
+        return NotLoadedError(
+            f"{self.owner.__name__}.{self.name} was not loaded: add "
+            f"fetch_links=[{self.owner.__name__}.{self.name}] to the fetch, or await "
+            f"{self.name}.fetch()"
+        )
+
+
+class ForeignKey(_Relation[T]):
+    """A many-to-one relation through a foreign-key column of this model."""
+
+    kind = "many-to-one"
+
+    def __init__(self, column: str) -> None:
+        self.column = column
+
+    @overload
+    def __get__(self, obj: None, owner: type) -> ForeignKey[T]: ...
+    @overload
+    def __get__(self, obj: Table, owner: type) -> Link[T]: ...
+    def __get__(self, obj: Table | None, owner: type) -> ForeignKey[T] | Link[T]:
+        if obj is None:
+            return self
+        return Link(self, obj)
+
+
+class Link(Generic[T]):
+    """A to-one relation of one instance: ``.id`` without a query, the rest once loaded."""
+
+    def __init__(self, relation: ForeignKey[T], obj: Table) -> None:
+        self._relation = relation
+        self._obj = obj
+
+    @property
+    def id(self) -> Any:
+        """The foreign key's value: the target's key, known without loading it."""
+        return getattr(self._obj, self._relation.column)
+
+    @property
+    def loaded(self) -> T | None:
+        """The target, when it was loaded (None when the key is NULL)."""
+        loaded = self._obj._loaded
+        if self._relation.name not in loaded:
+            raise self._relation.not_loaded()
+        return loaded[self._relation.name]  # type: ignore[no-any-return]
+
+    async def fetch(self, pool: Pool | None = None) -> T | None:
+        """Loads the target (one query) and keeps it on the instance."""
+        model = self._relation.target()
+        found = None
+        if self.id is not None:
+            key = model.key_column()
+            found = await model.fetch_one({key: self.id}, pool=pool)
+        self._obj._loaded[self._relation.name] = found
+        return found
+
+    def __getattr__(self, name: str) -> Any:
+        target = self.loaded
+        if target is None:
+            raise AttributeError(f"{self._relation.name} is None (its key is NULL)")
+        return getattr(target, name)
+
+
+class BackReference(_Relation[T]):
+    """A one-to-many relation: the rows of another model whose foreign key points here."""
+
+    kind = "one-to-many"
+
+    @overload
+    def __get__(self, obj: None, owner: type) -> BackReference[T]: ...
+    @overload
+    def __get__(self, obj: Table, owner: type) -> Many[T]: ...
+    def __get__(self, obj: Table | None, owner: type) -> BackReference[T] | Many[T]:
+        if obj is None:
+            return self
+        return Many(self, obj)
+
+    def foreign_key(self) -> str:
+        """The target's column that references this model."""
+        target = self.target()
+        table = self.owner.__table_name__
+        for column in target.columns().values():
+            fk = column.foreign_key or ""
+            if fk.rsplit(".", 1)[0] in (table, table.split(".")[-1]):
+                return column.name
+        raise DataBridgeError(f"{target.__name__} has no foreign key to {table}")
+
+
+class ManyToMany(_Relation[T]):
+    """A many-to-many relation through a join table."""
+
+    kind = "many-to-many"
+
+    def __init__(self, *, through: str, source_fk: str, target_fk: str) -> None:
+        self.through = through
+        self.source_fk = source_fk
+        self.target_fk = target_fk
+
+    @overload
+    def __get__(self, obj: None, owner: type) -> ManyToMany[T]: ...
+    @overload
+    def __get__(self, obj: Table, owner: type) -> Many[T]: ...
+    def __get__(self, obj: Table | None, owner: type) -> ManyToMany[T] | Many[T]:
+        if obj is None:
+            return self
+        return Many(self, obj)
+
+
+class Many(Sequence[T]):
+    """A to-many relation of one instance: a sequence once loaded; ``fetch()`` loads it."""
+
+    def __init__(self, relation: BackReference[T] | ManyToMany[T], obj: Table) -> None:
+        self._relation = relation
+        self._obj = obj
+
+    def _items(self) -> list[T]:
+        loaded = self._obj._loaded
+        if self._relation.name not in loaded:
+            raise self._relation.not_loaded()
+        return loaded[self._relation.name]  # type: ignore[no-any-return]
+
+    @overload
+    def __getitem__(self, i: int) -> T: ...
+    @overload
+    def __getitem__(self, i: slice) -> list[T]: ...
+    def __getitem__(self, i: int | slice) -> T | list[T]:
+        return self._items()[i]
+
+    def __len__(self) -> int:
+        return len(self._items())
+
+    def __iter__(self) -> Iterator[T]:
+        return iter(self._items())
+
+    def __repr__(self) -> str:
+        if self._relation.name not in self._obj._loaded:
+            return f"<{self._relation.name}: not loaded>"
+        return repr(self._items())
+
+    async def fetch(self, pool: Pool | None = None) -> list[T]:
+        """Loads the related rows (one query) and keeps them on the instance."""
+        pool = pool or default_pool()
+        model = type(self._obj)
+        key = model.key_column()
+        link = await model._engine_name(pool, self._relation)
+        row = await pool.fetch_one(model, {key: getattr(self._obj, key)}, fetch_links=[link])
+        target = self._relation.target()
+        items = [target._from_row(r, {}) for r in (row or {}).get(link, [])]
+        self._obj._loaded[self._relation.name] = items
+        return items
+
+    def _join(self) -> ManyToMany[T]:
+        if not isinstance(self._relation, ManyToMany):
+            raise TypeError(f"{self._relation.name} is not a many-to-many relation")
+        return self._relation
+
+    async def add(self, item: T, pool: Pool | None = None) -> None:
+        """Links ``item`` (a join-table row; an existing link is left as it is)."""
+        await self.add_many([item], pool)
+
+    async def add_many(self, items: Iterable[T], pool: Pool | None = None) -> None:
+        """Links every item of ``items`` in one statement."""
+        join, pool = self._join(), pool or default_pool()
+        mine = getattr(self._obj, type(self._obj).key_column())
+        rows = [
+            {join.source_fk: mine, join.target_fk: getattr(i, type(i).key_column())} for i in items
+        ]
+        if rows:
+            await pool.upsert_many(join.through, rows, [join.source_fk, join.target_fk])
+        self._obj._loaded.pop(self._relation.name, None)
+
+    async def remove(self, item: T, pool: Pool | None = None) -> None:
+        """Unlinks ``item`` (deletes its join-table row)."""
+        join, pool = self._join(), pool or default_pool()
+        mine = getattr(self._obj, type(self._obj).key_column())
+        theirs = getattr(item, type(item).key_column())
+        await pool.delete(join.through, {join.source_fk: mine, join.target_fk: theirs})
+        self._obj._loaded.pop(self._relation.name, None)
+
+
+class _ClassOrInstance:
+    """``delete`` on the class (by filter) and on an instance (its own row)."""
+
+    @overload
+    def __get__(self, obj: None, owner: type[Table]) -> _DeleteWhere: ...
+    @overload
+    def __get__(self, obj: Table, owner: type[Table]) -> _DeleteSelf: ...
+    def __get__(self, obj: Table | None, owner: type[Table]) -> _DeleteWhere | _DeleteSelf:
+        if obj is None:
+            return _DeleteWhere(owner)
+        return _DeleteSelf(obj)
+
+
+class _DeleteWhere:
+    def __init__(self, model: type[Table]) -> None:
+        self.model = model
+
+    async def __call__(
+        self,
+        filter: Mapping[str, Any] | Expr | None,  # noqa: A002
+        *,
+        pool: Pool | None = None,
+    ) -> int:
+        return await (pool or default_pool()).delete(self.model, filter)
+
+
+class _DeleteSelf:
+    def __init__(self, obj: Table) -> None:
+        self.obj = obj
+
+    async def __call__(self, *, pool: Pool | None = None) -> None:
+        model = type(self.obj)
+        key = model.key_column()
+        await (pool or default_pool()).delete(model, {key: getattr(self.obj, key)})
+
+
+def _table_name(name: str) -> str:
+    snake = re.sub(r"(?<=[a-z0-9])(?=[A-Z])", "_", name).lower()
+    return snake if snake.endswith("s") else snake + "s"
+
+
+class Table:
+    """The base of models. Class methods run on the default pool (or ``pool=``)."""
+
+    registry: ClassVar[dict[str, type[Table]]] = {}
+    __tablename__: ClassVar[str]
+    __schema__: ClassVar[str | None] = None
+    __table_name__: ClassVar[str]
+    __indexes__: ClassVar[list[Index]] = []
+    _loaded: dict[str, Any]
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        name = cls.__dict__.get("__tablename__") or _table_name(cls.__name__)
+        cls.__tablename__ = name
+        cls.__table_name__ = f"{cls.__schema__}.{name}" if cls.__schema__ else name
+        for field, hint in inspect.get_annotations(cls).items():
+            if "ClassVar" in str(hint) or field.startswith("_"):
+                continue
+            value = cls.__dict__.get(field, MISSING)
+            if isinstance(value, (_Relation, ColumnInfo)):
+                continue
+            column = ColumnInfo(default=value)
+            column.__set_name__(cls, field)
+            setattr(cls, field, column)
+        Table.registry[cls.__name__] = cls
+
+    def __init__(self, **values: Any) -> None:
+        self._loaded = {}
+        columns = type(self).columns()
+        unknown = set(values) - set(columns)
+        if unknown:
+            raise TypeError(f"{type(self).__name__} has no column {sorted(unknown)[0]!r}")
+        for name, column in columns.items():
+            value = values.get(name, column.initial())
+            if value is not MISSING:
+                self.__dict__[name] = value
+
+    def __repr__(self) -> str:
+        fields = ", ".join(f"{k}={v!r}" for k, v in self.to_dict().items())
+        return f"{type(self).__name__}({fields})"
+
+    def __eq__(self, other: object) -> bool:
+        return (
+            isinstance(other, Table)
+            and type(other) is type(self)
+            and other.to_dict() == self.to_dict()
+        )
+
+    __hash__ = None  # type: ignore[assignment]
+
+    @classmethod
+    def columns(cls) -> dict[str, ColumnInfo]:
+        """The model's columns by name, in declaration order."""
+        out: dict[str, ColumnInfo] = {}
+        for klass in reversed(cls.__mro__):
+            for name, value in vars(klass).items():
+                if isinstance(value, ColumnInfo):
+                    out[name] = value
+        return out
+
+    @classmethod
+    def relations(cls) -> dict[str, _Relation[Any]]:
+        """The model's relations by name."""
+        return {
+            name: value
+            for klass in reversed(cls.__mro__)
+            for name, value in vars(klass).items()
+            if isinstance(value, _Relation)
+        }
+
+    @classmethod
+    def col(cls, name: str) -> Col:
+        """The column ``name`` for filters, checked against the model (the typed spelling of
+        ``Model.name``, which type checkers see as the column's Python type)."""
+        if name not in cls.columns():
+            raise AttributeError(
+                f"{cls.__name__} has no column {name!r}; columns: {', '.join(cls.columns())}"
+            )
+        return Col(name)
+
+    @classmethod
+    def key_column(cls) -> str:
+        """The primary key's column (models have a one-column primary key)."""
+        for name, column in cls.columns().items():
+            if column.primary_key:
+                return name
+        raise DataBridgeError(f"{cls.__name__} has no primary_key column")
+
+    def to_dict(self) -> dict[str, Any]:
+        """The columns that have a value."""
+        return {n: self.__dict__[n] for n in type(self).columns() if n in self.__dict__}
+
+    @classmethod
+    def _from_row(cls: type[M], row: Mapping[str, Any], names: Mapping[str, str]) -> M:
+        """An instance from a fetched row; ``names`` maps the engine's relation names to
+        the model's."""
+        obj = cls.__new__(cls)
+        obj._loaded = {}
+        hints = typing.get_type_hints(cls, localns=dict(Table.registry))
+        relations = cls.relations()
+        for key, value in row.items():
+            if key in relations or key in names:
+                attr = names.get(key, key)
+                target = relations[attr].target()
+                if isinstance(value, list):
+                    obj._loaded[attr] = [target._from_row(v, {}) for v in value]
+                else:
+                    obj._loaded[attr] = None if value is None else target._from_row(value, {})
+                continue
+            kind = hints.get(key)
+            if isinstance(kind, type) and issubclass(kind, enum.Enum) and value is not None:
+                value = kind(value)
+            obj.__dict__[key] = value
+        return obj
+
+    @classmethod
+    async def _engine_name(cls, pool: Pool, relation: _Relation[Any]) -> str:
+        """The engine's name of a relation of this model (matched by its columns)."""
+        target = relation.target().__table_name__.split(".")[-1]
+        for r in await pool.relations(cls):
+            if r["kind"] != relation.kind or r["target_table"] != target:
+                continue
+            if isinstance(relation, ForeignKey) and r["source_columns"] == [relation.column]:
+                return str(r["name"])
+            if isinstance(relation, BackReference) and r["target_columns"] == [
+                relation.foreign_key()
+            ]:
+                return str(r["name"])
+            if (
+                isinstance(relation, ManyToMany)
+                and (r["through"] or {}).get("table") == relation.through.split(".")[-1]
+            ):
+                return str(r["name"])
+        raise DataBridgeError(
+            f"{cls.__name__}.{relation.name}: the database has no such relation "
+            f"({relation.kind} to {target})"
+        )
+
+    @classmethod
+    async def _links(
+        cls, pool: Pool, links: Sequence[Any] | None
+    ) -> tuple[list[str] | None, dict[str, str]]:
+        """``fetch_links`` in the engine's names, and the engine→model names of the first
+        level."""
+        if not links:
+            return None, {}
+        paths: list[str] = []
+        first: dict[str, str] = {}
+        for link in links:
+            model: type[Table] = cls
+            parts = link.name if isinstance(link, _Relation) else str(link)
+            engine = []
+            for part in parts.split("."):
+                relation = model.relations().get(part)
+                if relation is None:
+                    raise DataBridgeError(
+                        f"{model.__name__} has no relation {part}; relations: "
+                        + ", ".join(model.relations())
+                    )
+                name = await model._engine_name(pool, relation)
+                if model is cls:
+                    first[name] = part
+                engine.append(name)
+                model = relation.target()
+            paths.append(".".join(engine))
+        return paths, first
+
+    @classmethod
+    def _data(cls, row: Table | Mapping[str, Any], *, defaults: bool = True) -> dict[str, Any]:
+        """A row's values; a mapping gets the model's defaults when ``defaults`` (inserts),
+        as an instance got them when it was made."""
+        if isinstance(row, Table):
+            return row.to_dict()
+        return cls(**row).to_dict() if defaults else dict(row)
+
+    @classmethod
+    async def insert_one(
+        cls: type[M], row: M | Mapping[str, Any], *, pool: Pool | None = None
+    ) -> M:
+        """Inserts a row; returns it as stored."""
+        stored = await (pool or default_pool()).insert_one(cls, cls._data(row))
+        return cls._from_row(stored, {})
+
+    @classmethod
+    async def insert_many(
+        cls, rows: Iterable[Table | Mapping[str, Any]], *, pool: Pool | None = None
+    ) -> int:
+        """Inserts rows with one COPY; returns their number."""
+        return await (pool or default_pool()).insert_many(cls, [cls._data(r) for r in rows])
+
+    @classmethod
+    async def upsert_one(
+        cls: type[M],
+        row: M | Mapping[str, Any],
+        conflict_columns: list[str],
+        update_columns: list[str] | None = None,
+        *,
+        pool: Pool | None = None,
+    ) -> M:
+        """Inserts or updates a row; returns it as stored."""
+        p = pool or default_pool()
+        stored = await p.upsert_one(
+            cls, cls._data(row, defaults=False), conflict_columns, update_columns
+        )
+        return cls._from_row(stored, {})
+
+    @classmethod
+    async def upsert_many(
+        cls,
+        rows: Iterable[Table | Mapping[str, Any]],
+        conflict_columns: list[str],
+        update_columns: list[str] | None = None,
+        *,
+        do_nothing: bool = False,
+        pool: Pool | None = None,
+    ) -> UpsertResult:
+        """Inserts or updates rows as ``dbridge upsert`` does."""
+        data = [cls._data(r, defaults=False) for r in rows]
+        return await (pool or default_pool()).upsert_many(
+            cls, data, conflict_columns, update_columns, do_nothing=do_nothing
+        )
+
+    @classmethod
+    async def fetch_one(
+        cls: type[M],
+        filter: Mapping[str, Any] | Expr | None = None,  # noqa: A002
+        *,
+        fetch_links: Sequence[Any] | None = None,
+        pool: Pool | None = None,
+    ) -> M | None:
+        """The first matching row, with ``fetch_links`` loaded; None when none matches."""
+        p = pool or default_pool()
+        links, names = await cls._links(p, fetch_links)
+        row = await p.fetch_one(cls, filter, fetch_links=links)
+        return None if row is None else cls._from_row(row, names)
+
+    @classmethod
+    async def fetch_many(
+        cls: type[M],
+        filter: Mapping[str, Any] | Expr | None = None,  # noqa: A002
+        *,
+        fetch_links: Sequence[Any] | None = None,
+        order_by: str | list[str] | None = None,
+        limit: int | None = None,
+        offset: int | None = None,
+        pool: Pool | None = None,
+    ) -> list[M]:
+        """The matching rows, with ``fetch_links`` loaded (one statement per level)."""
+        p = pool or default_pool()
+        links, names = await cls._links(p, fetch_links)
+        rows = await p.fetch_many(
+            cls, filter, fetch_links=links, order_by=order_by, limit=limit, offset=offset
+        )
+        return [cls._from_row(r, names) for r in rows]
+
+    @classmethod
+    async def update(
+        cls,
+        filter: Mapping[str, Any] | Expr | None,  # noqa: A002
+        values: Mapping[str, Any],
+        *,
+        pool: Pool | None = None,
+    ) -> int:
+        """Sets ``values`` on the matching rows; returns how many."""
+        return await (pool or default_pool()).update(cls, filter, values)
+
+    async def save(self, *, pool: Pool | None = None) -> None:
+        """Inserts the instance (no key yet) or updates its row by key; then reads back
+        what the server stored (defaults, identities)."""
+        p, key = pool or default_pool(), type(self).key_column()
+        data = self.to_dict()
+        if data.get(key) is None:
+            data.pop(key, None)
+            stored = await p.insert_one(type(self), data)
+        else:
+            rows = await p.update(type(self), {key: data[key]}, data, returning=True)
+            if not rows:
+                raise DataBridgeError(f"{type(self).__name__} {key}={data[key]!r} no longer exists")
+            stored = rows[0]
+        self.__dict__.update(stored)
+
+    delete = _ClassOrInstance()
+    """``Model.delete(filter)`` deletes the matching rows (returns how many);
+    ``instance.delete()`` deletes the instance's row."""
+
+    async def refresh(self, *, pool: Pool | None = None) -> None:
+        """Reads the instance's row again (relations loaded before are forgotten)."""
+        key = type(self).key_column()
+        row = await (pool or default_pool()).fetch_one(type(self), {key: getattr(self, key)})
+        if row is None:
+            raise DataBridgeError(
+                f"{type(self).__name__} {key}={getattr(self, key)!r} no longer exists"
+            )
+        self.__dict__.update(type(self)._from_row(row, {}).__dict__)
+        self._loaded = {}
