@@ -31,6 +31,9 @@ from .errors import DataBridgeError
 T = TypeVar("T", bound="Table")
 M = TypeVar("M", bound="Table")
 
+_Names = dict[str, tuple[str, "_Names"]]
+"""Loaded relations: the engine's name → the model's name and the names below it."""
+
 MISSING: Any = object()
 """No default: the server's default (or identity) fills the column."""
 
@@ -130,9 +133,13 @@ class _Relation(Generic[T]):
         self.name = name
 
     def target(self) -> type[T]:
-        hint = typing.get_type_hints(self.owner, localns=dict(Table.registry))[self.name]
-        (model,) = typing.get_args(hint)
-        return model  # type: ignore[no-any-return]
+        """The related model, from the annotation (``db.ForeignKey[User]``)."""
+        cached = self.__dict__.get("_target")
+        if cached is None:
+            hint = self.owner.hints()[self.name]
+            (cached,) = typing.get_args(hint)
+            self.__dict__["_target"] = cached
+        return cached  # type: ignore[no-any-return]
 
     def not_loaded(self) -> NotLoadedError:
         return NotLoadedError(
@@ -448,21 +455,30 @@ class Table:
         return {n: self.__dict__[n] for n in type(self).columns() if n in self.__dict__}
 
     @classmethod
-    def _from_row(cls: type[M], row: Mapping[str, Any], names: Mapping[str, str]) -> M:
-        """An instance from a fetched row; ``names`` maps the engine's relation names to
-        the model's."""
+    def hints(cls) -> dict[str, Any]:
+        """The model's annotations, evaluated once (other models resolve by class name)."""
+        cached = cls.__dict__.get("_hints")
+        if cached is None:
+            cached = typing.get_type_hints(cls, localns=dict(Table.registry))
+            setattr(cls, "_hints", cached)  # noqa: B010 - a cache outside the annotations
+        return cached
+
+    @classmethod
+    def _from_row(cls: type[M], row: Mapping[str, Any], names: _Names) -> M:
+        """An instance from a fetched row; ``names`` maps the engine's names of the loaded
+        relations to the model's, level by level."""
         obj = cls.__new__(cls)
         obj._loaded = {}
-        hints = typing.get_type_hints(cls, localns=dict(Table.registry))
-        relations = cls.relations()
+        hints = cls.hints()
+        relations = cls.relations() if names else {}
         for key, value in row.items():
-            if key in relations or key in names:
-                attr = names.get(key, key)
+            if key in names:
+                attr, below = names[key]
                 target = relations[attr].target()
                 if isinstance(value, list):
-                    obj._loaded[attr] = [target._from_row(v, {}) for v in value]
+                    obj._loaded[attr] = [target._from_row(v, below) for v in value]
                 else:
-                    obj._loaded[attr] = None if value is None else target._from_row(value, {})
+                    obj._loaded[attr] = None if value is None else target._from_row(value, below)
                 continue
             kind = hints.get(key)
             if isinstance(kind, type) and issubclass(kind, enum.Enum) and value is not None:
@@ -473,6 +489,16 @@ class Table:
     @classmethod
     async def _engine_name(cls, pool: Pool, relation: _Relation[Any]) -> str:
         """The engine's name of a relation of this model (matched by its columns)."""
+        cache: dict[tuple[int, str], str] = cls.__dict__.get("_engine_names") or {}
+        if (id(pool), relation.name) in cache:
+            return cache[(id(pool), relation.name)]
+        setattr(cls, "_engine_names", cache)  # noqa: B010 - a cache outside the annotations
+        name = await cls._match(pool, relation)
+        cache[(id(pool), relation.name)] = name
+        return name
+
+    @classmethod
+    async def _match(cls, pool: Pool, relation: _Relation[Any]) -> str:
         target = relation.target().__table_name__.split(".")[-1]
         for r in await pool.relations(cls):
             if r["kind"] != relation.kind or r["target_table"] != target:
@@ -496,15 +522,15 @@ class Table:
     @classmethod
     async def _links(
         cls, pool: Pool, links: Sequence[Any] | None
-    ) -> tuple[list[str] | None, dict[str, str]]:
-        """``fetch_links`` in the engine's names, and the engine→model names of the first
-        level."""
+    ) -> tuple[list[str] | None, _Names]:
+        """``fetch_links`` in the engine's names, and the tree of engine→model names."""
         if not links:
             return None, {}
         paths: list[str] = []
-        first: dict[str, str] = {}
+        tree: _Names = {}
         for link in links:
             model: type[Table] = cls
+            level = tree
             parts = link.name if isinstance(link, _Relation) else str(link)
             engine = []
             for part in parts.split("."):
@@ -515,12 +541,11 @@ class Table:
                         + ", ".join(model.relations())
                     )
                 name = await model._engine_name(pool, relation)
-                if model is cls:
-                    first[name] = part
+                level = level.setdefault(name, (part, {}))[1]
                 engine.append(name)
                 model = relation.target()
             paths.append(".".join(engine))
-        return paths, first
+        return paths, tree
 
     @classmethod
     def _data(cls, row: Table | Mapping[str, Any], *, defaults: bool = True) -> dict[str, Any]:

@@ -149,3 +149,22 @@ async def test_many_to_many_links_and_unlinks(app: db.Pool) -> None:
     await user.roles.remove(roles[1])
     loaded = await User.fetch_one({"id": user.id}, fetch_links=[User.roles])
     assert loaded is not None and [r.id for r in loaded.roles] == [1, 3]
+
+
+class Article(db.Table):
+    """The posts table again, its relation named differently from the engine's "author"."""
+
+    __tablename__ = "posts"
+    id: int = db.Column(primary_key=True)
+    author_id: int = db.Column(foreign_key="users.id")
+    title: str = ""
+    writer: db.ForeignKey[User] = db.ForeignKey("author_id")
+
+
+async def test_relation_names_are_the_model_s_own(app: db.Pool) -> None:
+    ada = await User.insert_one(User(email="ada@x"))
+    await Article.insert_one(Article(id=7, author_id=ada.id, title="t"))
+    (article,) = await Article.fetch_many(fetch_links=[Article.writer])
+    assert article.writer.email == "ada@x"
+    (user,) = await User.fetch_many(fetch_links=["posts.author"])
+    assert user.posts[0].author.id == ada.id and user.posts[0].author.email == "ada@x"
