@@ -262,7 +262,9 @@ impl Session {
             let mut conn = Conn::of(&target).await?;
             let lease = conn.lease()?;
             let found = catalog
-                .resolve(lease, |c| crate::engine::data::fetch::list_relations(c, &name))
+                .resolve(lease, |c| {
+                    crate::engine::data::fetch::list_relations(c, &name)
+                })
                 .await?;
             drop(conn);
             let json = serde_json::to_string(&found)
