@@ -154,6 +154,11 @@ async def main() -> None:
         await pool_methods(pool)
         await module_functions()
         await models()
+        schema = await pool.introspect()
+        assert "public.authors" in schema.tables
+        assert db.Schema.from_json(schema.to_json()) == schema
+        plan: db.Plan = await db.diff(schema, schema)
+        assert not plan and plan.changes == [] and plan.up_sql == plan.down_sql
         try:
             await pool.fetch_many("nope")
         except db.UndefinedTable as e:

@@ -1,5 +1,6 @@
 """The native part of data_bridge (bindings of the Rust engine)."""
 
+import os
 from collections.abc import Awaitable, Iterable, Iterator, Mapping
 from types import TracebackType
 from typing import Any, Literal, TypeAlias, final, overload
@@ -7,15 +8,18 @@ from typing import Any, Literal, TypeAlias, final, overload
 __all__ = [
     "Col",
     "Expr",
+    "Plan",
     "Pool",
     "Row",
     "Savepoint",
+    "Schema",
     "TestServer",
     "Transaction",
     "UpsertResult",
     "__version__",
     "col",
     "connect",
+    "diff",
     "run_cli",
     "statements_sent",
 ]
@@ -68,6 +72,41 @@ class UpsertResult:
     def updated(self) -> int: ...
     @property
     def unchanged(self) -> int: ...
+
+@final
+class Schema:
+    """A database's schema as the engine models it (the snapshot ``dbridge inspect`` writes)."""
+
+    def to_json(self) -> str: ...
+    @staticmethod
+    def from_json(text: str) -> Schema: ...
+    @property
+    def tables(self) -> list[str]: ...
+    def __eq__(self, other: object, /) -> bool: ...
+
+@final
+class Plan:
+    """The changes from one schema to another, with their hazards and SQL both ways."""
+
+    @property
+    def changes(self) -> list[dict[str, Any]]: ...
+    @property
+    def up_sql(self) -> str: ...
+    @property
+    def down_sql(self) -> str: ...
+    def __bool__(self) -> bool: ...
+    def __len__(self) -> int: ...
+
+def diff(
+    from_: str | os.PathLike[str] | Schema,
+    to: str | os.PathLike[str] | Schema,
+    *,
+    renames: list[str] | None = None,
+    dev_url: str | None = None,
+    safe: bool = False,
+) -> Awaitable[Plan]:
+    """Plans the changes from ``from_`` to ``to`` (URLs, .sql files or directories,
+    snapshot paths or schemas), as ``dbridge diff`` does."""
 
 def col(name: str) -> Col:
     """The column ``name``, for filters."""
@@ -183,6 +222,7 @@ class Pool:
         readonly: bool = False,
         deferrable: bool = False,
     ) -> Transaction: ...
+    def introspect(self, schemas: list[str] | None = None) -> Awaitable[Schema]: ...
     def close(self) -> Awaitable[None]: ...
     def __aenter__(self) -> Awaitable[Pool]: ...
     def __aexit__(

@@ -17,6 +17,7 @@ mod params;
 mod pool;
 mod row;
 mod rows;
+mod schema;
 mod server;
 mod session;
 mod shapes;
@@ -59,6 +60,9 @@ fn _data_bridge(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<transaction::Savepoint>()?;
     m.add_class::<server::TestServer>()?;
     m.add_class::<upserts::UpsertResult>()?;
+    m.add_class::<schema::Schema>()?;
+    m.add_class::<schema::Plan>()?;
+    m.add_function(wrap_pyfunction!(schema::diff, m)?)?;
     m.add_class::<filters::Col>()?;
     m.add_class::<filters::Expr>()?;
     m.add_function(wrap_pyfunction!(filters::col, m)?)?;

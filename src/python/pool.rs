@@ -92,6 +92,17 @@ statement_methods!(Pool, {
         )
     }
 
+    /// The schema of the pool's database (only `schemas` when given), as `dbridge inspect`
+    /// reads it.
+    #[pyo3(signature = (schemas=None))]
+    fn introspect<'py>(
+        &self,
+        py: Python<'py>,
+        schemas: Option<Vec<String>>,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        super::schema::introspect(py, &self.pool, schemas.unwrap_or_default())
+    }
+
     /// Closes every connection; waits for those in use to come back.
     fn close<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
         let pool = self.pool.clone();
