@@ -8,8 +8,6 @@
 
 from __future__ import annotations
 
-import atexit
-import time
 from collections.abc import Mapping
 
 from . import errors
@@ -25,7 +23,6 @@ from ._data_bridge import (
     UpsertResult,
     __version__,
     col,
-    diff,
 )
 from ._data_bridge import connect as _connect
 from ._functions import (
@@ -45,6 +42,7 @@ from ._functions import (
     upsert_one,
 )
 from ._range import Range
+from ._shutdown import engine_used
 from .errors import (
     CheckViolation,
     DataBridgeError,
@@ -77,6 +75,7 @@ from .models import (
     NotLoadedError,
     Table,
 )
+from .schema import diff, schema_of
 
 __all__ = [
     "BackReference",
@@ -132,6 +131,7 @@ __all__ = [
     "fetch_val",
     "insert_many",
     "insert_one",
+    "schema_of",
     "set_default_pool",
     "update",
     "upsert_many",
@@ -139,23 +139,6 @@ __all__ = [
 ]
 
 Mapping.register(Row)
-
-
-def _let_completions_finish() -> None:
-    """Gives the engine's threads a moment to finish waking the event loop at exit.
-
-    A query's result is handed to asyncio by ``call_soon_threadsafe`` from an engine thread,
-    which takes the GIL back once it has written the loop's wake-up byte. If the interpreter
-    finalizes in that instant (a script whose last await just returned), Python ends the
-    thread inside Rust code and the process aborts. Releasing the GIL briefly here lets the
-    thread return first.
-    """
-    if _connected:
-        time.sleep(0.05)
-
-
-atexit.register(_let_completions_finish)
-_connected = False
 
 
 async def connect(
@@ -176,8 +159,7 @@ async def connect(
     statement unnamed, which is safe behind transaction-mode poolers; parameters are then
     typed from their Python values rather than by the server.
     """
-    global _connected
-    _connected = True
+    engine_used()
     pool = await _connect(
         url,
         min_size=min_size,

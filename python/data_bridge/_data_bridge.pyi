@@ -21,6 +21,7 @@ __all__ = [
     "connect",
     "diff",
     "run_cli",
+    "schema_of_sql",
     "statements_sent",
 ]
 __version__: str
@@ -107,6 +108,9 @@ def diff(
 ) -> Awaitable[Plan]:
     """Plans the changes from ``from_`` to ``to`` (URLs, .sql files or directories,
     snapshot paths or schemas), as ``dbridge diff`` does."""
+
+def schema_of_sql(sql: str, name: str, dev_url: str | None = None) -> Awaitable[Schema]:
+    """The schema a SQL script makes, read on the sandboxed dev server."""
 
 def col(name: str) -> Col:
     """The column ``name``, for filters."""

@@ -15,6 +15,9 @@ pub enum Error {
     #[error("{program} failed: {detail}")]
     ServerCommand { program: String, detail: String },
 
+    #[error("schema source {source_name}: {detail}")]
+    SchemaCommand { source_name: String, detail: String },
+
     #[error("the embedded PostgreSQL did not start within {seconds} s; its log:\n{log}")]
     ServerStart { seconds: u64, log: String },
 

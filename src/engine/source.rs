@@ -20,11 +20,26 @@ pub enum Source {
     Sql(Vec<PathBuf>),
     /// A snapshot written by `dbridge inspect`.
     Snapshot(PathBuf, Format),
+    /// The models of a Python module (`python:myapp.models`): the SQL that
+    /// `python -m data_bridge schema MODULE --format sql` prints, run by `python` in
+    /// `root`, then applied as a SQL source is.
+    Python {
+        module: String,
+        python: String,
+        root: PathBuf,
+    },
 }
 
 impl Source {
     /// Interprets a `--from`/`--to` argument.
     pub fn parse(arg: &str) -> Result<Source> {
+        if let Some(module) = arg.strip_prefix("python:") {
+            return Ok(Source::Python {
+                module: module.to_string(),
+                python: "python3".into(),
+                root: PathBuf::from("."),
+            });
+        }
         if connect::is_url(arg) {
             return Ok(Source::Url(arg.to_string()));
         }
@@ -43,16 +58,24 @@ impl Source {
 
     /// Whether loading this source needs the dev database.
     pub fn needs_dev_database(&self) -> bool {
-        matches!(self, Source::Sql(_))
+        matches!(self, Source::Sql(_) | Source::Python { .. })
     }
 
     /// The scripts of a SQL source, read and checked: a statement that would act outside
     /// its scratch database is refused here, before anything runs.
     fn scripts(&self) -> Result<Option<Vec<(String, String)>>> {
-        let Source::Sql(files) = self else {
-            return Ok(None);
+        let scripts = match self {
+            Source::Sql(files) => read_scripts(files)?,
+            Source::Python {
+                module,
+                python,
+                root,
+            } => vec![(
+                format!("python:{module}"),
+                python_models_sql(module, python, root)?,
+            )],
+            _ => return Ok(None),
         };
-        let scripts = read_scripts(files)?;
         check_scripts(&scripts)?;
         Ok(Some(scripts))
     }
@@ -117,7 +140,7 @@ impl Source {
                 }
                 Ok(db)
             }
-            Source::Sql(_) => {
+            Source::Sql(_) | Source::Python { .. } => {
                 let (scripts, mut sandbox) = sql.expect("SQL sources are given a sandbox");
                 apply_source(&mut sandbox, &scripts).await?;
                 // Read by the privileged session: the sandbox's own may have changed settings.
@@ -132,6 +155,29 @@ impl Source {
             }
         }
     }
+}
+
+/// The SQL of a Python module's models, from `python -m data_bridge schema MODULE --format
+/// sql` run in `root` (the module's output is checked and sandboxed like any SQL source).
+fn python_models_sql(module: &str, python: &str, root: &Path) -> Result<String> {
+    let failed = |detail: String| Error::SchemaCommand {
+        source_name: format!("python:{module}"),
+        detail,
+    };
+    let out = std::process::Command::new(python)
+        .args(["-m", "data_bridge", "schema", module, "--format", "sql"])
+        .current_dir(root)
+        .stdin(std::process::Stdio::null())
+        .output()
+        .map_err(|e| failed(format!("could not run {python}: {e} (set [schema] python)")))?;
+    if !out.status.success() {
+        return Err(failed(format!(
+            "{python} -m data_bridge schema {module} failed ({}):\n{}",
+            out.status,
+            String::from_utf8_lossy(&out.stderr).trim_end()
+        )));
+    }
+    String::from_utf8(out.stdout).map_err(|_| failed("the models' SQL is not UTF-8".into()))
 }
 
 /// The files' texts, with their names for messages.

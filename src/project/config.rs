@@ -51,6 +51,8 @@ pub struct SchemaConfig {
     pub schemas: Vec<String>,
     /// Whether privileges (GRANT/REVOKE) are compared and written (default: true).
     pub privileges: bool,
+    /// The Python that runs a `python:MODULE` source (default: `python3`).
+    pub python: String,
 }
 
 impl Default for SchemaConfig {
@@ -59,6 +61,7 @@ impl Default for SchemaConfig {
             source: "schema/schema.sql".into(),
             schemas: Vec::new(),
             privileges: true,
+            python: "python3".into(),
         }
     }
 }
@@ -127,10 +130,41 @@ impl Project {
         self.root.join(&self.config.migrations.dir)
     }
 
+    /// The schema source: `python:MODULE` runs `[schema] python` in the project's folder.
+    pub fn source(&self) -> crate::engine::Result<crate::engine::source::Source> {
+        use crate::engine::source::Source;
+        Ok(
+            match self.with_python(Source::parse(&self.schema_source())?) {
+                Source::Python { module, python, .. } => Source::Python {
+                    module,
+                    python,
+                    root: self.root.clone(),
+                },
+                other => other,
+            },
+        )
+    }
+
+    /// `source` with a `python:MODULE` run by `[schema] python` (in the folder it names).
+    pub fn with_python(
+        &self,
+        source: crate::engine::source::Source,
+    ) -> crate::engine::source::Source {
+        use crate::engine::source::Source;
+        match source {
+            Source::Python { module, root, .. } => Source::Python {
+                module,
+                python: self.config.schema.python.clone(),
+                root,
+            },
+            other => other,
+        }
+    }
+
     /// The schema source, as `diff` would take it.
     pub fn schema_source(&self) -> String {
         let s = &self.config.schema.source;
-        if crate::engine::postgres::connect::is_url(s) {
+        if crate::engine::postgres::connect::is_url(s) || s.starts_with("python:") {
             s.clone()
         } else {
             self.root.join(s).display().to_string()

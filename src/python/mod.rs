@@ -63,6 +63,7 @@ fn _data_bridge(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<schema::Schema>()?;
     m.add_class::<schema::Plan>()?;
     m.add_function(wrap_pyfunction!(schema::diff, m)?)?;
+    m.add_function(wrap_pyfunction!(schema::schema_of_sql, m)?)?;
     m.add_class::<filters::Col>()?;
     m.add_class::<filters::Expr>()?;
     m.add_function(wrap_pyfunction!(filters::col, m)?)?;

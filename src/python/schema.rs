@@ -121,6 +121,30 @@ pub(super) fn introspect<'py>(
     })
 }
 
+/// The schema a SQL script makes, read on the sandboxed dev server as a `.sql` source is
+/// (for `db.schema_of`, which writes its models as SQL): `name` names the script in errors.
+#[pyfunction]
+#[pyo3(signature = (sql, name, dev_url=None))]
+pub(crate) fn schema_of_sql(
+    py: Python<'_>,
+    sql: String,
+    name: String,
+    dev_url: Option<String>,
+) -> PyResult<Bound<'_, PyAny>> {
+    future_into_py(py, async move {
+        let dir = tempfile::tempdir().map_err(schema_error)?;
+        let file = dir
+            .path()
+            .join(format!("{}.sql", name.replace(['/', '\\'], "_")));
+        std::fs::write(&file, sql).map_err(schema_error)?;
+        let mut dev = DevDatabase::new(dev_url);
+        let loaded = Source::Sql(vec![file]).load(&mut dev, &[]).await;
+        dev.close().await;
+        let db = loaded.map_err(from_engine)?;
+        Ok(Schema { db: Arc::new(db) })
+    })
+}
+
 /// One side of a diff: a schema already read, or a source to read.
 enum Side {
     Read(Arc<Database>),

@@ -66,7 +66,7 @@ pub async fn run(
     verify_sum(&dir)?;
     let migrations = read_dir(&dir)?;
     let renames = Renames::parse(&args.renames)?;
-    let source = Source::parse(&project.schema_source())?;
+    let source = project.source()?;
     let mut dev = DevDatabase::new(dev_url(global, project));
     timer.lap("read the migrations directory and the sum");
     let result = generate(

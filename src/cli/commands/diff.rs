@@ -68,8 +68,8 @@ pub async fn run(
         (None, false) | (Some(DiffFormat::Sql), false) => DiffFormat::Sql,
     };
     let renames = Renames::parse(&args.renames)?;
-    let from = Source::parse(&args.from)?;
-    let to = Source::parse(&args.to)?;
+    let from = project.with_python(Source::parse(&args.from)?);
+    let to = project.with_python(Source::parse(&args.to)?);
     let mut dev = DevDatabase::new(super::dev_url(global, project));
     let timer = Timer::new();
     let loaded = Source::load_pair(&from, &to, &mut dev, &args.schemas).await;
