@@ -64,6 +64,14 @@ from .errors import (
     UndefinedTable,
     UniqueViolation,
 )
+from .migrations import (
+    Applied,
+    Migration,
+    autogenerate,
+    migrate,
+    migrate_down,
+    migration_status,
+)
 from .models import (
     BackReference,
     Column,
@@ -78,6 +86,7 @@ from .models import (
 from .schema import diff, schema_of
 
 __all__ = [
+    "Applied",
     "BackReference",
     "CheckViolation",
     "Col",
@@ -94,6 +103,7 @@ __all__ = [
     "Link",
     "Many",
     "ManyToMany",
+    "Migration",
     "MigrationError",
     "NotLoadedError",
     "NotNullViolation",
@@ -117,6 +127,7 @@ __all__ = [
     "UniqueViolation",
     "UpsertResult",
     "__version__",
+    "autogenerate",
     "col",
     "connect",
     "default_pool",
@@ -131,6 +142,9 @@ __all__ = [
     "fetch_val",
     "insert_many",
     "insert_one",
+    "migrate",
+    "migrate_down",
+    "migration_status",
     "schema_of",
     "set_default_pool",
     "update",

@@ -20,6 +20,9 @@ __all__ = [
     "col",
     "connect",
     "diff",
+    "migrate",
+    "migrate_down",
+    "migration_status",
     "run_cli",
     "schema_of_sql",
     "statements_sent",
@@ -111,6 +114,29 @@ def diff(
 
 def schema_of_sql(sql: str, name: str, dev_url: str | None = None) -> Awaitable[Schema]:
     """The schema a SQL script makes, read on the sandboxed dev server."""
+
+def migrate(
+    *,
+    config: str = "dbridge.toml",
+    url: str | None = None,
+    to: int | None = None,
+    dry_run: bool = False,
+) -> Awaitable[list[dict[str, Any]]]:
+    """Applies pending migrations; resolves to what ran."""
+
+def migrate_down(
+    *,
+    steps: int = 1,
+    config: str = "dbridge.toml",
+    url: str | None = None,
+    dry_run: bool = False,
+) -> Awaitable[list[dict[str, Any]]]:
+    """Reverts applied migrations; resolves to what ran."""
+
+def migration_status(
+    *, config: str = "dbridge.toml", url: str | None = None
+) -> Awaitable[list[dict[str, Any]]]:
+    """Every migration and its state."""
 
 def col(name: str) -> Col:
     """The column ``name``, for filters."""

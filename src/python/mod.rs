@@ -10,6 +10,7 @@ mod crud;
 mod exceptions;
 mod filters;
 mod methods;
+mod migrations;
 mod network;
 mod numeric;
 mod param_arrays;
@@ -64,6 +65,9 @@ fn _data_bridge(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<schema::Plan>()?;
     m.add_function(wrap_pyfunction!(schema::diff, m)?)?;
     m.add_function(wrap_pyfunction!(schema::schema_of_sql, m)?)?;
+    m.add_function(wrap_pyfunction!(migrations::migrate, m)?)?;
+    m.add_function(wrap_pyfunction!(migrations::migrate_down, m)?)?;
+    m.add_function(wrap_pyfunction!(migrations::migration_status, m)?)?;
     m.add_class::<filters::Col>()?;
     m.add_class::<filters::Expr>()?;
     m.add_function(wrap_pyfunction!(filters::col, m)?)?;

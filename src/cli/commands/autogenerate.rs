@@ -44,6 +44,9 @@ pub struct AutogenerateArgs {
     /// false` does.
     #[arg(long)]
     pub no_privileges: bool,
+    /// The schema to reach instead of `[schema] source` (same forms as `diff --to`).
+    #[arg(long, value_name = "SRC")]
+    pub source: Option<String>,
 }
 
 /// Accepts `5s`, `500ms`, `1min`: a number and a unit PostgreSQL understands.
@@ -66,7 +69,10 @@ pub async fn run(
     verify_sum(&dir)?;
     let migrations = read_dir(&dir)?;
     let renames = Renames::parse(&args.renames)?;
-    let source = project.source()?;
+    let source = match &args.source {
+        Some(s) => project.with_python(Source::parse(s)?),
+        None => project.source()?,
+    };
     let mut dev = DevDatabase::new(dev_url(global, project));
     timer.lap("read the migrations directory and the sum");
     let result = generate(
