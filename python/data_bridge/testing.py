@@ -4,8 +4,10 @@ Fixtures:
 
 - ``postgres_url``: a server for the whole test session: ``DATABASE_URL`` when set, else a
   throwaway server started from the installed PostgreSQL binaries (removed at the end).
-- ``database``: the URL of a fresh, empty database on that server, one per test, so that
-  tests run in parallel without seeing each other's tables.
+- ``database``: the URL of a fresh database on that server, one per test, so that tests
+  run in parallel without seeing each other's tables. With the ini option
+  ``data_bridge_config = dbridge.toml`` (a path from the rootdir), the project's
+  migrations are applied to it first.
 - ``pool``: a pool on ``database``, closed after the test.
 
 And ``assert_queries(n)``, a context manager that fails unless the block sends exactly ``n``
@@ -26,6 +28,7 @@ import pytest
 
 from . import Pool, connect
 from ._data_bridge import TestServer, statements_sent
+from .migrations import migrate
 
 __all__ = ["assert_queries", "database", "pool", "postgres_url"]
 
@@ -63,14 +66,27 @@ def _async_fixture(fn: Any) -> Any:
     return fn if _fixture is None else _fixture(fn)
 
 
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addini(
+        "data_bridge_config",
+        "a dbridge.toml whose migrations the `database` fixture applies to each database",
+        default="",
+    )
+
+
 @_async_fixture
-async def database(postgres_url: str) -> AsyncIterator[str]:
-    """A fresh database for one test; dropped afterwards."""
+async def database(postgres_url: str, request: pytest.FixtureRequest) -> AsyncIterator[str]:
+    """A fresh database for one test (with the project's migrations applied when the
+    ``data_bridge_config`` ini option names its dbridge.toml); dropped afterwards."""
     name = "test_" + uuid.uuid4().hex[:12]
     admin = await connect(postgres_url, max_size=1, default=False)
     try:
         await admin.execute(f'CREATE DATABASE "{name}"')
-        yield _with_database(postgres_url, name)
+        url = _with_database(postgres_url, name)
+        config = str(request.config.getini("data_bridge_config"))
+        if config:
+            await migrate(config=str(request.config.rootpath / config), url=url)
+        yield url
         await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
     finally:
         await admin.close()
