@@ -22,7 +22,7 @@ import inspect
 import re
 import typing
 from collections.abc import Iterable, Iterator, Mapping, Sequence
-from typing import Any, ClassVar, Generic, TypeVar, overload
+from typing import Any, ClassVar, Generic, Literal, TypeVar, overload
 
 from ._data_bridge import Col, Expr, Pool, UpsertResult
 from ._functions import default_pool
@@ -635,16 +635,42 @@ class Table:
         )
         return [cls._from_row(r, names) for r in rows]
 
+    @overload
     @classmethod
     async def update(
         cls,
+        filter: Mapping[str, Any] | Expr | None,
+        values: Mapping[str, Any],
+        *,
+        returning: Literal[False] = False,
+        pool: Pool | None = None,
+    ) -> int: ...
+    @overload
+    @classmethod
+    async def update(
+        cls: type[M],
+        filter: Mapping[str, Any] | Expr | None,
+        values: Mapping[str, Any],
+        *,
+        returning: Literal[True],
+        pool: Pool | None = None,
+    ) -> list[M]: ...
+    @classmethod
+    async def update(
+        cls: type[M],
         filter: Mapping[str, Any] | Expr | None,  # noqa: A002
         values: Mapping[str, Any],
         *,
+        returning: bool = False,
         pool: Pool | None = None,
-    ) -> int:
-        """Sets ``values`` on the matching rows; returns how many."""
-        return await (pool or default_pool()).update(cls, filter, values)
+    ) -> int | list[M]:
+        """Sets ``values`` on the matching rows; returns how many, or with
+        ``returning=True`` the rows as updated."""
+        p = pool or default_pool()
+        if not returning:
+            return await p.update(cls, filter, values)
+        rows = await p.update(cls, filter, values, returning=True)
+        return [cls._from_row(r, {}) for r in rows]
 
     async def save(self, *, pool: Pool | None = None) -> None:
         """Inserts the instance (no key yet) or updates its row by key; then reads back

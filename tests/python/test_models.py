@@ -91,6 +91,8 @@ async def test_class_methods_return_instances(app: db.Pool) -> None:
     result = await User.upsert_many([{"email": "d@x", "mood": "happy"}], ["email"])
     assert result == db.UpsertResult(1, 0, 0)
     assert await User.update(User.col("email").like("%@x"), {"name": "X"}) == 3
+    renamed = await User.update({"email": "d@x"}, {"mood": "sad"}, returning=True)
+    assert [(u.email, u.mood) for u in renamed] == [("d@x", Mood.SAD)]
     one = await User.fetch_one({"email": "c@x"})
     assert one is not None and one.name == "X"
     assert await User.delete(User.col("email") == "d@x") == 1
