@@ -7,6 +7,9 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
+import os
+import pathlib
+import tempfile
 from decimal import Decimal
 
 import data_bridge as db
@@ -148,6 +151,28 @@ async def models() -> None:
     await grace.delete()
 
 
+async def schemas_and_migrations(pool: db.Pool) -> None:
+    url = os.environ["DATABASE_URL"]
+    models = await db.schema_of([Author, Book], dev_url=url)
+    assert "public.books" in models.tables
+    plan = await db.diff(await pool.introspect(), [Author, Book], dev_url=url)
+    assert isinstance(plan.up_sql, str)
+    with tempfile.TemporaryDirectory() as project:
+        root = pathlib.Path(project)
+        (root / "schema.sql").write_text("CREATE TABLE ledger (id int PRIMARY KEY);\n")
+        config = root / "dbridge.toml"
+        config.write_text(
+            f'[database]\nurl = "{url}"\ndev_url = "{url}"\n[schema]\nsource = "schema.sql"\n'
+        )
+        written = await db.autogenerate("ledger", config=str(config))
+        assert written is not None and written.version is not None
+        applied: list[db.Applied] = await db.migrate(config=str(config))
+        assert [a.description for a in applied] == ["ledger"]
+        assert [e["state"] for e in await db.migration_status(config=str(config))] == ["applied"]
+        reverted = await db.migrate_down(config=str(config))
+        assert [r.direction for r in reverted] == ["down"]
+
+
 async def main() -> None:
     print("data_bridge", db.__version__)
     async with await db.connect(max_size=2, acquire_timeout=5.0, statement_cache=True) as pool:
@@ -159,6 +184,7 @@ async def main() -> None:
         assert db.Schema.from_json(schema.to_json()) == schema
         plan: db.Plan = await db.diff(schema, schema)
         assert not plan and plan.changes == [] and plan.up_sql == plan.down_sql
+        await schemas_and_migrations(pool)
         try:
             await pool.fetch_many("nope")
         except db.UndefinedTable as e:
