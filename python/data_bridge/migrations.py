@@ -42,6 +42,21 @@ class Migration:
     hazards: list[str] = field(default_factory=list)
 
 
+def _rename_hints(models: Sequence[type[Table]]) -> list[str]:
+    """``Column(renamed_from=...)`` as ``--rename schema.table.old=new`` hints."""
+    hints = []
+    for model in models:
+        table = (
+            model.__table_name__
+            if "." in model.__table_name__
+            else f"public.{model.__table_name__}"
+        )
+        for name, column in model.columns().items():
+            if column.renamed_from:
+                hints.append(f"{table}.{column.renamed_from}={name}")
+    return hints
+
+
 async def migrate(
     *,
     config: str = "dbridge.toml",
@@ -94,7 +109,7 @@ async def autogenerate(
         argv += ["--config", config]
     argv += ["autogenerate", "--check"] if check else ["autogenerate", "-m", name]
     argv += ["--safe"] * safe + ["--allow-destructive"] * allow_destructive
-    for rename in renames or []:
+    for rename in [*(renames or []), *_rename_hints(models or [])]:
         argv += ["--rename", rename]
     with tempfile.TemporaryDirectory() as scratch:
         if models is not None:

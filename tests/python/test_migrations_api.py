@@ -77,6 +77,17 @@ async def test_cli_and_python_share_one_migrations_directory(
         await db.migrate()
         await Gadget.insert_one(Gadget(id=1, label="g"), pool=pool)
         assert await pool.fetch_val("SELECT to_regclass('items') IS NULL")
+
+        # renamed_from keeps the column's data: a rename, not a refused drop and add.
+        class Renamed(db.Table):
+            __tablename__ = "gadgets"
+            id: int = db.Column(primary_key=True)
+            title: str = db.Column(renamed_from="label")
+            weight: float | None = None
+
+        assert await db.autogenerate("rename", models=[Renamed]) is not None
+        await db.migrate()
+        assert await pool.fetch_val("SELECT title FROM gadgets WHERE id = 1") == "g"
     finally:
         await pool.close()
     with pytest.raises(db.MigrationError):
