@@ -349,6 +349,17 @@ async fn duplicate_keys_in_the_input_keep_the_last_row() {
     ));
     assert_eq!(counts(&s, &["inserted", "duplicates"]), [Some(1), Some(1)]);
     assert_eq!(count(&db, "SELECT v FROM dated").await, 2);
+    // A filter value longer than its column never matches a shortened version of itself
+    // (an explicit cast to varchar(2) or char(2) would cut it to "ab").
+    db.run(
+        "t",
+        "CREATE TABLE codes (c varchar(2), f char(2)); INSERT INTO codes VALUES ('ab', 'ab')",
+    )
+    .await
+    .unwrap();
+    assert_eq!(fetch(&db, &["codes", "--filter", "c=abc"]), json!([]));
+    assert_eq!(fetch(&db, &["codes", "--filter", "f=abc"]), json!([]));
+    assert_eq!(fetch(&db, &["codes", "--filter", "c=ab"]).as_array().unwrap().len(), 1);
     db.drop_db().await;
 }
 

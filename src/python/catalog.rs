@@ -8,14 +8,22 @@ use pyo3::prelude::*;
 use tokio::sync::{Mutex, OwnedMutexGuard};
 
 use super::conns::Lease;
-use super::exceptions::from_data;
+use super::exceptions::{from_data, raise, Details};
+use super::foreign::{foreign_in, foreign_in_objs, resolve};
+use super::rows::{self, Cell, Rows};
 use super::session::{count_statements, Target};
 use super::transaction::TxState;
+use super::type_kinds::TypeKinds;
+use crate::engine::data::fetch::Obj;
 use crate::engine::data::{Catalog, DataError};
 
-/// The catalog of one database, loaded on first use.
+/// The catalog of one database, loaded on first use, and the kinds of the types without a
+/// decoder that its results have held.
 #[derive(Default)]
-pub(crate) struct CatalogCache(Mutex<Option<Arc<Catalog>>>);
+pub(crate) struct CatalogCache {
+    tables: Mutex<Option<Arc<Catalog>>>,
+    pub(super) types: TypeKinds,
+}
 
 impl CatalogCache {
     /// Runs `plan` on the catalog; when it fails because a table or column is unknown and
@@ -25,7 +33,7 @@ impl CatalogCache {
         lease: &mut Lease,
         plan: impl Fn(&Catalog) -> Result<T, DataError>,
     ) -> PyResult<T> {
-        let mut cached = self.0.lock().await;
+        let mut cached = self.tables.lock().await;
         let fresh = cached.is_none();
         if fresh {
             *cached = Some(load(lease).await?);
@@ -71,4 +79,39 @@ impl Conn {
             Conn::Transaction(state) => state.connection(),
         }
     }
+}
+
+impl CatalogCache {
+    /// Decodes `fetched`, values of types without a decoder as their text (read on `lease`).
+    pub(super) async fn decode(
+        &self,
+        lease: &mut Lease,
+        fetched: &[sqlx::postgres::PgRow],
+    ) -> PyResult<Rows> {
+        let mut decoded = rows::decode(fetched).map_err(data_error)?;
+        let mut foreign = Vec::new();
+        foreign_in(decoded.rows.iter_mut().flatten(), &mut foreign);
+        resolve(lease, &self.types, foreign)
+            .await
+            .map_err(data_error)?;
+        Ok(decoded)
+    }
+
+    /// Turns the values of types without a decoder in fetched rows and their relations
+    /// into their text (read on `lease`).
+    pub(super) async fn finish_objs(
+        &self,
+        lease: &mut Lease,
+        objs: &mut [Obj<Vec<Cell>>],
+    ) -> PyResult<()> {
+        let mut foreign = Vec::new();
+        foreign_in_objs(objs, &mut foreign);
+        resolve(lease, &self.types, foreign)
+            .await
+            .map_err(data_error)
+    }
+}
+
+fn data_error(e: String) -> PyErr {
+    raise("DataError", e, Details::default())
 }

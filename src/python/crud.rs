@@ -14,7 +14,6 @@ use super::catalog::Conn;
 use super::exceptions::{from_data, from_sqlx};
 use super::filters::condition_of;
 use super::params::Param;
-use super::rows;
 use super::session::{bind_for, count_statements, Session};
 use super::tree::{objs_to_python, rows_to_dicts, CellRows};
 use super::upserts::UpsertArgs;
@@ -85,7 +84,16 @@ impl Session {
             let mut conn = Conn::of(&target).await?;
             let lease = conn.lease()?;
             let statement = catalog.resolve(lease, |c| build(c.table(&table)?)).await?;
-            let args = bind_for(lease, &statement.sql, &params, cache, &labels, true).await?;
+            let args = bind_for(
+                lease,
+                &catalog.types,
+                &statement.sql,
+                &params,
+                cache,
+                &labels,
+                true,
+            )
+            .await?;
             count_statements(1);
             let query = sqlx::query_with(&statement.sql, args).persistent(cache);
             if let Give::Count | Give::Given(_) = give {
@@ -100,9 +108,7 @@ impl Session {
             let result = query.fetch_all(lease.start()).await;
             lease.done(&result);
             let fetched = result.map_err(from_sqlx)?;
-            let decoded = rows::decode(&fetched).map_err(|e| {
-                super::exceptions::raise("DataError", e, super::exceptions::Details::default())
-            })?;
+            let decoded = catalog.decode(lease, &fetched).await?;
             drop(conn);
             Python::attach(|py| {
                 let list = rows_to_dicts(py, decoded)?;
@@ -163,7 +169,7 @@ impl Session {
         values: &Bound<'py, PyAny>,
         returning: bool,
     ) -> PyResult<Bound<'py, PyAny>> {
-        let (py, cache) = (table.py(), self.statement_cache);
+        let py = table.py();
         let name = table_name(table)?;
         let (columns, mut params) = take_row(values)?;
         let (condition, filter_params) = condition_of(Some(filter))?;
@@ -172,7 +178,7 @@ impl Session {
         params.extend(filter_params);
         let give = if returning { Give::Rows } else { Give::Count };
         self.write(py, name, params, labels, give, move |t| {
-            statements::update(t, &columns, &condition, returning, !cache)
+            statements::update(t, &columns, &condition, returning, true)
         })
     }
 
@@ -182,7 +188,7 @@ impl Session {
         filter: &Bound<'py, PyAny>,
         returning: bool,
     ) -> PyResult<Bound<'py, PyAny>> {
-        let (py, cache) = (table.py(), self.statement_cache);
+        let py = table.py();
         let name = table_name(table)?;
         let (condition, params) = condition_of(Some(filter))?;
         let labels = condition
@@ -192,7 +198,7 @@ impl Session {
             .collect();
         let give = if returning { Give::Rows } else { Give::Count };
         self.write(py, name, params, labels, give, move |t| {
-            statements::delete(t, &condition, returning, !cache)
+            statements::delete(t, &condition, returning, true)
         })
     }
 
@@ -223,7 +229,9 @@ impl Session {
             offset,
             condition: (condition != Condition::All).then_some(condition),
             stored: true,
-            cast_args: !self.statement_cache,
+            // Arguments compared with columns are cast to the column's type, as the
+            // server cannot infer one for a composite (`record`) or a literal's type.
+            cast_args: true,
             ..FetchRequest::default()
         };
         let (target, cache, catalog) = self.parts();
@@ -233,10 +241,20 @@ impl Session {
             let plan = catalog
                 .resolve(lease, |c| FetchPlan::new(c, &request))
                 .await?;
-            let args = bind_for(lease, plan.root_sql(), &params, cache, &labels, false).await?;
+            let args = bind_for(
+                lease,
+                &catalog.types,
+                plan.root_sql(),
+                &params,
+                cache,
+                &labels,
+                false,
+            )
+            .await?;
             let fetched = plan.run_with_args(lease.start(), &CellRows, args).await;
             lease.idle_again();
-            let objs = fetched.map_err(from_data)?;
+            let mut objs = fetched.map_err(from_data)?;
+            catalog.finish_objs(lease, &mut objs).await?;
             drop(conn);
             let layout = plan.layout();
             Python::attach(|py| {

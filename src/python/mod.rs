@@ -9,6 +9,7 @@ mod conns;
 mod crud;
 mod exceptions;
 mod filters;
+mod foreign;
 mod methods;
 mod migrations;
 mod network;
@@ -24,8 +25,10 @@ mod session;
 mod shapes;
 mod tag;
 mod temporal;
+mod text_params;
 mod transaction;
 mod tree;
+mod type_kinds;
 mod upserts;
 mod values;
 

@@ -5,6 +5,12 @@ use super::params::{encode, Param};
 /// A one-dimensional array's binary form (the elements' type must be one this module
 /// encodes; a nested list is several dimensions).
 pub(super) fn array_binary(elem: u32, items: &[Param]) -> Result<Vec<u8>, String> {
+    array_binary_as(elem, elem, items)
+}
+
+/// [`array_binary`] for an array whose element type is `header` (a domain, an enum) and
+/// whose elements are written as values of `elem` (its base type, text).
+pub(super) fn array_binary_as(header: u32, elem: u32, items: &[Param]) -> Result<Vec<u8>, String> {
     let mut dims = Vec::new();
     let mut flat = Vec::new();
     flatten(items, 0, &mut dims, &mut flat)?;
@@ -12,7 +18,7 @@ pub(super) fn array_binary(elem: u32, items: &[Param]) -> Result<Vec<u8>, String
     b.extend_from_slice(&(dims.len() as i32).to_be_bytes());
     let has_nulls = flat.iter().any(|p| matches!(p, Param::Null));
     b.extend_from_slice(&i32::from(has_nulls).to_be_bytes());
-    b.extend_from_slice(&elem.to_be_bytes());
+    b.extend_from_slice(&header.to_be_bytes());
     for d in &dims {
         b.extend_from_slice(&(*d as i32).to_be_bytes());
         b.extend_from_slice(&1i32.to_be_bytes());

@@ -144,10 +144,12 @@ fn json_dumps(v: &Bound<'_, PyAny>) -> PyResult<String> {
 
 /// The parameters of one statement, encoded for the types the server gave their `$n`.
 /// Errors name the column of each parameter that `labels` gives (else its `$n`).
+/// `given` holds values the server has already put in their binary form.
 pub(super) fn arguments_for(
     params: &[Param],
     types: &[PgTypeInfo],
     labels: &[String],
+    given: &super::text_params::Given,
 ) -> Result<PgArguments, String> {
     let mut args = PgArguments::default();
     for (i, p) in params.iter().enumerate() {
@@ -156,6 +158,7 @@ pub(super) fn arguments_for(
             .get(i)
             .is_some_and(|t| sqlx::TypeInfo::name(t) == "hstore");
         let bytes = match p {
+            _ if given.contains_key(&i) => given.get(&i).cloned(),
             Param::Null => None,
             Param::Dict(_, Some(pairs)) if hstore => Some(hstore_binary(pairs)),
             p => Some(encode(p, oid).map_err(|e| match labels.get(i) {
@@ -166,6 +169,17 @@ pub(super) fn arguments_for(
         args.add(Encoded { oid, bytes })
             .map_err(|e| e.to_string())?;
     }
+    Ok(args)
+}
+
+/// One parameter already in its binary form, bound as a value of type `oid`.
+pub(super) fn raw_argument(oid: u32, bytes: Vec<u8>) -> Result<PgArguments, String> {
+    let mut args = PgArguments::default();
+    args.add(Encoded {
+        oid,
+        bytes: Some(bytes),
+    })
+    .map_err(|e| e.to_string())?;
     Ok(args)
 }
 

@@ -35,6 +35,9 @@ pub(super) enum Cell {
     Array(Vec<Cell>),
     /// A range, with its bounds decoded.
     Range(Box<super::shapes::Bounds<Cell>>),
+    /// A value of a type this module has no decoder for, as the server sent it: its type's
+    /// oid and binary form, until [`super::foreign`] turns it into its text.
+    Foreign(u32, Vec<u8>),
 }
 
 /// Rows with their column names.
@@ -43,8 +46,8 @@ pub(super) struct Rows {
     pub rows: Vec<Vec<Cell>>,
 }
 
-/// Decodes every row; a value of a type this module does not know comes back as its bytes
-/// read as UTF-8 text (which is what enums and text-like extension types send), or as bytes.
+/// Decodes every row; a value of a type this module does not know is left as
+/// [`Cell::Foreign`] for [`super::foreign::resolve`].
 pub(super) fn decode(rows: &[PgRow]) -> Result<Rows, String> {
     let columns: Arc<[String]> = match rows.first() {
         Some(r) => r.columns().iter().map(|c| c.name().to_string()).collect(),
@@ -101,6 +104,8 @@ pub(super) fn binary(oid: u32, b: &[u8]) -> Result<Cell, String> {
         }
         829 | 774 => Cell::Text(mac_text(b)),
         1560 | 1562 => Cell::Text(bits_text(b)?),
+        // text, varchar, bpchar, name, "char", unknown, xml, pg_node_tree: their text.
+        25 | 1043 | 1042 | 19 | 18 | 705 | 142 | 194 => Cell::Text(utf8(b)?),
         _ if super::shapes::decode(oid, b).is_some() => {
             super::shapes::decode(oid, b).unwrap_or(Err(String::new()))?
         }
@@ -109,10 +114,7 @@ pub(super) fn binary(oid: u32, b: &[u8]) -> Result<Cell, String> {
         }
         _ => match array_element(oid) {
             Some(elem) => array(elem, b)?,
-            None => match std::str::from_utf8(b) {
-                Ok(s) => Cell::Text(s.to_string()),
-                Err(_) => Cell::Bytes(b.to_vec()),
-            },
+            None => Cell::Foreign(oid, b.to_vec()),
         },
     })
 }
@@ -163,7 +165,7 @@ pub(super) fn array_element(oid: u32) -> Option<u32> {
 
 /// An array's binary form: dimensions, then each element with its length (-1 for NULL);
 /// several dimensions become nested lists.
-fn array(elem: u32, b: &[u8]) -> Result<Cell, String> {
+pub(super) fn array(elem: u32, b: &[u8]) -> Result<Cell, String> {
     let mut r = Reader(b);
     let ndim = r.i32()?;
     let _has_nulls = r.i32()?;
@@ -261,7 +263,7 @@ impl<'py> Converters<'py> {
             Cell::Float(f) => f.into_pyobject(py)?.into_any(),
             Cell::Numeric(s) => self.decimal.call1((s,))?,
             Cell::Text(s) => s.into_pyobject(py)?.into_any(),
-            Cell::Bytes(b) => PyBytes::new(py, &b).into_any(),
+            Cell::Bytes(b) | Cell::Foreign(_, b) => PyBytes::new(py, &b).into_any(),
             Cell::Json(s) => self.loads.call1((s,))?,
             Cell::Uuid(b) => {
                 let kwargs = pyo3::types::PyDict::new(py);

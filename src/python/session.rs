@@ -20,6 +20,7 @@ use super::rows;
 use super::tag::command_tag;
 use super::temporal::Temporal;
 use super::transaction::TxState;
+use super::type_kinds::TypeKinds;
 
 /// The connection statements run on.
 #[derive(Clone)]
@@ -48,16 +49,16 @@ impl Session {
         args: &Bound<'py, PyTuple>,
     ) -> PyResult<Bound<'py, PyAny>> {
         let params = take_params(args)?;
-        let (target, cache) = (self.target.clone(), self.statement_cache);
+        let (target, cache, catalog) = self.parts();
         future_into_py(py, async move {
             let rows = match target {
                 Target::Pool(pool) => {
                     let mut lease = pool.acquire().await?;
-                    execute_on(&mut lease, &sql, &params, cache).await?
+                    execute_on(&mut lease, &catalog.types, &sql, &params, cache).await?
                 }
                 Target::Transaction(tx) => {
                     let mut state = tx.lock().await;
-                    execute_on(state.connection()?, &sql, &params, cache).await?
+                    execute_on(state.connection()?, &catalog.types, &sql, &params, cache).await?
                 }
             };
             Ok(command_tag(&sql, rows))
@@ -73,21 +74,22 @@ impl Session {
         finish: Finish,
     ) -> PyResult<Bound<'py, PyAny>> {
         let params = take_params(args)?;
-        let (target, cache) = (self.target.clone(), self.statement_cache);
+        let (target, cache, catalog) = self.parts();
         future_into_py(py, async move {
-            let fetched = match target {
+            let decoded = match target {
                 Target::Pool(pool) => {
                     let mut lease = pool.acquire().await?;
-                    fetch_on(&mut lease, &sql, &params, cache).await?
+                    let fetched =
+                        fetch_on(&mut lease, &catalog.types, &sql, &params, cache).await?;
+                    catalog.decode(&mut lease, &fetched).await?
                 }
                 Target::Transaction(tx) => {
                     let mut state = tx.lock().await;
-                    fetch_on(state.connection()?, &sql, &params, cache).await?
+                    let lease = state.connection()?;
+                    let fetched = fetch_on(lease, &catalog.types, &sql, &params, cache).await?;
+                    catalog.decode(lease, &fetched).await?
                 }
             };
-            let decoded =
-                rows::decode(&fetched).map_err(|e| raise("DataError", e, Details::default()))?;
-            drop(fetched);
             Python::attach(|py| finish(py, decoded))
         })
     }
@@ -122,12 +124,18 @@ pub(crate) fn statements_sent() -> u64 {
 
 /// Runs one statement on `conn`; returns the rows it affected. Without parameters it goes
 /// as a simple query, so that a script of several statements runs too.
-async fn execute_on(lease: &mut Lease, sql: &str, params: &[Param], cache: bool) -> PyResult<u64> {
+async fn execute_on(
+    lease: &mut Lease,
+    kinds: &TypeKinds,
+    sql: &str,
+    params: &[Param],
+    cache: bool,
+) -> PyResult<u64> {
     count_statements(1);
     let result = if params.is_empty() {
         lease.start().execute(sqlx::raw_sql(sql)).await
     } else {
-        let args = bind(lease, sql, params, cache).await?;
+        let args = bind(lease, kinds, sql, params, cache).await?;
         lease
             .start()
             .execute(sqlx::query_with(sql, args).persistent(cache))
@@ -139,12 +147,13 @@ async fn execute_on(lease: &mut Lease, sql: &str, params: &[Param], cache: bool)
 
 async fn fetch_on(
     lease: &mut Lease,
+    kinds: &TypeKinds,
     sql: &str,
     params: &[Param],
     cache: bool,
 ) -> PyResult<Vec<PgRow>> {
     count_statements(1);
-    let args = bind(lease, sql, params, cache).await?;
+    let args = bind(lease, kinds, sql, params, cache).await?;
     let result = sqlx::query_with(sql, args)
         .persistent(cache)
         .fetch_all(lease.start())
@@ -162,11 +171,12 @@ fn take_params(args: &Bound<'_, PyTuple>) -> PyResult<Vec<Param>> {
 /// of the Python values.
 async fn bind(
     lease: &mut Lease,
+    kinds: &TypeKinds,
     sql: &str,
     params: &[Param],
     cache: bool,
 ) -> PyResult<PgArguments> {
-    bind_for(lease, sql, params, cache, &[], true).await
+    bind_for(lease, kinds, sql, params, cache, &[], true).await
 }
 
 /// [`bind`] with errors naming the column each parameter goes to (`labels`); unless
@@ -174,6 +184,7 @@ async fn bind(
 /// after them.
 pub(super) async fn bind_for(
     lease: &mut Lease,
+    kinds: &TypeKinds,
     sql: &str,
     params: &[Param],
     cache: bool,
@@ -202,7 +213,25 @@ pub(super) async fn bind_for(
             Details::default(),
         ));
     }
-    arguments_for(params, &types, labels).map_err(|e| {
+    let mut types = types;
+    let given = match cache {
+        true => super::text_params::prepare(lease, kinds, params, &mut types)
+            .await
+            .map_err(|(i, e)| {
+                let column = labels.get(i).cloned();
+                let e = match &column {
+                    Some(c) => format!("column {c}: {e}"),
+                    None => format!("parameter ${}: {e}", i + 1),
+                };
+                let details = Details {
+                    column,
+                    ..Details::default()
+                };
+                raise("DataError", e, details)
+            })?,
+        false => Default::default(),
+    };
+    arguments_for(params, &types, labels, &given).map_err(|e| {
         let column = labels
             .iter()
             .find(|l| e.starts_with(&format!("column {l}:")));

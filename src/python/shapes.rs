@@ -148,7 +148,8 @@ fn cents(c: i64) -> String {
     format!("{sign}{}.{:02}", a / 100, a % 100)
 }
 
-fn range(elem: u32, b: &[u8]) -> Result<Cell, String> {
+/// A range's binary form, its bounds decoded as `elem` values.
+pub(super) fn range(elem: u32, b: &[u8]) -> Result<Cell, String> {
     let mut r = Reader(b);
     let flags = r.take(1)?[0];
     let mut bound = |present: bool| -> Result<Option<Cell>, String> {

@@ -234,16 +234,26 @@ impl UpsertArgs {
                 table: self.table.clone(),
                 condition: Some(condition),
                 stored: true,
-                cast_args: !cache,
+                cast_args: true,
                 ..FetchRequest::default()
             };
             let plan = catalog
                 .resolve(lease, |c| FetchPlan::new(c, &request))
                 .await?;
-            let args = bind_for(lease, plan.root_sql(), &params, cache, &options.on, true).await?;
+            let args = bind_for(
+                lease,
+                &catalog.types,
+                plan.root_sql(),
+                &params,
+                cache,
+                &options.on,
+                true,
+            )
+            .await?;
             let fetched = plan.run_with_args(lease.start(), &CellRows, args).await;
             lease.idle_again();
-            let objs = fetched.map_err(from_data)?;
+            let mut objs = fetched.map_err(from_data)?;
+            catalog.finish_objs(lease, &mut objs).await?;
             drop(conn);
             let layout = plan.layout();
             Python::attach(|py| objs_to_python(py, objs, &layout))

@@ -334,3 +334,26 @@ async def test_table_methods_without_a_statement_cache(database: str) -> None:
         assert await pool.delete("events", db.col("day") == "2024-03-01") == 1
     finally:
         await pool.close()
+
+
+@pytest.mark.parametrize("statement_cache", [True, False])
+async def test_values_longer_than_their_column_are_never_cut_short(
+    database: str, statement_cache: bool
+) -> None:
+    # An explicit cast to varchar(2) or char(2) shortens a value; writing one to the column
+    # is an error, and comparing one with it finds nothing.
+    pool = await db.connect(database, statement_cache=statement_cache, default=False)
+    try:
+        await pool.execute("CREATE TABLE codes (id int PRIMARY KEY, c varchar(2), f char(2))")
+        await pool.insert_one("codes", {"id": 1, "c": "ab", "f": "ab"})
+        for column in ("c", "f"):
+            with pytest.raises(db.DataError, match="too long"):
+                await pool.insert_one("codes", {"id": 2, column: "abc"})
+            with pytest.raises(db.DataError, match="too long"):
+                await pool.update("codes", {"id": 1}, {column: "abc"})
+            assert await pool.fetch_many("codes", {column: "abc"}) == []
+            assert await pool.fetch_many("codes", db.col(column).in_(["abc"])) == []
+            assert await pool.delete("codes", {column: "abc"}) == 0
+        assert await pool.fetch_val("SELECT c || f FROM codes") == "abab"
+    finally:
+        await pool.close()

@@ -129,7 +129,7 @@ impl Condition {
                 format!("{alias}.{}", ident(&c.name)),
                 matches!(c.kind, Kind::Text),
                 if cast {
-                    format!("::{}", c.sql_type)
+                    format!("::{}", c.cast_type)
                 } else {
                     String::new()
                 },
@@ -175,7 +175,7 @@ impl Condition {
                 for (name, arg) in columns.iter().zip(args) {
                     let c = table.column(name)?;
                     names.push(format!("{alias}.{}", ident(&c.name)));
-                    arrays.push(format!("${}::{}[]", before + arg + 1, c.sql_type));
+                    arrays.push(format!("${}::{}[]", before + arg + 1, c.cast_type));
                 }
                 format!(
                     "({}) IN (SELECT * FROM unnest({}))",
@@ -201,6 +201,7 @@ mod tests {
         let column = |name: &str, kind: Kind, sql_type: &str| Column {
             name: name.into(),
             sql_type: sql_type.into(),
+            cast_type: sql_type.into(),
             kind,
             not_null: false,
             identity_always: false,

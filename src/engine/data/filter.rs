@@ -96,7 +96,7 @@ impl Filter {
                     Op::Ge => ">=",
                     Op::Like => unreachable!(),
                 };
-                format!("{c} {sign} ${param}::text::{}", column.sql_type)
+                format!("{c} {sign} ${param}::text::{}", column.cast_type)
             }
         })
     }

@@ -26,7 +26,7 @@ impl InsertOne {
         let mut values = Vec::new();
         for (i, name) in columns.iter().enumerate() {
             let column = table.column(name)?;
-            values.push(format!("${}::text::{}", i + 1, column.sql_type));
+            values.push(format!("${}::text::{}", i + 1, column.cast_type));
         }
         let (returning, shape) = Shape::new(&table.columns, "t");
         let sql = format!(

@@ -25,7 +25,7 @@ const ALIAS: &str = "t";
 /// itself rather than by the server's inference).
 fn arg(n: usize, column: &Column, cast: bool) -> String {
     if cast {
-        format!("${n}::{}", column.sql_type)
+        format!("${n}::{}", column.cast_type)
     } else {
         format!("${n}")
     }
@@ -267,6 +267,7 @@ mod tests {
         let column = |name: &str, identity_always: bool, generated: bool| Column {
             name: name.into(),
             sql_type: "bigint".into(),
+            cast_type: "bigint".into(),
             kind: Kind::Int8,
             not_null: false,
             identity_always,

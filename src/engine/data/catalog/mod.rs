@@ -19,8 +19,12 @@ pub use self::kinds::{Kind, Kinds, Resolved};
 #[derive(Debug, Clone)]
 pub struct Column {
     pub name: String,
-    /// The SQL type, as `format_type` spells it with user types qualified (usable in casts).
+    /// The SQL type, as `format_type` spells it with user types qualified.
     pub sql_type: String,
+    /// The type that arguments are cast to: [`Column::sql_type`] without its modifier, since
+    /// an explicit cast to `varchar(3)` or `char(3)` cuts a longer value short where
+    /// writing it to the column is an error ([`cast_type`]).
+    pub cast_type: String,
     pub kind: Kind,
     pub not_null: bool,
     /// GENERATED ALWAYS AS IDENTITY: writing it needs `OVERRIDING SYSTEM VALUE`.
@@ -207,6 +211,7 @@ fn column(kinds: &Kinds, c: &model::Column) -> Column {
     Column {
         name: c.name.clone(),
         sql_type: c.data_type.clone(),
+        cast_type: cast_type(&c.data_type),
         kind,
         not_null: c.not_null,
         identity_always: c.identity.as_ref().is_some_and(|i| i.always),
@@ -217,6 +222,52 @@ fn column(kinds: &Kinds, c: &model::Column) -> Column {
         exact: exact && c.collation.is_none(),
         base_type,
     }
+}
+
+/// A type as `format_type` spells it, without its modifiers (`character varying(3)` →
+/// `character varying`, `timestamp(3) with time zone` → `timestamp with time zone`), so that a
+/// cast to it never shortens or rounds a value: the column's own check applies on writing.
+/// `character` and `bit` without a length mean a length of 1, so they become `bpchar` and
+/// `varbit`.
+pub fn cast_type(sql_type: &str) -> String {
+    let mut out = String::with_capacity(sql_type.len());
+    let mut quoted = false;
+    let mut chars = sql_type.chars().peekable();
+    while let Some(ch) = chars.next() {
+        if ch == '"' {
+            quoted = !quoted;
+        }
+        if ch == '(' && !quoted {
+            let mut modifier = String::new();
+            for inner in chars.by_ref() {
+                if inner == ')' {
+                    break;
+                }
+                modifier.push(inner);
+            }
+            if modifier
+                .chars()
+                .all(|c| c.is_ascii_digit() || c == ',' || c == ' ')
+            {
+                continue;
+            }
+            out.push('(');
+            out.push_str(&modifier);
+            out.push(')');
+            continue;
+        }
+        out.push(ch);
+    }
+    let (base, dims) = match out.find("[]") {
+        Some(i) => out.split_at(i),
+        None => (out.as_str(), ""),
+    };
+    let base = match base {
+        "character" => "bpchar",
+        "bit" => "varbit",
+        other => other,
+    };
+    format!("{base}{dims}")
 }
 
 /// A table with its keys; a partition has its parent's keys (the server gives every
@@ -331,5 +382,29 @@ fn view(kinds: &Kinds, v: &model::View) -> Table {
             .collect(),
         unique_keys: plain_unique_indexes(&v.indexes).collect(),
         foreign_keys: Vec::new(),
+    }
+}
+
+#[cfg(test)]
+mod cast_type_tests {
+    use super::cast_type;
+
+    #[test]
+    fn casts_drop_modifiers_and_keep_lengthless_types_unlimited() {
+        for (given, cast) in [
+            ("character varying(3)", "character varying"),
+            ("character varying(3)[]", "character varying[]"),
+            ("numeric(10,2)", "numeric"),
+            ("timestamp(3) with time zone", "timestamp with time zone"),
+            ("character(3)", "bpchar"),
+            ("character(3)[][]", "bpchar[][]"),
+            ("bit(8)", "varbit"),
+            ("bit varying(8)", "bit varying"),
+            ("integer", "integer"),
+            ("public.\"odd(1)\"", "public.\"odd(1)\""),
+            ("public.mood[]", "public.mood[]"),
+        ] {
+            assert_eq!(cast_type(given), cast, "{given}");
+        }
     }
 }

@@ -250,7 +250,7 @@ pub(super) fn child_query(
         let column = match_table.column(c)?;
         condition.push((
             format!("{match_alias}.{}", ident(c)),
-            format!("${}::text[]::{}[]", i + 1, column.sql_type),
+            format!("${}::text[]::{}[]", i + 1, column.cast_type),
         ));
     }
     let condition = if let [(column, array)] = condition.as_slice() {
