@@ -359,7 +359,13 @@ async fn duplicate_keys_in_the_input_keep_the_last_row() {
     .unwrap();
     assert_eq!(fetch(&db, &["codes", "--filter", "c=abc"]), json!([]));
     assert_eq!(fetch(&db, &["codes", "--filter", "f=abc"]), json!([]));
-    assert_eq!(fetch(&db, &["codes", "--filter", "c=ab"]).as_array().unwrap().len(), 1);
+    assert_eq!(
+        fetch(&db, &["codes", "--filter", "c=ab"])
+            .as_array()
+            .unwrap()
+            .len(),
+        1
+    );
     db.drop_db().await;
 }
 

@@ -128,7 +128,10 @@ fn from_error(e: &(dyn std::error::Error + 'static), otherwise: &str) -> PyErr {
                 Some(pg) => Details {
                     sqlstate: Some(code.clone()),
                     table: pg.table().map(str::to_string),
-                    column: pg.column().map(str::to_string),
+                    column: pg.column().map(str::to_string).or_else(|| {
+                        let e = sqlx_error_of(source)?;
+                        crate::engine::data::insert::copy_position(e)?.1
+                    }),
                     constraint: pg.constraint().map(str::to_string),
                     detail: pg.detail().map(str::to_string),
                 },
@@ -141,6 +144,13 @@ fn from_error(e: &(dyn std::error::Error + 'static), otherwise: &str) -> PyErr {
         }
         _ => raise(otherwise, message, Details::default()),
     }
+}
+
+/// The driver error among an error's causes, as found by [`from_error`].
+fn sqlx_error_of<'a>(
+    source: Option<&'a (dyn std::error::Error + 'static)>,
+) -> Option<&'a sqlx::Error> {
+    source?.downcast_ref::<sqlx::Error>()
 }
 
 /// An error of the data engine (the table methods): names that do not exist as

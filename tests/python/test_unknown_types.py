@@ -142,3 +142,18 @@ async def test_domains_take_and_give_their_base_type_s_values(pool: db.Pool) -> 
     assert await pool.fetch_val("SELECT $1::small_positive + 1", 41) == 42
     with pytest.raises(db.CheckViolation):
         await pool.insert_one("d", {"id": 500})
+
+
+async def test_enum_keys_upsert_and_bad_values_name_their_row_and_column(pool: db.Pool) -> None:
+    await pool.execute(
+        "CREATE TYPE mood AS ENUM ('sad', 'ok');CREATE TABLE m (k mood PRIMARY KEY, n int)"
+    )
+    rows = [{"k": "sad", "n": 1}, {"k": "ok", "n": 2}]
+    assert await pool.upsert_many("m", rows, ["k"], returning=True) == rows
+    back = await pool.upsert_many("m", [{"k": "ok", "n": 3}], ["k"], returning=True)
+    assert back == [{"k": "ok", "n": 3}]
+    with pytest.raises(db.DataError, match=r"row 2, column k: .*mood") as caught:
+        await pool.insert_many("m", [{"k": "sad", "n": 4}, {"k": "glad", "n": 5}])
+    assert caught.value.column == "k"
+    assert caught.value.sqlstate == "22P02"
+    assert await pool.fetch_val("SELECT count(*) FROM m") == 2

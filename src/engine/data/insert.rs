@@ -64,6 +64,26 @@ pub struct Inserted {
     pub sequences_advanced: Vec<AdvancedSequence>,
 }
 
+/// Where a server error of a `COPY ... FROM STDIN` happened: the line (the 1-based row, as
+/// COPY sends no header) and the column, from the error's context (`COPY t, line 3, column
+/// k: "x"`).
+pub fn copy_position(e: &sqlx::Error) -> Option<(u64, Option<String>)> {
+    let sqlx::Error::Database(db) = e else {
+        return None;
+    };
+    let context = db
+        .try_downcast_ref::<sqlx::postgres::PgDatabaseError>()?
+        .r#where()?;
+    let context = context.lines().find(|l| l.starts_with("COPY "))?;
+    let (_, rest) = context.split_once(", line ")?;
+    let digits: String = rest.chars().take_while(char::is_ascii_digit).collect();
+    let row = digits.parse().ok()?;
+    let column = rest[digits.len()..]
+        .strip_prefix(", column ")
+        .and_then(|c| c.split_once(':').map(|(c, _)| c.to_string()));
+    Some((row, column))
+}
+
 /// Inserts rows of typed values (one value per field, fields named as the table's columns)
 /// with one `COPY`, in one transaction (a savepoint when the connection is already in one):
 /// every row or none. Values are converted in parallel and checked against their column's
@@ -125,7 +145,13 @@ pub async fn insert_many(
             return Err(DataError::query("sending rows", e));
         }
     }
-    let written = copy.finish().await.map_err(query("inserting rows"))?;
+    let written = copy.finish().await.map_err(|e| {
+        let at = copy_position(&e).map(|(row, column)| match column {
+            Some(c) => format!(": row {row}, column {c}"),
+            None => format!(": row {row}"),
+        });
+        DataError::query(format!("inserting rows{}", at.unwrap_or_default()), e)
+    })?;
     let mut advanced = Vec::new();
     let backed = columns.iter().filter(|c| c.sequence_backed);
     advance_columns(
