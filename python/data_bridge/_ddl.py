@@ -11,7 +11,7 @@ import re
 import types
 import typing
 import uuid
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from typing import Any
 
 from .errors import SchemaError
@@ -153,3 +153,27 @@ def _join_table(model: type[Table], relation: ManyToMany[Any]) -> str:
         )
     key = f"    PRIMARY KEY ({_quote(relation.source_fk)}, {_quote(relation.target_fk)})"
     return f"CREATE TABLE {_qualified(relation.through)} (\n" + ",\n".join([*sides, key]) + "\n);"
+
+
+def rename_hints(models: Sequence[type[Table]]) -> list[str]:
+    """``Column(renamed_from=...)`` as ``--rename schema.table.old=new`` hints."""
+    hints = []
+    for model in models:
+        table = (
+            model.__table_name__
+            if "." in model.__table_name__
+            else f"public.{model.__table_name__}"
+        )
+        for name, column in model.columns().items():
+            if column.renamed_from:
+                hints.append(f"{table}.{column.renamed_from}={name}")
+    return hints
+
+
+RENAME_COMMENT = "-- dbridge:rename "
+
+
+def with_rename_comments(models: Sequence[type[Table]], sql: str) -> str:
+    """The models' SQL headed by their rename hints, one ``-- dbridge:rename HINT`` comment
+    each, which ``dbridge autogenerate`` reads from a ``python:`` source."""
+    return "".join(f"{RENAME_COMMENT}{hint}\n" for hint in rename_hints(models)) + sql

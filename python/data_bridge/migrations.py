@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from . import _data_bridge as _native
-from ._ddl import ddl_of
+from ._ddl import ddl_of, with_rename_comments
 from ._shutdown import engine_used
 from .errors import MigrationError
 from .models import Table
@@ -40,21 +40,6 @@ class Migration:
     name: str
     files: list[str] = field(default_factory=list)
     hazards: list[str] = field(default_factory=list)
-
-
-def _rename_hints(models: Sequence[type[Table]]) -> list[str]:
-    """``Column(renamed_from=...)`` as ``--rename schema.table.old=new`` hints."""
-    hints = []
-    for model in models:
-        table = (
-            model.__table_name__
-            if "." in model.__table_name__
-            else f"public.{model.__table_name__}"
-        )
-        for name, column in model.columns().items():
-            if column.renamed_from:
-                hints.append(f"{table}.{column.renamed_from}={name}")
-    return hints
 
 
 async def migrate(
@@ -109,13 +94,13 @@ async def autogenerate(
         argv += ["--config", config]
     argv += ["autogenerate", "--check"] if check else ["autogenerate", "-m", name]
     argv += ["--safe"] * safe + ["--allow-destructive"] * allow_destructive
-    for rename in [*(renames or []), *_rename_hints(models or [])]:
+    for rename in renames or []:
         argv += ["--rename", rename]
     with tempfile.TemporaryDirectory() as scratch:
         if models is not None:
             source = os.path.join(scratch, "models.sql")
             with open(source, "w", encoding="utf-8") as f:
-                f.write(ddl_of(models))
+                f.write(with_rename_comments(models, ddl_of(models)))
             argv += ["--source", source]
         process = await asyncio.create_subprocess_exec(
             sys.executable,

@@ -14,7 +14,7 @@ from typing import Any
 
 from ._data_bridge import Plan, Schema, schema_of_sql
 from ._data_bridge import diff as _diff
-from ._ddl import ddl_of
+from ._ddl import ddl_of, with_rename_comments
 from ._shutdown import engine_used
 from .models import Table
 
@@ -80,7 +80,7 @@ def main(argv: list[str]) -> int:
     sys.path.insert(0, os.getcwd())
     models = models_in(args.module)
     if args.format == "sql":
-        sys.stdout.write(ddl_of(models))
+        sys.stdout.write(with_rename_comments(models, ddl_of(models)))
         return 0
     sys.stdout.write(asyncio.run(schema_of(models, dev_url=args.dev_url)).to_json())
     return 0

@@ -81,6 +81,32 @@ fn split_hint(hint: &str) -> Option<(&str, &str)> {
 }
 
 impl Renames {
+    /// The hints among `hints` that apply from `from` to `to`: the old table (or column)
+    /// is in `from` and the new one in `to`. A schema source's own hints (a model's
+    /// `renamed_from`) stay in it after the rename is applied, and then say nothing.
+    pub fn applicable(
+        hints: &[String],
+        from: &Database,
+        to: &Database,
+    ) -> Result<Vec<String>, Error> {
+        let mut kept = Vec::new();
+        for hint in hints {
+            let one = Renames::parse(std::slice::from_ref(hint))?;
+            let tables = one.tables.iter().all(|(old, new)| {
+                let new = QualifiedName::new(old.schema.clone(), new.clone());
+                from.table(old).is_some() && to.table(&new).is_some()
+            });
+            let columns = one.columns.iter().all(|(table, old, new)| {
+                from.table(table).is_some_and(|t| t.column(old).is_some())
+                    && to.table(table).is_some_and(|t| t.column(new).is_some())
+            });
+            if tables && columns {
+                kept.push(hint.clone());
+            }
+        }
+        Ok(kept)
+    }
+
     /// Parses `--rename` hints.
     pub fn parse<S: AsRef<str>>(hints: &[S]) -> Result<Self, Error> {
         let mut renames = Renames::default();

@@ -44,6 +44,8 @@ pub struct Pending {
     options: PlanOptions,
     /// After a review: the changes kept (the others stay pending).
     kept: Option<Vec<ChangeId>>,
+    /// The rename hints planned with: the caller's and those the source carries.
+    pub renames: Renames,
 }
 
 /// Replays `migrations` on a scratch database and plans the way to `desired`.
@@ -66,13 +68,19 @@ pub async fn pending(
         .await?;
     }
     let replayed = read(&mut replay.conn, schemas, privileges).await?;
-    let mut desired = desired.load(dev, schemas).await?;
+    let (mut desired, hints) = desired.load_with_hints(dev, schemas).await?;
     if !privileges {
         desired.drop_privileges();
     }
-    let plan = compute(|| Plan::with_options(&replayed, &desired, renames, options))?;
+    let hints = Renames::applicable(&hints, &replayed, &desired)?;
+    let renames = match hints.is_empty() {
+        true => renames.clone(),
+        false => Renames::parse(&[renames.hints(), &hints].concat())?,
+    };
+    let plan = compute(|| Plan::with_options(&replayed, &desired, &renames, options))?;
     Ok(Pending {
         plan,
+        renames,
         replayed,
         desired,
         replay,

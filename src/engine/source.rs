@@ -82,11 +82,28 @@ impl Source {
 
     /// Reads the schema, restricted to `schemas` when not empty.
     pub async fn load(&self, dev: &mut DevDatabase, schemas: &[String]) -> Result<Database> {
-        let sql = match self.scripts()? {
+        Ok(self.load_with_hints(dev, schemas).await?.0)
+    }
+
+    /// [`Source::load`], with the rename hints the source carries: `-- dbridge:rename
+    /// schema.table.old=new` comments heading its SQL (how a Python module's
+    /// `Column(renamed_from=...)` reaches autogenerate).
+    pub async fn load_with_hints(
+        &self,
+        dev: &mut DevDatabase,
+        schemas: &[String],
+    ) -> Result<(Database, Vec<String>)> {
+        let scripts = self.scripts()?;
+        let hints = scripts
+            .iter()
+            .flatten()
+            .flat_map(|(_, sql)| rename_hints(sql))
+            .collect();
+        let sql = match scripts {
             Some(scripts) => Some((scripts, dev.sandbox().await?)),
             None => None,
         };
-        self.read(sql, schemas).await
+        Ok((self.read(sql, schemas).await?, hints))
     }
 
     /// Reads two sources at once (each on its own connection), for a diff.
@@ -178,6 +195,14 @@ fn python_models_sql(module: &str, python: &str, root: &Path) -> Result<String> 
         )));
     }
     String::from_utf8(out.stdout).map_err(|_| failed("the models' SQL is not UTF-8".into()))
+}
+
+/// The rename hints heading a SQL source (`-- dbridge:rename HINT` lines).
+fn rename_hints(sql: &str) -> Vec<String> {
+    sql.lines()
+        .map_while(|line| line.strip_prefix("-- dbridge:rename "))
+        .map(|hint| hint.trim().to_string())
+        .collect()
 }
 
 /// The files' texts, with their names for messages.

@@ -117,3 +117,41 @@ def test_a_python_source_that_fails_names_itself(
     assert "schema source python:missing_models" in out.stderr
     assert "No module named 'missing_models'" in out.stderr
     assert not (tmp_path / "migrations").exists() or not list((tmp_path / "migrations").iterdir())
+
+
+RENAMED = """
+import data_bridge as db
+
+
+class Tag(db.Table):
+    id: int = db.Column(primary_key=True)
+    {column}
+"""
+
+
+async def test_the_cli_takes_renamed_from_hints_from_a_python_source(
+    database: str, postgres_url: str, tmp_path: pathlib.Path
+) -> None:
+    models = tmp_path / "tag_models.py"
+    models.write_text(RENAMED.format(column="label: str = db.Column()"))
+    (tmp_path / "dbridge.toml").write_text(
+        f'[database]\nurl = "{database}"\ndev_url = "{postgres_url}"\n\n'
+        f'[schema]\nsource = "python:tag_models"\npython = "{sys.executable}"\n'
+    )
+    run(tmp_path, "autogenerate", "-m", "init")
+    run(tmp_path, "migrate", "up")
+    async with await db.connect(database, default=False) as pool:
+        await pool.execute("INSERT INTO tags VALUES (1, 'kept')")
+    models.write_text(RENAMED.format(column='name: str = db.Column(renamed_from="label")'))
+    sql = run(tmp_path, "schema", "tag_models", "--format", "sql")
+    assert sql.startswith("-- dbridge:rename public.tags.label=name\n")
+    # Without the hint this would be a drop and an add, refused as losing data.
+    run(tmp_path, "autogenerate", "-m", "rename")
+    written = sorted((tmp_path / "migrations").glob("*_rename.up.sql"))
+    assert len(written) == 1
+    assert "ALTER TABLE public.tags RENAME COLUMN label TO name;" in written[0].read_text()
+    run(tmp_path, "migrate", "up")
+    async with await db.connect(database, default=False) as pool:
+        assert await pool.fetch_val("SELECT name FROM tags") == "kept"
+    # Once applied, the hint names a column that no longer exists and changes nothing.
+    assert "no changes" in run(tmp_path, "autogenerate", "-m", "again")

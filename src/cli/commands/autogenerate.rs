@@ -153,7 +153,8 @@ async fn generate(
     }
     let mut pending = pending;
     if args.interactive {
-        if !super::review::review(&mut pending, renames)? {
+        let renames = pending.renames.clone();
+        if !super::review::review(&mut pending, &renames)? {
             return Ok(None);
         }
     } else if !args.allow_destructive {
