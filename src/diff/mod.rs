@@ -7,6 +7,8 @@ pub mod differ;
 pub mod error;
 pub mod hazard;
 pub mod model;
+#[cfg(feature = "mongodb")]
+pub mod mongo;
 pub mod plan;
 pub mod postgres;
 pub mod quote;

@@ -24,7 +24,7 @@ impl Format {
         }
     }
 
-    fn name(self) -> &'static str {
+    pub(crate) fn name(self) -> &'static str {
         match self {
             Format::Json => "JSON",
             Format::Toml => "TOML",
@@ -41,19 +41,24 @@ pub const ENGINE: &str = "postgresql";
 
 /// A model as written to a file: the format version and the engine first.
 #[derive(Serialize)]
-struct Written<'a> {
+struct Written<'a, T> {
     format: u32,
     engine: &'a str,
     #[serde(flatten)]
-    db: &'a Database,
+    model: &'a T,
 }
 
 /// Serializes a model.
 pub fn write(db: &Database, format: Format) -> String {
+    write_as(ENGINE, db, format)
+}
+
+/// Serializes an engine's model under this build's `format` and `engine`.
+pub(crate) fn write_as<T: Serialize>(engine: &str, model: &T, format: Format) -> String {
     let written = Written {
         format: FORMAT_VERSION,
-        engine: ENGINE,
-        db,
+        engine,
+        model,
     };
     match format {
         Format::Json => {
@@ -87,36 +92,13 @@ pub fn read(text: &str, format: Format, path: &str) -> Result<Database, Error> {
     };
     let declared = map.remove("format");
     let engine = map.remove("engine");
-    let version = match &declared {
-        None if holds_definitions(&map) => return Err(error(older(1))),
-        None => {
-            return Err(error(format!(
-                "it has no `format` key; a snapshot starts with format = {FORMAT_VERSION} and engine = \"{ENGINE}\" (as `dbridge inspect --format json|toml` writes it)"
-            )))
-        }
-        Some(v) => v.as_u64().ok_or_else(|| error(format!("`format` is {v}, not a version number")))?,
-    };
-    if version > u64::from(FORMAT_VERSION) {
-        return Err(error(format!(
-            "it is snapshot format {version}, written by a newer dbridge; this one reads format {FORMAT_VERSION}"
-        )));
+    if declared.is_none() && holds_definitions(&map) {
+        return Err(error(older(1)));
     }
-    if version < u64::from(FORMAT_VERSION) {
-        return Err(error(older(version)));
-    }
-    match engine.as_ref().and_then(|e| e.as_str()) {
-        Some(ENGINE) => {}
-        Some(other) => {
-            return Err(error(format!(
-                "it describes a {other:?} database; this plan is for {ENGINE}"
-            )))
-        }
-        None => {
-            return Err(error(format!(
-            "it has no `engine` key; add engine = \"{ENGINE}\" next to format = {FORMAT_VERSION}"
-        )))
-        }
-    }
+    check_head(declared.as_ref(), engine.as_ref(), ENGINE).map_err(|reason| match reason {
+        HeadError::Older(version) => error(older(version)),
+        HeadError::Other(reason) => error(reason),
+    })?;
     let mut db: Database = serde_path_to_error::deserialize(serde_json::Value::Object(map))
         .map_err(|e| {
             let at = e.path().to_string();
@@ -129,6 +111,50 @@ pub fn read(text: &str, format: Format, path: &str) -> Result<Database, Error> {
         })?;
     db.normalize();
     Ok(db)
+}
+
+/// What is wrong with a snapshot's `format` and `engine` keys.
+pub(crate) enum HeadError {
+    /// An older format version, which the engine's reader explains.
+    Older(u64),
+    Other(String),
+}
+
+/// Checks a snapshot's `format` and `engine` keys: this build's version, and `engine`.
+pub(crate) fn check_head(
+    declared: Option<&serde_json::Value>,
+    engine: Option<&serde_json::Value>,
+    expected: &str,
+) -> Result<(), HeadError> {
+    let other = |s: String| Err(HeadError::Other(s));
+    let version = match declared {
+        None => {
+            return other(format!(
+                "it has no `format` key; a snapshot starts with format = {FORMAT_VERSION} and engine = \"{expected}\" (as `dbridge inspect --format json|toml` writes it)"
+            ))
+        }
+        Some(v) => match v.as_u64() {
+            Some(n) => n,
+            None => return other(format!("`format` is {v}, not a version number")),
+        },
+    };
+    if version > u64::from(FORMAT_VERSION) {
+        return other(format!(
+            "it is snapshot format {version}, written by a newer dbridge; this one reads format {FORMAT_VERSION}"
+        ));
+    }
+    if version < u64::from(FORMAT_VERSION) {
+        return Err(HeadError::Older(version));
+    }
+    match engine.and_then(|e| e.as_str()) {
+        Some(e) if e == expected => Ok(()),
+        Some(e) => other(format!(
+            "it describes a {e:?} database; this plan is for {expected}"
+        )),
+        None => other(format!(
+            "it has no `engine` key; add engine = \"{expected}\" next to format = {FORMAT_VERSION}"
+        )),
+    }
 }
 
 fn older(version: u64) -> String {

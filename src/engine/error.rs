@@ -29,6 +29,15 @@ pub enum Error {
         source: sqlx::Error,
     },
 
+    /// A MongoDB command that failed, with what was being done.
+    #[cfg(feature = "mongodb")]
+    #[error("{context}: {source}")]
+    Mongo {
+        context: String,
+        #[source]
+        source: mongodb::error::Error,
+    },
+
     #[error("invalid database URL {url}: {reason}")]
     InvalidUrl { url: String, reason: String },
 

@@ -12,6 +12,8 @@ pub mod error;
 pub(crate) mod install;
 pub mod local;
 pub mod migrate;
+#[cfg(feature = "mongodb")]
+pub mod mongo;
 pub mod postgres;
 pub mod source;
 

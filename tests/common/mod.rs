@@ -178,6 +178,8 @@ impl TestDb {
 }
 pub mod fixture;
 pub mod harness;
+#[cfg(feature = "mongodb")]
+pub mod mongo;
 pub mod proxy;
 pub mod roundtrip;
 

@@ -51,6 +51,20 @@ pub async fn run(
         (Some(f), false) => f,
     };
     let timer = Timer::new();
+    #[cfg(feature = "mongodb")]
+    {
+        let url = super::target_url(global, project).await?;
+        if crate::engine::mongo::is_url(&url) {
+            return inspect_mongo(
+                &url,
+                args.format,
+                global.json,
+                args.output.as_deref(),
+                &timer,
+            )
+            .await;
+        }
+    }
     let engine = target_engine(global, project, &[]).await?;
     timer.lap("connect");
     if !args.schemas.is_empty() {
@@ -81,6 +95,35 @@ pub async fn run(
     };
     timer.lap("render");
     output::emit(&text, args.output.as_deref())?;
+    timer.lap("write");
+    Ok(ExitStatus::Success)
+}
+
+/// `inspect` of a MongoDB database: its snapshot (JSON unless `--format toml`).
+#[cfg(feature = "mongodb")]
+async fn inspect_mongo(
+    url: &str,
+    format: Option<InspectFormat>,
+    json: bool,
+    output_file: Option<&std::path::Path>,
+    timer: &Timer,
+) -> anyhow::Result<ExitStatus> {
+    use crate::diff::mongo::snapshot as mongo_snapshot;
+    let format = match (format, json) {
+        (Some(InspectFormat::Sql), _) => {
+            anyhow::bail!("a MongoDB database has no SQL form; pass --format json or --format toml")
+        }
+        (Some(InspectFormat::Toml), true) => {
+            anyhow::bail!("--json conflicts with --format Toml; pass one of them")
+        }
+        (Some(InspectFormat::Toml), false) => Format::Toml,
+        _ => Format::Json,
+    };
+    let target = crate::engine::mongo::connect(url).await?;
+    timer.lap("connect");
+    let schema = crate::engine::mongo::inspect(&target.db).await?;
+    timer.lap("read the collections and indexes");
+    output::emit(&mongo_snapshot::write(&schema, format), output_file)?;
     timer.lap("write");
     Ok(ExitStatus::Success)
 }

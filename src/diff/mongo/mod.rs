@@ -1,0 +1,11 @@
+//! MongoDB's side of the schema model: collections with their options, validators and
+//! indexes, views, and the declared references between collections that eager fetch follows.
+//! Documents inside it (validators, pipelines, filters, collations) are BSON, in their order.
+
+pub mod model;
+
+pub use model::{
+    Capped, ClusteredIndex, Collection, CollectionOptions, Index, IndexKey, KeyOrder, MongoSchema,
+    Reference, Timeseries, Validator, View,
+};
+pub mod snapshot;
