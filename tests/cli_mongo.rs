@@ -125,3 +125,76 @@ async fn a_url_without_a_database_is_refused_without_its_password() {
     assert!(run.stderr.contains("names no database"), "{}", run.stderr);
     assert!(!run.stderr.contains("hunter2") && !run.stdout.contains("hunter2"));
 }
+
+#[tokio::test]
+async fn diff_prints_the_commands_that_turn_a_database_into_a_schema_file() {
+    let m = TestMongo::new("diff").await;
+    let db = m.db();
+    db.run_command(doc! {"create": "users"}).await.unwrap();
+    db.run_command(doc! {"create": "old_logs"}).await.unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let desired = dir.path().join("schema.toml");
+    std::fs::write(
+        &desired,
+        r#"format = 2
+engine = "mongodb"
+
+[[collections]]
+name = "users"
+validator = { rule = { "$jsonSchema" = { required = ["email"] } } }
+indexes = [{ name = "email_1", keys = [{ field = "email", order = 1 }], unique = true }]
+
+[[views]]
+name = "with_email"
+viewOn = "users"
+pipeline = [{ "$match" = { email = { "$exists" = true } } }]
+"#,
+    )
+    .unwrap();
+    let (url, to) = (m.url(), desired.display().to_string());
+    let up = dbridge(dir.path(), &["diff", "--from", &url, "--to", &to]);
+    assert_run("mongo_diff_up", &up, &[]);
+    let steps = dbridge(
+        dir.path(),
+        &["diff", "--from", &url, "--to", &to, "--format", "json"],
+    );
+    assert_run("mongo_diff_steps", &steps, &[]);
+    let down = dbridge(dir.path(), &["diff", "--from", &url, "--to", &to, "--down"]);
+    assert_eq!(down.code, 0, "{}", down.stderr);
+    // Running the printed commands in order reaches the file; then nothing differs.
+    let commands: Vec<Document> = serde_json::from_str(&up.stdout).unwrap();
+    for command in commands {
+        db.run_command(command).await.unwrap();
+    }
+    let again = dbridge(
+        dir.path(),
+        &["diff", "--from", &url, "--to", &to, "--exit-code"],
+    );
+    assert_eq!(
+        (again.code, again.stdout.as_str()),
+        (0, "[]\n"),
+        "{}",
+        again.stderr
+    );
+    // And the way back returns to the start.
+    let back: Vec<Document> = serde_json::from_str(&down.stdout).unwrap();
+    for command in back {
+        db.run_command(command).await.unwrap();
+    }
+    let live = data_bridge::engine::mongo::inspect(&db).await.unwrap();
+    let names: Vec<&str> = live.collections.iter().map(|c| c.name.as_str()).collect();
+    assert_eq!(names, ["old_logs", "users"]);
+    assert!(live.views.is_empty() && live.collections[1].indexes.is_empty());
+    // Differences make --exit-code exit 2; the two engines do not mix.
+    let differs = dbridge(
+        dir.path(),
+        &["diff", "--from", &url, "--to", &to, "--exit-code"],
+    );
+    assert_eq!(differs.code, 2);
+    let mixed = dbridge(
+        dir.path(),
+        &["diff", "--from", "postgres://u:pw@h/db", "--to", &to],
+    );
+    assert_run("mongo_diff_mixed", &mixed, &[]);
+    m.drop_db().await;
+}

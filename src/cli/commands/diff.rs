@@ -22,7 +22,8 @@ pub enum DiffFormat {
 #[derive(Debug, clap::Args)]
 pub struct DiffArgs {
     /// The schema to start from: a postgres:// URL, a .sql file, a directory of .sql files,
-    /// or a .json/.toml snapshot.
+    /// or a .json/.toml snapshot; or, for MongoDB, a mongodb:// URL or a .json/.toml schema
+    /// with engine = "mongodb" (the output is then the JSON array of commands).
     #[arg(long)]
     pub from: String,
     /// The schema to reach (same forms as --from).
@@ -67,6 +68,12 @@ pub async fn run(
         }
         (None, false) | (Some(DiffFormat::Sql), false) => DiffFormat::Sql,
     };
+    #[cfg(feature = "mongodb")]
+    if super::mongo_diff::is_mongo_source(&args.from)
+        || super::mongo_diff::is_mongo_source(&args.to)
+    {
+        return super::mongo_diff::run(&args, format).await;
+    }
     let renames = Renames::parse(&args.renames)?;
     let from = project.with_python(Source::parse(&args.from)?);
     let to = project.with_python(Source::parse(&args.to)?);

@@ -9,6 +9,8 @@ pub mod init;
 pub mod inspect;
 pub mod lint;
 pub mod migrate;
+#[cfg(feature = "mongodb")]
+pub mod mongo_diff;
 pub mod review;
 pub mod upsert;
 

@@ -2,10 +2,13 @@
 //! indexes, views, and the declared references between collections that eager fetch follows.
 //! Documents inside it (validators, pipelines, filters, collations) are BSON, in their order.
 
+pub mod commands;
 pub mod model;
+pub mod plan;
 
 pub use model::{
     Capped, ClusteredIndex, Collection, CollectionOptions, Index, IndexKey, KeyOrder, MongoSchema,
     Reference, Timeseries, Validator, View,
 };
+pub use plan::{plan, MongoHazard, MongoPlan, MongoStep};
 pub mod snapshot;

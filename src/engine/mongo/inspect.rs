@@ -132,8 +132,9 @@ fn collection(name: &str, mut o: Document) -> Result<Collection> {
         Some(mut c) => Some(ClusteredIndex {
             keys: keys(name, &document(name, &mut c, "key")?.unwrap_or_default())?,
             unique: matches!(c.get("unique"), Some(Bson::Boolean(true))),
+            // `_id_` is the name the server gives it when none is asked for.
             name: match c.get("name") {
-                Some(Bson::String(s)) => Some(s.clone()),
+                Some(Bson::String(s)) if s != "_id_" => Some(s.clone()),
                 _ => None,
             },
         }),
@@ -143,7 +144,8 @@ fn collection(name: &str, mut o: Document) -> Result<Collection> {
             Some(d) => matches!(d.get("enabled"), Some(Bson::Boolean(true))),
             None => false,
         };
-    let validator = match document(name, &mut o, "validator")? {
+    // `collMod` removes a validator by setting it to `{}`, which the server then lists.
+    let validator = match document(name, &mut o, "validator")?.filter(|v| !v.is_empty()) {
         None => {
             o.remove("validationLevel");
             o.remove("validationAction");
@@ -184,6 +186,9 @@ fn index(collection: &str, mut i: Document) -> Result<Option<Index>> {
     // What the server fills in by itself.
     for noise in ["v", "ns", "2dsphereIndexVersion", "textIndexVersion"] {
         i.remove(noise);
+    }
+    if matches!(i.get("prepareUnique"), Some(Bson::Boolean(false))) {
+        i.remove("prepareUnique");
     }
     let flag = |i: &mut Document, key: &str| -> Result<bool> {
         match i.remove(key) {
