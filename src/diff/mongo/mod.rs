@@ -3,9 +3,11 @@
 //! Documents inside it (validators, pipelines, filters, collations) are BSON, in their order.
 
 pub mod commands;
+mod indexes;
 pub mod model;
 pub mod plan;
 
+pub use indexes::same_index;
 pub use model::{
     Capped, ClusteredIndex, Collection, CollectionOptions, Index, IndexKey, KeyOrder, MongoSchema,
     Reference, Timeseries, Validator, View,
