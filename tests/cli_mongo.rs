@@ -5,11 +5,14 @@
 mod common;
 
 use common::mongo::TestMongo;
-use common::{assert_run, dbridge};
+use common::{assert_run, assert_run_matching, dbridge, CLOCK};
 use data_bridge::diff::mongo::snapshot;
 use data_bridge::diff::snapshot::Format;
 use mongodb::bson::{doc, Document};
 use mongodb::IndexModel;
+
+/// The clock's versions and times, and durations in milliseconds.
+const CLOCK_AND_MS: &[(&str, &str)] = &[(CLOCK[1].0, CLOCK[1].1), (r"\(\d+ ms\)", "([MS])")];
 
 /// Collections with each option, a validator, views and each index kind SecantusDB builds
 /// (it refuses text and hashed indexes).
@@ -196,5 +199,145 @@ pipeline = [{ "$match" = { email = { "$exists" = true } } }]
         &["diff", "--from", "postgres://u:pw@h/db", "--to", &to],
     );
     assert_run("mongo_diff_mixed", &mixed, &[]);
+    m.drop_db().await;
+}
+
+fn write(dir: &std::path::Path, name: &str, text: &str) {
+    std::fs::write(dir.join(name), text).unwrap();
+}
+
+/// A migrations directory of three MongoDB migrations, hashed.
+fn migrations(dir: &std::path::Path) {
+    let m = dir.join("migrations");
+    std::fs::create_dir_all(&m).unwrap();
+    write(
+        &m,
+        "20260101000001_users.up.json",
+        r#"[{"comment": "the users"},
+            {"create": "users", "validator": {"$jsonSchema": {"required": ["email"]}}},
+            {"createIndexes": "users", "indexes": [{"key": {"email": 1}, "name": "email_1", "unique": true}]}]"#,
+    );
+    write(
+        &m,
+        "20260101000001_users.down.json",
+        r#"[{"drop": "users"}]"#,
+    );
+    write(
+        &m,
+        "20260101000002_events.up.json",
+        r#"[{"create": "events"}, {"insert": "events", "documents": [{"n": 1}]}]"#,
+    );
+    write(
+        &m,
+        "20260101000002_events.down.json",
+        r#"[{"drop": "events"}]"#,
+    );
+    let hashed = dbridge(dir, &["migrate", "hash"]);
+    assert_eq!(hashed.code, 0, "{}", hashed.stderr);
+}
+
+#[tokio::test]
+async fn migrations_of_commands_go_up_and_down_with_history_and_status() {
+    let m = TestMongo::new("migrate").await;
+    let dir = tempfile::tempdir().unwrap();
+    migrations(dir.path());
+    let url = m.url();
+    let up = dbridge(dir.path(), &["--url", &url, "migrate", "up"]);
+    assert_run_matching("mongo_migrate_up", &up, &[], CLOCK_AND_MS);
+    let status = dbridge(dir.path(), &["--url", &url, "migrate", "status"]);
+    assert_run_matching("mongo_migrate_status", &status, &[], CLOCK_AND_MS);
+    let live = data_bridge::engine::mongo::inspect(&m.db()).await.unwrap();
+    assert!(live
+        .collection("users")
+        .is_some_and(|c| c.indexes.len() == 1));
+    assert!(live.collection("_dbridge_migrations").is_none());
+    // Up again: nothing to do; the data command ran once.
+    let again = dbridge(dir.path(), &["--url", &url, "migrate", "up"]);
+    assert_eq!(
+        (again.code, again.stdout.trim()),
+        (0, "up to date"),
+        "{}",
+        again.stderr
+    );
+    let events = m.db().collection::<Document>("events");
+    assert_eq!(events.count_documents(doc! {}).await.unwrap(), 1);
+    let down = dbridge(dir.path(), &["--url", &url, "migrate", "down"]);
+    assert_eq!(down.code, 0, "{}", down.stderr);
+    let live = data_bridge::engine::mongo::inspect(&m.db()).await.unwrap();
+    assert!(live.collection("events").is_none() && live.collection("users").is_some());
+    let verify = dbridge(dir.path(), &["--url", &url, "migrate", "verify"]);
+    assert_eq!(verify.code, 0, "{}", verify.stderr);
+    m.drop_db().await;
+}
+
+#[tokio::test]
+async fn concurrent_runners_apply_each_migration_once_and_a_stale_lock_is_taken_over() {
+    let m = TestMongo::new("concurrent").await;
+    let dir = tempfile::tempdir().unwrap();
+    migrations(dir.path());
+    // A lock left by a runner that was killed: expired, so the next runner takes it.
+    let lock = m.db().collection::<Document>("_dbridge_migrations_lock");
+    let past = mongodb::bson::DateTime::from_millis(0);
+    lock.insert_one(doc! {"_id": "lock", "owner": "killed", "expires": past})
+        .await
+        .unwrap();
+    let url = m.url();
+    let runners: Vec<_> = (0..8)
+        .map(|_| {
+            std::process::Command::new(env!("CARGO_BIN_EXE_dbridge"))
+                .args(["--url", &url, "migrate", "up"])
+                .current_dir(dir.path())
+                .env_remove("DATABASE_URL")
+                .output()
+        })
+        .collect();
+    for out in runners {
+        let out = out.unwrap();
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+    let events = m.db().collection::<Document>("events");
+    assert_eq!(events.count_documents(doc! {}).await.unwrap(), 1);
+    let history = m.db().collection::<Document>("_dbridge_migrations");
+    assert_eq!(history.count_documents(doc! {}).await.unwrap(), 2);
+    assert_eq!(lock.count_documents(doc! {}).await.unwrap(), 0);
+    m.drop_db().await;
+}
+
+#[tokio::test]
+async fn a_failing_command_names_its_file_and_position_and_blocks_the_next_run() {
+    let m = TestMongo::new("failing").await;
+    let dir = tempfile::tempdir().unwrap();
+    let mig = dir.path().join("migrations");
+    std::fs::create_dir_all(&mig).unwrap();
+    write(
+        &mig,
+        "20260101000001_bad.up.json",
+        r#"[{"create": "a"}, {"collMod": "no_such_collection", "validator": {}}, {"create": "b"}]"#,
+    );
+    write(&mig, "20260101000002_broken.up.json", r#"{"create": "c"}"#);
+    assert_eq!(dbridge(dir.path(), &["migrate", "hash"]).code, 0);
+    let url = m.url();
+    // A file that is not an array of commands is refused before anything runs.
+    let refused = dbridge(dir.path(), &["--url", &url, "migrate", "up"]);
+    assert_run_matching("mongo_migrate_not_an_array", &refused, &[], CLOCK_AND_MS);
+    let names = m.db().list_collection_names().await.unwrap();
+    assert!(names.iter().all(|n| n.starts_with("_dbridge")), "{names:?}");
+    std::fs::remove_file(mig.join("20260101000002_broken.up.json")).unwrap();
+    assert_eq!(dbridge(dir.path(), &["migrate", "hash"]).code, 0);
+    let failed = dbridge(dir.path(), &["--url", &url, "migrate", "up"]);
+    assert_eq!(failed.code, 1);
+    assert!(
+        failed
+            .stderr
+            .contains("20260101000001_bad.up.json: command 1 (collMod) failed"),
+        "{}",
+        failed.stderr
+    );
+    let blocked = dbridge(dir.path(), &["--url", &url, "migrate", "up"]);
+    assert_run_matching("mongo_migrate_blocked", &blocked, &[], CLOCK_AND_MS);
     m.drop_db().await;
 }

@@ -31,12 +31,29 @@ pub enum Error {
 
     /// A MongoDB command that failed, with what was being done.
     #[cfg(feature = "mongodb")]
-    #[error("{context}: {source}")]
+    #[error("{context}: {}", crate::engine::mongo::describe(.error))]
     Mongo {
         context: String,
-        #[source]
-        source: mongodb::error::Error,
+        /// Described in the message, which is why it is not the error's source.
+        error: Box<mongodb::error::Error>,
     },
+
+    /// A command of a MongoDB migration file that the server refused.
+    #[cfg(feature = "mongodb")]
+    #[error("{file}: command {index} ({name}) failed: {}", crate::engine::mongo::describe(.error))]
+    MongoCommand {
+        file: String,
+        /// Its 0-based position in the file's array.
+        index: usize,
+        /// The command's name (its first key).
+        name: String,
+        /// Described in the message.
+        error: Box<mongodb::error::Error>,
+    },
+
+    /// A MongoDB migration file that is not an array of commands.
+    #[error("{file}: {message}")]
+    CommandFile { file: String, message: String },
 
     #[error("invalid database URL {url}: {reason}")]
     InvalidUrl { url: String, reason: String },

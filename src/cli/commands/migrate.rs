@@ -80,10 +80,30 @@ pub async fn run(
     // The directory is read before any database is reached (or an embedded one started).
     let files = MigrationDir::open(&dir)?;
     timer.lap("read the migrations directory");
+    #[cfg(feature = "mongodb")]
+    {
+        let url = super::target_url(global, project).await?;
+        if crate::engine::mongo::is_url(&url) {
+            let backend = crate::engine::mongo::MongoMigrations::connect(&url).await?;
+            timer.lap("connect");
+            return drive(global, &dir, &timer, Migrator::new(backend, files), cmd).await;
+        }
+    }
     // The migration lock belongs to a session: the migrator keeps one connection.
     let engine = target_engine(global, project, &[]).await?;
-    let mut runner = Migrator::new(engine.migrations().await?, files);
+    let runner = Migrator::new(engine.migrations().await?, files);
     timer.lap("connect");
+    drive(global, &dir, &timer, runner, cmd).await
+}
+
+/// Runs `cmd` with `runner`, whichever database it migrates.
+async fn drive<B: crate::engine::migrate::MigrationBackend>(
+    global: &GlobalOptions,
+    dir: &std::path::Path,
+    timer: &Timer,
+    mut runner: Migrator<B>,
+    cmd: MigrateCommand,
+) -> anyhow::Result<ExitStatus> {
     let mut progress = Progress::new(global);
     let json = global.json;
     match cmd {

@@ -42,6 +42,16 @@ impl AppliedMigration {
 
 /// What one database offers the migration runner, in the shape of sqlx's `Migrate`.
 pub trait MigrationBackend: Send {
+    /// The history's name, for messages.
+    fn history_name(&self) -> &'static str {
+        "_sqlx_migrations"
+    }
+
+    /// How a user removes the record of `version` by hand, for messages.
+    fn forget_hint(&self, version: i64) -> String {
+        format!("DELETE FROM _sqlx_migrations WHERE version = {version}")
+    }
+
     /// Creates the history if it does not exist.
     fn ensure_history(&mut self) -> impl Future<Output = Result<(), MigrateError>> + Send;
 

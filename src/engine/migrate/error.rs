@@ -39,15 +39,22 @@ pub enum MigrateError {
         fix: String,
     },
 
-    #[error("migration {version} ({file}) was changed after it was applied (its checksum differs from the one recorded in _sqlx_migrations); restore the file, or write a new migration for the change")]
-    ChecksumMismatch { version: i64, file: String },
+    #[error("migration {version} ({file}) was changed after it was applied (its checksum differs from the one recorded in {history}); restore the file, or write a new migration for the change")]
+    ChecksumMismatch {
+        version: i64,
+        file: String,
+        /// The history's name.
+        history: &'static str,
+    },
 
     #[error("migration {version} ({description}) is applied in the database but its file is missing from the migrations directory; restore it")]
     MissingFile { version: i64, description: String },
 
-    #[error("migration {version} ({file}) {what}; it runs outside a transaction, so part of it may be applied. Check what it did and finish or undo it by hand, then mark it resolved: `dbridge migrate baseline {version}` if it is now complete, or `DELETE FROM _sqlx_migrations WHERE version = {version}` if it is undone")]
+    #[error("migration {version} ({file}) {what}; it runs outside a transaction, so part of it may be applied. Check what it did and finish or undo it by hand, then mark it resolved: `dbridge migrate baseline {version}` if it is now complete, or `{forget}` if it is undone")]
     Dirty {
         version: i64,
+        /// How to remove its record from the history (a SQL statement, a shell command).
+        forget: String,
         file: String,
         /// "failed partway in an earlier run", or that the run was interrupted.
         what: String,

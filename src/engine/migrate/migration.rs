@@ -87,13 +87,19 @@ enum Part {
     Simple,
 }
 
-/// Parses `<version>_<description>.up.sql` (or `.down.sql`, `.sql`).
+/// Parses `<version>_<description>.up.sql` (or `.down.sql`, `.sql`), or a MongoDB
+/// migration's `<version>_<description>.up.json` (or `.down.json`).
 fn parse_name(name: &str) -> Option<(i64, String, Part)> {
-    let stem = name.strip_suffix(".sql")?;
+    let (stem, json) = match name.strip_suffix(".sql") {
+        Some(stem) => (stem, false),
+        None => (name.strip_suffix(".json")?, true),
+    };
     let (stem, part) = if let Some(s) = stem.strip_suffix(".up") {
         (s, Part::Up)
     } else if let Some(s) = stem.strip_suffix(".down") {
         (s, Part::Down)
+    } else if json {
+        return None;
     } else {
         (stem, Part::Simple)
     };
@@ -107,6 +113,20 @@ pub(crate) fn version_of(file_name: &str) -> Option<i64> {
     parse_name(file_name).map(|(v, _, _)| v)
 }
 
+/// Whether a file of a migrations directory is a migration: every `.sql` file (a name that is
+/// not a migration's is an error), and the `.json` files named as MongoDB migrations (other
+/// JSON files are left alone).
+pub(crate) fn is_migration_file(path: &Path) -> bool {
+    match path.extension().and_then(|e| e.to_str()) {
+        Some("sql") => true,
+        Some("json") => path
+            .file_name()
+            .and_then(|n| n.to_str())
+            .is_some_and(|n| parse_name(n).is_some()),
+        _ => false,
+    }
+}
+
 /// Reads every migration of a directory, sorted by version. A missing directory is empty.
 pub fn read_dir(dir: &Path) -> Result<Vec<Migration>, MigrateError> {
     let entries = match std::fs::read_dir(dir) {
@@ -116,7 +136,7 @@ pub fn read_dir(dir: &Path) -> Result<Vec<Migration>, MigrateError> {
     };
     let mut paths: Vec<PathBuf> = entries
         .filter_map(|e| e.ok().map(|e| e.path()))
-        .filter(|p| p.is_file() && p.extension().is_some_and(|e| e == "sql"))
+        .filter(|p| p.is_file() && is_migration_file(p))
         .collect();
     paths.sort();
     let mut found: BTreeMap<i64, Migration> = BTreeMap::new();

@@ -120,6 +120,7 @@ impl<B: MigrationBackend> Migrator<B> {
                 "failed partway in an earlier run"
             };
             return Err(MigrateError::Dirty {
+                forget: self.backend.forget_hint(bad.version),
                 version: bad.version,
                 file: self.file(bad.version),
                 what: what.into(),
@@ -139,6 +140,7 @@ impl<B: MigrationBackend> Migrator<B> {
                 }
                 Some(m) if m.checksum() != a.checksum => {
                     return Err(MigrateError::ChecksumMismatch {
+                        history: self.backend.history_name(),
                         version: a.version,
                         file: m.up_path.display().to_string(),
                     })

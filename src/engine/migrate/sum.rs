@@ -23,7 +23,7 @@ fn hash(bytes: &[u8]) -> String {
     )
 }
 
-/// The per-file hashes of the `.sql` files of a directory.
+/// The per-file hashes of the migration files of a directory.
 fn file_hashes(dir: &Path) -> Result<BTreeMap<String, String>, MigrateError> {
     let mut out = BTreeMap::new();
     let entries = match std::fs::read_dir(dir) {
@@ -33,7 +33,7 @@ fn file_hashes(dir: &Path) -> Result<BTreeMap<String, String>, MigrateError> {
     };
     for entry in entries.flatten() {
         let path = entry.path();
-        if path.is_file() && path.extension().is_some_and(|e| e == "sql") {
+        if path.is_file() && super::migration::is_migration_file(&path) {
             let bytes = std::fs::read(&path).map_err(|e| Error::io(&path, e))?;
             out.insert(
                 entry.file_name().to_string_lossy().into_owned(),

@@ -36,7 +36,26 @@ pub async fn connect(url: &str) -> Result<MongoTarget> {
         .await
         .map_err(|e| Error::Mongo {
             context: format!("could not connect to {shown}"),
-            source: e,
+            error: Box::new(e),
         })?;
     Ok(MongoTarget { client, db })
+}
+
+/// A driver error as a person reads it: a server's refusal as its code name, code and
+/// message (`NamespaceNotFound (26): ns not found: app.x`), not the driver's debug dump.
+pub fn describe(e: &mongodb::error::Error) -> String {
+    use mongodb::error::{ErrorKind, WriteFailure};
+    let text = match &*e.kind {
+        ErrorKind::Command(c) => format!("{} ({}): {}", c.code_name, c.code, c.message),
+        ErrorKind::Write(WriteFailure::WriteError(w)) => {
+            format!(
+                "{} ({}): {}",
+                w.code_name.as_deref().unwrap_or("WriteError"),
+                w.code,
+                w.message
+            )
+        }
+        _ => e.to_string(),
+    };
+    crate::redact::redact(&text).into_owned()
 }

@@ -21,7 +21,7 @@ pub async fn inspect(db: &Database) -> Result<MongoSchema> {
     let failed = |what: String| {
         move |e| Error::Mongo {
             context: what,
-            source: e,
+            error: Box::new(e),
         }
     };
     let listed: Vec<Document> = db

@@ -3,6 +3,8 @@
 
 mod connect;
 mod inspect;
+mod migrate;
 
-pub use connect::{connect, is_url, MongoTarget};
+pub use connect::{connect, describe, is_url, MongoTarget};
 pub use inspect::{inspect, HISTORY};
+pub use migrate::{commands, MongoMigrations, LOCK_TTL};
