@@ -341,3 +341,76 @@ async fn a_failing_command_names_its_file_and_position_and_blocks_the_next_run()
     assert_run_matching("mongo_migrate_blocked", &blocked, &[], CLOCK_AND_MS);
     m.drop_db().await;
 }
+
+#[tokio::test]
+async fn autogenerate_writes_proven_migrations_that_migrate_up_runs() {
+    let m = TestMongo::new("autogen").await;
+    let dir = tempfile::tempdir().unwrap();
+    let url = m.url();
+    std::fs::write(
+        dir.path().join("dbridge.toml"),
+        format!("[database]\nurl = \"{url}\"\n\n[schema]\nsource = \"schema.toml\"\n"),
+    )
+    .unwrap();
+    let schema = |extra: &str| {
+        format!(
+            r#"format = 2
+engine = "mongodb"
+
+[[collections]]
+name = "users"
+validator = {{ rule = {{ "$jsonSchema" = {{ required = ["email"] }} }} }}
+indexes = [{{ name = "email_1", keys = [{{ field = "email", order = 1 }}], unique = true }}]
+{extra}"#
+        )
+    };
+    std::fs::write(dir.path().join("schema.toml"), schema("")).unwrap();
+    let first = dbridge(dir.path(), &["autogenerate", "-m", "users"]);
+    assert_run_matching(
+        "mongo_autogenerate_first",
+        &first,
+        &[],
+        &[(r"\d{14}", "[VERSION]")],
+    );
+    let files: Vec<String> = std::fs::read_dir(dir.path().join("migrations"))
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    assert_eq!(files.len(), 3, "{files:?}");
+    let up = dbridge(dir.path(), &["migrate", "up"]);
+    assert_eq!(up.code, 0, "{}", up.stderr);
+    let again = dbridge(dir.path(), &["autogenerate", "-m", "again"]);
+    assert_eq!(again.code, 0, "{}", again.stderr);
+    assert!(again.stdout.starts_with("no changes"), "{}", again.stdout);
+    // A dropped collection loses data: refused unless asked for.
+    std::fs::write(
+        dir.path().join("schema.toml"),
+        "format = 2\nengine = \"mongodb\"\n",
+    )
+    .unwrap();
+    let refused = dbridge(dir.path(), &["autogenerate", "-m", "drop_users"]);
+    assert_run("mongo_autogenerate_refused", &refused, &[]);
+    let check = dbridge(dir.path(), &["autogenerate", "--check"]);
+    assert_eq!(check.code, 2, "{}", check.stderr);
+    let dropped = dbridge(
+        dir.path(),
+        &["autogenerate", "-m", "drop_users", "--allow-destructive"],
+    );
+    assert_eq!(dropped.code, 0, "{}", dropped.stderr);
+    let down = dbridge(dir.path(), &["migrate", "up"]);
+    assert_eq!(down.code, 0, "{}", down.stderr);
+    assert!(m
+        .db()
+        .list_collection_names()
+        .await
+        .unwrap()
+        .iter()
+        .all(|n| n.starts_with("_dbridge")));
+    // No scratch database is left behind.
+    let names = m.client.list_database_names().await.unwrap();
+    assert!(
+        !names.iter().any(|n| n.starts_with("dbridge_scratch_")),
+        "{names:?}"
+    );
+    m.drop_db().await;
+}

@@ -68,6 +68,17 @@ pub async fn run(
     let dir = project.migrations_dir();
     verify_sum(&dir)?;
     let migrations = read_dir(&dir)?;
+    #[cfg(feature = "mongodb")]
+    {
+        let source = args
+            .source
+            .clone()
+            .unwrap_or_else(|| project.schema_source());
+        if super::mongo_diff::is_mongo_source(&source) {
+            return super::mongo_autogenerate::run(global, project, &args, &source, &migrations)
+                .await;
+        }
+    }
     let renames = Renames::parse(&args.renames)?;
     let source = match &args.source {
         Some(s) => project.with_python(Source::parse(s)?),

@@ -10,6 +10,8 @@ pub mod inspect;
 pub mod lint;
 pub mod migrate;
 #[cfg(feature = "mongodb")]
+pub mod mongo_autogenerate;
+#[cfg(feature = "mongodb")]
 pub mod mongo_diff;
 pub mod review;
 pub mod upsert;

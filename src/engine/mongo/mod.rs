@@ -1,6 +1,7 @@
 //! The MongoDB engine: connecting to a `mongodb://` URL and reading a database's collections,
 //! views and indexes into [`crate::diff::mongo::MongoSchema`].
 
+pub mod autogen;
 mod connect;
 mod inspect;
 mod migrate;

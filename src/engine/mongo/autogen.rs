@@ -1,0 +1,128 @@
+//! `autogenerate` for MongoDB: the migrations are replayed on a scratch database, the plan
+//! from there to the desired schema is computed, and it is proven on the same scratch
+//! database before anything is written: up must reach the desired schema, down must return
+//! to the replayed one. Scratch databases are named `dbridge_scratch_<unix time>_<pid>` and
+//! dropped afterwards; one left by a killed run is dropped by the next run after an hour.
+
+use mongodb::bson::Document;
+use mongodb::{Client, Database};
+
+use super::connect::connect;
+use super::inspect::inspect;
+use super::migrate::commands;
+use crate::diff::mongo::{plan, MongoPlan, MongoSchema};
+use crate::engine::error::{Error, Result};
+use crate::engine::migrate::Migration;
+
+/// The prefix of scratch databases.
+pub const SCRATCH_PREFIX: &str = "dbridge_scratch_";
+
+/// The plan from the replayed migrations to the desired schema, proven.
+pub struct MongoPending {
+    pub plan: MongoPlan,
+}
+
+/// Why a proof failed: what the scratch database looked like instead.
+#[derive(Debug, thiserror::Error)]
+#[error("the generated migration does not {what} on the scratch database; nothing was written. What still differs:\n{detail}")]
+pub struct MongoProofFailed {
+    pub what: &'static str,
+    pub detail: String,
+}
+
+/// Replays `migrations` on a scratch database of the server `url` names, plans the way to
+/// `desired` and proves it there. The scratch database is dropped whatever happens.
+pub async fn pending(
+    url: &str,
+    migrations: &[Migration],
+    desired: &MongoSchema,
+) -> Result<std::result::Result<MongoPending, MongoProofFailed>> {
+    let target = connect(url).await?;
+    drop_stale(&target.client).await;
+    let name = format!("{SCRATCH_PREFIX}{}_{}", now_secs(), std::process::id());
+    let scratch = target.client.database(&name);
+    let result = prove(&scratch, migrations, desired).await;
+    let _ = scratch.drop().await;
+    result
+}
+
+async fn prove(
+    scratch: &Database,
+    migrations: &[Migration],
+    desired: &MongoSchema,
+) -> Result<std::result::Result<MongoPending, MongoProofFailed>> {
+    for m in migrations {
+        let file = m.up_path.display().to_string();
+        run(scratch, &file, &commands(&m.up_sql, &file)?).await?;
+    }
+    let replayed = inspect(scratch).await?;
+    let planned = plan(&replayed, desired);
+    if planned.is_empty() {
+        return Ok(Ok(MongoPending { plan: planned }));
+    }
+    run(scratch, "the generated up commands", &planned.up()).await?;
+    let reached = plan(&inspect(scratch).await?, desired);
+    if !reached.is_empty() {
+        return Ok(Err(failed("reach the schema source", &reached)));
+    }
+    let Some(down) = planned.down() else {
+        return Ok(Ok(MongoPending { plan: planned }));
+    };
+    run(scratch, "the generated down commands", &down).await?;
+    let back = plan(&inspect(scratch).await?, &replayed);
+    if !back.is_empty() {
+        return Ok(Err(failed(
+            "return to the migrations' state when run down",
+            &back,
+        )));
+    }
+    Ok(Ok(MongoPending { plan: planned }))
+}
+
+fn failed(what: &'static str, left: &MongoPlan) -> MongoProofFailed {
+    let detail = left
+        .steps
+        .iter()
+        .map(|s| format!("  {} {}", s.kind, s.object))
+        .collect::<Vec<_>>()
+        .join("\n");
+    MongoProofFailed { what, detail }
+}
+
+async fn run(db: &Database, file: &str, commands: &[Document]) -> Result<()> {
+    for (index, command) in commands.iter().enumerate() {
+        let name = command.keys().next().cloned().unwrap_or_default();
+        db.run_command(command.clone())
+            .await
+            .map_err(|e| Error::MongoCommand {
+                file: file.to_string(),
+                index,
+                name,
+                error: Box::new(e),
+            })?;
+    }
+    Ok(())
+}
+
+fn now_secs() -> u64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs())
+}
+
+/// Drops the scratch databases of runs that ended more than an hour ago without dropping
+/// theirs (killed). Best effort: a server that refuses listing databases keeps them.
+async fn drop_stale(client: &Client) {
+    let Ok(names) = client.list_database_names().await else {
+        return;
+    };
+    for name in names {
+        let started = name
+            .strip_prefix(SCRATCH_PREFIX)
+            .and_then(|rest| rest.split('_').next())
+            .and_then(|secs| secs.parse::<u64>().ok());
+        if started.is_some_and(|s| s + 3600 < now_secs()) {
+            let _ = client.database(&name).drop().await;
+        }
+    }
+}
