@@ -414,3 +414,95 @@ indexes = [{{ name = "email_1", keys = [{{ field = "email", order = 1 }}], uniqu
     );
     m.drop_db().await;
 }
+
+#[tokio::test]
+async fn upsert_inserts_updates_and_leaves_unchanged_documents_all_or_nothing() {
+    let m = TestMongo::new("upsert").await;
+    let db = m.db();
+    db.run_command(doc! {"create": "items", "validator": {"$jsonSchema": {"properties": {"qty": {"bsonType": "int"}}}}})
+        .await
+        .unwrap();
+    let items = db.collection::<Document>("items");
+    items
+        .insert_many([doc! {"sku": "a", "qty": 1}, doc! {"sku": "b", "qty": 5}])
+        .await
+        .unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    write(
+        dir.path(),
+        "in.ndjson",
+        "{\"sku\": \"a\", \"qty\": 2}\n{\"sku\": \"b\", \"qty\": 5}\n{\"sku\": \"c\", \"qty\": 1, \"at\": {\"$date\": \"2024-01-02T03:04:05Z\"}}\n{\"sku\": \"c\", \"qty\": 3}\n",
+    );
+    let url = m.url();
+    let run = dbridge(
+        dir.path(),
+        &[
+            "--url",
+            &url,
+            "upsert",
+            "items",
+            "--input",
+            "in.ndjson",
+            "--on",
+            "sku",
+        ],
+    );
+    assert_run_matching(
+        "mongo_upsert",
+        &run,
+        &[],
+        &[(r"in \d+\.\d+ s \(\d+ rows/s\)", "in [TIME]")],
+    );
+    let c = items.find_one(doc! {"sku": "c"}).await.unwrap().unwrap();
+    assert_eq!(c.get_i32("qty").unwrap(), 3);
+    // A document the validator rejects in the middle: nothing is written, the row is named.
+    write(
+        dir.path(),
+        "bad.json",
+        r#"[{"sku": "d", "qty": 1}, {"sku": "e", "qty": "many"}]"#,
+    );
+    let bad = dbridge(
+        dir.path(),
+        &[
+            "--url", &url, "upsert", "items", "--input", "bad.json", "--on", "sku",
+        ],
+    );
+    assert_eq!(bad.code, 1);
+    assert!(
+        bad.stderr.contains("bad.json: row 2") && bad.stderr.contains("validator rejects"),
+        "{}",
+        bad.stderr
+    );
+    assert!(bad.stderr.contains("nothing was written"), "{}", bad.stderr);
+    assert_eq!(items.count_documents(doc! {"sku": "d"}).await.unwrap(), 0);
+    // CSV, with --do-nothing: existing documents are left alone.
+    write(dir.path(), "in.csv", "sku,name\na,renamed\nz,new\n");
+    let csv = dbridge(
+        dir.path(),
+        &[
+            "--url",
+            &url,
+            "--json",
+            "upsert",
+            "items",
+            "--input",
+            "in.csv",
+            "--on",
+            "sku",
+            "--do-nothing",
+        ],
+    );
+    let summary: serde_json::Value = serde_json::from_str(&csv.stdout).unwrap();
+    assert_eq!(
+        (summary["inserted"].as_u64(), summary["unchanged"].as_u64()),
+        (Some(1), Some(1))
+    );
+    assert!(items
+        .find_one(doc! {"sku": "a"})
+        .await
+        .unwrap()
+        .unwrap()
+        .get("name")
+        .is_none());
+    m.drop_db().await;
+}

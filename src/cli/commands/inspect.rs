@@ -52,18 +52,15 @@ pub async fn run(
     };
     let timer = Timer::new();
     #[cfg(feature = "mongodb")]
-    {
-        let url = super::target_url(global, project).await?;
-        if crate::engine::mongo::is_url(&url) {
-            return inspect_mongo(
-                &url,
-                args.format,
-                global.json,
-                args.output.as_deref(),
-                &timer,
-            )
-            .await;
-        }
+    if let Some(url) = super::mongo_target(global, project) {
+        return inspect_mongo(
+            &url,
+            args.format,
+            global.json,
+            args.output.as_deref(),
+            &timer,
+        )
+        .await;
     }
     let engine = target_engine(global, project, &[]).await?;
     timer.lap("connect");

@@ -81,13 +81,10 @@ pub async fn run(
     let files = MigrationDir::open(&dir)?;
     timer.lap("read the migrations directory");
     #[cfg(feature = "mongodb")]
-    {
-        let url = super::target_url(global, project).await?;
-        if crate::engine::mongo::is_url(&url) {
-            let backend = crate::engine::mongo::MongoMigrations::connect(&url).await?;
-            timer.lap("connect");
-            return drive(global, &dir, &timer, Migrator::new(backend, files), cmd).await;
-        }
+    if let Some(url) = super::mongo_target(global, project) {
+        let backend = crate::engine::mongo::MongoMigrations::connect(&url).await?;
+        timer.lap("connect");
+        return drive(global, &dir, &timer, Migrator::new(backend, files), cmd).await;
     }
     // The migration lock belongs to a session: the migrator keeps one connection.
     let engine = target_engine(global, project, &[]).await?;

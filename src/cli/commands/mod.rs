@@ -71,6 +71,22 @@ pub async fn target_url(global: &GlobalOptions, project: &Project) -> anyhow::Re
     Ok(target.url)
 }
 
+/// The target's URL when one is configured (`--url`, `DATABASE_URL`, `[database] url`),
+/// without starting the embedded default database: to tell a MongoDB target early.
+pub fn configured_url(global: &GlobalOptions, project: &Project) -> Option<String> {
+    global
+        .url
+        .clone()
+        .or_else(|| std::env::var("DATABASE_URL").ok().filter(|u| !u.is_empty()))
+        .or_else(|| project.config.database.url.clone())
+}
+
+/// The configured target, when it is a MongoDB URL.
+#[cfg(feature = "mongodb")]
+pub fn mongo_target(global: &GlobalOptions, project: &Project) -> Option<String> {
+    configured_url(global, project).filter(|u| crate::engine::mongo::is_url(u))
+}
+
 /// A pool on the target database whose connections start with `settings`; a command takes
 /// its connections from it.
 pub async fn target_engine(

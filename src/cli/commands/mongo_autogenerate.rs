@@ -35,11 +35,7 @@ pub async fn run(
     let text = std::fs::read_to_string(path).map_err(|e| anyhow::anyhow!("{source}: {e}"))?;
     let desired = snapshot::read(&text, format, source)?;
     // The configured target only: an embedded PostgreSQL would be of no use here.
-    let target = global
-        .url
-        .clone()
-        .or_else(|| std::env::var("DATABASE_URL").ok().filter(|u| !u.is_empty()))
-        .or_else(|| project.config.database.url.clone());
+    let target = super::configured_url(global, project);
     let server = [dev_url(global, project), target]
         .into_iter()
         .flatten()

@@ -51,22 +51,55 @@ pub async fn run(
     args: UpsertArgs,
 ) -> anyhow::Result<ExitStatus> {
     let timer = Timer::new();
+    let (name, source, size) = open_input(&args)?;
+    let format = input_format(&args)?;
+    let options = UpsertOptions {
+        on: args.on.clone(),
+        update: args.update.clone(),
+        do_nothing: args.do_nothing,
+        commit_every: args.commit_every,
+        skip: args.skip,
+    };
+    #[cfg(feature = "mongodb")]
+    if let Some(url) = super::mongo_target(global, project) {
+        let target = crate::engine::mongo::connect(&url).await?;
+        let docs = crate::engine::mongo::input::read(&name, format, source).map_err(with_flags)?;
+        timer.lap("reading the input");
+        let upsert = crate::engine::mongo::upsert::upsert;
+        let summary = upsert(&target, &args.table, docs, &name, &options, &|_| {})
+            .await
+            .map_err(with_flags)?;
+        timer.lap("upsert");
+        print_summary(&args.table, &summary, global.json);
+        return Ok(ExitStatus::Success);
+    }
     let engine = target_engine(global, project, &[]).await?;
     timer.lap("connecting");
     let catalog = engine.catalog().await?;
     let table = catalog.table(&args.table)?;
     timer.lap("reading the catalog");
-    let (name, source, size): (String, Box<dyn std::io::Read + Send>, Option<u64>) =
-        if args.input == "-" {
-            ("<stdin>".into(), Box::new(std::io::stdin()), None)
-        } else {
-            let path = PathBuf::from(&args.input);
-            let file = std::fs::File::open(&path)
-                .map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))?;
-            let size = file.metadata().ok().map(|m| m.len());
-            (args.input.clone(), Box::new(file), size)
-        };
-    let format = match args.format.map(Format::from) {
+    let reader = Reader::new(&name, format, source)?;
+    timer.lap("opening the input");
+    upsert_table(global, &engine, table, reader, &name, &options, size).await
+}
+
+/// The input's name for messages, its reader and its size (for the progress bar).
+type Input = (String, Box<dyn std::io::Read + Send>, Option<u64>);
+
+fn open_input(args: &UpsertArgs) -> anyhow::Result<Input> {
+    if args.input == "-" {
+        return Ok(("<stdin>".into(), Box::new(std::io::stdin()), None));
+    }
+    let path = PathBuf::from(&args.input);
+    let file =
+        std::fs::File::open(&path).map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))?;
+    let size = file.metadata().ok().map(|m| m.len());
+    Ok((args.input.clone(), Box::new(file), size))
+}
+
+/// The input's format: `--format`, else the file's extension (NDJSON for stdin).
+fn input_format(args: &UpsertArgs) -> anyhow::Result<Format> {
+    Ok(match args.format.map(Format::from) {
         Some(f) => f,
         None if args.input == "-" => Format::Ndjson,
         None => Format::from_path(std::path::Path::new(&args.input)).ok_or_else(|| {
@@ -75,16 +108,20 @@ pub async fn run(
                 args.input
             )
         })?,
-    };
-    let reader = Reader::new(&name, format, source)?;
-    timer.lap("opening the input");
-    let options = UpsertOptions {
-        on: args.on,
-        update: args.update,
-        do_nothing: args.do_nothing,
-        commit_every: args.commit_every,
-        skip: args.skip,
-    };
+    })
+}
+
+/// The PostgreSQL upsert, with its progress bar on a terminal.
+async fn upsert_table(
+    global: &GlobalOptions,
+    engine: &crate::engine::postgres::Postgres,
+    table: &crate::engine::data::Table,
+    reader: Reader,
+    name: &str,
+    options: &UpsertOptions,
+    size: Option<u64>,
+) -> anyhow::Result<ExitStatus> {
+    let timer = Timer::new();
     let bar = (!global.quiet && std::io::stderr().is_terminal()).then(|| progress_bar(size));
     let started = std::time::Instant::now();
     // Rows per second over the whole run so far, as the summary counts them.
@@ -106,7 +143,7 @@ pub async fn run(
             }
         }
     };
-    let result = engine.upsert(table, reader, &name, &options, &report).await;
+    let result = engine.upsert(table, reader, name, options, &report).await;
     if let Some(bar) = &bar {
         bar.finish_and_clear();
     }

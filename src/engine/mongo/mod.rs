@@ -3,8 +3,10 @@
 
 pub mod autogen;
 mod connect;
+pub mod input;
 mod inspect;
 mod migrate;
+pub mod upsert;
 
 pub use connect::{connect, describe, is_url, MongoTarget};
 pub use inspect::{inspect, HISTORY};
