@@ -51,7 +51,6 @@ pub async fn run(
     args: UpsertArgs,
 ) -> anyhow::Result<ExitStatus> {
     let timer = Timer::new();
-    let (name, source, size) = open_input(&args)?;
     let format = input_format(&args)?;
     let options = UpsertOptions {
         on: args.on.clone(),
@@ -63,6 +62,7 @@ pub async fn run(
     #[cfg(feature = "mongodb")]
     if let Some(url) = super::mongo_target(global, project) {
         let target = crate::engine::mongo::connect(&url).await?;
+        let (name, source, _) = open_input(&args)?;
         let docs = crate::engine::mongo::input::read(&name, format, source).map_err(with_flags)?;
         timer.lap("reading the input");
         let upsert = crate::engine::mongo::upsert::upsert;
@@ -78,6 +78,7 @@ pub async fn run(
     let catalog = engine.catalog().await?;
     let table = catalog.table(&args.table)?;
     timer.lap("reading the catalog");
+    let (name, source, size) = open_input(&args)?;
     let reader = Reader::new(&name, format, source)?;
     timer.lap("opening the input");
     upsert_table(global, &engine, table, reader, &name, &options, size).await
