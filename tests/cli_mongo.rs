@@ -506,3 +506,68 @@ async fn upsert_inserts_updates_and_leaves_unchanged_documents_all_or_nothing() 
         .is_none());
     m.drop_db().await;
 }
+
+#[tokio::test]
+async fn fetch_loads_declared_references_with_one_lookup_per_level() {
+    let m = TestMongo::new("fetch").await;
+    let db = m.db();
+    let users = db.collection::<Document>("users");
+    users
+        .insert_many([
+            doc! {"_id": 1, "name": "Ann"},
+            doc! {"_id": 2, "name": "Bob"},
+        ])
+        .await
+        .unwrap();
+    db.collection::<Document>("posts")
+        .insert_many([
+            doc! {"_id": 10, "author_id": 1, "title": "a"},
+            doc! {"_id": 11, "author_id": 1, "title": "b"},
+            doc! {"_id": 12, "author_id": 9, "title": "orphan"},
+        ])
+        .await
+        .unwrap();
+    db.collection::<Document>("comments")
+        .insert_many([doc! {"_id": 100, "post_id": 10, "body": "hi"}])
+        .await
+        .unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("schema.toml"),
+        r#"format = 2
+engine = "mongodb"
+references = [
+  { from = "posts", field = "author_id", to = "users" },
+  { from = "comments", field = "post_id", to = "posts" },
+]
+"#,
+    )
+    .unwrap();
+    let url = m.url();
+    std::fs::write(
+        dir.path().join("dbridge.toml"),
+        format!("[database]\nurl = \"{url}\"\n\n[schema]\nsource = \"schema.toml\"\n"),
+    )
+    .unwrap();
+    let posts = dbridge(dir.path(), &["fetch", "posts", "--with", "author,comments"]);
+    assert_run("mongo_fetch_posts", &posts, &[]);
+    let nested = dbridge(
+        dir.path(),
+        &[
+            "fetch",
+            "users",
+            "--with",
+            "posts.comments",
+            "--filter",
+            "name=Ann",
+        ],
+    );
+    let nested: serde_json::Value = serde_json::from_str(&nested.stdout).unwrap();
+    assert_eq!(nested[0]["posts"][0]["comments"][0]["body"], "hi");
+    assert_eq!(nested.as_array().unwrap().len(), 1);
+    let relations = dbridge(dir.path(), &["fetch", "posts", "--relations"]);
+    assert_run("mongo_fetch_relations", &relations, &[]);
+    let unknown = dbridge(dir.path(), &["fetch", "posts", "--with", "editor"]);
+    assert_run("mongo_fetch_unknown_relation", &unknown, &[]);
+    m.drop_db().await;
+}

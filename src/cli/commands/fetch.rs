@@ -54,6 +54,10 @@ pub async fn run(
     project: &Project,
     args: FetchArgs,
 ) -> anyhow::Result<ExitStatus> {
+    #[cfg(feature = "mongodb")]
+    if let Some(url) = super::mongo_target(global, project) {
+        return super::mongo_fetch::run(project, &url, &args).await;
+    }
     // Timestamps with time zone come out in UTC, whatever the server's setting.
     let timer = Timer::new();
     let engine = target_engine(global, project, &[("TimeZone", "UTC")]).await?;

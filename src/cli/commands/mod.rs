@@ -13,6 +13,8 @@ pub mod migrate;
 pub mod mongo_autogenerate;
 #[cfg(feature = "mongodb")]
 pub mod mongo_diff;
+#[cfg(feature = "mongodb")]
+pub mod mongo_fetch;
 pub mod review;
 pub mod upsert;
 

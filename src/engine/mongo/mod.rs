@@ -3,6 +3,7 @@
 
 pub mod autogen;
 mod connect;
+pub mod fetch;
 pub mod input;
 mod inspect;
 mod migrate;
