@@ -9,7 +9,7 @@ mod common;
 
 use common::mongo::TestMongo;
 use data_bridge::diff::mongo::snapshot;
-use data_bridge::diff::mongo::{plan, MongoSchema};
+use data_bridge::diff::mongo::{plan, plan_with, rename_hints, MongoSchema};
 use data_bridge::diff::snapshot::Format;
 use mongodb::bson::Document;
 
@@ -24,7 +24,7 @@ fn schema(case: &str, side: &str) -> MongoSchema {
 
 async fn apply(db: &mongodb::Database, what: &str, commands: &[Document]) {
     for (i, command) in commands.iter().enumerate() {
-        if let Err(e) = db.run_command(command.clone()).await {
+        if let Err(e) = data_bridge::engine::mongo::run_command(db, command.clone()).await {
             panic!("{what}: command {i} ({command}) failed: {e}");
         }
     }
@@ -61,7 +61,15 @@ async fn round_trip(case: &str) {
     .await;
     let start = inspect(&db).await;
     assert_same("FROM", &start, &from);
-    let step = plan(&start, &to);
+    // Rename hints of the case, one `db.old=new` a line.
+    let hints: Vec<String> = std::fs::read_to_string(format!(
+        "{}/fixtures/mongo/{case}/renames.txt",
+        env!("CARGO_MANIFEST_DIR")
+    ))
+    .map(|t| t.lines().map(str::to_string).collect())
+    .unwrap_or_default();
+    let renames = rename_hints(&hints, &start, &to).unwrap();
+    let step = plan_with(&start, &to, &renames);
     assert!(!step.is_empty(), "{case}: FROM and TO are the same");
     let up = step.up();
     let down = step
@@ -121,5 +129,6 @@ cases!(
     indexes_changed,
     validators,
     views_changed,
-    options_recreated
+    options_recreated,
+    renamed
 );

@@ -20,11 +20,7 @@ pub async fn run(
     source: &str,
     migrations: &[Migration],
 ) -> anyhow::Result<ExitStatus> {
-    for (flag, set) in [
-        ("--rename", !args.renames.is_empty()),
-        ("--safe", args.safe),
-        ("--interactive", args.interactive),
-    ] {
+    for (flag, set) in [("--safe", args.safe), ("--interactive", args.interactive)] {
         if set {
             anyhow::bail!("{flag} is not supported for MongoDB schemas yet");
         }
@@ -45,7 +41,7 @@ pub async fn run(
                 "the schema source {source} is a MongoDB schema: pass --dev-url or --url with a mongodb:// URL to prove the migration on (a scratch database there, dropped afterwards)"
             )
         })?;
-    let pending = autogen::pending(&server, migrations, &desired).await?;
+    let pending = autogen::pending(&server, migrations, &desired, &args.renames).await?;
     timer.lap("replay, plan and prove on a scratch database");
     let plan = pending?.plan;
     let dir = project.migrations_dir();

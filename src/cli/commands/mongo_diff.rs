@@ -8,7 +8,7 @@ use std::path::Path;
 use super::diff::{DiffArgs, DiffFormat};
 use super::ExitStatus;
 use crate::cli::render::output;
-use crate::diff::mongo::{plan, snapshot, MongoSchema};
+use crate::diff::mongo::{plan_with, rename_hints, snapshot, MongoSchema};
 use crate::diff::snapshot::Format;
 
 /// Whether a `--from`/`--to` argument is a MongoDB source: a URL, or a snapshot file whose
@@ -52,7 +52,6 @@ async fn load(arg: &str) -> anyhow::Result<MongoSchema> {
 
 pub async fn run(args: &DiffArgs, format: DiffFormat) -> anyhow::Result<ExitStatus> {
     for (flag, set) in [
-        ("--rename", !args.renames.is_empty()),
         ("--schema", !args.schemas.is_empty()),
         ("--safe", args.safe),
     ] {
@@ -69,7 +68,8 @@ pub async fn run(args: &DiffArgs, format: DiffFormat) -> anyhow::Result<ExitStat
         }
     }
     let (from, to) = tokio::try_join!(load(&args.from), load(&args.to))?;
-    let plan = plan(&from, &to);
+    let renames = rename_hints(&args.renames, &from, &to)?;
+    let plan = plan_with(&from, &to, &renames);
     let text = match format {
         DiffFormat::Json => serde_json::to_string_pretty(&plan)? + "\n",
         DiffFormat::Sql if args.down => match plan.down() {

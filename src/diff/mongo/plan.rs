@@ -79,6 +79,77 @@ impl MongoPlan {
 
 /// Plans the way from `from` to `to`.
 pub fn plan(from: &MongoSchema, to: &MongoSchema) -> MongoPlan {
+    plan_with(from, to, &[])
+}
+
+/// Plans the way from `from` to `to`, with collections renamed as `renames` say (old, new):
+/// `renameCollection` first, then the rest as if they had had their new names. A hint that
+/// does not apply (its old collection is not in `from`, or its new one not in `to`) is left
+/// out: [`rename_hints`] refuses those of a command line.
+pub fn plan_with(from: &MongoSchema, to: &MongoSchema, renames: &[(String, String)]) -> MongoPlan {
+    let mut renamed = from.clone();
+    let mut rename_steps = Vec::new();
+    for (old, new) in renames {
+        let applies = from.collection(old).is_some()
+            && from.collection(new).is_none()
+            && to.collection(new).is_some()
+            && to.collection(old).is_none();
+        if !applies {
+            continue;
+        }
+        if let Some(c) = renamed.collections.iter_mut().find(|c| &c.name == old) {
+            c.name = new.clone();
+        }
+        let rename = |a: &str, b: &str| mongodb::bson::doc! {"renameCollection": a, "to": b};
+        rename_steps.push(MongoStep {
+            kind: "rename collection",
+            object: format!("{old} to {new}"),
+            note: None,
+            hazards: Vec::new(),
+            up: vec![rename(old, new)],
+            down: Some(vec![rename(new, old)]),
+        });
+    }
+    renamed.normalize();
+    let mut plan = plan_renamed(&renamed, to);
+    rename_steps.append(&mut plan.steps);
+    MongoPlan {
+        steps: rename_steps,
+    }
+}
+
+/// Parses `--rename` hints for MongoDB: `old=new` or `db.old=new` (the database is left
+/// out; collection names may hold dots after it). Each must apply from `from` to `to`.
+pub fn rename_hints(
+    hints: &[String],
+    from: &MongoSchema,
+    to: &MongoSchema,
+) -> Result<Vec<(String, String)>, crate::diff::Error> {
+    hints
+        .iter()
+        .map(|hint| {
+            let bad = |reason: String| crate::diff::Error::CollectionRenameHint {
+                hint: hint.clone(),
+                reason,
+            };
+            let (old, new) = hint.split_once('=').ok_or_else(|| bad("no `=`".into()))?;
+            let old = match old.split_once('.') {
+                Some((_, collection)) if from.collection(old).is_none() => collection,
+                _ => old,
+            };
+            if from.collection(old).is_none() {
+                return Err(bad(format!("no collection {old} in the source schema")));
+            }
+            if to.collection(new).is_none() {
+                return Err(bad(format!("no collection {new} in the target schema")));
+            }
+            Ok((old.to_string(), new.to_string()))
+        })
+        .collect()
+}
+
+/// [`plan_with`] once renames are applied to `from`.
+fn plan_renamed(from: &MongoSchema, to: &MongoSchema) -> MongoPlan {
     let mut b = Builder::default();
     // Views that change or go are dropped first: their collections may be about to change.
     for old in &from.views {

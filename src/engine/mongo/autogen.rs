@@ -10,7 +10,7 @@ use mongodb::{Client, Database};
 use super::connect::connect;
 use super::inspect::inspect;
 use super::migrate::commands;
-use crate::diff::mongo::{plan, MongoPlan, MongoSchema};
+use crate::diff::mongo::{plan, plan_with, rename_hints, MongoPlan, MongoSchema};
 use crate::engine::error::{Error, Result};
 use crate::engine::migrate::Migration;
 
@@ -36,12 +36,13 @@ pub async fn pending(
     url: &str,
     migrations: &[Migration],
     desired: &MongoSchema,
+    renames: &[String],
 ) -> Result<std::result::Result<MongoPending, MongoProofFailed>> {
     let target = connect(url).await?;
     drop_stale(&target.client).await;
     let name = format!("{SCRATCH_PREFIX}{}_{}", now_secs(), std::process::id());
     let scratch = target.client.database(&name);
-    let result = prove(&scratch, migrations, desired).await;
+    let result = prove(&scratch, migrations, desired, renames).await;
     let _ = scratch.drop().await;
     result
 }
@@ -50,13 +51,15 @@ async fn prove(
     scratch: &Database,
     migrations: &[Migration],
     desired: &MongoSchema,
+    renames: &[String],
 ) -> Result<std::result::Result<MongoPending, MongoProofFailed>> {
     for m in migrations {
         let file = m.up_path.display().to_string();
         run(scratch, &file, &commands(&m.up_sql, &file)?).await?;
     }
     let replayed = inspect(scratch).await?;
-    let planned = plan(&replayed, desired);
+    let renames = rename_hints(renames, &replayed, desired)?;
+    let planned = plan_with(&replayed, desired, &renames);
     if planned.is_empty() {
         return Ok(Ok(MongoPending { plan: planned }));
     }
@@ -92,7 +95,7 @@ fn failed(what: &'static str, left: &MongoPlan) -> MongoProofFailed {
 async fn run(db: &Database, file: &str, commands: &[Document]) -> Result<()> {
     for (index, command) in commands.iter().enumerate() {
         let name = command.keys().next().cloned().unwrap_or_default();
-        db.run_command(command.clone())
+        super::command::run_command(db, command.clone())
             .await
             .map_err(|e| Error::MongoCommand {
                 file: file.to_string(),

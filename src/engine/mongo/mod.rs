@@ -2,6 +2,7 @@
 //! views and indexes into [`crate::diff::mongo::MongoSchema`].
 
 pub mod autogen;
+mod command;
 mod connect;
 pub mod fetch;
 pub mod input;
@@ -9,6 +10,7 @@ mod inspect;
 mod migrate;
 pub mod upsert;
 
+pub use command::run_command;
 pub use connect::{connect, describe, is_url, MongoTarget};
 pub use inspect::{inspect, HISTORY};
 pub use migrate::{commands, MongoMigrations, LOCK_TTL};
