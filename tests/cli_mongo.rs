@@ -571,3 +571,50 @@ references = [
     assert_run("mongo_fetch_unknown_relation", &unknown, &[]);
     m.drop_db().await;
 }
+
+#[tokio::test]
+async fn a_command_the_server_accepts_without_effect_is_never_recorded_as_applied() {
+    let m = TestMongo::new("noeffect").await;
+    let dir = tempfile::tempdir().unwrap();
+    let mig = dir.path().join("migrations");
+    std::fs::create_dir_all(&mig).unwrap();
+    write(
+        &mig,
+        "20260101000001_hide.up.json",
+        r#"[{"createIndexes": "u", "indexes": [{"key": {"h": 1}, "name": "h_1"}]},
+            {"collMod": "u", "index": {"name": "h_1", "hidden": true}}]"#,
+    );
+    assert_eq!(dbridge(dir.path(), &["migrate", "hash"]).code, 0);
+    let url = m.url();
+    let run = dbridge(dir.path(), &["--url", &url, "migrate", "up"]);
+    let indexes: Vec<Document> = {
+        use futures_util::TryStreamExt;
+        let cursor = m
+            .db()
+            .collection::<Document>("u")
+            .list_indexes()
+            .await
+            .unwrap();
+        cursor
+            .try_collect::<Vec<_>>()
+            .await
+            .unwrap()
+            .into_iter()
+            .map(|i| mongodb::bson::to_document(&i).unwrap())
+            .collect()
+    };
+    let hidden = indexes
+        .iter()
+        .any(|i| i.get_str("name") == Ok("h_1") && i.get_bool("hidden") == Ok(true));
+    // Either the server hid the index and the migration is applied, or it did not and the
+    // run fails saying so (SecantusDB accepts the collMod and changes nothing).
+    if hidden {
+        assert_eq!(run.code, 0, "{}", run.stderr);
+    } else {
+        assert_eq!(run.code, 1);
+        assert!(run.stderr.contains("command 1 (collMod) failed: the server accepted it but it did not take effect (index h_1: hidden is not set"), "{}", run.stderr);
+        let status = dbridge(dir.path(), &["--url", &url, "migrate", "status"]);
+        assert!(status.stdout.contains("FAILED"), "{}", status.stdout);
+    }
+    m.drop_db().await;
+}

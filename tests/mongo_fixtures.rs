@@ -24,7 +24,7 @@ fn schema(case: &str, side: &str) -> MongoSchema {
 
 async fn apply(db: &mongodb::Database, what: &str, commands: &[Document]) {
     for (i, command) in commands.iter().enumerate() {
-        if let Err(e) = data_bridge::engine::mongo::run_command(db, command.clone()).await {
+        if let Err(e) = data_bridge::engine::mongo::run_checked(db, command.clone()).await {
             panic!("{what}: command {i} ({command}) failed: {e}");
         }
     }

@@ -40,7 +40,7 @@ pub enum Error {
 
     /// A command of a MongoDB migration file that the server refused.
     #[cfg(feature = "mongodb")]
-    #[error("{file}: command {index} ({name}) failed: {}", crate::engine::mongo::describe(.error))]
+    #[error("{file}: command {index} ({name}) failed: {error}")]
     MongoCommand {
         file: String,
         /// Its 0-based position in the file's array.
@@ -48,7 +48,7 @@ pub enum Error {
         /// The command's name (its first key).
         name: String,
         /// Described in the message.
-        error: Box<mongodb::error::Error>,
+        error: Box<crate::engine::mongo::CommandFailed>,
     },
 
     /// A MongoDB migration file that is not an array of commands.

@@ -95,7 +95,7 @@ fn failed(what: &'static str, left: &MongoPlan) -> MongoProofFailed {
 async fn run(db: &Database, file: &str, commands: &[Document]) -> Result<()> {
     for (index, command) in commands.iter().enumerate() {
         let name = command.keys().next().cloned().unwrap_or_default();
-        super::command::run_command(db, command.clone())
+        super::command::run_checked(db, command.clone())
             .await
             .map_err(|e| Error::MongoCommand {
                 file: file.to_string(),

@@ -55,3 +55,36 @@ mod tests {
         assert_eq!(unqualified_rename(&doc! {"create": "a"}), None);
     }
 }
+
+/// Why a command of a plan or a file failed.
+#[derive(Debug)]
+pub enum CommandFailed {
+    /// The server refused it.
+    Server(mongodb::error::Error),
+    /// The server accepted it, but introspection shows no change: what is missing.
+    NoEffect(String),
+}
+
+impl std::fmt::Display for CommandFailed {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            CommandFailed::Server(e) => f.write_str(&super::describe(e)),
+            CommandFailed::NoEffect(what) => write!(
+                f,
+                "the server accepted it but it did not take effect ({what}); this server may not support it"
+            ),
+        }
+    }
+}
+
+/// Runs `command` on `db`, then checks by introspection that a schema command took effect.
+pub async fn run_checked(db: &Database, command: Document) -> Result<Document, CommandFailed> {
+    let reply = run_command(db, command.clone())
+        .await
+        .map_err(CommandFailed::Server)?;
+    match super::verify::missed_effect(db, &command).await {
+        Ok(None) => Ok(reply),
+        Ok(Some(what)) => Err(CommandFailed::NoEffect(what)),
+        Err(e) => Err(CommandFailed::Server(e)),
+    }
+}

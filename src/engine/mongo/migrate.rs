@@ -91,7 +91,7 @@ impl MongoMigrations {
         self.record(m, false, UNFINISHED).await?;
         for (index, command) in commands.into_iter().enumerate() {
             let name = command.keys().next().cloned().unwrap_or_default();
-            if let Err(source) = super::command::run_command(&self.db, command).await {
+            if let Err(source) = super::command::run_checked(&self.db, command).await {
                 self.record(m, false, elapsed(started)).await?;
                 return Err(Error::MongoCommand {
                     file: file.to_string(),

@@ -9,8 +9,9 @@ pub mod input;
 mod inspect;
 mod migrate;
 pub mod upsert;
+mod verify;
 
-pub use command::run_command;
+pub use command::{run_checked, run_command, CommandFailed};
 pub use connect::{connect, describe, is_url, MongoTarget};
 pub use inspect::{inspect, HISTORY};
 pub use migrate::{commands, MongoMigrations, LOCK_TTL};
