@@ -135,6 +135,11 @@ async fn diff_prints_the_commands_that_turn_a_database_into_a_schema_file() {
     let db = m.db();
     db.run_command(doc! {"create": "users"}).await.unwrap();
     db.run_command(doc! {"create": "old_logs"}).await.unwrap();
+    // Existing documents: counted in the steps' notes (one of them fails the new validator).
+    db.collection::<Document>("users")
+        .insert_many([doc! {"email": "a@x"}, doc! {"name": "no email"}])
+        .await
+        .unwrap();
     let dir = tempfile::tempdir().unwrap();
     let desired = dir.path().join("schema.toml");
     std::fs::write(

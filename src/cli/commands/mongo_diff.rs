@@ -69,7 +69,11 @@ pub async fn run(args: &DiffArgs, format: DiffFormat) -> anyhow::Result<ExitStat
     }
     let (from, to) = tokio::try_join!(load(&args.from), load(&args.to))?;
     let renames = rename_hints(&args.renames, &from, &to)?;
-    let plan = plan_with(&from, &to, &renames);
+    let mut plan = plan_with(&from, &to, &renames);
+    if crate::engine::mongo::is_url(&args.from) {
+        let target = crate::engine::mongo::connect(&args.from).await?;
+        crate::engine::mongo::counts::annotate(&target.db, &mut plan).await;
+    }
     let text = match format {
         DiffFormat::Json => serde_json::to_string_pretty(&plan)? + "\n",
         DiffFormat::Sql if args.down => match plan.down() {

@@ -4,6 +4,7 @@
 pub mod autogen;
 mod command;
 mod connect;
+pub mod counts;
 pub mod fetch;
 pub mod input;
 mod inspect;
