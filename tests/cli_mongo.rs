@@ -623,3 +623,33 @@ async fn a_command_the_server_accepts_without_effect_is_never_recorded_as_applie
     }
     m.drop_db().await;
 }
+
+#[tokio::test]
+async fn a_migration_that_can_run_in_a_transaction_is_all_or_nothing() {
+    let m = TestMongo::new("txn").await;
+    let dir = tempfile::tempdir().unwrap();
+    let mig = dir.path().join("migrations");
+    std::fs::create_dir_all(&mig).unwrap();
+    write(
+        &mig,
+        "20260101000001_seed.up.json",
+        r#"[{"create": "t"}, {"insert": "t", "documents": [{"_id": 1}, {"_id": 1}]}]"#,
+    );
+    assert_eq!(dbridge(dir.path(), &["migrate", "hash"]).code, 0);
+    let url = m.url();
+    let failed = dbridge(dir.path(), &["--url", &url, "migrate", "up"]);
+    assert_eq!(failed.code, 1);
+    assert!(
+        failed
+            .stderr
+            .contains("command 1 (insert) failed: 1 of its writes failed"),
+        "{}",
+        failed.stderr
+    );
+    // Nothing of it is left, not even a record: the next run simply tries again.
+    let names = m.db().list_collection_names().await.unwrap();
+    assert!(!names.contains(&"t".to_string()), "{names:?}");
+    let status = dbridge(dir.path(), &["--url", &url, "migrate", "status"]);
+    assert!(status.stdout.contains("pending"), "{}", status.stdout);
+    m.drop_db().await;
+}

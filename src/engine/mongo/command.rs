@@ -63,12 +63,15 @@ pub enum CommandFailed {
     Server(mongodb::error::Error),
     /// The server accepted it, but introspection shows no change: what is missing.
     NoEffect(String),
+    /// Some of its writes failed (a duplicate key, a validator's rejection).
+    Writes(String),
 }
 
 impl std::fmt::Display for CommandFailed {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
             CommandFailed::Server(e) => f.write_str(&super::describe(e)),
+            CommandFailed::Writes(what) => f.write_str(what),
             CommandFailed::NoEffect(what) => write!(
                 f,
                 "the server accepted it but it did not take effect ({what}); this server may not support it"
@@ -77,11 +80,27 @@ impl std::fmt::Display for CommandFailed {
     }
 }
 
+/// The write errors a command's reply reports (`insert` and its kind answer `ok` with them).
+pub fn write_errors(reply: &Document) -> Option<String> {
+    let errors = reply.get_array("writeErrors").ok()?;
+    let first = errors.iter().find_map(Bson::as_document)?;
+    Some(format!(
+        "{} of its writes failed, the first (#{}): {} (code {})",
+        errors.len(),
+        first.get_i32("index").unwrap_or(0),
+        first.get_str("errmsg").unwrap_or("refused"),
+        first.get_i32("code").unwrap_or(0)
+    ))
+}
+
 /// Runs `command` on `db`, then checks by introspection that a schema command took effect.
 pub async fn run_checked(db: &Database, command: Document) -> Result<Document, CommandFailed> {
     let reply = run_command(db, command.clone())
         .await
         .map_err(CommandFailed::Server)?;
+    if let Some(errors) = write_errors(&reply) {
+        return Err(CommandFailed::Writes(errors));
+    }
     match super::verify::missed_effect(db, &command).await {
         Ok(None) => Ok(reply),
         Ok(Some(what)) => Err(CommandFailed::NoEffect(what)),

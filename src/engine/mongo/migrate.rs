@@ -5,9 +5,11 @@
 //! runner's lock expires by itself.
 //!
 //! A migration file is a JSON array of database commands, run in order with `runCommand`;
-//! `{"comment": "..."}` elements are comments. Commands run outside a transaction, so the
-//! attempt is recorded (unfinished) before the first one: a runner killed midway leaves a
-//! record that blocks the next run instead of letting it run the commands twice.
+//! `{"comment": "..."}` elements are comments. When every command may run in a transaction
+//! (creating collections and indexes, data commands) and the server runs transactions, the
+//! commands and the record are one transaction. Otherwise the attempt is recorded
+//! (unfinished) before the first command: a runner killed midway leaves a record that blocks
+//! the next run instead of letting it run the commands twice.
 
 use std::time::{Duration, Instant};
 
@@ -59,15 +61,7 @@ impl MongoMigrations {
     }
 
     async fn record(&self, m: &Migration, success: bool, nanos: i64) -> Result<()> {
-        let record = doc! {
-            "_id": m.version,
-            "version": m.version,
-            "description": &m.description,
-            "installed_on": DateTime::now(),
-            "success": success,
-            "checksum": Binary { subtype: BinarySubtype::Generic, bytes: m.checksum() },
-            "execution_time": nanos,
-        };
+        let record = history_record(m, success, nanos);
         self.history()
             .replace_one(doc! {"_id": m.version}, record)
             .upsert(true)
@@ -84,9 +78,14 @@ impl MongoMigrations {
         Ok(())
     }
 
-    /// Runs a migration's commands, recording the attempt first and its outcome after.
+    /// Runs a migration's commands, recording the attempt first and its outcome after; in
+    /// one transaction with its record when every command may run in one and the server
+    /// runs transactions.
     async fn run(&self, m: &Migration, text: &str, file: &str, up: bool) -> Result<()> {
         let commands = commands(text, file)?;
+        if commands.iter().all(allowed_in_transaction) && self.transactions().await? {
+            return self.run_in_transaction(m, &commands, file, up).await;
+        }
         let started = Instant::now();
         self.record(m, false, UNFINISHED).await?;
         for (index, command) in commands.into_iter().enumerate() {
@@ -109,8 +108,132 @@ impl MongoMigrations {
     }
 }
 
+impl MongoMigrations {
+    /// Whether the server runs transactions (a replica set member or a mongos).
+    async fn transactions(&self) -> Result<bool> {
+        let hello = self
+            .db
+            .run_command(doc! {"hello": 1})
+            .await
+            .map_err(failed("asking the server what it is"))?;
+        Ok(hello.contains_key("setName") || hello.get_str("msg") == Ok("isdbgrid"))
+    }
+
+    /// All of the migration or nothing: its commands and its record in one transaction.
+    /// The schema commands are checked once it is committed (introspection does not run
+    /// inside a transaction); one that did not take effect leaves a failed record.
+    async fn run_in_transaction(
+        &self,
+        m: &Migration,
+        commands: &[Document],
+        file: &str,
+        up: bool,
+    ) -> Result<()> {
+        let started = Instant::now();
+        let client = self.db.client();
+        let mut session = client
+            .start_session()
+            .await
+            .map_err(failed("starting a session"))?;
+        session
+            .start_transaction()
+            .await
+            .map_err(failed("starting a transaction"))?;
+        for (index, command) in commands.iter().enumerate() {
+            let name = command.keys().next().cloned().unwrap_or_default();
+            let ran = self
+                .db
+                .run_command(command.clone())
+                .session(&mut session)
+                .await;
+            let failure = match ran {
+                Err(e) => Some(super::command::CommandFailed::Server(e)),
+                Ok(reply) => {
+                    super::command::write_errors(&reply).map(super::command::CommandFailed::Writes)
+                }
+            };
+            if let Some(failure) = failure {
+                let _ = session.abort_transaction().await;
+                return Err(Error::MongoCommand {
+                    file: file.to_string(),
+                    index,
+                    name,
+                    error: Box::new(failure),
+                });
+            }
+        }
+        let recorded = match up {
+            true => self
+                .history()
+                .replace_one(
+                    doc! {"_id": m.version},
+                    history_record(m, true, elapsed(started)),
+                )
+                .upsert(true)
+                .session(&mut session)
+                .await
+                .map(|_| ()),
+            false => self
+                .history()
+                .delete_one(doc! {"_id": m.version})
+                .session(&mut session)
+                .await
+                .map(|_| ()),
+        };
+        if let Err(e) = recorded {
+            let _ = session.abort_transaction().await;
+            return Err(failed("recording the migration")(e));
+        }
+        session
+            .commit_transaction()
+            .await
+            .map_err(failed("committing the migration"))?;
+        for (index, command) in commands.iter().enumerate() {
+            let missed = super::verify::missed_effect(&self.db, command)
+                .await
+                .map_err(failed("checking the migration's effect"))?;
+            if let Some(what) = missed {
+                self.record(m, false, elapsed(started)).await?;
+                return Err(Error::MongoCommand {
+                    file: file.to_string(),
+                    index,
+                    name: command.keys().next().cloned().unwrap_or_default(),
+                    error: Box::new(super::command::CommandFailed::NoEffect(what)),
+                });
+            }
+        }
+        Ok(())
+    }
+}
+
+/// Commands a multi-document transaction may hold: collections (plain ones) and their
+/// indexes created, and data commands. `drop`, `dropIndexes`, `collMod`, views and capped or
+/// timeseries collections are not.
+fn allowed_in_transaction(command: &Document) -> bool {
+    match command.keys().next().map(String::as_str) {
+        Some("insert" | "update" | "delete" | "findAndModify" | "createIndexes") => true,
+        Some("create") => ["viewOn", "capped", "timeseries", "clusteredIndex"]
+            .iter()
+            .all(|k| !command.contains_key(*k)),
+        _ => false,
+    }
+}
+
 /// The execution time of an attempt that has not finished.
 const UNFINISHED: i64 = -1;
+
+/// A migration's history document.
+fn history_record(m: &Migration, success: bool, nanos: i64) -> Document {
+    doc! {
+        "_id": m.version,
+        "version": m.version,
+        "description": &m.description,
+        "installed_on": DateTime::now(),
+        "success": success,
+        "checksum": Binary { subtype: BinarySubtype::Generic, bytes: m.checksum() },
+        "execution_time": nanos,
+    }
+}
 
 fn elapsed(started: Instant) -> i64 {
     started.elapsed().as_nanos() as i64
