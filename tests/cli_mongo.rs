@@ -653,3 +653,47 @@ async fn a_migration_that_can_run_in_a_transaction_is_all_or_nothing() {
     assert!(status.stdout.contains("pending"), "{}", status.stdout);
     m.drop_db().await;
 }
+
+#[tokio::test]
+async fn safe_stages_a_new_validator_as_warn_then_error_in_a_later_migration() {
+    let m = TestMongo::new("safe").await;
+    let dir = tempfile::tempdir().unwrap();
+    let url = m.url();
+    std::fs::write(
+        dir.path().join("dbridge.toml"),
+        format!("[database]\nurl = \"{url}\"\n\n[schema]\nsource = \"schema.toml\"\n"),
+    )
+    .unwrap();
+    let write_schema = |validator: &str| {
+        std::fs::write(
+            dir.path().join("schema.toml"),
+            format!("format = 2\nengine = \"mongodb\"\n\n[[collections]]\nname = \"people\"\n{validator}"),
+        )
+        .unwrap()
+    };
+    write_schema("");
+    assert_eq!(
+        dbridge(dir.path(), &["autogenerate", "-m", "people"]).code,
+        0
+    );
+    assert_eq!(dbridge(dir.path(), &["migrate", "up"]).code, 0);
+    write_schema("validator = { rule = { age = { \"$gte\" = 0 } } }\n");
+    let staged = dbridge(dir.path(), &["--json", "autogenerate", "--check", "--safe"]);
+    assert_eq!(staged.code, 2, "{}", staged.stderr);
+    let plan: serde_json::Value = serde_json::from_str(&staged.stdout).unwrap();
+    assert_eq!(plan["steps"][0]["up"][0]["validationAction"], "warn");
+    assert!(plan["steps"][0]["note"]
+        .as_str()
+        .unwrap()
+        .contains("staged by --safe"));
+    assert_eq!(
+        dbridge(dir.path(), &["autogenerate", "-m", "age_warn", "--safe"]).code,
+        0
+    );
+    assert_eq!(dbridge(dir.path(), &["migrate", "up"]).code, 0);
+    // The next migration switches it to error.
+    let next = dbridge(dir.path(), &["--json", "autogenerate", "--check", "--safe"]);
+    let plan: serde_json::Value = serde_json::from_str(&next.stdout).unwrap();
+    assert_eq!(plan["steps"][0]["up"][0]["validationAction"], "error");
+    m.drop_db().await;
+}

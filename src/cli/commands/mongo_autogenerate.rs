@@ -20,10 +20,8 @@ pub async fn run(
     source: &str,
     migrations: &[Migration],
 ) -> anyhow::Result<ExitStatus> {
-    for (flag, set) in [("--safe", args.safe), ("--interactive", args.interactive)] {
-        if set {
-            anyhow::bail!("{flag} is not supported for MongoDB schemas yet");
-        }
+    if args.interactive {
+        anyhow::bail!("--interactive is not supported for MongoDB schemas yet");
     }
     let timer = Timer::new();
     let path = std::path::Path::new(source);
@@ -41,7 +39,7 @@ pub async fn run(
                 "the schema source {source} is a MongoDB schema: pass --dev-url or --url with a mongodb:// URL to prove the migration on (a scratch database there, dropped afterwards)"
             )
         })?;
-    let pending = autogen::pending(&server, migrations, &desired, &args.renames).await?;
+    let pending = autogen::pending(&server, migrations, &desired, &args.renames, args.safe).await?;
     timer.lap("replay, plan and prove on a scratch database");
     let plan = pending?.plan;
     let dir = project.migrations_dir();

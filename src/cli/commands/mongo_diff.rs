@@ -8,7 +8,9 @@ use std::path::Path;
 use super::diff::{DiffArgs, DiffFormat};
 use super::ExitStatus;
 use crate::cli::render::output;
-use crate::diff::mongo::{plan_with, rename_hints, snapshot, MongoSchema};
+use crate::diff::mongo::{
+    note_staged, plan_with, rename_hints, snapshot, stage_validators, MongoSchema,
+};
 use crate::diff::snapshot::Format;
 
 /// Whether a `--from`/`--to` argument is a MongoDB source: a URL, or a snapshot file whose
@@ -51,10 +53,7 @@ async fn load(arg: &str) -> anyhow::Result<MongoSchema> {
 }
 
 pub async fn run(args: &DiffArgs, format: DiffFormat) -> anyhow::Result<ExitStatus> {
-    for (flag, set) in [
-        ("--schema", !args.schemas.is_empty()),
-        ("--safe", args.safe),
-    ] {
+    for (flag, set) in [("--schema", !args.schemas.is_empty())] {
         if set {
             anyhow::bail!("{flag} is not supported for MongoDB schemas yet");
         }
@@ -69,7 +68,12 @@ pub async fn run(args: &DiffArgs, format: DiffFormat) -> anyhow::Result<ExitStat
     }
     let (from, to) = tokio::try_join!(load(&args.from), load(&args.to))?;
     let renames = rename_hints(&args.renames, &from, &to)?;
+    let (to, staged) = match args.safe {
+        true => stage_validators(&from, &to),
+        false => (to, Vec::new()),
+    };
     let mut plan = plan_with(&from, &to, &renames);
+    note_staged(&mut plan, &staged);
     if crate::engine::mongo::is_url(&args.from) {
         let target = crate::engine::mongo::connect(&args.from).await?;
         crate::engine::mongo::counts::annotate(&target.db, &mut plan).await;

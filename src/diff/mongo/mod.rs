@@ -12,5 +12,7 @@ pub use model::{
     Capped, ClusteredIndex, Collection, CollectionOptions, Index, IndexKey, KeyOrder, MongoSchema,
     Reference, Timeseries, Validator, View,
 };
-pub use plan::{plan, plan_with, rename_hints, MongoHazard, MongoPlan, MongoStep};
+pub use plan::{
+    note_staged, plan, plan_with, rename_hints, stage_validators, MongoHazard, MongoPlan, MongoStep,
+};
 pub mod snapshot;

@@ -10,7 +10,9 @@ use mongodb::{Client, Database};
 use super::connect::connect;
 use super::inspect::inspect;
 use super::migrate::commands;
-use crate::diff::mongo::{plan, plan_with, rename_hints, MongoPlan, MongoSchema};
+use crate::diff::mongo::{
+    note_staged, plan, plan_with, rename_hints, stage_validators, MongoPlan, MongoSchema,
+};
 use crate::engine::error::{Error, Result};
 use crate::engine::migrate::Migration;
 
@@ -37,12 +39,13 @@ pub async fn pending(
     migrations: &[Migration],
     desired: &MongoSchema,
     renames: &[String],
+    safe: bool,
 ) -> Result<std::result::Result<MongoPending, MongoProofFailed>> {
     let target = connect(url).await?;
     drop_stale(&target.client).await;
     let name = format!("{SCRATCH_PREFIX}{}_{}", now_secs(), std::process::id());
     let scratch = target.client.database(&name);
-    let result = prove(&scratch, migrations, desired, renames).await;
+    let result = prove(&scratch, migrations, desired, renames, safe).await;
     let _ = scratch.drop().await;
     result
 }
@@ -52,6 +55,7 @@ async fn prove(
     migrations: &[Migration],
     desired: &MongoSchema,
     renames: &[String],
+    safe: bool,
 ) -> Result<std::result::Result<MongoPending, MongoProofFailed>> {
     for m in migrations {
         let file = m.up_path.display().to_string();
@@ -59,7 +63,13 @@ async fn prove(
     }
     let replayed = inspect(scratch).await?;
     let renames = rename_hints(renames, &replayed, desired)?;
-    let planned = plan_with(&replayed, desired, &renames);
+    let (staged, staged_names) = match safe {
+        true => stage_validators(&replayed, desired),
+        false => (desired.clone(), Vec::new()),
+    };
+    let desired = &staged;
+    let mut planned = plan_with(&replayed, desired, &renames);
+    note_staged(&mut planned, &staged_names);
     if planned.is_empty() {
         return Ok(Ok(MongoPending { plan: planned }));
     }
