@@ -207,6 +207,12 @@ pipeline = [{ "$match" = { email = { "$exists" = true } } }]
     m.drop_db().await;
 }
 
+/// A project whose target is `url` and whose schema source is `schema.toml`.
+fn configure(dir: &std::path::Path, url: &str) {
+    let config = format!("[database]\nurl = \"{url}\"\n\n[schema]\nsource = \"schema.toml\"\n");
+    std::fs::write(dir.join("dbridge.toml"), config).unwrap();
+}
+
 fn write(dir: &std::path::Path, name: &str, text: &str) {
     std::fs::write(dir.join(name), text).unwrap();
 }
@@ -352,11 +358,7 @@ async fn autogenerate_writes_proven_migrations_that_migrate_up_runs() {
     let m = TestMongo::new("autogen").await;
     let dir = tempfile::tempdir().unwrap();
     let url = m.url();
-    std::fs::write(
-        dir.path().join("dbridge.toml"),
-        format!("[database]\nurl = \"{url}\"\n\n[schema]\nsource = \"schema.toml\"\n"),
-    )
-    .unwrap();
+    configure(dir.path(), &url);
     let schema = |extra: &str| {
         format!(
             r#"format = 2
@@ -549,11 +551,7 @@ references = [
     )
     .unwrap();
     let url = m.url();
-    std::fs::write(
-        dir.path().join("dbridge.toml"),
-        format!("[database]\nurl = \"{url}\"\n\n[schema]\nsource = \"schema.toml\"\n"),
-    )
-    .unwrap();
+    configure(dir.path(), &url);
     let posts = dbridge(dir.path(), &["fetch", "posts", "--with", "author,comments"]);
     assert_run("mongo_fetch_posts", &posts, &[]);
     let nested = dbridge(
@@ -659,11 +657,7 @@ async fn safe_stages_a_new_validator_as_warn_then_error_in_a_later_migration() {
     let m = TestMongo::new("safe").await;
     let dir = tempfile::tempdir().unwrap();
     let url = m.url();
-    std::fs::write(
-        dir.path().join("dbridge.toml"),
-        format!("[database]\nurl = \"{url}\"\n\n[schema]\nsource = \"schema.toml\"\n"),
-    )
-    .unwrap();
+    configure(dir.path(), &url);
     let write_schema = |validator: &str| {
         std::fs::write(
             dir.path().join("schema.toml"),
