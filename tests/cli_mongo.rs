@@ -691,3 +691,45 @@ async fn safe_stages_a_new_validator_as_warn_then_error_in_a_later_migration() {
     assert_eq!(plan["steps"][0]["up"][0]["validationAction"], "error");
     m.drop_db().await;
 }
+
+#[tokio::test]
+async fn lint_reports_the_hazards_of_command_files_at_their_commands() {
+    let m = TestMongo::new("lint").await;
+    let dir = tempfile::tempdir().unwrap();
+    let mig = dir.path().join("migrations");
+    std::fs::create_dir_all(&mig).unwrap();
+    write(
+        &mig,
+        "20260101000001_safe.up.json",
+        r#"[{"create": "a"}, {"createIndexes": "a", "indexes": [{"key": {"x": 1}, "name": "x_1"}]}]"#,
+    );
+    write(
+        &mig,
+        "20260101000002_risky.up.json",
+        "[\n  {\"createIndexes\": \"users\", \"indexes\": [{\"key\": {\"email\": 1}, \"name\": \"email_1\", \"unique\": true}]},\n  {\"collMod\": \"users\", \"validator\": {\"email\": {\"$exists\": true}}},\n  {\"drop\": \"old\"}\n]\n",
+    );
+    assert_eq!(dbridge(dir.path(), &["migrate", "hash"]).code, 0);
+    let url = m.url();
+    let files = dbridge(
+        dir.path(),
+        &[
+            "lint",
+            "migrations/20260101000001_safe.up.json",
+            "migrations/20260101000002_risky.up.json",
+        ],
+    );
+    assert_run("mongo_lint", &files, &[]);
+    // Without files: the migrations not applied yet (here, after the first is applied).
+    std::fs::remove_file(mig.join("20260101000002_risky.up.json")).unwrap();
+    assert_eq!(dbridge(dir.path(), &["migrate", "hash"]).code, 0);
+    assert_eq!(
+        dbridge(dir.path(), &["--url", &url, "migrate", "up"]).code,
+        0
+    );
+    let none = dbridge(dir.path(), &["--url", &url, "lint"]);
+    assert_eq!(
+        (none.code, none.stderr.trim()),
+        (0, "0 file(s) checked, 0 finding(s), 0 at or above warning")
+    );
+    m.drop_db().await;
+}

@@ -7,6 +7,8 @@
 //! linter assumes one: `CREATE INDEX CONCURRENTLY` in a transactional migration is an error.
 
 mod ignore;
+#[cfg(feature = "mongodb")]
+pub mod mongo;
 mod rules;
 mod squawk;
 

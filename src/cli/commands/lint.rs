@@ -86,7 +86,14 @@ pub async fn run(
     for file in &files {
         let sql = std::fs::read_to_string(file)
             .map_err(|e| anyhow::anyhow!("{}: {e}", file.display()))?;
-        let found = linter.lint(&file.display().to_string(), &sql)?;
+        let name = file.display().to_string();
+        #[cfg(feature = "mongodb")]
+        let found = match name.ends_with(".json") {
+            true => crate::lint::mongo::lint(&name, &sql)?,
+            false => linter.lint(&name, &sql)?,
+        };
+        #[cfg(not(feature = "mongodb"))]
+        let found = linter.lint(&name, &sql)?;
         if !global.json {
             for f in &found {
                 output::emit(&format!("{}\n\n", renderer.render(&report(f, &sql))), None)?;
@@ -168,9 +175,20 @@ fn list_rules(global: &GlobalOptions) -> anyhow::Result<ExitStatus> {
 /// The up files of migrations the target database has not applied.
 async fn unapplied(global: &GlobalOptions, project: &Project) -> anyhow::Result<Vec<PathBuf>> {
     let migrations = read_dir(&project.migrations_dir())?;
-    let pool = target_pool(global, project, &[]).await?;
-    let mut conn = pool.acquire().await?;
-    let applied = applied(&mut conn).await?;
+    #[cfg(feature = "mongodb")]
+    let applied = match super::mongo_target(global, project) {
+        Some(url) => {
+            use crate::engine::migrate::MigrationBackend;
+            let mut backend = crate::engine::mongo::MongoMigrations::connect(&url).await?;
+            backend.list_applied().await?
+        }
+        None => {
+            let pool = target_pool(global, project, &[]).await?;
+            applied(&mut *pool.acquire().await?).await?
+        }
+    };
+    #[cfg(not(feature = "mongodb"))]
+    let applied = applied(&mut *target_pool(global, project, &[]).await?.acquire().await?).await?;
     Ok(migrations
         .into_iter()
         .filter(|m| !applied.iter().any(|a| a.version == m.version && a.success))
