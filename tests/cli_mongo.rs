@@ -483,7 +483,7 @@ async fn upsert_inserts_updates_and_leaves_unchanged_documents_all_or_nothing() 
     assert!(bad.stderr.contains("nothing was written"), "{}", bad.stderr);
     assert_eq!(items.count_documents(doc! {"sku": "d"}).await.unwrap(), 0);
     // CSV, with --do-nothing: existing documents are left alone.
-    write(dir.path(), "in.csv", "sku,name\na,renamed\nz,new\n");
+    write(dir.path(), "in.csv", "sku,name,qty\na,renamed,9\nz,new,7\n");
     let csv = dbridge(
         dir.path(),
         &[
@@ -511,6 +511,9 @@ async fn upsert_inserts_updates_and_leaves_unchanged_documents_all_or_nothing() 
         .unwrap()
         .get("name")
         .is_none());
+    // CSV values take the types the validator gives their fields.
+    let z = items.find_one(doc! {"sku": "z"}).await.unwrap().unwrap();
+    assert_eq!(z.get("qty"), Some(&mongodb::bson::Bson::Int32(7)));
     m.drop_db().await;
 }
 

@@ -63,7 +63,13 @@ pub async fn run(
     if let Some(url) = super::mongo_target(global, project) {
         let target = crate::engine::mongo::connect(&url).await?;
         let (name, source, _) = open_input(&args)?;
-        let docs = crate::engine::mongo::input::read(&name, format, source).map_err(with_flags)?;
+        let mut docs =
+            crate::engine::mongo::input::read(&name, format, source).map_err(with_flags)?;
+        if format == Format::Csv {
+            let types = crate::engine::mongo::validator_field_types(&target, &args.table).await?;
+            crate::engine::mongo::input::type_csv_fields(&mut docs, &types, &name)
+                .map_err(with_flags)?;
+        }
         timer.lap("reading the input");
         let upsert = crate::engine::mongo::upsert::upsert;
         let summary = upsert(&target, &args.table, docs, &name, &options, &|_| {})

@@ -134,3 +134,114 @@ mod tests {
             .is_empty());
     }
 }
+
+/// The BSON types a `$jsonSchema` validator gives the top-level fields of its documents
+/// (`properties.<field>.bsonType`, the first when it lists several).
+pub fn field_types(validator: &Document) -> Vec<(String, String)> {
+    let Ok(properties) = validator
+        .get_document("$jsonSchema")
+        .and_then(|s| s.get_document("properties"))
+    else {
+        return Vec::new();
+    };
+    properties
+        .iter()
+        .filter_map(|(field, spec)| {
+            let kind = match spec.as_document()?.get("bsonType")? {
+                Bson::String(k) => k.clone(),
+                Bson::Array(ks) => ks.iter().find_map(|k| k.as_str().map(str::to_string))?,
+                _ => return None,
+            };
+            Some((field.clone(), kind))
+        })
+        .collect()
+}
+
+/// Types the string fields of CSV documents as the collection's validator says (`int`,
+/// `long`, `double`, `decimal`, `bool`, `date`, `objectId`); a value that does not read as
+/// its type is an error naming its row and column. Other fields stay strings.
+pub fn type_csv_fields(
+    docs: &mut [InputDocument],
+    types: &[(String, String)],
+    input: &str,
+) -> Result<(), DataError> {
+    use mongodb::bson::{oid::ObjectId, DateTime, Decimal128};
+    for d in docs.iter_mut() {
+        for (field, kind) in types {
+            let Some(Bson::String(text)) = d.doc.get(field) else {
+                continue;
+            };
+            let text = text.clone();
+            let typed = match kind.as_str() {
+                "int" => text.parse::<i32>().ok().map(Bson::Int32),
+                "long" => text.parse::<i64>().ok().map(Bson::Int64),
+                "double" => text.parse::<f64>().ok().map(Bson::Double),
+                "decimal" => text.parse::<Decimal128>().ok().map(Bson::Decimal128),
+                "bool" => match text.as_str() {
+                    "true" => Some(Bson::Boolean(true)),
+                    "false" => Some(Bson::Boolean(false)),
+                    _ => None,
+                },
+                "date" => DateTime::parse_rfc3339_str(&text).ok().map(Bson::DateTime),
+                "objectId" => ObjectId::parse_str(&text).ok().map(Bson::ObjectId),
+                _ => continue,
+            };
+            match typed {
+                Some(v) => {
+                    d.doc.insert(field.clone(), v);
+                }
+                None => {
+                    return Err(DataError::Row {
+                        input: input.to_string(),
+                        error: RowError {
+                            row: d.row,
+                            line: d.line,
+                            column: Some(field.clone()),
+                            message: format!(
+                                "{text:?} is not a {kind}, the type the validator gives {field}"
+                            ),
+                        },
+                        committed: None,
+                    })
+                }
+            }
+        }
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod typing_tests {
+    use super::*;
+    use mongodb::bson::doc;
+
+    #[test]
+    fn csv_fields_take_the_validators_types() {
+        let types = field_types(&doc! {"$jsonSchema": {"properties": {
+        "qty": {"bsonType": "int"}, "price": {"bsonType": ["decimal", "null"]}, "name": {"bsonType": "string"}}}});
+        let mut docs = vec![InputDocument {
+            row: 1,
+            line: 2,
+            doc: doc! {"qty": "3", "price": "1.50", "name": "x"},
+        }];
+        type_csv_fields(&mut docs, &types, "in.csv").unwrap();
+        assert_eq!(docs[0].doc.get("qty"), Some(&Bson::Int32(3)));
+        assert!(matches!(
+            docs[0].doc.get("price"),
+            Some(Bson::Decimal128(_))
+        ));
+        assert_eq!(docs[0].doc.get_str("name").unwrap(), "x");
+        let mut bad = vec![InputDocument {
+            row: 4,
+            line: 5,
+            doc: doc! {"qty": "many"},
+        }];
+        let e = type_csv_fields(&mut bad, &types, "in.csv")
+            .unwrap_err()
+            .to_string();
+        assert!(
+            e.contains("in.csv: row 4 (line 5), column qty") && e.contains("not a int"),
+            "{e}"
+        );
+    }
+}

@@ -66,6 +66,32 @@ pub async fn inspect(db: &Database) -> Result<MongoSchema> {
     Ok(schema)
 }
 
+/// The field types the `$jsonSchema` validator of `collection` gives (none without one).
+pub async fn validator_field_types(
+    target: &super::MongoTarget,
+    collection: &str,
+) -> Result<Vec<(String, String)>> {
+    let listed: Vec<Document> = target
+        .db
+        .run_cursor_command(doc! {"listCollections": 1, "filter": {"name": collection}})
+        .await
+        .map_err(|e| Error::Mongo {
+            context: format!("reading the validator of {collection}"),
+            error: Box::new(e),
+        })?
+        .try_collect()
+        .await
+        .map_err(|e| Error::Mongo {
+            context: format!("reading the validator of {collection}"),
+            error: Box::new(e),
+        })?;
+    let validator = listed
+        .first()
+        .and_then(|c| c.get_document("options").ok())
+        .and_then(|o| o.get_document("validator").ok());
+    Ok(validator.map(super::input::field_types).unwrap_or_default())
+}
+
 fn view(name: &str, mut options: Document) -> Result<View> {
     let view_on = match options.remove("viewOn") {
         Some(Bson::String(s)) => s,

@@ -14,5 +14,5 @@ mod verify;
 
 pub use command::{run_checked, run_command, CommandFailed};
 pub use connect::{connect, describe, is_url, MongoTarget};
-pub use inspect::{inspect, HISTORY};
+pub use inspect::{inspect, validator_field_types, HISTORY};
 pub use migrate::{commands, MongoMigrations, LOCK_TTL};
