@@ -736,3 +736,42 @@ async fn lint_reports_the_hazards_of_command_files_at_their_commands() {
     );
     m.drop_db().await;
 }
+
+#[tokio::test]
+async fn upsert_shows_its_progress_on_a_terminal() {
+    let m = TestMongo::new("progress").await;
+    let dir = tempfile::tempdir().unwrap();
+    let docs: String = (1..=3_000)
+        .map(|i| format!("{{\"sku\":\"k{i}\",\"n\":{i}}}\n"))
+        .collect();
+    write(dir.path(), "big.ndjson", &docs);
+    // An index on the key, or each upsert scans the collection.
+    let index = IndexModel::builder().keys(doc! {"sku": 1}).build();
+    m.db()
+        .collection::<Document>("items")
+        .create_index(index)
+        .await
+        .unwrap();
+    let url = m.url();
+    let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_dbridge"));
+    cmd.args([
+        "--url",
+        &url,
+        "upsert",
+        "items",
+        "--input",
+        "big.ndjson",
+        "--on",
+        "sku",
+    ])
+    .current_dir(dir.path())
+    .env_remove("DATABASE_URL");
+    let mut s = expectrl::Session::spawn(cmd).expect("spawn dbridge in a pty");
+    s.set_expect_timeout(Some(std::time::Duration::from_secs(120)));
+    s.expect(expectrl::Regex(r"\d+ documents, \d+ documents/s"))
+        .expect("a progress bar with documents and documents/s");
+    s.expect("items: 3000 rows: 3000 inserted")
+        .expect("the summary");
+    s.expect(expectrl::Eof).unwrap();
+    m.drop_db().await;
+}

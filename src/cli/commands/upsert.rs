@@ -71,10 +71,23 @@ pub async fn run(
                 .map_err(with_flags)?;
         }
         timer.lap("reading the input");
+        let total = docs.len() as u64;
+        let bar =
+            (!global.quiet && std::io::stderr().is_terminal()).then(|| progress_bar(Some(total)));
+        let started = std::time::Instant::now();
+        let report = |rows: u64| {
+            if let Some(bar) = &bar {
+                let rate = rows as f64 / started.elapsed().as_secs_f64().max(1e-3);
+                bar.set_message(format!("{rows} documents, {rate:.0} documents/s"));
+                bar.set_position(rows);
+            }
+        };
         let upsert = crate::engine::mongo::upsert::upsert;
-        let summary = upsert(&target, &args.table, docs, &name, &options, &|_| {})
-            .await
-            .map_err(with_flags)?;
+        let result = upsert(&target, &args.table, docs, &name, &options, &report).await;
+        if let Some(bar) = &bar {
+            bar.finish_and_clear();
+        }
+        let summary = result.map_err(with_flags)?;
         timer.lap("upsert");
         print_summary(&args.table, &summary, global.json);
         return Ok(ExitStatus::Success);

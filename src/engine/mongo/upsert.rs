@@ -57,12 +57,12 @@ pub async fn upsert(
     let mut totals = Counts::default();
     let mut committed = 0u64;
     for part in docs.chunks(chunk) {
-        let counts = write_chunk(target, collection, part, options, transactions).await;
+        let sent = |n: u64| progress(committed + n);
+        let counts = write_chunk(target, collection, part, options, transactions, &sent).await;
         let counts =
             counts.map_err(|e| e.into_error(input, options.commit_every.map(|_| committed)))?;
         totals.add(&counts);
         committed += part.len() as u64;
-        progress(committed);
     }
     let seconds = started.elapsed().as_secs_f64();
     Ok(UpsertSummary {
@@ -136,12 +136,13 @@ async fn write_chunk(
     docs: &[InputDocument],
     options: &UpsertOptions,
     transaction: bool,
+    sent: &(dyn Fn(u64) + Sync),
 ) -> Result<Counts, ChunkError> {
     let mut session = target.client.start_session().await.map_err(server)?;
     if transaction {
         session.start_transaction().await.map_err(server)?;
     }
-    let written = write_batches(target, &mut session, collection, docs, options).await;
+    let written = write_batches(target, &mut session, collection, docs, options, sent).await;
     match written {
         Ok(counts) if transaction => {
             session.commit_transaction().await.map_err(server)?;
@@ -163,8 +164,10 @@ async fn write_batches(
     collection: &str,
     docs: &[InputDocument],
     options: &UpsertOptions,
+    sent: &(dyn Fn(u64) + Sync),
 ) -> Result<Counts, ChunkError> {
     let mut counts = Counts::default();
+    let mut done = 0u64;
     for batch in docs.chunks(BATCH) {
         let updates: Vec<Document> = batch.iter().map(|d| statement(&d.doc, options)).collect();
         let command = doc! {"update": collection, "updates": updates, "ordered": false};
@@ -209,6 +212,8 @@ async fn write_batches(
         counts.inserted += upserted;
         counts.updated += number("nModified");
         counts.matched += number("n") - upserted;
+        done += batch.len() as u64;
+        sent(done);
     }
     Ok(counts)
 }
