@@ -775,3 +775,25 @@ async fn upsert_shows_its_progress_on_a_terminal() {
     s.expect(expectrl::Eof).unwrap();
     m.drop_db().await;
 }
+
+#[tokio::test]
+async fn the_readme_schema_file_example_reads_and_creates_on_a_server() {
+    let readme =
+        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/README.md")).unwrap();
+    let start = readme
+        .find("```toml\nformat = 2\nengine = \"mongodb\"")
+        .expect("the example")
+        + 8;
+    let end = start + readme[start..].find("```").unwrap();
+    let schema = snapshot::read(&readme[start..end], Format::Toml, "README.md").unwrap();
+    assert_eq!(schema.references.len(), 1);
+    let m = TestMongo::new("readme").await;
+    for command in data_bridge::diff::mongo::plan(&Default::default(), &schema).up() {
+        data_bridge::engine::mongo::run_checked(&m.db(), command)
+            .await
+            .unwrap();
+    }
+    let live = data_bridge::engine::mongo::inspect(&m.db()).await.unwrap();
+    assert!(data_bridge::diff::mongo::plan(&live, &schema).is_empty());
+    m.drop_db().await;
+}
