@@ -571,6 +571,32 @@ references = [
     let nested: serde_json::Value = serde_json::from_str(&nested.stdout).unwrap();
     assert_eq!(nested[0]["posts"][0]["comments"][0]["body"], "hi");
     assert_eq!(nested.as_array().unwrap().len(), 1);
+    // Relaxed Extended JSON: one document a line, dates as ISO text.
+    db.collection::<Document>("users")
+        .update_one(
+            doc! {"_id": 1},
+            doc! {"$set": {"joined": mongodb::bson::DateTime::from_millis(86_400_000)}},
+        )
+        .await
+        .unwrap();
+    let relaxed = dbridge(
+        dir.path(),
+        &[
+            "fetch",
+            "users",
+            "--filter",
+            "_id=1",
+            "--relaxed",
+            "--format",
+            "ndjson",
+        ],
+    );
+    assert_eq!(
+        relaxed.stdout,
+        "{\"_id\":1,\"name\":\"Ann\",\"joined\":{\"$date\":\"1970-01-02T00:00:00Z\"}}\n",
+        "{}",
+        relaxed.stderr
+    );
     let relations = dbridge(dir.path(), &["fetch", "posts", "--relations"]);
     assert_run("mongo_fetch_relations", &relations, &[]);
     let unknown = dbridge(dir.path(), &["fetch", "posts", "--with", "editor"]);

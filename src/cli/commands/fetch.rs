@@ -47,6 +47,10 @@ pub struct FetchArgs {
     /// List the table's relations instead of fetching rows.
     #[arg(long)]
     pub relations: bool,
+    /// On MongoDB: relaxed Extended JSON (numbers plain, dates as ISO text) instead of the
+    /// driver's Extended JSON.
+    #[arg(long)]
+    pub relaxed: bool,
 }
 
 pub async fn run(
@@ -57,6 +61,9 @@ pub async fn run(
     #[cfg(feature = "mongodb")]
     if let Some(url) = super::mongo_target(global, project) {
         return super::mongo_fetch::run(project, &url, &args).await;
+    }
+    if args.relaxed {
+        anyhow::bail!("--relaxed is for MongoDB documents; PostgreSQL rows are plain JSON already");
     }
     // Timestamps with time zone come out in UTC, whatever the server's setting.
     let timer = Timer::new();

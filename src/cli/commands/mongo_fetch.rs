@@ -8,6 +8,7 @@ use crate::diff::mongo::{snapshot, Reference};
 use crate::diff::snapshot::Format;
 use crate::engine::data::filter::{parse_order_by, Filter};
 use crate::engine::mongo::fetch::{fetch, relations, MongoFetch};
+use crate::engine::mongo::json::relaxed;
 use crate::project::Project;
 
 /// The declared references: those of the project's schema source when it is a MongoDB
@@ -63,6 +64,11 @@ pub async fn run(project: &Project, url: &str, args: &FetchArgs) -> anyhow::Resu
     let target = crate::engine::mongo::connect(url).await?;
     let docs = fetch(&target, &request, &references).await?;
     let text = match args.format {
+        FetchFormat::Json if args.relaxed => {
+            let items: Vec<String> = docs.iter().map(relaxed).collect();
+            format!("[\n{}\n]\n", items.join(",\n"))
+        }
+        FetchFormat::Ndjson if args.relaxed => docs.iter().map(|d| relaxed(d) + "\n").collect(),
         FetchFormat::Json => serde_json::to_string_pretty(&docs)? + "\n",
         FetchFormat::Ndjson => docs
             .iter()

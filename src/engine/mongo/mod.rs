@@ -8,6 +8,7 @@ pub mod counts;
 pub mod fetch;
 pub mod input;
 mod inspect;
+pub mod json;
 mod migrate;
 pub mod upsert;
 mod verify;
