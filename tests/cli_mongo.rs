@@ -823,3 +823,43 @@ async fn the_readme_schema_file_example_reads_and_creates_on_a_server() {
     assert!(data_bridge::diff::mongo::plan(&live, &schema).is_empty());
     m.drop_db().await;
 }
+
+#[tokio::test]
+async fn an_edited_applied_migration_is_refused_and_baseline_redo_work() {
+    let m = TestMongo::new("edited").await;
+    let dir = tempfile::tempdir().unwrap();
+    migrations(dir.path());
+    let url = m.url();
+    // baseline marks the first as applied without running it; redo runs the last down and up.
+    let baseline = dbridge(
+        dir.path(),
+        &["--url", &url, "migrate", "baseline", "20260101000001"],
+    );
+    assert_eq!(baseline.code, 0, "{}", baseline.stderr);
+    assert!(m
+        .db()
+        .list_collection_names()
+        .await
+        .unwrap()
+        .iter()
+        .all(|n| n != "users"));
+    assert_eq!(
+        dbridge(dir.path(), &["--url", &url, "migrate", "up"]).code,
+        0
+    );
+    let redo = dbridge(dir.path(), &["--url", &url, "migrate", "redo"]);
+    assert_eq!(redo.code, 0, "{}", redo.stderr);
+    let events = m.db().collection::<Document>("events");
+    assert_eq!(events.count_documents(doc! {}).await.unwrap(), 1);
+    // An applied file edited (and re-hashed): refused before anything runs.
+    let file = dir.path().join("migrations/20260101000002_events.up.json");
+    std::fs::write(
+        &file,
+        r#"[{"create": "events"}, {"insert": "events", "documents": [{"n": 2}]}]"#,
+    )
+    .unwrap();
+    assert_eq!(dbridge(dir.path(), &["migrate", "hash"]).code, 0);
+    let refused = dbridge(dir.path(), &["--url", &url, "migrate", "up"]);
+    assert_run("mongo_migrate_edited", &refused, &[]);
+    m.drop_db().await;
+}
