@@ -863,3 +863,35 @@ async fn an_edited_applied_migration_is_refused_and_baseline_redo_work() {
     assert_run("mongo_migrate_edited", &refused, &[]);
     m.drop_db().await;
 }
+
+#[tokio::test]
+async fn bench_runs_the_upsert_and_fetch_suites_next_to_their_references() {
+    let m = TestMongo::new("bench").await;
+    let dir = tempfile::tempdir().unwrap();
+    let url = m.url();
+    let run = dbridge(
+        dir.path(),
+        &["--url", &url, "--json", "bench", "--rows", "400"],
+    );
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let figures: serde_json::Value = serde_json::from_str(&run.stdout).unwrap();
+    let suites: Vec<&str> = figures
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["suite"].as_str().unwrap())
+        .collect();
+    assert_eq!(suites, ["upsert", "fetch"]);
+    for f in figures.as_array().unwrap() {
+        assert!(f["value"].as_f64().unwrap() > 0.0 && f["reference_value"].as_f64().unwrap() > 0.0);
+    }
+    // The scratch collections are gone.
+    let names = m.db().list_collection_names().await.unwrap();
+    assert!(
+        names.iter().all(|n| !n.starts_with("dbridge_bench_")),
+        "{names:?}"
+    );
+    let schema = dbridge(dir.path(), &["--url", &url, "bench", "--suite", "schema"]);
+    assert_eq!(schema.code, 1);
+    m.drop_db().await;
+}

@@ -35,20 +35,33 @@ pub async fn run(
     if args.rows < 2 {
         anyhow::bail!("--rows must be at least 2");
     }
-    let pool = target_pool(global, project, &[]).await?;
-    let mut conn = pool.acquire().await?;
     let options = BenchOptions {
         suite: args.suite.into(),
         rows: args.rows,
         tables: args.tables,
     };
     let chatty = !global.quiet && (std::io::stderr().is_terminal() || global.verbose);
-    let figures = run_bench(&mut conn, &options, &|what| {
+    let progress = |what: &str| {
         if chatty {
             eprintln!("running {what}...");
         }
-    })
-    .await?;
+    };
+    #[cfg(feature = "mongodb")]
+    let mongo = super::mongo_target(global, project);
+    #[cfg(not(feature = "mongodb"))]
+    let mongo: Option<String> = None;
+    let figures = match mongo {
+        #[cfg(feature = "mongodb")]
+        Some(url) => {
+            let target = crate::engine::mongo::connect(&url).await?;
+            crate::engine::bench::mongo::run(&target, &options, &progress).await?
+        }
+        _ => {
+            let pool = target_pool(global, project, &[]).await?;
+            let mut conn = pool.acquire().await?;
+            run_bench(&mut conn, &options, &progress).await?
+        }
+    };
     let text = if global.json {
         format!("{}\n", serde_json::to_string_pretty(&figures)?)
     } else {

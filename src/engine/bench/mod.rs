@@ -8,10 +8,13 @@
 //!   temporary-table pipeline and to plain COPY into an empty table;
 //! - fetch: 1,000 rows with relations, next to one hand-written JOIN and to N+1 queries.
 //!
-//! One file per suite; this module runs them and shares their helpers.
+//! One file per suite; this module runs them and shares their helpers. On a MongoDB target
+//! the upsert and fetch suites are [`mongo`]'s.
 
 mod fetch;
 mod insert;
+#[cfg(feature = "mongodb")]
+pub mod mongo;
 mod schema;
 mod upsert;
 
