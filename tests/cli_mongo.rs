@@ -895,3 +895,52 @@ async fn bench_runs_the_upsert_and_fetch_suites_next_to_their_references() {
     assert_eq!(schema.code, 1);
     m.drop_db().await;
 }
+
+#[tokio::test]
+async fn a_killed_runner_leaves_a_record_that_blocks_the_rerun_once_its_lock_expires() {
+    let m = TestMongo::new("killed").await;
+    let dir = tempfile::tempdir().unwrap();
+    let mig = dir.path().join("migrations");
+    std::fs::create_dir_all(&mig).unwrap();
+    // Outside a transaction (a collMod at the end), and long: one insert per command.
+    let mut commands = vec![r#"{"create": "slow"}"#.to_string()];
+    commands.extend(
+        (0..3_000).map(|i| format!(r#"{{"insert": "slow", "documents": [{{"n": {i}}}]}}"#)),
+    );
+    commands.push(r#"{"collMod": "slow", "validator": {"n": {"$gte": 0}}}"#.into());
+    write(
+        &mig,
+        "20260101000001_slow.up.json",
+        &format!("[{}]", commands.join(",\n")),
+    );
+    assert_eq!(dbridge(dir.path(), &["migrate", "hash"]).code, 0);
+    let url = m.url();
+    let mut runner = std::process::Command::new(env!("CARGO_BIN_EXE_dbridge"))
+        .args(["--url", &url, "migrate", "up"])
+        .current_dir(dir.path())
+        .env_remove("DATABASE_URL")
+        .spawn()
+        .unwrap();
+    let slow = m.db().collection::<Document>("slow");
+    let started = std::time::Instant::now();
+    while slow.count_documents(doc! {}).await.unwrap_or(0) < 10 {
+        assert!(
+            started.elapsed().as_secs() < 60,
+            "the migration did not start"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+    runner.kill().unwrap(); // SIGKILL
+    runner.wait().unwrap();
+    let written = slow.count_documents(doc! {}).await.unwrap();
+    assert!(written < 3_000, "the runner finished before it was killed");
+    // The rerun waits for the killed runner's lock to expire, then refuses to run the
+    // commands a second time.
+    let rerun = dbridge(dir.path(), &["--url", &url, "migrate", "up"]);
+    assert_eq!(rerun.code, 1);
+    assert!(rerun.stderr.contains("was interrupted"), "{}", rerun.stderr);
+    assert_eq!(slow.count_documents(doc! {}).await.unwrap(), written);
+    let status = dbridge(dir.path(), &["--url", &url, "migrate", "status"]);
+    assert!(status.stdout.contains("INTERRUPTED"), "{}", status.stdout);
+    m.drop_db().await;
+}
