@@ -3,16 +3,16 @@
 //! Documents inside it (validators, pipelines, filters, collations) are BSON, in their order.
 
 pub mod commands;
+mod hints;
 mod indexes;
 pub mod model;
 pub mod plan;
 
+pub use hints::{note_staged, rename_hints, stage_validators};
 pub use indexes::same_index;
 pub use model::{
     Capped, ClusteredIndex, Collection, CollectionOptions, Index, IndexKey, KeyOrder, MongoSchema,
     Reference, Timeseries, Validator, View,
 };
-pub use plan::{
-    note_staged, plan, plan_with, rename_hints, stage_validators, MongoHazard, MongoPlan, MongoStep,
-};
+pub use plan::{plan, plan_with, MongoHazard, MongoPlan, MongoStep};
 pub mod snapshot;

@@ -2,6 +2,7 @@
 //! the schema model that introspection reads for `diff` (one reader, one set of catalog
 //! queries), with each column's value kind resolved and the keys `ON CONFLICT` can use.
 
+mod cast;
 mod kinds;
 
 use std::collections::HashMap;
@@ -13,6 +14,7 @@ use crate::diff::model::{self, ConstraintBody, Database, IndexTarget};
 use crate::diff::quote::{ident, truncated};
 use crate::engine::postgres::inspect::{inspect_scope, Scope};
 
+pub use self::cast::cast_type;
 pub use self::kinds::{Kind, Kinds, Resolved};
 
 /// One column of a table.
@@ -224,52 +226,6 @@ fn column(kinds: &Kinds, c: &model::Column) -> Column {
     }
 }
 
-/// A type as `format_type` spells it, without its modifiers (`character varying(3)` →
-/// `character varying`, `timestamp(3) with time zone` → `timestamp with time zone`), so that a
-/// cast to it never shortens or rounds a value: the column's own check applies on writing.
-/// `character` and `bit` without a length mean a length of 1, so they become `bpchar` and
-/// `varbit`.
-pub fn cast_type(sql_type: &str) -> String {
-    let mut out = String::with_capacity(sql_type.len());
-    let mut quoted = false;
-    let mut chars = sql_type.chars().peekable();
-    while let Some(ch) = chars.next() {
-        if ch == '"' {
-            quoted = !quoted;
-        }
-        if ch == '(' && !quoted {
-            let mut modifier = String::new();
-            for inner in chars.by_ref() {
-                if inner == ')' {
-                    break;
-                }
-                modifier.push(inner);
-            }
-            if modifier
-                .chars()
-                .all(|c| c.is_ascii_digit() || c == ',' || c == ' ')
-            {
-                continue;
-            }
-            out.push('(');
-            out.push_str(&modifier);
-            out.push(')');
-            continue;
-        }
-        out.push(ch);
-    }
-    let (base, dims) = match out.find("[]") {
-        Some(i) => out.split_at(i),
-        None => (out.as_str(), ""),
-    };
-    let base = match base {
-        "character" => "bpchar",
-        "bit" => "varbit",
-        other => other,
-    };
-    format!("{base}{dims}")
-}
-
 /// A table with its keys; a partition has its parent's keys (the server gives every
 /// partition the parent's unique indexes).
 fn table(
@@ -382,29 +338,5 @@ fn view(kinds: &Kinds, v: &model::View) -> Table {
             .collect(),
         unique_keys: plain_unique_indexes(&v.indexes).collect(),
         foreign_keys: Vec::new(),
-    }
-}
-
-#[cfg(test)]
-mod cast_type_tests {
-    use super::cast_type;
-
-    #[test]
-    fn casts_drop_modifiers_and_keep_lengthless_types_unlimited() {
-        for (given, cast) in [
-            ("character varying(3)", "character varying"),
-            ("character varying(3)[]", "character varying[]"),
-            ("numeric(10,2)", "numeric"),
-            ("timestamp(3) with time zone", "timestamp with time zone"),
-            ("character(3)", "bpchar"),
-            ("character(3)[][]", "bpchar[][]"),
-            ("bit(8)", "varbit"),
-            ("bit varying(8)", "bit varying"),
-            ("integer", "integer"),
-            ("public.\"odd(1)\"", "public.\"odd(1)\""),
-            ("public.mood[]", "public.mood[]"),
-        ] {
-            assert_eq!(cast_type(given), cast, "{given}");
-        }
     }
 }
