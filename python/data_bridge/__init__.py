@@ -42,6 +42,14 @@ from ._functions import (
     upsert_one,
 )
 from ._range import Range
+from ._relations import (
+    BackReference,
+    ForeignKey,
+    Link,
+    Many,
+    ManyToMany,
+    NotLoadedError,
+)
 from ._shutdown import engine_used
 from .errors import (
     CheckViolation,
@@ -72,17 +80,7 @@ from .migrations import (
     migrate_down,
     migration_status,
 )
-from .models import (
-    BackReference,
-    Column,
-    ForeignKey,
-    Index,
-    Link,
-    Many,
-    ManyToMany,
-    NotLoadedError,
-    Table,
-)
+from .models import Column, Index, Table
 from .schema import diff, schema_of
 
 __all__ = [

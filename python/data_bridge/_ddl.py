@@ -14,8 +14,9 @@ import uuid
 from collections.abc import Iterable, Sequence
 from typing import Any
 
+from ._relations import BackReference, ForeignKey, ManyToMany
 from .errors import SchemaError
-from .models import BackReference, ColumnInfo, ForeignKey, ManyToMany, Table
+from .models import ColumnInfo, Table
 
 _TYPES: dict[Any, str] = {
     int: "bigint",
