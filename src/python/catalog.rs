@@ -13,8 +13,9 @@ use super::foreign::{foreign_in, foreign_in_objs, resolve};
 use super::rows::{self, Cell, Rows};
 use super::session::{count_statements, Target};
 use super::transaction::TxState;
+use super::tree::CellRows;
 use super::type_kinds::TypeKinds;
-use crate::engine::data::fetch::Obj;
+use crate::engine::data::fetch::{FetchPlan, Obj};
 use crate::engine::data::{Catalog, DataError};
 
 /// The catalog of one database, loaded on first use, and the kinds of the types without a
@@ -97,18 +98,23 @@ impl CatalogCache {
         Ok(decoded)
     }
 
-    /// Turns the values of types without a decoder in fetched rows and their relations
-    /// into their text (read on `lease`).
-    pub(super) async fn finish_objs(
+    /// Runs `plan` with `args` on `lease`: the rows with their relations, decoded, values of
+    /// types without a decoder as their text.
+    pub(super) async fn fetch_tree(
         &self,
         lease: &mut Lease,
-        objs: &mut [Obj<Vec<Cell>>],
-    ) -> PyResult<()> {
+        plan: &FetchPlan,
+        args: sqlx::postgres::PgArguments,
+    ) -> PyResult<Vec<Obj<Vec<Cell>>>> {
+        let fetched = plan.run_with_args(lease.start(), &CellRows, args).await;
+        lease.idle_again();
+        let mut objs = fetched.map_err(from_data)?;
         let mut foreign = Vec::new();
-        foreign_in_objs(objs, &mut foreign);
+        foreign_in_objs(&mut objs, &mut foreign);
         resolve(lease, &self.types, foreign)
             .await
-            .map_err(data_error)
+            .map_err(data_error)?;
+        Ok(objs)
     }
 }
 

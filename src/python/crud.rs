@@ -11,11 +11,11 @@ use pyo3_async_runtimes::tokio::future_into_py;
 use sqlx::Executor;
 
 use super::catalog::Conn;
-use super::exceptions::{from_data, from_sqlx};
+use super::exceptions::from_sqlx;
 use super::filters::condition_of;
 use super::params::Param;
 use super::session::{bind_for, count_statements, Session};
-use super::tree::{objs_to_python, rows_to_dicts, CellRows};
+use super::tree::{objs_to_python, rows_to_dicts};
 use super::upserts::UpsertArgs;
 use crate::engine::data::condition::Condition;
 use crate::engine::data::fetch::{FetchPlan, FetchRequest};
@@ -251,10 +251,7 @@ impl Session {
                 false,
             )
             .await?;
-            let fetched = plan.run_with_args(lease.start(), &CellRows, args).await;
-            lease.idle_again();
-            let mut objs = fetched.map_err(from_data)?;
-            catalog.finish_objs(lease, &mut objs).await?;
+            let objs = catalog.fetch_tree(lease, &plan, args).await?;
             drop(conn);
             let layout = plan.layout();
             Python::attach(|py| {

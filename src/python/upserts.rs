@@ -17,7 +17,7 @@ use super::crud::table_name;
 use super::exceptions::{from_data, raise, Details};
 use super::params::Param;
 use super::session::{bind_for, count_statements, Session};
-use super::tree::{objs_to_python, CellRows};
+use super::tree::objs_to_python;
 use super::values::to_value;
 use crate::engine::data::condition::Condition;
 use crate::engine::data::fetch::{FetchPlan, FetchRequest};
@@ -250,10 +250,7 @@ impl UpsertArgs {
                 true,
             )
             .await?;
-            let fetched = plan.run_with_args(lease.start(), &CellRows, args).await;
-            lease.idle_again();
-            let mut objs = fetched.map_err(from_data)?;
-            catalog.finish_objs(lease, &mut objs).await?;
+            let objs = catalog.fetch_tree(lease, &plan, args).await?;
             drop(conn);
             let layout = plan.layout();
             Python::attach(|py| objs_to_python(py, objs, &layout))
