@@ -23,9 +23,16 @@ pub fn is_mongo_source(arg: &str) -> bool {
     if Format::from_path(path).is_none() || !path.is_file() {
         return false;
     }
-    let Ok(text) = std::fs::read_to_string(path) else {
+    // The head of the file is enough (a PostgreSQL snapshot can be megabytes).
+    let mut head = Vec::with_capacity(4096);
+    let read = std::fs::File::open(path).and_then(|f| {
+        use std::io::Read;
+        f.take(4096).read_to_end(&mut head)
+    });
+    if read.is_err() {
         return false;
-    };
+    }
+    let text = String::from_utf8_lossy(&head);
     let engine = |line: &str| {
         let line = line.trim_start_matches(['{', ' ', '\t']);
         let rest = line
