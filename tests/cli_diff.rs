@@ -1333,3 +1333,119 @@ fn a_terminal_gets_colour_and_what_each_definition_changes() {
     assert_eq!(stripped, plain);
     assert!(!run(Some("0")).contains('\x1b'));
 }
+
+/// Checks, index predicates and defaults are written in the client from their node trees
+/// where every node is a common one, by the server otherwise, and read as the server's own
+/// text either way.
+#[tokio::test]
+async fn expressions_read_as_the_server_writes_them_most_without_asking_it() {
+    use sqlx::Row;
+    let db = TestDb::new("inspect_expressions").await;
+    db.run(
+        "schema.sql",
+        "CREATE TYPE mood AS ENUM ('sad', 'it''s ok');
+         CREATE TYPE \"Odd Type\" AS ENUM ('x');
+         CREATE DOMAIN posint AS int CHECK (VALUE > 0);
+         CREATE TABLE \"Things\" (
+             id int8 PRIMARY KEY CHECK (id > 0),
+             n int4 DEFAULT -3 CHECK (n <> -3 OR n IS NULL),
+             small int2 DEFAULT 7,
+             big int8 DEFAULT 9000000000,
+             price numeric(10,2) DEFAULT 0 CHECK (price >= 0),
+             m mood DEFAULT 'it''s ok' CHECK (m <> 'sad'),
+             o \"Odd Type\" DEFAULT 'x',
+             flag bool NOT NULL DEFAULT false CHECK (NOT flag OR n > 0),
+             note text DEFAULT 'it''s' CHECK (note <> ''),
+             \"select\" varchar(10) DEFAULT 'v' CHECK (\"select\" IN ('a', 'v')),
+             code text COLLATE \"C\" CHECK (code > 'a'),
+             at timestamptz DEFAULT now(),
+             slash text DEFAULT 'a\\b',
+             p posint CHECK (p < 100),
+             doubled int GENERATED ALWAYS AS (big::int * 2) STORED,
+             upper_note text GENERATED ALWAYS AS (upper(note)) STORED,
+             CHECK (note IN ('x', 'it''s')),
+             CHECK (m IN ('sad', 'it''s ok')),
+             CHECK (\"select\" <> ''));
+         CREATE INDEX things_partial ON \"Things\" (id) WHERE note IS NOT NULL AND NOT flag;
+         CREATE INDEX things_lower ON \"Things\" (id) WHERE lower(note) <> 'x';
+         CREATE VIEW v AS SELECT id, n FROM \"Things\";
+         ALTER VIEW v ALTER COLUMN n SET DEFAULT 5;",
+    )
+    .await
+    .unwrap();
+    let run = dbridge(
+        Path::new(env!("CARGO_MANIFEST_DIR")),
+        &["-v", "inspect", "--url", &db.url(), "--format", "json"],
+    );
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    use data_bridge::diff::postgres::definitions;
+    use data_bridge::diff::snapshot;
+    let model = snapshot::read(&run.stdout, snapshot::Format::Json, "stdout").unwrap();
+    let q = &data_bridge::diff::quote::ident;
+    let mut ours = Vec::new();
+    for t in &model.tables {
+        for c in &t.constraints {
+            if !matches!(
+                c.body,
+                data_bridge::diff::model::ConstraintBody::PrimaryKey(_)
+            ) {
+                ours.push((c.name.clone(), definitions::constraint(q, c)));
+            }
+        }
+        for i in &t.indexes {
+            let form = definitions::IndexForm::Plain;
+            ours.push((i.name.clone(), definitions::index(q, &t.name, i, form)));
+        }
+        for c in &t.columns {
+            if let Some(text) = c.default.as_ref().or(c.generated.as_ref()) {
+                ours.push((format!("{}.{}", t.name.name, c.name), text.clone()));
+            }
+        }
+    }
+    for v in &model.views {
+        for c in &v.columns {
+            if let Some(text) = &c.default {
+                ours.push((format!("{}.{}", v.name.name, c.name), text.0.clone()));
+            }
+        }
+    }
+    ours.sort();
+    let mut conn = db.connect().await;
+    sqlx::query("SET search_path = ''")
+        .execute(&mut conn)
+        .await
+        .unwrap();
+    let mut theirs: Vec<(String, String)> = sqlx::query(
+        "SELECT conname::text, pg_get_constraintdef(oid) FROM pg_constraint \
+         WHERE connamespace = 'public'::regnamespace AND contype = 'c' AND conrelid <> 0 \
+         UNION ALL SELECT c.relname::text, pg_get_indexdef(c.oid) FROM pg_class c \
+         WHERE c.relnamespace = 'public'::regnamespace AND c.relkind = 'i' \
+           AND NOT EXISTS (SELECT 1 FROM pg_constraint WHERE conindid = c.oid) \
+         UNION ALL SELECT c.relname || '.' || a.attname, \
+                pg_get_expr(ad.adbin, CASE WHEN a.attgenerated = '' THEN 0 ELSE c.oid END) \
+         FROM pg_attrdef ad JOIN pg_class c ON c.oid = ad.adrelid \
+         JOIN pg_attribute a ON a.attrelid = ad.adrelid AND a.attnum = ad.adnum \
+         WHERE c.relnamespace = 'public'::regnamespace",
+    )
+    .fetch_all(&mut conn)
+    .await
+    .unwrap()
+    .iter()
+    .map(|r| (r.get(0), r.get(1)))
+    .collect();
+    theirs.sort();
+    assert_eq!(ours, theirs);
+    assert_eq!(ours.len(), 28, "{ours:#?}");
+    // The IN list of a varchar, now(), the backslash, upper() and lower() are the server's
+    // to write; everything else is written here.
+    if cfg!(target_endian = "little") {
+        assert!(
+            run.stderr
+                .contains("(23 expressions written from their node trees, 5 by the server)"),
+            "{}",
+            run.stderr
+        );
+    }
+    drop(conn);
+    db.drop_db().await;
+}

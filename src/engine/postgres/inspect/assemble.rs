@@ -94,14 +94,15 @@ pub(super) fn assemble(rows: &Rows) -> Result<Database> {
         }
         let server = rows.server_indexes.get(&oid);
         let comment = notes.comment(PG_CLASS, oid);
-        let index = indexes::index(&rows.columns, r, server, comment)?;
+        let predicate = rows.expressions.predicate(oid);
+        let index = indexes::index(&rows.columns, r, server, predicate, comment)?;
         match relations.get(&get(r, 1)) {
             Some(&Relation::Table(i)) => tables[i].indexes.push(index),
             Some(&Relation::View(i)) => views[i].indexes.push(index),
             None => {}
         }
     }
-    let quoter = Quoter::new(rows["keywords"].iter().map(|r| get::<String>(r, 0)));
+    let quoter = &rows.quoter;
     for r in &rows["triggers"] {
         let relation: i64 = get(r, 1);
         let name = match relations.get(&relation) {
@@ -110,7 +111,7 @@ pub(super) fn assemble(rows: &Rows) -> Result<Database> {
             None => continue,
         };
         let comment = notes.comment(PG_TRIGGER, get(r, 0));
-        let trigger = triggers::trigger(rows, &quoter, (relation, &name), r, comment)?;
+        let trigger = triggers::trigger(rows, quoter, (relation, &name), r, comment)?;
         match relations.get(&relation) {
             Some(&Relation::Table(i)) => tables[i].triggers.push(trigger),
             Some(&Relation::View(i)) => views[i].triggers.push(trigger),

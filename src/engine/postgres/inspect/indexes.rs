@@ -136,6 +136,7 @@ pub(super) fn index(
     columns: &ColumnNames,
     r: &PgRow,
     server: Option<&ServerIndex>,
+    predicate: Option<String>,
     comment: Option<String>,
 ) -> Result<Index> {
     let table: i64 = get(r, 1);
@@ -205,7 +206,7 @@ pub(super) fn index(
         key,
         include,
         nulls_distinct: !get::<bool>(r, 5),
-        predicate: opt::<String>(r, 10).map(Expr::new),
+        predicate: predicate.map(Expr::new),
         valid: get(r, 12),
         attrs,
         comment,

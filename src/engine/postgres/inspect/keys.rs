@@ -52,7 +52,7 @@ pub(super) fn constraint(rows: &Rows, r: &PgRow, comment: Option<String>) -> Res
             }
         }
         "c" => ConstraintBody::Check(Check {
-            expression: Expr::new(get::<String>(r, 4)),
+            expression: Expr::new(rows.expressions.check(get(r, 0))),
             no_inherit: get(r, 20),
         }),
         "x" => ConstraintBody::Exclusion(Exclusion {

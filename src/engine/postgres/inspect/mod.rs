@@ -3,7 +3,8 @@
 //! `queries` holds the queries, one per kind of object, each returning
 //! catalog rows keyed by object id; the functions below join them into the model without
 //! touching the server, except for the indexes whose expressions and operator classes only
-//! the server can write, which one more query fetches.
+//! the server can write, and the checks, predicates and defaults whose node trees
+//! `node_tree` cannot write: one more query each fetches those.
 
 /// Which schemas a query reads; `n` is the `pg_namespace` alias.
 macro_rules! in_schemas {
@@ -16,10 +17,12 @@ macro_rules! in_schemas {
 mod assemble;
 mod definition_queries;
 mod definitions;
+mod expressions;
 mod foreign_queries;
 mod indexes;
 mod keys;
 mod names;
+mod node_tree;
 mod partitions;
 mod queries;
 mod relations;
@@ -64,7 +67,14 @@ pub enum Scope {
 }
 
 /// The queries [`Scope::Tables`] runs.
-const TABLE_QUERIES: &[&str] = &["types", "relations", "columns", "constraints", "indexes"];
+const TABLE_QUERIES: &[&str] = &[
+    "server",
+    "types",
+    "relations",
+    "columns",
+    "constraints",
+    "indexes",
+];
 
 /// Reads the schemas named in `schemas` (all non-system schemas when empty).
 pub async fn inspect(conn: &mut PgConnection, schemas: &[String]) -> Result<Database> {
@@ -89,11 +99,14 @@ pub async fn inspect_scope(
     decode_failure()?;
     let db = db?;
     tracing::info!(
-        "inspected {} tables, {} views, {} functions in {:.1} ms",
+        "inspected {} tables, {} views, {} functions in {:.1} ms \
+         ({} expressions written from their node trees, {} by the server)",
         db.tables.len(),
         db.views.len(),
         db.functions.len(),
-        started.elapsed().as_secs_f64() * 1000.0
+        started.elapsed().as_secs_f64() * 1000.0,
+        read.expressions.written_here,
+        read.expressions.by_server,
     );
     Ok(db)
 }
@@ -129,6 +142,10 @@ struct Rows {
     /// The referenced column names of foreign keys to tables that were not read.
     referenced_columns: HashMap<i64, Vec<String>>,
     columns: ColumnNames,
+    /// Identifiers quoted as this server does.
+    quoter: Quoter,
+    /// Checks, index predicates and column defaults.
+    expressions: expressions::Expressions,
 }
 
 impl std::ops::Index<&str> for Rows {
@@ -168,11 +185,17 @@ async fn read(conn: &mut PgConnection, schemas: &[String], scope: Scope) -> Resu
         server_indexes: HashMap::new(),
         referenced_columns: HashMap::new(),
         columns: ColumnNames::default(),
+        quoter: Quoter::new([]),
+        expressions: Default::default(),
     };
+    if let Some(r) = rows["server"].first() {
+        rows.quoter = Quoter::new(get::<Vec<String>>(r, 2));
+    }
     for r in &rows.by_query["columns"] {
         rows.columns
             .insert(get(r, 0), get(r, 1), get(r, 2), get(r, 10));
     }
+    rows.expressions = expressions::read(conn, &rows).await?;
     let oids: Vec<i64> = rows["indexes"]
         .iter()
         .filter(|r| needs_server(&rows.columns, r))

@@ -7,13 +7,14 @@
 //! [`inspect`](super::inspect): a server spends most of a cold read of a large schema on
 //! joins, sorts and per-object deparsing (each `pg_get_constraintdef` or `pg_get_indexdef`
 //! call looks its object's columns up one by one), so the server deparses only what cannot
-//! be written from the rows (checks, predicates, expressions, views), and
+//! be written from the rows (index expressions, views, uncommon checks), and
 //! `deparse` writes keys, foreign keys and plain indexes exactly as the
-//! server would. Comments and extension membership are read once for every kind of object.
+//! server would. Checks, index predicates and defaults come as node trees, which
+//! [`node_tree`](super::node_tree) writes where it can. Comments and extension membership are read once for every kind of object.
 
 /// Every query with the name introspection reports it under, in the order they run.
 pub const ALL: [(&str, &str); 20] = [
-    ("keywords", KEYWORDS),
+    ("server", SERVER),
     ("extension members", EXTENSION_MEMBERS),
     ("comments", COMMENTS),
     ("schemas", SCHEMAS),
@@ -35,9 +36,21 @@ pub const ALL: [(&str, &str); 20] = [
     ("default privileges", DEFAULT_PRIVILEGES),
 ];
 
-/// The words `quote_ident` quotes on this server (all but the unreserved keywords).
-pub(crate) const KEYWORDS: &str =
-    "SELECT word::text FROM pg_catalog.pg_get_keywords() WHERE catcode <> 'U'";
+/// What writing names and expressions as this server does takes, in one row: its platform
+/// and encoding (whether its node trees can be read in the client), the words `quote_ident`
+/// quotes (all but the unreserved keywords), and its built-in operators (id, name, kind,
+/// left and right type), whose names node trees are written with.
+pub(crate) const SERVER: &str = "SELECT pg_catalog.version(), \
+            pg_catalog.current_setting('server_encoding'), \
+            ARRAY(SELECT k.word::text FROM pg_catalog.pg_get_keywords() k WHERE k.catcode <> 'U'), \
+            o.ids, o.names, o.kinds, o.lefts, o.rights \
+     FROM (SELECT pg_catalog.array_agg(oid::int8 ORDER BY oid) AS ids, \
+                  pg_catalog.array_agg(oprname::text ORDER BY oid) AS names, \
+                  pg_catalog.array_agg(oprkind::text ORDER BY oid) AS kinds, \
+                  pg_catalog.array_agg(oprleft::int8 ORDER BY oid) AS lefts, \
+                  pg_catalog.array_agg(oprright::int8 ORDER BY oid) AS rights \
+             FROM pg_catalog.pg_operator \
+            WHERE oprnamespace = 'pg_catalog'::pg_catalog.regnamespace) o";
 
 /// Objects that belong to an extension (its own, not the schema's): class and object id.
 pub(crate) const EXTENSION_MEMBERS: &str = "SELECT d.classid::int8, d.objid::int8 \
@@ -76,7 +89,9 @@ pub(crate) const TYPES: &str = concat!(
                 (SELECT pg_catalog.quote_ident(cn.nspname) || '.' || pg_catalog.quote_ident(co.collname) \
                    FROM pg_catalog.pg_collation co JOIN pg_catalog.pg_namespace cn ON cn.oid = co.collnamespace \
                   WHERE co.oid = t.typcollation \
-                    AND t.typcollation <> (SELECT b.typcollation FROM pg_catalog.pg_type b WHERE b.oid = t.typbasetype)) END \
+                    AND t.typcollation <> (SELECT b.typcollation FROM pg_catalog.pg_type b WHERE b.oid = t.typbasetype)) END, \
+            CASE WHEN t.typtype = 'e' THEN ARRAY(SELECT e.oid::int8 FROM pg_catalog.pg_enum e \
+                                                 WHERE e.enumtypid = t.oid ORDER BY e.enumsortorder) END \
      FROM pg_catalog.pg_type t JOIN pg_catalog.pg_namespace n ON n.oid = t.typnamespace \
      LEFT JOIN pg_catalog.pg_class tc ON tc.oid = t.typrelid \
      WHERE (t.typtype IN ('e', 'd') OR (t.typtype = 'c' AND tc.relkind = 'c')) AND",
@@ -164,14 +179,13 @@ pub(crate) const TYPE_COLLATIONS: &str =
 pub(crate) const COLUMNS: &str = concat!(
     "SELECT a.attrelid::int8, a.attnum, a.attname::text, \
             pg_catalog.format_type(a.atttypid, a.atttypmod), a.attnotnull, \
-            CASE WHEN a.attgenerated = '' THEN pg_catalog.pg_get_expr(ad.adbin, 0) \
-                 ELSE pg_catalog.pg_get_expr(ad.adbin, ad.adrelid) END, \
+            ad.adbin::text, \
             a.attidentity::text, a.attgenerated::text, \
             CASE WHEN a.attcollation NOT IN (0, 100) THEN \
                 (SELECT pg_catalog.quote_ident(cn.nspname) || '.' || pg_catalog.quote_ident(co.collname) \
                    FROM pg_catalog.pg_collation co JOIN pg_catalog.pg_namespace cn ON cn.oid = co.collnamespace \
                   WHERE co.oid = a.attcollation) END, \
-            a.attislocal, a.attcollation::int8, a.atttypid::int8 \
+            a.attislocal, a.attcollation::int8, a.atttypid::int8, ad.oid::int8 \
      FROM pg_catalog.pg_attribute a JOIN pg_catalog.pg_class c ON c.oid = a.attrelid \
      JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace \
      LEFT JOIN pg_catalog.pg_attrdef ad ON ad.adrelid = a.attrelid AND ad.adnum = a.attnum \
@@ -180,13 +194,13 @@ pub(crate) const COLUMNS: &str = concat!(
 );
 
 /// Table constraints that are the table's own (not inherited from a parent). Checks come as
-/// their expression, exclusion constraints deparsed whole; keys and foreign keys as column
+/// their node tree, exclusion constraints deparsed whole; keys and foreign keys as column
 /// numbers, with the backing index's `INCLUDE` columns and the referenced table's name (its
 /// column names come from the `columns` rows, or for a table that was not read from
 /// [`REFERENCED_COLUMNS`]).
 pub(crate) const CONSTRAINTS: &str = concat!(
     "SELECT con.oid::int8, con.conrelid::int8, con.conname::text, con.contype::text, \
-            CASE con.contype WHEN 'c' THEN pg_catalog.pg_get_expr(con.conbin, con.conrelid) \
+            CASE con.contype WHEN 'c' THEN con.conbin::text \
                              WHEN 'x' THEN pg_catalog.pg_get_constraintdef(con.oid) END AS definition, \
             rn.nspname::text, rc.relname::text, con.confrelid::int8, \
             con.conkey, con.confkey, con.confdelsetcols, \
@@ -216,7 +230,7 @@ pub(crate) const INDEXES: &str = concat!(
             i.indisunique, i.indnullsnotdistinct, i.indnkeyatts, pg_catalog.string_to_array(i.indkey::text, ' ')::pg_catalog.int2[], \
             pg_catalog.string_to_array(i.indoption::text, ' ')::pg_catalog.int2[], \
             pg_catalog.string_to_array(i.indcollation::text, ' ')::pg_catalog.int8[], \
-            pg_catalog.pg_get_expr(i.indpred, i.indrelid), am.amname::text, i.indisvalid, \
+            i.indpred::text, am.amname::text, i.indisvalid, \
             ic.reloptions::text[] \
      FROM pg_catalog.pg_index i JOIN pg_catalog.pg_class ic ON ic.oid = i.indexrelid \
      JOIN pg_catalog.pg_am am ON am.oid = ic.relam \
@@ -383,6 +397,23 @@ pub(crate) const SERVER_INDEX_DEFINITIONS: &str =
             ARRAY(SELECT pg_catalog.pg_get_indexdef(o::pg_catalog.oid, k, false) \
                   FROM pg_catalog.generate_series(1, i.indnkeyatts) k ORDER BY k) \
      FROM unnest($1::pg_catalog.int8[]) o JOIN pg_catalog.pg_index i ON i.indexrelid = o::pg_catalog.oid";
+
+/// What the client could not write of the expressions read as node trees: check constraints
+/// `$1`, index predicates `$2`, column defaults `$3` (by `pg_attrdef` id), each answer named
+/// `c`, `i` or `d`.
+pub(crate) const EXPRESSIONS_BY_SERVER: &str =
+    "SELECT 'c'::text, con.oid::int8, pg_catalog.pg_get_expr(con.conbin, con.conrelid) \
+     FROM pg_catalog.pg_constraint con WHERE con.oid = ANY($1::pg_catalog.int8[]::pg_catalog.oid[]) \
+     UNION ALL \
+     SELECT 'i'::text, i.indexrelid::int8, pg_catalog.pg_get_expr(i.indpred, i.indrelid) \
+     FROM pg_catalog.pg_index i WHERE i.indexrelid = ANY($2::pg_catalog.int8[]::pg_catalog.oid[]) \
+     UNION ALL \
+     SELECT 'd'::text, ad.oid::int8, \
+            pg_catalog.pg_get_expr(ad.adbin, CASE WHEN a.attgenerated = '' THEN 0::pg_catalog.oid \
+                                                  ELSE ad.adrelid END) \
+     FROM pg_catalog.pg_attrdef ad \
+     JOIN pg_catalog.pg_attribute a ON a.attrelid = ad.adrelid AND a.attnum = ad.adnum \
+     WHERE ad.oid = ANY($3::pg_catalog.int8[]::pg_catalog.oid[])";
 
 /// The referenced columns of the foreign keys in `$1`, by name in key order, for foreign
 /// keys to tables in schemas that were not read.

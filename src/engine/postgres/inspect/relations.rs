@@ -115,8 +115,9 @@ pub(super) fn columns(
                 // (and become its own when it is detached); an inheritance child's are not.
                 if get::<bool>(r, 9) || t.partition_of.is_some() {
                     let comment = notes.column_comment(relation, number);
+                    let expr = rows.expressions.column_default(opt(r, 12));
                     let mut column =
-                        column_from_row(r, identities.get(&(relation, number)), comment);
+                        column_from_row(r, expr, identities.get(&(relation, number)), comment);
                     column.collation = collation(r);
                     t.columns.push(column);
                 }
@@ -124,7 +125,7 @@ pub(super) fn columns(
             Some(&Relation::View(i)) => views[i].columns.push(ViewColumn {
                 name: get(r, 2),
                 data_type: get(r, 3),
-                default: opt::<String>(r, 5).map(Expr::new),
+                default: rows.expressions.column_default(opt(r, 12)).map(Expr::new),
                 comment: notes.column_comment(relation, number),
             }),
             None => {
@@ -142,12 +143,12 @@ pub(super) fn columns(
 
 pub(super) fn column_from_row(
     r: &PgRow,
+    expr: Option<String>,
     sequence: Option<&SequenceOptions>,
     comment: Option<String>,
 ) -> Column {
     let identity: String = get(r, 6);
     let generated: String = get(r, 7);
-    let expr: Option<String> = opt(r, 5);
     Column {
         name: get(r, 2),
         data_type: get(r, 3),
