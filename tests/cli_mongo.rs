@@ -763,6 +763,94 @@ async fn lint_reports_the_hazards_of_command_files_at_their_commands() {
     m.drop_db().await;
 }
 
+/// A server without transactions: an upsert needs `--commit-every`, then writes each chunk's
+/// batches several at once, and a rejected document names its row and where to resume.
+#[tokio::test]
+async fn upsert_without_transactions_commits_chunks_of_concurrent_batches() {
+    let m = TestMongo::standalone("upsert_standalone").await;
+    let db = m.db();
+    db.run_command(doc! {"create": "items", "validator": {"$jsonSchema": {"properties": {"qty": {"bsonType": "int"}}}}})
+        .await
+        .unwrap();
+    let items = db.collection::<Document>("items");
+    // An index on the key, or each upsert scans the collection.
+    items
+        .create_index(mongodb::IndexModel::builder().keys(doc! {"sku": 1}).build())
+        .await
+        .unwrap();
+    items
+        .insert_many((0..1_500).map(|i| doc! {"sku": i, "qty": 0}))
+        .await
+        .unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    // 4,500 rows: 1,500 existing (500 of them unchanged), 3,000 new; five batches of 1,000 at
+    // most in each chunk of 2,500.
+    let lines: String = (0..4_500)
+        .map(|i| {
+            format!(
+                "{{\"sku\": {i}, \"qty\": {}}}\n",
+                if i < 500 { 0 } else { i }
+            )
+        })
+        .collect();
+    write(dir.path(), "in.ndjson", &lines);
+    let url = m.url();
+    let upsert = |file: &str, extra: &[&str]| {
+        let mut args = vec!["--url", &url, "--json", "upsert", "items", "--input", file];
+        args.extend(["--on", "sku"]);
+        args.extend(extra);
+        dbridge(dir.path(), &args)
+    };
+    let refused = upsert("in.ndjson", &[]);
+    assert_eq!(refused.code, 1);
+    assert!(
+        refused.stderr.contains("does not support transactions")
+            && refused.stderr.contains("--commit-every"),
+        "{}",
+        refused.stderr
+    );
+    assert_eq!(items.count_documents(doc! {}).await.unwrap(), 1_500);
+    let run = upsert("in.ndjson", &["--commit-every", "2500"]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let summary: serde_json::Value = serde_json::from_str(&run.stdout).unwrap();
+    assert_eq!(
+        (
+            summary["inserted"].as_u64(),
+            summary["updated"].as_u64(),
+            summary["unchanged"].as_u64()
+        ),
+        (Some(3_000), Some(1_000), Some(500)),
+        "{summary}"
+    );
+    assert_eq!(items.count_documents(doc! {}).await.unwrap(), 4_500);
+    let last = items.find_one(doc! {"sku": 4_499}).await.unwrap().unwrap();
+    assert_eq!(last.get_i32("qty").unwrap(), 4_499);
+    // Rows 3,200 and 4,800 are refused (in different batches of the second chunk): the first
+    // chunk is committed, the earliest refused row is named.
+    let lines: String = (0..5_000)
+        .map(|i| match i {
+            3_199 | 4_799 => format!("{{\"sku\": {i}, \"qty\": \"many\"}}\n"),
+            _ => format!("{{\"sku\": {i}, \"qty\": 1}}\n"),
+        })
+        .collect();
+    write(dir.path(), "bad.ndjson", &lines);
+    let bad = upsert("bad.ndjson", &["--commit-every", "2500"]);
+    assert_eq!(bad.code, 1);
+    assert!(
+        bad.stderr.contains("bad.ndjson: row 3200")
+            && bad.stderr.contains("validator rejects")
+            && bad.stderr.contains("--skip 2500"),
+        "{}",
+        bad.stderr
+    );
+    assert_eq!(
+        items.count_documents(doc! {"qty": 1}).await.unwrap(),
+        2_500 + 2_500 - 2,
+        "every other document of both chunks is written"
+    );
+    m.drop_db().await;
+}
+
 #[tokio::test]
 async fn upsert_shows_its_progress_on_a_terminal() {
     let m = TestMongo::new("progress").await;

@@ -1,6 +1,7 @@
 //! Upsert into a collection: each input document becomes an `update` statement with
 //! `upsert: true` matching on the `--on` fields (`$set` of the others, or `$setOnInsert`
-//! only with `--do-nothing`), sent in unordered batches. Duplicate keys in the input: the last
+//! only with `--do-nothing`), sent in unordered batches (several at once when not in a
+//! transaction). Duplicate keys in the input: the last
 //! one wins, as for PostgreSQL. Everything is written in one transaction (all or nothing)
 //! when the server supports transactions, or in committed chunks of `--commit-every` rows;
 //! a server without transactions needs `--commit-every`. A document the server refuses (a
@@ -130,6 +131,9 @@ fn server(e: mongodb::error::Error) -> ChunkError {
     ChunkError::Server(describe(&e))
 }
 
+/// Writes one chunk: in a transaction of its own when the server has them (its batches one
+/// after the other, as a session runs one command at a time), else up to [`IN_FLIGHT`]
+/// batches at once.
 async fn write_chunk(
     target: &MongoTarget,
     collection: &str,
@@ -138,84 +142,134 @@ async fn write_chunk(
     transaction: bool,
     sent: &(dyn Fn(u64) + Sync),
 ) -> Result<Counts, ChunkError> {
+    if !transaction {
+        return write_concurrently(target, collection, docs, options, sent).await;
+    }
     let mut session = target.client.start_session().await.map_err(server)?;
-    if transaction {
-        session.start_transaction().await.map_err(server)?;
-    }
-    let written = write_batches(target, &mut session, collection, docs, options, sent).await;
-    match written {
-        Ok(counts) if transaction => {
-            session.commit_transaction().await.map_err(server)?;
-            Ok(counts)
-        }
-        Ok(counts) => Ok(counts),
-        Err(e) => {
-            if transaction {
-                let _ = session.abort_transaction().await;
-            }
-            Err(e)
-        }
-    }
-}
-
-async fn write_batches(
-    target: &MongoTarget,
-    session: &mut ClientSession,
-    collection: &str,
-    docs: &[InputDocument],
-    options: &UpsertOptions,
-    sent: &(dyn Fn(u64) + Sync),
-) -> Result<Counts, ChunkError> {
+    session.start_transaction().await.map_err(server)?;
     let mut counts = Counts::default();
     let mut done = 0u64;
     for batch in docs.chunks(BATCH) {
-        let updates: Vec<Document> = batch.iter().map(|d| statement(&d.doc, options)).collect();
-        let command = doc! {"update": collection, "updates": updates, "ordered": false};
-        let reply = target
-            .db
-            .run_command(command)
-            .session(&mut *session)
-            .await
-            .map_err(server)?;
-        if let Ok(errors) = reply.get_array("writeErrors") {
-            let first = errors
-                .iter()
-                .filter_map(Bson::as_document)
-                .min_by_key(|e| index_of(e));
-            if let Some(e) = first {
-                let at = &batch[index_of(e).min(batch.len() - 1)];
-                let code = e.get_i32("code").unwrap_or(0);
-                let reason = e.get_str("errmsg").unwrap_or("refused");
-                let info = e
-                    .get_document("errInfo")
-                    .map(|i| format!(" ({i})"))
-                    .unwrap_or_default();
-                let message = match code {
-                    121 => {
-                        format!("the collection's validator rejects the document: {reason}{info}")
-                    }
-                    _ => format!("{reason} (code {code})"),
-                };
-                return Err(ChunkError::Row {
-                    row: at.row,
-                    line: at.line,
-                    message,
-                });
+        match send_batch(target, Some(&mut session), collection, batch, options).await {
+            Ok(c) => counts.add(&c),
+            Err(e) => {
+                let _ = session.abort_transaction().await;
+                return Err(e);
             }
         }
-        let number = |key: &str| match reply.get(key) {
-            Some(Bson::Int32(n)) => *n as u64,
-            Some(Bson::Int64(n)) => *n as u64,
-            _ => 0,
-        };
-        let upserted = reply.get_array("upserted").map_or(0, |u| u.len() as u64);
-        counts.inserted += upserted;
-        counts.updated += number("nModified");
-        counts.matched += number("n") - upserted;
         done += batch.len() as u64;
         sent(done);
     }
+    session.commit_transaction().await.map_err(server)?;
     Ok(counts)
+}
+
+/// Batches sent at once outside a transaction.
+const IN_FLIGHT: usize = 4;
+
+/// The batches of a chunk, [`IN_FLIGHT`] at a time. After a failure no further batch is
+/// sent, those in flight are waited for, and the failure of the earliest row is reported.
+async fn write_concurrently<'d>(
+    target: &MongoTarget,
+    collection: &str,
+    docs: &'d [InputDocument],
+    options: &UpsertOptions,
+    sent: &(dyn Fn(u64) + Sync),
+) -> Result<Counts, ChunkError> {
+    use futures_util::stream::{FuturesUnordered, StreamExt};
+    let mut batches = docs.chunks(BATCH);
+    let send = |batch: &'d [InputDocument]| async move {
+        let counts = send_batch(target, None, collection, batch, options).await;
+        (batch.len() as u64, counts)
+    };
+    let mut in_flight: FuturesUnordered<_> = batches.by_ref().take(IN_FLIGHT).map(send).collect();
+    let mut counts = Counts::default();
+    let mut done = 0u64;
+    let mut failure: Option<ChunkError> = None;
+    while let Some((n, result)) = in_flight.next().await {
+        match result {
+            Ok(c) => {
+                counts.add(&c);
+                done += n;
+                sent(done);
+            }
+            Err(e) => {
+                let earlier = match (&failure, &e) {
+                    (None, _) => true,
+                    (Some(ChunkError::Row { row: old, .. }), ChunkError::Row { row, .. }) => {
+                        row < old
+                    }
+                    (Some(ChunkError::Server(_)), ChunkError::Row { .. }) => true,
+                    _ => false,
+                };
+                if earlier {
+                    failure = Some(e);
+                }
+            }
+        }
+        if failure.is_none() {
+            if let Some(batch) = batches.next() {
+                in_flight.push(send(batch));
+            }
+        }
+    }
+    match failure {
+        Some(e) => Err(e),
+        None => Ok(counts),
+    }
+}
+
+/// Sends one batch of statements (in `session` when given) and counts what it did; a
+/// document the server refused is named by its row.
+async fn send_batch(
+    target: &MongoTarget,
+    session: Option<&mut ClientSession>,
+    collection: &str,
+    batch: &[InputDocument],
+    options: &UpsertOptions,
+) -> Result<Counts, ChunkError> {
+    let updates: Vec<Document> = batch.iter().map(|d| statement(&d.doc, options)).collect();
+    let command = doc! {"update": collection, "updates": updates, "ordered": false};
+    let reply = match session {
+        Some(session) => target.db.run_command(command).session(session).await,
+        None => target.db.run_command(command).await,
+    }
+    .map_err(server)?;
+    if let Ok(errors) = reply.get_array("writeErrors") {
+        let first = errors
+            .iter()
+            .filter_map(Bson::as_document)
+            .min_by_key(|e| index_of(e));
+        if let Some(e) = first {
+            let at = &batch[index_of(e).min(batch.len() - 1)];
+            let code = e.get_i32("code").unwrap_or(0);
+            let reason = e.get_str("errmsg").unwrap_or("refused");
+            let info = e
+                .get_document("errInfo")
+                .map(|i| format!(" ({i})"))
+                .unwrap_or_default();
+            let message = match code {
+                121 => format!("the collection's validator rejects the document: {reason}{info}"),
+                _ => format!("{reason} (code {code})"),
+            };
+            return Err(ChunkError::Row {
+                row: at.row,
+                line: at.line,
+                message,
+            });
+        }
+    }
+    let number = |key: &str| match reply.get(key) {
+        Some(Bson::Int32(n)) => *n as u64,
+        Some(Bson::Int64(n)) => *n as u64,
+        _ => 0,
+    };
+    let upserted = reply.get_array("upserted").map_or(0, |u| u.len() as u64);
+    Ok(Counts {
+        inserted: upserted,
+        updated: number("nModified"),
+        matched: number("n") - upserted,
+    })
 }
 
 fn index_of(e: &Document) -> usize {
