@@ -422,14 +422,18 @@ indexes = [{{ name = "email_1", keys = [{{ field = "email", order = 1 }}], uniqu
     m.drop_db().await;
 }
 
-#[tokio::test]
-async fn upsert_inserts_updates_and_leaves_unchanged_documents_all_or_nothing() {
-    let m = TestMongo::new("upsert").await;
-    let db = m.db();
+/// A collection `items` whose validator wants `qty` to be an int.
+async fn items_with_an_int_qty(db: &mongodb::Database) -> mongodb::Collection<Document> {
     db.run_command(doc! {"create": "items", "validator": {"$jsonSchema": {"properties": {"qty": {"bsonType": "int"}}}}})
         .await
         .unwrap();
-    let items = db.collection::<Document>("items");
+    db.collection::<Document>("items")
+}
+
+#[tokio::test]
+async fn upsert_inserts_updates_and_leaves_unchanged_documents_all_or_nothing() {
+    let m = TestMongo::new("upsert").await;
+    let items = items_with_an_int_qty(&m.db()).await;
     items
         .insert_many([doc! {"sku": "a", "qty": 1}, doc! {"sku": "b", "qty": 5}])
         .await
@@ -768,11 +772,7 @@ async fn lint_reports_the_hazards_of_command_files_at_their_commands() {
 #[tokio::test]
 async fn upsert_without_transactions_commits_chunks_of_concurrent_batches() {
     let m = TestMongo::standalone("upsert_standalone").await;
-    let db = m.db();
-    db.run_command(doc! {"create": "items", "validator": {"$jsonSchema": {"properties": {"qty": {"bsonType": "int"}}}}})
-        .await
-        .unwrap();
-    let items = db.collection::<Document>("items");
+    let items = items_with_an_int_qty(&m.db()).await;
     // An index on the key, or each upsert scans the collection.
     items
         .create_index(mongodb::IndexModel::builder().keys(doc! {"sku": 1}).build())
