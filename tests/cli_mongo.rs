@@ -422,6 +422,100 @@ indexes = [{{ name = "email_1", keys = [{{ field = "email", order = 1 }}], uniqu
     m.drop_db().await;
 }
 
+/// `dbridge review` of a MongoDB schema, through a pseudo-terminal: a step kept, a step
+/// skipped, a step that loses data declined on the second question; the kept step is proven
+/// and written, the others stay pending.
+#[tokio::test]
+async fn review_asks_about_each_step_of_a_mongodb_plan() {
+    let m = TestMongo::new("review").await;
+    let dir = tempfile::tempdir().unwrap();
+    let url = m.url();
+    configure(dir.path(), &url);
+    let users = r#"[[collections]]
+name = "users"
+"#;
+    let index = r#"indexes = [{ name = "email_1", keys = [{ field = "email", order = 1 }] }]
+"#;
+    let schema = |text: String| {
+        let full = format!("format = 2\nengine = \"mongodb\"\n\n{text}");
+        std::fs::write(dir.path().join("schema.toml"), full).unwrap();
+    };
+    schema(format!(
+        "{users}{index}\n[[collections]]\nname = \"logs\"\n"
+    ));
+    let init = dbridge(dir.path(), &["autogenerate", "-m", "init"]);
+    assert_eq!(init.code, 0, "{}", init.stderr);
+    let up = dbridge(dir.path(), &["migrate", "up"]);
+    assert_eq!(up.code, 0, "{}", up.stderr);
+    // Then: the index dropped, logs dropped, posts created.
+    schema(format!("{users}\n[[collections]]\nname = \"posts\"\n"));
+    let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_dbridge"));
+    cmd.args(["review", "-m", "reviewed"])
+        .current_dir(dir.path())
+        .env_remove("DATABASE_URL");
+    let mut s = expectrl::Session::spawn(cmd).expect("spawn dbridge in a pty");
+    s.set_expect_timeout(Some(std::time::Duration::from_secs(60)));
+    let mut seen = Vec::new();
+    loop {
+        let found = s
+            .expect(expectrl::Regex(r"\[(\d)/(\d)\] ([^\r\n]+)"))
+            .expect("a step");
+        let text = |i: usize| String::from_utf8_lossy(found.get(i).unwrap()).into_owned();
+        let (at, total, step) = (text(1), text(2), text(3));
+        let keep = step.contains("posts") || step.contains("logs");
+        s.expect("Include this change?").unwrap();
+        s.send(if keep { "y" } else { "n" }).unwrap();
+        if step.contains("logs") {
+            s.expect("loses data. Include it anyway?").unwrap();
+            s.send("n").unwrap();
+        }
+        seen.push(step);
+        if at == total {
+            break;
+        }
+    }
+    seen.sort();
+    assert_eq!(
+        seen,
+        [
+            "create collection posts",
+            "drop collection logs",
+            "drop index users.email_1"
+        ]
+    );
+    s.expect("_reviewed.up.json")
+        .expect("the migration is written");
+    s.expect(expectrl::Eof).unwrap();
+    let up = dbridge(dir.path(), &["migrate", "up"]);
+    assert_eq!(up.code, 0, "{}", up.stderr);
+    let names = m.db().list_collection_names().await.unwrap();
+    assert!(
+        names.contains(&"posts".to_string()) && names.contains(&"logs".to_string()),
+        "{names:?}"
+    );
+    let indexes = m
+        .db()
+        .collection::<Document>("users")
+        .list_index_names()
+        .await
+        .unwrap();
+    assert!(indexes.contains(&"email_1".to_string()), "{indexes:?}");
+    // What was left out is still pending.
+    let check = dbridge(dir.path(), &["autogenerate", "--check"]);
+    assert_eq!(check.code, 2, "{}", check.stderr);
+    assert!(
+        check.stdout.contains("email_1") && check.stdout.contains("logs"),
+        "{}",
+        check.stdout
+    );
+    assert!(!check.stdout.contains("posts"), "{}", check.stdout);
+    // Without a terminal, review never prompts.
+    let r = dbridge(dir.path(), &["review", "-m", "x"]);
+    assert_eq!(r.code, 1);
+    assert!(r.stderr.contains("stdin is not a terminal"), "{}", r.stderr);
+    m.drop_db().await;
+}
+
 /// A collection `items` whose validator wants `qty` to be an int.
 async fn items_with_an_int_qty(db: &mongodb::Database) -> mongodb::Collection<Document> {
     db.run_command(doc! {"create": "items", "validator": {"$jsonSchema": {"properties": {"qty": {"bsonType": "int"}}}}})

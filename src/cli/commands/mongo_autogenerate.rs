@@ -20,9 +20,6 @@ pub async fn run(
     source: &str,
     migrations: &[Migration],
 ) -> anyhow::Result<ExitStatus> {
-    if args.interactive {
-        anyhow::bail!("--interactive is not supported for MongoDB schemas yet");
-    }
     let timer = Timer::new();
     let path = std::path::Path::new(source);
     let format = Format::from_path(path).unwrap_or(Format::Toml);
@@ -39,9 +36,10 @@ pub async fn run(
                 "the schema source {source} is a MongoDB schema: pass --dev-url or --url with a mongodb:// URL to prove the migration on (a scratch database there, dropped afterwards)"
             )
         })?;
-    let pending = autogen::pending(&server, migrations, &desired, &args.renames, args.safe).await?;
+    let renames = &args.renames;
+    let pending = autogen::pending(&server, migrations, &desired, renames, args.safe, None).await?;
     timer.lap("replay, plan and prove on a scratch database");
-    let plan = pending?.plan;
+    let mut plan = pending?.plan;
     let dir = project.migrations_dir();
     if plan.is_empty() {
         output::result(
@@ -65,13 +63,27 @@ pub async fn run(
         }
         return Ok(ExitStatus::Differences);
     }
+    if args.interactive {
+        let Some(keep) = super::review::review_mongo(&plan)? else {
+            return Ok(ExitStatus::Success);
+        };
+        let selection = autogen::Selection {
+            steps: autogen::step_names(&plan),
+            keep,
+        };
+        let selected = Some(&selection);
+        let pending =
+            autogen::pending(&server, migrations, &desired, renames, args.safe, selected).await?;
+        timer.lap("prove the selected steps on a scratch database");
+        plan = pending?.plan;
+    }
     let losing: Vec<String> = plan
         .steps
         .iter()
         .filter(|s| s.hazards.contains(&MongoHazard::DataLoss))
         .map(|s| format!("  {} {}", s.kind, s.object))
         .collect();
-    if !losing.is_empty() && !args.allow_destructive {
+    if !losing.is_empty() && !args.allow_destructive && !args.interactive {
         anyhow::bail!(
             "refusing to generate a migration that loses data:\n{}\npass --allow-destructive to generate it anyway",
             losing.join("\n")

@@ -32,22 +32,39 @@ pub struct MongoProofFailed {
     pub detail: String,
 }
 
+/// Some of a plan's steps, chosen in review: the steps of the whole plan as `(kind, object)`
+/// (to tell that the plan did not change meanwhile) and which of them to keep.
+pub struct Selection {
+    pub steps: Vec<(String, String)>,
+    pub keep: Vec<bool>,
+}
+
 /// Replays `migrations` on a scratch database of the server `url` names, plans the way to
-/// `desired` and proves it there. The scratch database is dropped whatever happens.
+/// `desired` and proves it there (only the steps `selection` keeps, when given). The scratch
+/// database is dropped whatever happens.
 pub async fn pending(
     url: &str,
     migrations: &[Migration],
     desired: &MongoSchema,
     renames: &[String],
     safe: bool,
+    selection: Option<&Selection>,
 ) -> Result<std::result::Result<MongoPending, MongoProofFailed>> {
     let target = connect(url).await?;
     drop_stale(&target.client).await;
     let name = format!("{SCRATCH_PREFIX}{}_{}", now_secs(), std::process::id());
     let scratch = target.client.database(&name);
-    let result = prove(&scratch, migrations, desired, renames, safe).await;
+    let result = prove(&scratch, migrations, desired, renames, safe, selection).await;
     let _ = scratch.drop().await;
     result
+}
+
+/// The `(kind, object)` of each step, as a [`Selection`] records them.
+pub fn step_names(plan: &MongoPlan) -> Vec<(String, String)> {
+    plan.steps
+        .iter()
+        .map(|s| (s.kind.to_string(), s.object.clone()))
+        .collect()
 }
 
 async fn prove(
@@ -56,6 +73,7 @@ async fn prove(
     desired: &MongoSchema,
     renames: &[String],
     safe: bool,
+    selection: Option<&Selection>,
 ) -> Result<std::result::Result<MongoPending, MongoProofFailed>> {
     for m in migrations {
         let file = m.up_path.display().to_string();
@@ -70,13 +88,34 @@ async fn prove(
     let desired = &staged;
     let mut planned = plan_with(&replayed, desired, &renames);
     note_staged(&mut planned, &staged_names);
+    // The steps left out in review: what must still differ once the kept ones ran.
+    let mut left_out = Vec::new();
+    if let Some(selection) = selection {
+        if step_names(&planned) != selection.steps || selection.keep.len() != planned.steps.len() {
+            return Ok(Err(failed(
+                "match the reviewed plan (the migrations or the schema source changed during the review; run it again)",
+                &planned,
+            )));
+        }
+        let steps = std::mem::take(&mut planned.steps);
+        for (step, keep) in steps.into_iter().zip(&selection.keep) {
+            match keep {
+                true => planned.steps.push(step),
+                false => left_out.push((step.kind.to_string(), step.object)),
+            }
+        }
+    }
     if planned.is_empty() {
         return Ok(Ok(MongoPending { plan: planned }));
     }
     run(scratch, "the generated up commands", &planned.up()).await?;
     let reached = plan(&inspect(scratch).await?, desired);
-    if !reached.is_empty() {
-        return Ok(Err(failed("reach the schema source", &reached)));
+    if step_names(&reached) != left_out {
+        let what = match selection {
+            Some(_) => "reach the schema source but for the steps left out (a kept step may need one left out)",
+            None => "reach the schema source",
+        };
+        return Ok(Err(failed(what, &reached)));
     }
     let Some(down) = planned.down() else {
         return Ok(Ok(MongoPending { plan: planned }));
