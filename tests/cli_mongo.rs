@@ -422,6 +422,39 @@ indexes = [{{ name = "email_1", keys = [{{ field = "email", order = 1 }}], uniqu
     m.drop_db().await;
 }
 
+/// `dbridge review -m NAME` in a pseudo-terminal: each step is answered with what
+/// `answers(step)` says (to "Include this change?", then to the data-loss question). Returns
+/// the steps asked about, and the session to read the rest of the output from.
+fn review(
+    dir: &std::path::Path,
+    name: &str,
+    answers: impl Fn(&str) -> &'static [&'static str],
+) -> (Vec<String>, expectrl::Session) {
+    let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_dbridge"));
+    cmd.args(["review", "-m", name])
+        .current_dir(dir)
+        .env_remove("DATABASE_URL");
+    let mut s = expectrl::Session::spawn(cmd).expect("spawn dbridge in a pty");
+    s.set_expect_timeout(Some(std::time::Duration::from_secs(60)));
+    let mut seen = Vec::new();
+    loop {
+        let found = s
+            .expect(expectrl::Regex(r"\[(\d)/(\d)\] ([^\r\n]+)"))
+            .expect("a step");
+        let text = |i: usize| String::from_utf8_lossy(found.get(i).unwrap()).into_owned();
+        let (at, total, step) = (text(1), text(2), text(3));
+        let prompts = ["Include this change?", "loses data. Include it anyway?"];
+        for (prompt, answer) in prompts.iter().zip(answers(&step)) {
+            s.expect(*prompt).unwrap();
+            s.send(answer).unwrap();
+        }
+        seen.push(step);
+        if at == total {
+            return (seen, s);
+        }
+    }
+}
+
 /// `dbridge review` of a MongoDB schema, through a pseudo-terminal: a step kept, a step
 /// skipped, a step that loses data declined on the second question; the kept step is proven
 /// and written, the others stay pending.
@@ -449,31 +482,14 @@ name = "users"
     assert_eq!(up.code, 0, "{}", up.stderr);
     // Then: the index dropped, logs dropped, posts created.
     schema(format!("{users}\n[[collections]]\nname = \"posts\"\n"));
-    let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_dbridge"));
-    cmd.args(["review", "-m", "reviewed"])
-        .current_dir(dir.path())
-        .env_remove("DATABASE_URL");
-    let mut s = expectrl::Session::spawn(cmd).expect("spawn dbridge in a pty");
-    s.set_expect_timeout(Some(std::time::Duration::from_secs(60)));
-    let mut seen = Vec::new();
-    loop {
-        let found = s
-            .expect(expectrl::Regex(r"\[(\d)/(\d)\] ([^\r\n]+)"))
-            .expect("a step");
-        let text = |i: usize| String::from_utf8_lossy(found.get(i).unwrap()).into_owned();
-        let (at, total, step) = (text(1), text(2), text(3));
-        let keep = step.contains("posts") || step.contains("logs");
-        s.expect("Include this change?").unwrap();
-        s.send(if keep { "y" } else { "n" }).unwrap();
-        if step.contains("logs") {
-            s.expect("loses data. Include it anyway?").unwrap();
-            s.send("n").unwrap();
+    // posts kept; the index skipped; logs kept, then declined when asked about its data.
+    let (mut seen, mut s) = review(dir.path(), "reviewed", |step| {
+        match (step.contains("posts"), step.contains("logs")) {
+            (true, _) => &["y"],
+            (_, true) => &["y", "n"],
+            _ => &["n"],
         }
-        seen.push(step);
-        if at == total {
-            break;
-        }
-    }
+    });
     seen.sort();
     assert_eq!(
         seen,
@@ -509,6 +525,31 @@ name = "users"
         check.stdout
     );
     assert!(!check.stdout.contains("posts"), "{}", check.stdout);
+    // A kept step that needs one left out (an index on a collection not created) fails its
+    // proof, and nothing is written.
+    schema(format!(
+        "{users}\n[[collections]]\nname = \"posts\"\n\n[[collections]]\nname = \"tags\"\n\
+         indexes = [{{ name = \"name_1\", keys = [{{ field = \"name\", order = 1 }}] }}]\n"
+    ));
+    let before = std::fs::read_dir(dir.path().join("migrations"))
+        .unwrap()
+        .count();
+    let (_, mut s) = review(dir.path(), "partial", |step| {
+        match step.contains("name_1") {
+            true => &["y"],
+            false => &["n"],
+        }
+    });
+    s.expect("but for the steps left out")
+        .expect("the proof fails");
+    s.expect("instead of the steps left out:")
+        .expect("the proof says what differs");
+    s.expect("create collection tags").unwrap();
+    s.expect(expectrl::Eof).unwrap();
+    let after = std::fs::read_dir(dir.path().join("migrations"))
+        .unwrap()
+        .count();
+    assert_eq!(after, before, "no migration is written");
     // Without a terminal, review never prompts.
     let r = dbridge(dir.path(), &["review", "-m", "x"]);
     assert_eq!(r.code, 1);

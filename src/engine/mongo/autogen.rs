@@ -111,11 +111,23 @@ async fn prove(
     run(scratch, "the generated up commands", &planned.up()).await?;
     let reached = plan(&inspect(scratch).await?, desired);
     if step_names(&reached) != left_out {
-        let what = match selection {
-            Some(_) => "reach the schema source but for the steps left out (a kept step may need one left out)",
-            None => "reach the schema source",
+        let Some(_) = selection else {
+            return Ok(Err(failed("reach the schema source", &reached)));
         };
-        return Ok(Err(failed(what, &reached)));
+        let mut failure = failed(
+            "reach the schema source but for the steps left out (a kept step may need one left out)",
+            &reached,
+        );
+        let left: Vec<String> = left_out.iter().map(|(k, o)| format!("  {k} {o}")).collect();
+        failure.detail = format!(
+            "{}\ninstead of the steps left out:\n{}",
+            match failure.detail.is_empty() {
+                true => "  nothing".to_string(),
+                false => failure.detail,
+            },
+            left.join("\n")
+        );
+        return Ok(Err(failure));
     }
     let Some(down) = planned.down() else {
         return Ok(Ok(MongoPending { plan: planned }));
