@@ -114,9 +114,10 @@ fn compare(what: &str, got: &Database, want: &Database) -> Result<(), String> {
     Err(format!("{what}:\n{diff}"))
 }
 
-/// The typed keys, foreign keys, checks, indexes, triggers and partition keys introspection
-/// reads must write exactly the text `pg_get_constraintdef`, `pg_get_indexdef`,
-/// `pg_get_triggerdef` and `pg_get_partkeydef` return (quoted with the server's keywords).
+/// The typed keys, foreign keys, checks, indexes, triggers, partition keys and column defaults
+/// introspection reads must write exactly the text `pg_get_constraintdef`, `pg_get_indexdef`,
+/// `pg_get_triggerdef`, `pg_get_partkeydef` and `pg_get_expr` return (quoted with the
+/// server's keywords).
 async fn definitions_agree(db: &TestDb, model: &Database) -> Result<(), Failure> {
     use data_bridge::diff::postgres::definitions as sql;
     use sqlx::Row;
@@ -145,6 +146,13 @@ async fn definitions_agree(db: &TestDb, model: &Database) -> Result<(), Failure>
                SELECT n.nspname::text, c.relname::text, 'partition key', \
                       pg_catalog.pg_get_partkeydef(c.oid) \
                FROM pg_catalog.pg_partitioned_table p JOIN pg_catalog.pg_class c ON c.oid = p.partrelid \
+               JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace \
+               UNION ALL \
+               SELECT n.nspname::text, c.relname::text, 'default ' || a.attname::text, \
+                      pg_catalog.pg_get_expr(ad.adbin, CASE WHEN a.attgenerated = '' THEN 0 \
+                                                            ELSE c.oid END) \
+               FROM pg_catalog.pg_attrdef ad JOIN pg_catalog.pg_class c ON c.oid = ad.adrelid \
+               JOIN pg_catalog.pg_attribute a ON a.attrelid = ad.adrelid AND a.attnum = ad.adnum \
                JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace";
     sqlx::query("SET search_path = ''")
         .execute(&mut conn)
@@ -189,6 +197,11 @@ async fn definitions_agree(db: &TestDb, model: &Database) -> Result<(), Failure>
             let text = sql::partition_key(&q, key);
             ours.push((&t.name, "partition key".into(), text));
         }
+        for c in &t.columns {
+            if let Some(expr) = c.default.as_ref().or(c.generated.as_ref()) {
+                ours.push((&t.name, format!("default {}", c.name), expr.clone()));
+            }
+        }
     }
     for d in &model.domains {
         for c in &d.checks {
@@ -197,6 +210,12 @@ async fn definitions_agree(db: &TestDb, model: &Database) -> Result<(), Failure>
         }
     }
     for v in &model.views {
+        for c in &v.columns {
+            if let Some(expr) = &c.default {
+                let name = format!("default {}", c.name);
+                ours.push((&v.name, name, expr.as_str().to_string()));
+            }
+        }
         for i in &v.indexes {
             ours.push((
                 &v.name,
