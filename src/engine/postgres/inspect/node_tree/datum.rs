@@ -45,6 +45,27 @@ pub(crate) fn builtin(t: u32) -> Option<(&'static str, bool)> {
         1700 => ("numeric", false),
         2950 => ("uuid", false),
         3802 => ("jsonb", false),
+        1000 => ("boolean[]", false),
+        1005 => ("smallint[]", false),
+        1007 => ("integer[]", false),
+        1009 => ("text[]", true),
+        1014 => ("bpchar[]", true),
+        1015 => ("character varying[]", true),
+        1016 => ("bigint[]", false),
+        _ => return None,
+    })
+}
+
+/// The element type of a built-in array type [`builtin`] knows.
+pub(crate) fn element_of(array: u32) -> Option<u32> {
+    Some(match array {
+        1000 => 16,
+        1005 => 21,
+        1007 => 23,
+        1009 => 25,
+        1014 => 1042,
+        1015 => 1043,
+        1016 => 20,
         _ => return None,
     })
 }

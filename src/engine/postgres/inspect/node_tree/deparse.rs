@@ -164,18 +164,45 @@ impl Catalog<'_> {
     }
 
     /// `(a op ANY (ARRAY[b, c]))` (what `a IN (b, c)` becomes), `ALL` likewise, for an
-    /// array written out element by element.
+    /// array written out element by element (and possibly coerced as a whole).
     fn any_of(&self, n: &Node<'_>, table: Option<i64>, out: &mut String) -> Option<()> {
         let op = self.operators.get(&n.number("opno")?)?;
         let [a, array] = n.nodes("args")?[..] else {
             return None;
         };
         let quantifier = if n.flag("useOr")? { "ANY" } else { "ALL" };
-        let elements = array.nodes("elements")?;
-        if array.tag != "ARRAYEXPR" || elements.is_empty() || array.flag("multidims")? {
+        // The array, or a binary-compatible coercion of it (`varchar` elements compared as
+        // `text`), written `(ARRAY[...])::text[]` as it is shown inside an operator.
+        let (literal, cast) = match array.tag {
+            "ARRAYEXPR" => (array, None),
+            "ARRAYCOERCEEXPR" => {
+                let relabel = array.node("elemexpr")?;
+                let binary = relabel.tag == "RELABELTYPE"
+                    && relabel.node("arg")?.tag == "CASETESTEXPR"
+                    && relabel.number::<i32>("resulttypmod")? == -1;
+                let result: u32 = array.number("resulttype")?;
+                if !binary || array.number::<i32>("resulttypmod")? != -1 {
+                    return None;
+                }
+                let inner = array.node("arg")?;
+                if inner.tag != "ARRAYEXPR"
+                    || datum::element_of(result)? != relabel.number::<u32>("resulttype")?
+                {
+                    return None;
+                }
+                (inner, Some(result))
+            }
+            _ => return None,
+        };
+        let elements = literal.nodes("elements")?;
+        if elements.is_empty() || literal.flag("multidims")? {
             return None;
         }
-        let element: u32 = array.number("element_typeid")?;
+        let written: u32 = literal.number("element_typeid")?;
+        let element = match cast {
+            Some(result) => datum::element_of(result)?,
+            None => written,
+        };
         if op.kind != 'b' || !self.chosen_for(op, self.type_of(a)?, element) {
             return None;
         }
@@ -185,17 +212,26 @@ impl Catalog<'_> {
         out.push_str(&op.name);
         out.push(' ');
         out.push_str(quantifier);
-        out.push_str(" (ARRAY[");
+        out.push_str(" (");
+        if cast.is_some() {
+            out.push('(');
+        }
+        out.push_str("ARRAY[");
         for (i, e) in elements.iter().enumerate() {
             if i > 0 {
                 out.push_str(", ");
             }
-            if self.type_of(e)? != element {
+            if self.type_of(e)? != written {
                 return None;
             }
             self.expr(e, table, true, out)?;
         }
-        out.push_str("]))");
+        out.push(']');
+        if let Some(result) = cast {
+            out.push_str(")::");
+            out.push_str(self.type_name(result)?.0);
+        }
+        out.push_str("))");
         Some(())
     }
 

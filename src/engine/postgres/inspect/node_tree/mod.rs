@@ -235,6 +235,28 @@ mod tests {
                 Some("((note)::text = 'hi'::text)")
             );
             assert_eq!(c.deparse(&relabel, Some(1)).as_deref(), Some("note"));
+            // A varchar column's IN list: the array coerced to text[] as a whole.
+            let varchar = |v: &str| {
+                let bytes: Vec<String> = v.bytes().map(|b| b.to_string()).collect();
+                format!(
+                    "{{CONST :consttype 1043 :consttypmod -1 :constcollid 100 :constlen -1 :constbyval false :constisnull false :location 1 :constvalue {} [ {} 0 0 0 {} ]}}",
+                    v.len() + 4,
+                    (v.len() + 4) << 2,
+                    bytes.join(" ")
+                )
+            };
+            let coerced = format!(
+                "{{SCALARARRAYOPEXPR :opno 98 :opfuncid 67 :hashfuncid 0 :negfuncid 0 :useOr true :inputcollid 100 :args ({relabel} {{ARRAYCOERCEEXPR :arg {{ARRAYEXPR :array_typeid 1015 :array_collid 100 :element_typeid 1043 :elements ({} {}) :multidims false :location -1}} :elemexpr {{RELABELTYPE :arg {{CASETESTEXPR :typeId 1043 :typeMod -1 :collation 0}} :resulttype 25 :resulttypmod -1 :resultcollid 100 :relabelformat 2 :location -1}} :resulttype 1009 :resulttypmod -1 :resultcollid 100 :coerceformat 2 :location -1}}) :location 94}}",
+                varchar("a"),
+                varchar("it's")
+            );
+            assert_eq!(
+                c.deparse(&coerced, Some(1)).as_deref(),
+                Some("((note)::text = ANY ((ARRAY['a'::character varying, 'it''s'::character varying])::text[]))")
+            );
+            // A coercion of each element that is not binary-compatible.
+            let computed = coerced.replace("{CASETESTEXPR :typeId 1043 :typeMod -1 :collation 0}", "{VAR :varno 1 :varattno 3 :vartype 1043 :vartypmod -1 :varcollid 100 :varlevelsup 0 :location 1}");
+            assert_eq!(c.deparse(&computed, Some(1)), None);
             // An empty array, or elements of another type than the operator's.
             let empty = any.replace(&format!("({TEXT} {TEXT})"), "<>");
             assert_eq!(c.deparse(&empty, Some(1)), None);
