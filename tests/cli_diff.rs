@@ -564,7 +564,6 @@ async fn snapshots_keep_every_kind_of_definition() {
 /// and every definition reads as the server's own.
 #[tokio::test]
 async fn inspecting_some_schemas_still_writes_every_definition() {
-    use sqlx::Row;
     let db = TestDb::new("inspect_some_schemas").await;
     db.run(
         "schema.sql",
@@ -618,28 +617,17 @@ async fn inspecting_some_schemas_still_writes_every_definition() {
         }
     }
     ours.sort();
-    let mut conn = db.connect().await;
-    sqlx::query("SET search_path = ''")
-        .execute(&mut conn)
-        .await
-        .unwrap();
-    let mut theirs: Vec<(String, String)> = sqlx::query(
+    let theirs = server_texts(
+        &db,
         "SELECT conname::text, pg_get_constraintdef(oid) FROM pg_constraint \
          WHERE connamespace = 'public'::regnamespace \
          UNION ALL SELECT c.relname::text, pg_get_indexdef(c.oid) FROM pg_class c \
          WHERE c.relnamespace = 'public'::regnamespace AND c.relkind = 'i' \
            AND NOT EXISTS (SELECT 1 FROM pg_constraint WHERE conindid = c.oid)",
     )
-    .fetch_all(&mut conn)
-    .await
-    .unwrap()
-    .iter()
-    .map(|r| (r.get(0), r.get(1)))
-    .collect();
-    theirs.sort();
+    .await;
     assert_eq!(ours, theirs);
     assert_eq!(ours.len(), 9, "{ours:#?}");
-    drop(conn);
     db.drop_db().await;
 }
 
@@ -1339,7 +1327,6 @@ fn a_terminal_gets_colour_and_what_each_definition_changes() {
 /// text either way.
 #[tokio::test]
 async fn expressions_read_as_the_server_writes_them_most_without_asking_it() {
-    use sqlx::Row;
     let db = TestDb::new("inspect_expressions").await;
     db.run(
         "schema.sql",
@@ -1410,12 +1397,8 @@ async fn expressions_read_as_the_server_writes_them_most_without_asking_it() {
         }
     }
     ours.sort();
-    let mut conn = db.connect().await;
-    sqlx::query("SET search_path = ''")
-        .execute(&mut conn)
-        .await
-        .unwrap();
-    let mut theirs: Vec<(String, String)> = sqlx::query(
+    let theirs = server_texts(
+        &db,
         "SELECT conname::text, pg_get_constraintdef(oid) FROM pg_constraint \
          WHERE connamespace = 'public'::regnamespace AND contype = 'c' AND conrelid <> 0 \
          UNION ALL SELECT c.relname::text, pg_get_indexdef(c.oid) FROM pg_class c \
@@ -1427,13 +1410,7 @@ async fn expressions_read_as_the_server_writes_them_most_without_asking_it() {
          JOIN pg_attribute a ON a.attrelid = ad.adrelid AND a.attnum = ad.adnum \
          WHERE c.relnamespace = 'public'::regnamespace",
     )
-    .fetch_all(&mut conn)
-    .await
-    .unwrap()
-    .iter()
-    .map(|r| (r.get(0), r.get(1)))
-    .collect();
-    theirs.sort();
+    .await;
     assert_eq!(ours, theirs);
     assert_eq!(ours.len(), 28, "{ours:#?}");
     // now(), the backslash, upper() and lower() are the server's to write; everything else
@@ -1446,6 +1423,25 @@ async fn expressions_read_as_the_server_writes_them_most_without_asking_it() {
             run.stderr
         );
     }
-    drop(conn);
     db.drop_db().await;
+}
+
+/// The (name, text) pairs `sql` returns, sorted, run with an empty `search_path` (as
+/// introspection reads, so that the server qualifies every name).
+async fn server_texts(db: &TestDb, sql: &str) -> Vec<(String, String)> {
+    use sqlx::Row;
+    let mut conn = db.connect().await;
+    sqlx::query("SET search_path = ''")
+        .execute(&mut conn)
+        .await
+        .unwrap();
+    let mut texts: Vec<(String, String)> = sqlx::query(sql)
+        .fetch_all(&mut conn)
+        .await
+        .unwrap()
+        .iter()
+        .map(|r| (r.get(0), r.get(1)))
+        .collect();
+    texts.sort();
+    texts
 }

@@ -147,7 +147,7 @@ pub(super) async fn read(conn: &mut PgConnection, rows: &Rows) -> Result<Express
         return Ok(found);
     }
     let ids = |kind: Kind| missing.get(kind.code()).cloned().unwrap_or_default();
-    let answers = sqlx::query(catalog::EXPRESSIONS_BY_SERVER)
+    let answers = sqlx::query(super::expression_queries::EXPRESSIONS_BY_SERVER)
         .bind(ids(Kind::Check))
         .bind(ids(Kind::Predicate))
         .bind(ids(Kind::Default))

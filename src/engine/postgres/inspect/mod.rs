@@ -17,6 +17,7 @@ macro_rules! in_schemas {
 mod assemble;
 mod definition_queries;
 mod definitions;
+mod expression_queries;
 mod expressions;
 mod foreign_queries;
 mod indexes;

@@ -8,6 +8,10 @@ use super::datum::{self, oid};
 use super::parse::{Node, Value};
 use super::{Catalog, Operator};
 
+/// `CoercionForm` as node trees write it: a cast the user wrote, one the parser added.
+const EXPLICIT_CAST: i32 = 1;
+const IMPLICIT_CAST: i32 = 2;
+
 impl Catalog<'_> {
     /// The text of expression `n`; `show_implicit` says whether an implicit cast is written
     /// (inside an operator's arguments) or left out (at the top, in `AND`/`OR`/`NOT`).
@@ -290,8 +294,6 @@ impl Catalog<'_> {
         show_implicit: bool,
         out: &mut String,
     ) -> Option<()> {
-        const EXPLICIT_CAST: i32 = 1;
-        const IMPLICIT_CAST: i32 = 2;
         let format: i32 = n.number("funcformat")?;
         let args = n.nodes("args")?;
         if format == IMPLICIT_CAST && !show_implicit {
@@ -303,24 +305,12 @@ impl Catalog<'_> {
         };
         match format {
             EXPLICIT_CAST | IMPLICIT_CAST => {
-                let result: u32 = n.number("funcresulttype")?;
-                let (name, _) = self.type_name(result)?;
-                // A constant of the result type itself is written without its label.
-                if arg.tag == "CONST" && self.type_of(arg)? == result {
-                    return None;
-                }
-                out.push('(');
-                self.expr(arg, table, false, out)?;
-                out.push_str(")::");
-                out.push_str(name);
-                Some(())
+                self.coercion(arg, n.number("funcresulttype")?, table, out)
             }
             _ => None,
         }
     }
-}
 
-impl Catalog<'_> {
     /// A binary-compatible cast (`varchar` to `text`): left out when implicit and not
     /// shown, else `(a)::type`.
     fn relabel(
@@ -330,16 +320,29 @@ impl Catalog<'_> {
         show_implicit: bool,
         out: &mut String,
     ) -> Option<()> {
-        const IMPLICIT_CAST: i32 = 2;
         let arg = n.node("arg")?;
         if n.number::<i32>("relabelformat")? == IMPLICIT_CAST && !show_implicit {
             return self.expr(arg, table, false, out);
         }
-        let result: u32 = n.number("resulttype")?;
         if n.number::<i32>("resulttypmod")? != -1 || arg.tag == "CONST" {
             return None;
         }
+        self.coercion(arg, n.number("resulttype")?, table, out)
+    }
+
+    /// `get_coercion_expr` without a type modifier: `(a)::type`. A constant of the result
+    /// type itself (written without its label) is left to the server.
+    fn coercion(
+        &self,
+        arg: &Node<'_>,
+        result: u32,
+        table: Option<i64>,
+        out: &mut String,
+    ) -> Option<()> {
         let (name, _) = self.type_name(result)?;
+        if arg.tag == "CONST" && self.type_of(arg)? == result {
+            return None;
+        }
         out.push('(');
         self.expr(arg, table, false, out)?;
         out.push_str(")::");
