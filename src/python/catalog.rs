@@ -10,7 +10,8 @@ use tokio::sync::{Mutex, OwnedMutexGuard};
 use super::conns::Lease;
 use super::exceptions::{from_data, raise, Details};
 use super::foreign::{foreign_in, foreign_in_objs, resolve};
-use super::rows::{self, Cell, Rows};
+use super::raw_row::RawRow;
+use super::rows::{self, Rows};
 use super::session::{count_statements, Target};
 use super::transaction::TxState;
 use super::tree::CellRows;
@@ -105,7 +106,7 @@ impl CatalogCache {
         lease: &mut Lease,
         plan: &FetchPlan,
         args: sqlx::postgres::PgArguments,
-    ) -> PyResult<Vec<Obj<Vec<Cell>>>> {
+    ) -> PyResult<Vec<Obj<RawRow>>> {
         let fetched = plan.run_with_args(lease.start(), &CellRows, args).await;
         lease.idle_again();
         let mut objs = fetched.map_err(from_data)?;

@@ -15,6 +15,7 @@ use sqlx::Row as _;
 
 use super::conns::Lease;
 use super::params::raw_argument;
+use super::raw_row::RawRow;
 use super::rows::{array, Cell};
 use super::session::count_statements;
 use super::type_kinds::{Kind, TypeKinds};
@@ -160,9 +161,9 @@ pub(super) fn foreign_in<'a>(
 }
 
 /// Collects the [`Cell::Foreign`] values of fetched rows and their relations.
-pub(super) fn foreign_in_objs<'a>(objs: &'a mut [Obj<Vec<Cell>>], out: &mut Vec<&'a mut Cell>) {
+pub(super) fn foreign_in_objs<'a>(objs: &'a mut [Obj<RawRow>], out: &mut Vec<&'a mut Cell>) {
     for obj in objs {
-        foreign_in(obj.fields.iter_mut(), out);
+        foreign_in(obj.fields.cells_mut(), out);
         for rel in &mut obj.rels {
             match rel {
                 Rel::One(Some(child)) => foreign_in_objs(std::slice::from_mut(&mut **child), out),

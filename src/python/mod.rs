@@ -17,6 +17,7 @@ mod numeric;
 mod param_arrays;
 mod params;
 mod pool;
+mod raw_row;
 mod row;
 mod rows;
 mod schema;

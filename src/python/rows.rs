@@ -86,7 +86,8 @@ pub(super) fn binary(oid: u32, b: &[u8]) -> Result<Cell, String> {
     Ok(match oid {
         16 => Cell::Bool(b.first().is_some_and(|&x| x != 0)),
         20 => Cell::Int(i64::from_be_bytes(fixed(b)?)),
-        23 | 26 => Cell::Int(i64::from(i32::from_be_bytes(fixed(b)?))),
+        23 => Cell::Int(i64::from(i32::from_be_bytes(fixed(b)?))),
+        26 => Cell::Int(i64::from(u32::from_be_bytes(fixed(b)?))),
         21 => Cell::Int(i64::from(i16::from_be_bytes(fixed(b)?))),
         700 => Cell::Float(f64::from(f32::from_be_bytes(fixed(b)?))),
         701 => Cell::Float(f64::from_be_bytes(fixed(b)?)),

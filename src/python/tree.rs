@@ -1,27 +1,26 @@
-//! Fetched rows with their relations: each table's columns decoded from their binary form
-//! without the GIL ([`CellRows`], the engine's row builder for this module), then the tree
-//! turned into dicts, a to-one relation as a dict (or None) and a to-many one as a list.
+//! Fetched rows with their relations: each table's columns read without the GIL
+//! ([`CellRows`], the engine's row builder for this module, keeps them as [`RawRow`]s), then
+//! the tree turned into dicts, a to-one relation as a dict (or None) and a to-many one as a
+//! list.
 
 use pyo3::prelude::*;
 use pyo3::types::{PyDict, PyList, PyString};
 use sqlx::postgres::PgRow;
 
-use super::rows::{decode_value, Cell, Converters, Rows};
+use super::raw_row::RawRow;
+use super::rows::{Converters, Rows};
 use super::session::count_statements;
 use crate::engine::data::fetch::{Columns, Layout, Obj, Rel, RowBuilder};
 use crate::engine::data::{DataError, Result};
 
-/// Rows as decoded cells, one per column.
+/// Rows as [`RawRow`]s.
 pub(super) struct CellRows;
 
 impl RowBuilder for CellRows {
-    type Row = Vec<Cell>;
+    type Row = RawRow;
 
-    fn build(&self, row: &PgRow, columns: &Columns<'_>) -> Result<Vec<Cell>> {
-        columns
-            .range()
-            .map(|i| decode_value(row, i).map_err(DataError::Invalid))
-            .collect()
+    fn build(&self, row: &PgRow, columns: &Columns<'_>) -> Result<RawRow> {
+        RawRow::read(row, columns).map_err(DataError::Invalid)
     }
 
     fn sent(&self) {
@@ -32,7 +31,7 @@ impl RowBuilder for CellRows {
 /// The fetched rows as a list of dicts.
 pub(super) fn objs_to_python(
     py: Python<'_>,
-    objs: Vec<Obj<Vec<Cell>>>,
+    objs: Vec<Obj<RawRow>>,
     layout: &Layout,
 ) -> PyResult<Py<PyAny>> {
     let conv = Converters::new(py)?;
@@ -70,12 +69,12 @@ impl<'py> Keys<'py> {
 fn obj_dict<'py>(
     py: Python<'py>,
     conv: &Converters<'py>,
-    obj: Obj<Vec<Cell>>,
+    obj: Obj<RawRow>,
     keys: &Keys<'py>,
 ) -> PyResult<Bound<'py, PyDict>> {
     let d = PyDict::new(py);
-    for (name, cell) in keys.columns.iter().zip(obj.fields) {
-        d.set_item(name, conv.cell(py, cell)?)?;
+    for (name, value) in keys.columns.iter().zip(obj.fields.into_python(py, conv)) {
+        d.set_item(name, value?)?;
     }
     for ((name, child), rel) in keys.relations.iter().zip(obj.rels) {
         match rel {

@@ -8,7 +8,7 @@ use std::pin::Pin;
 use futures_util::TryStreamExt;
 use sqlx::postgres::{PgArguments, PgConnection, PgRow};
 
-use super::{Bind, Columns, FetchPlan, JsonRows, Node, Obj, Rel, RelPlan, RowBuilder};
+use super::{Columns, FetchPlan, JsonRows, Node, Obj, Rel, RelPlan, RowBuilder};
 use crate::engine::data::error::{DataError, Result};
 use crate::engine::data::render::{is_null, text};
 
@@ -44,11 +44,8 @@ impl FetchPlan {
     ) -> Result<Vec<Obj<B::Row>>> {
         use sqlx::Arguments as _;
         for bind in &self.binds {
-            let added = match bind {
-                Bind::Text(v) => args.add(v.as_str()),
-                Bind::Int(v) => args.add(*v),
-            };
-            added.map_err(|e| DataError::Invalid(format!("binding a value: {e}")))?;
+            args.add(bind.as_str())
+                .map_err(|e| DataError::Invalid(format!("binding a value: {e}")))?;
         }
         let query = sqlx::query_with(&self.query.sql, args);
         self.run_query(conn, builder, query).await
@@ -88,10 +85,7 @@ impl FetchPlan {
     /// `query` with the root query's values bound.
     fn bound<'q>(&'q self, mut query: PgQuery<'q>) -> PgQuery<'q> {
         for bind in &self.binds {
-            query = match bind {
-                Bind::Text(v) => query.bind(v.as_str()),
-                Bind::Int(v) => query.bind(*v),
-            };
+            query = query.bind(bind.as_str());
         }
         query
     }

@@ -83,6 +83,17 @@ impl Columns<'_> {
         self.first..self.first + self.shape.names.len()
     }
 
+    /// A guess at the bytes a builder needs for this table's part of a row (from the rows
+    /// before, through [`Columns::used`]), to allocate once.
+    pub fn size_hint(&self) -> usize {
+        self.hint.get()
+    }
+
+    /// Tells the next rows' [`Columns::size_hint`] how many bytes this row took.
+    pub fn used(&self, bytes: usize) {
+        self.hint.set(bytes)
+    }
+
     /// The columns as JSON object members: `"a":1,"b":"x"`.
     pub fn write_json(&self, row: &PgRow, out: &mut String) -> Result<()> {
         self.shape.write_fields(row, self.first, out)
@@ -226,15 +237,10 @@ struct Query {
 #[derive(Debug, Clone)]
 pub struct FetchPlan {
     query: Query,
-    binds: Vec<Bind>,
+    /// Values of the filters, bound after the caller's.
+    binds: Vec<String>,
     /// How many leading parameters of the root query the caller binds (the condition's).
     args: usize,
-}
-
-#[derive(Debug, Clone)]
-enum Bind {
-    Text(String),
-    Int(i64),
 }
 
 impl FetchPlan {

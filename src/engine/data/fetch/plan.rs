@@ -1,7 +1,7 @@
 //! Planning a fetch: the relation paths resolved against the catalog, and the root and
 //! child statements with their binds.
 
-use super::{Bind, FetchPlan, FetchRequest, Hint, Node, Query, RelPlan};
+use super::{FetchPlan, FetchRequest, Hint, Node, Query, RelPlan};
 use crate::diff::quote::ident;
 use crate::engine::data::catalog::{Catalog, Table};
 use crate::engine::data::condition::Condition;
@@ -292,7 +292,7 @@ impl FetchPlan {
         for filter in &request.filters {
             conditions.push(filter.to_sql(table, &alias, args + binds.len() + 1)?);
             if let Some(value) = &filter.value {
-                binds.push(Bind::Text(value.clone()));
+                binds.push(value.clone());
             }
         }
         let mut order = Vec::new();
@@ -302,7 +302,15 @@ impl FetchPlan {
             order.push(format!("{alias}.{}{dir}", ident(name)));
         }
         // Ties and the default order fall back to the key, so output is deterministic.
-        order.extend(default_order(table, &alias));
+        // (A column already ordered by is not repeated.)
+        for term in default_order(table, &alias) {
+            let repeated = order
+                .iter()
+                .any(|o| o.strip_suffix(" DESC").unwrap_or(o) == term);
+            if !repeated {
+                order.push(term);
+            }
+        }
         let mut sql = format!(
             "SELECT {} FROM {} AS {alias} {}",
             b.select.join(", "),
@@ -313,13 +321,13 @@ impl FetchPlan {
             sql.push_str(&format!(" WHERE {}", conditions.join(" AND ")));
         }
         sql.push_str(&format!(" ORDER BY {}", order.join(", ")));
+        // Written as numbers rather than bound: a statement whose only parameters are these
+        // would be planned again at every run, as the plan depends on them.
         if let Some(limit) = request.limit {
-            binds.push(Bind::Int(limit));
-            sql.push_str(&format!(" LIMIT ${}", args + binds.len()));
+            sql.push_str(&format!(" LIMIT {limit}"));
         }
         if let Some(offset) = request.offset {
-            binds.push(Bind::Int(offset));
-            sql.push_str(&format!(" OFFSET ${}", args + binds.len()));
+            sql.push_str(&format!(" OFFSET {offset}"));
         }
         Ok(FetchPlan {
             query: Query {
