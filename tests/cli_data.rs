@@ -1531,3 +1531,137 @@ async fn fetch_streams_batches_whose_relations_all_arrive() {
     assert_eq!(run.stdout.lines().count(), 4500);
     db.drop_db().await;
 }
+
+/// Whether the test server has `MERGE` (PostgreSQL 15 and later).
+async fn has_merge(db: &TestDb) -> bool {
+    count(db, "current_setting('server_version_num')::int").await >= 150_000
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn upsert_merges_with_merge_where_it_does_what_on_conflict_does() {
+    let db = TestDb::new("merge").await;
+    db.run(
+        "schema",
+        "CREATE TABLE people (id int PRIMARY KEY, email text NOT NULL, n int);
+         INSERT INTO people VALUES (1, 'a@x', 1), (3, 'c@x', 3);",
+    )
+    .await
+    .unwrap();
+    let merge = has_merge(&db).await;
+    let dir = tempfile::tempdir().unwrap();
+    let url = db.url();
+    let run = |input: &str| {
+        dbridge(
+            dir.path(),
+            &[
+                "-v", "upsert", "people", "--url", &url, "--quiet", "--input", input, "--on", "id",
+                "--json",
+            ],
+        )
+    };
+    let input = write(
+        dir.path(),
+        "p.csv",
+        "id,email,n\n1,B@X,2\n2,d@x,2\n3,c@x,3\n",
+    );
+    let r = run(&input);
+    assert_eq!(
+        counts(&summary(&r), &["inserted", "updated", "unchanged"]),
+        [Some(1), Some(1), Some(1)]
+    );
+    assert_eq!(
+        r.stderr.contains("MERGE INTO public.people"),
+        merge,
+        "{}",
+        r.stderr
+    );
+    assert_eq!(r.stderr.contains("ON CONFLICT"), !merge, "{}", r.stderr);
+    assert_eq!(
+        text(&db, "SELECT email FROM people WHERE id = 1").await,
+        "B@X"
+    );
+
+    // A BEFORE INSERT trigger also runs for the rows ON CONFLICT then updates, and its
+    // changes reach EXCLUDED: MERGE would skip it for them, so ON CONFLICT is used.
+    db.run(
+        "trigger",
+        "CREATE FUNCTION lower_email() RETURNS trigger LANGUAGE plpgsql AS
+           $$BEGIN NEW.email := lower(NEW.email); RETURN NEW; END$$;
+         CREATE TRIGGER lower_email BEFORE INSERT ON people
+           FOR EACH ROW EXECUTE FUNCTION lower_email();",
+    )
+    .await
+    .unwrap();
+    let input = write(dir.path(), "q.csv", "id,email,n\n1,E@X,5\n4,F@X,5\n");
+    let r = run(&input);
+    assert_eq!(
+        counts(&summary(&r), &["inserted", "updated"]),
+        [Some(1), Some(1)]
+    );
+    assert!(!r.stderr.contains("MERGE INTO"), "{}", r.stderr);
+    assert!(r.stderr.contains("ON CONFLICT"), "{}", r.stderr);
+    assert_eq!(
+        text(
+            &db,
+            "SELECT string_agg(email, ',' ORDER BY id) FROM people WHERE id IN (1, 4)"
+        )
+        .await,
+        "e@x,f@x"
+    );
+    db.run("untrigger", "DROP TRIGGER lower_email ON people")
+        .await
+        .unwrap();
+
+    // A key that another session inserts while the MERGE runs: the MERGE fails on it and
+    // the ON CONFLICT merge that follows updates the row instead.
+    let mut other = db.connect().await;
+    sqlx::query("BEGIN").execute(&mut other).await.unwrap();
+    sqlx::query("INSERT INTO people VALUES (9, 'other@x', 0)")
+        .execute(&mut other)
+        .await
+        .unwrap();
+    let input = write(dir.path(), "r.csv", "id,email,n\n9,mine@x,9\n10,g@x,9\n");
+    let (args_dir, args_url) = (dir.path().to_path_buf(), url.clone());
+    let upserting = std::thread::spawn(move || {
+        dbridge(
+            &args_dir,
+            &[
+                "-v", "upsert", "people", "--url", &args_url, "--quiet", "--input", &input, "--on",
+                "id", "--json",
+            ],
+        )
+    });
+    // Wait until the upsert waits for the other session's row, then commit it.
+    let mut waiting = 0;
+    for _ in 0..600 {
+        waiting = count(
+            &db,
+            "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() \
+             AND wait_event_type = 'Lock' AND wait_event = 'transactionid'",
+        )
+        .await;
+        if waiting > 0 {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    assert_eq!(waiting, 1, "the upsert never waited for the other session");
+    sqlx::query("COMMIT").execute(&mut other).await.unwrap();
+    let r = upserting.join().unwrap();
+    assert_eq!(
+        counts(&summary(&r), &["inserted", "updated"]),
+        [Some(1), Some(1)]
+    );
+    if merge {
+        assert!(
+            r.stderr.contains("the MERGE failed") && r.stderr.contains("ON CONFLICT"),
+            "{}",
+            r.stderr
+        );
+    }
+    assert_eq!(
+        text(&db, "SELECT email FROM people WHERE id = 9").await,
+        "mine@x"
+    );
+    db.drop_db().await;
+}

@@ -14,6 +14,11 @@ pub(super) enum MergeError {
 }
 
 /// Merges the staged rows into the table: (inserted, updated, duplicates removed).
+///
+/// Where [`merge_does_the_same`] says so, a `MERGE` is tried first; any error from it is
+/// rolled back and the `INSERT ... ON CONFLICT` runs instead, which then decides the outcome
+/// (a duplicate key in the input, a row inserted meanwhile by another session, a row that
+/// breaks a constraint).
 pub(super) async fn merge(
     conn: &mut PgConnection,
     plan: &UpsertPlan,
@@ -21,9 +26,11 @@ pub(super) async fn merge(
     mut duplicates: bool,
 ) -> std::result::Result<(u64, u64, u64), MergeError> {
     let mut superseded = 0;
-    let sql = plan.insert_sql(false);
+    let mut deduplicated = false;
+    let mut fast = merge_does_the_same(conn, &plan.table).await?;
+    let (merge_sql, insert_sql) = (plan.merge_sql(), plan.insert_sql(false));
     loop {
-        if duplicates {
+        if duplicates && !deduplicated {
             conn.execute(format!("ANALYZE {STAGE}").as_str())
                 .await
                 .map_err(MergeError::Query)?;
@@ -32,6 +39,7 @@ pub(super) async fn merge(
                 .await
                 .map_err(MergeError::Query)?
                 .rows_affected();
+            deduplicated = true;
         }
         conn.execute("SAVEPOINT dbridge_merge")
             .await
@@ -39,6 +47,8 @@ pub(super) async fn merge(
         // Inserted vs updated: this transaction's insert count on the table, before and
         // after (cheaper than RETURNING a row for every row merged).
         let before = inserted_so_far(conn, &plan.table).await?;
+        let sql = if fast { &merge_sql } else { &insert_sql };
+        tracing::info!("{sql}");
         match conn.execute(sql.as_str()).await {
             Ok(done) => {
                 let inserted = inserted_so_far(conn, &plan.table).await? - before;
@@ -49,6 +59,11 @@ pub(super) async fn merge(
                 conn.execute("ROLLBACK TO SAVEPOINT dbridge_merge")
                     .await
                     .map_err(MergeError::Query)?;
+                if fast {
+                    tracing::info!("the MERGE failed ({e}): merging with ON CONFLICT instead");
+                    fast = false;
+                    continue;
+                }
                 // Two rows with equal keys that the client saw as different text (01 vs 1).
                 if code(&e) == Some("21000") && !duplicates {
                     duplicates = true;
@@ -61,6 +76,33 @@ pub(super) async fn merge(
             }
         }
     }
+}
+
+/// Whether a `MERGE` into `table` does exactly what its `INSERT ... ON CONFLICT` does: the
+/// server has `MERGE` (PostgreSQL 15), and neither the table nor any of its partitions has
+/// triggers of its own (`ON CONFLICT` runs BEFORE INSERT triggers also for the rows it then
+/// updates, and takes their changes), rules, row security, or inheritance children (which
+/// `MERGE` would also update).
+pub(super) async fn merge_does_the_same(
+    conn: &mut PgConnection,
+    table: &str,
+) -> Result<bool, MergeError> {
+    if conn.server_version_num().is_none_or(|v| v < 150_000) {
+        return Ok(false);
+    }
+    sqlx::query_scalar(
+        "SELECT NOT EXISTS (SELECT FROM pg_catalog.pg_class c \
+                            WHERE (c.oid = $1::regclass \
+                                   OR c.oid IN (SELECT relid FROM pg_catalog.pg_partition_tree($1::regclass))) \
+                              AND (c.relhasrules OR c.relrowsecurity \
+                                   OR (c.relhassubclass AND c.relkind <> 'p') \
+                                   OR EXISTS (SELECT FROM pg_catalog.pg_trigger tg \
+                                              WHERE tg.tgrelid = c.oid AND NOT tg.tgisinternal)))",
+    )
+    .bind(table)
+    .fetch_one(&mut *conn)
+    .await
+    .map_err(MergeError::Query)
 }
 
 /// Rows this transaction has inserted into `table` (and its partitions) so far.
