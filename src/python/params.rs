@@ -49,7 +49,11 @@ impl Param {
             return Ok(Param::Bool(v.extract()?));
         }
         if v.is_instance_of::<PyInt>() {
-            return Ok(Param::Int(v.str()?.to_string()));
+            // Most ints fit 64 bits and are written without a Python string in between.
+            return Ok(Param::Int(match v.extract::<i64>() {
+                Ok(i) => i.to_string(),
+                Err(_) => v.str()?.to_string(),
+            }));
         }
         if v.is_instance_of::<PyFloat>() {
             return Ok(Param::Float(v.extract()?));
@@ -75,10 +79,14 @@ impl Param {
                 .ok();
             return Ok(Param::Dict(json_dumps(v)?, pairs));
         }
+        let [decimal, uuid, enum_class, addresses] = classes(py)?;
+        // A Decimal itself (not a subclass), without the isinstance tests before it.
+        if v.get_type().is(decimal.bind(py)) {
+            return Ok(Param::Decimal(v.str()?.to_string()));
+        }
         if let Some(t) = DateTimeModule::new(py)?.read(v)? {
             return Ok(Param::Temporal(t));
         }
-        let [decimal, uuid, enum_class, addresses] = classes(py)?;
         if v.is_instance(addresses.bind(py))? {
             return Ok(Param::Str(v.str()?.to_string()));
         }

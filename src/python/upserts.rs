@@ -59,6 +59,21 @@ impl UpsertResult {
     }
 }
 
+/// The values of `row` when its keys are `keys`, in that order; None when they are not.
+fn in_order(row: &Bound<'_, PyDict>, keys: &[Bound<'_, PyAny>]) -> PyResult<Option<Vec<Param>>> {
+    if row.len() != keys.len() || keys.is_empty() {
+        return Ok(None);
+    }
+    let mut values = Vec::with_capacity(keys.len());
+    for ((k, v), first) in row.iter().zip(keys) {
+        if !(k.is(first) || k.eq(first)?) {
+            return Ok(None);
+        }
+        values.push(Param::from_python(&v)?);
+    }
+    Ok(Some(values))
+}
+
 /// Rows taken apart: the fields of the first row, and every row's values in that order.
 pub(super) struct UpsertArgs {
     table: String,
@@ -72,8 +87,19 @@ impl UpsertArgs {
         let mut fields: Vec<String> = Vec::new();
         let mut positions: HashMap<String, usize> = HashMap::new();
         let mut out = Vec::new();
+        // The first row's keys: later rows with the same keys in the same order (rows made
+        // by one dict display) are read without looking each key up.
+        let mut first_keys: Vec<Bound<'_, PyAny>> = Vec::new();
         for (n, row) in rows.try_iter()?.enumerate() {
             let row = row?;
+            if n > 0 {
+                if let Ok(d) = row.cast::<PyDict>() {
+                    if let Some(values) = in_order(d, &first_keys)? {
+                        out.push(values);
+                        continue;
+                    }
+                }
+            }
             let pairs: Vec<(String, Bound<'_, PyAny>)> = match row.cast::<PyDict>() {
                 Ok(d) => d
                     .iter()
@@ -96,6 +122,9 @@ impl UpsertArgs {
                 for (i, (k, _)) in pairs.iter().enumerate() {
                     positions.insert(k.clone(), i);
                     fields.push(k.clone());
+                }
+                if let Ok(d) = row.cast::<PyDict>() {
+                    first_keys = d.keys().iter().collect();
                 }
             }
             let bad = |message: String| {

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import enum
 import uuid
 from decimal import Decimal
 from typing import Any
@@ -295,6 +296,58 @@ async def test_bulk_values_of_every_common_type(blog: db.Pool) -> None:
     for key in (1, 2):
         back = await blog.fetch_one("typed", {"id": key})
         assert back == {**row, "id": key}
+
+
+async def test_fetched_rows_read_each_common_type_as_raw_sql_does(blog: db.Pool) -> None:
+    """`fetch_many` makes booleans, integers, floats, text and bytea straight from the
+    server's bytes; its rows must equal what `fetch` decodes, edge values and NULLs too."""
+    await blog.execute(
+        "CREATE TABLE edges (id int PRIMARY KEY, ok boolean, s smallint, i int, b bigint, o oid, "
+        "r real, f float8, t text, v varchar(8), c char(3), nm name, raw bytea, n numeric)"
+    )
+    await blog.execute(
+        "INSERT INTO edges VALUES "
+        "(1, true, -32768, 2147483647, -9223372036854775808, 4294967295, 'Infinity', 'NaN', "
+        "'é ☃ 𝄞', '', 'ab', 'pg_class', '\\x00ff', 1.50), "
+        "(2, false, 32767, -2147483648, 9223372036854775807, 0, -0.5, '-Infinity', "
+        "'line\nbreak', 'x', 'abc', '', '', 'NaN'), "
+        "(3, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL)"
+    )
+    fetched = await blog.fetch_many("edges", order_by="id")
+    raw = [dict(r) for r in await blog.fetch("SELECT * FROM edges ORDER BY id")]
+    first = fetched[0]
+    assert (first["s"], first["i"], first["b"], first["o"]) == (
+        -32768,
+        2**31 - 1,
+        -(2**63),
+        2**32 - 1,
+    )
+    assert first["r"] == float("inf") and first["t"] == "é ☃ 𝄞" and first["raw"] == b"\x00\xff"
+    assert fetched[1]["f"] == float("-inf") and fetched[1]["c"] == "abc"
+    assert fetched[1]["n"].is_nan() and raw[1]["n"].is_nan()
+    assert fetched[0]["f"] != fetched[0]["f"]  # NaN
+    assert set(fetched[2].values()) == {None, 3}
+    for got, want in zip(fetched, raw, strict=True):
+        for key in want:
+            if key not in ("f", "n") or got[key] == got[key]:
+                assert got[key] == want[key], key
+            assert type(got[key]) is type(want[key]), key
+
+
+async def test_ints_bind_whatever_their_class(blog: db.Pool) -> None:
+    """An IntEnum member binds as its number; an int past 64 bits reaches a numeric whole."""
+
+    class Level(enum.IntEnum):
+        HIGH = 3
+
+    await blog.execute("CREATE TABLE levels (id int PRIMARY KEY, level int, big numeric)")
+    await blog.insert_many("levels", [{"id": 1, "level": Level.HIGH, "big": 10**40}])
+    await blog.upsert_many("levels", [{"id": 2, "level": Level.HIGH, "big": -(10**40)}], ["id"])
+    rows = await blog.fetch_many("levels", order_by="id")
+    assert [(r["level"], r["big"]) for r in rows] == [
+        (3, Decimal(10**40)),
+        (3, Decimal(-(10**40))),
+    ]
 
 
 async def test_module_functions_use_the_default_pool(database: str) -> None:
