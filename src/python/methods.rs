@@ -107,9 +107,10 @@ macro_rules! statement_methods {
                     do_nothing,
                     ..Default::default()
                 };
-                $crate::python::upserts::UpsertArgs::take(table, rows)?.upsert(
+                $crate::python::upserts::UpsertArgs::upsert_many(
+                    table,
+                    rows,
                     &self.session(),
-                    table.py(),
                     options,
                     returning,
                 )

@@ -19,6 +19,7 @@ mod params;
 mod pool;
 mod raw_row;
 mod row;
+mod row_reader;
 mod rows;
 mod schema;
 mod server;

@@ -1,13 +1,11 @@
 //! `insert_many` and `upsert_many`: rows of Python mappings taken apart while the GIL is
-//! held, then converted for their columns and written by the engine without it: one COPY
-//! for `insert_many`, and for `upsert_many` the pipeline of `dbridge upsert` (COPY into a
-//! staging table, one `INSERT ... ON CONFLICT`; duplicates in the input: the last wins).
+//! held ([`RowShape`]), then converted for their columns and written by the engine without
+//! it: one COPY for `insert_many`, and for `upsert_many` the pipeline of `dbridge upsert`
+//! (COPY into a staging table, one `MERGE` or `INSERT ... ON CONFLICT`; duplicates in the
+//! input: the last wins), which reads the rows batch by batch as it sends them
+//! ([`LazyRows`]).
 
-use std::collections::HashMap;
-
-use pyo3::exceptions::PyTypeError;
 use pyo3::prelude::*;
-use pyo3::types::{PyDict, PyMapping};
 use pyo3_async_runtimes::tokio::future_into_py;
 use rayon::prelude::*;
 
@@ -16,16 +14,16 @@ use super::conns::Lease;
 use super::crud::table_name;
 use super::exceptions::{from_data, raise, Details};
 use super::params::Param;
+use super::row_reader::{typed, LazyRows, Raised, RowShape};
 use super::session::{bind_for, count_statements, Session};
 use super::tree::objs_to_python;
-use super::values::to_value;
 use crate::engine::data::condition::Condition;
 use crate::engine::data::fetch::{FetchPlan, FetchRequest};
 use crate::engine::data::input::ValueRows;
 use crate::engine::data::insert::insert_many;
 use crate::engine::data::upsert::{upsert, UpsertOptions};
 use crate::engine::data::value::Value;
-use crate::engine::data::{DataError, RowError, Table};
+use crate::engine::data::{DataError, Table};
 
 /// What an upsert did.
 #[pyclass(frozen, module = "data_bridge._data_bridge", name = "UpsertResult", eq)]
@@ -59,21 +57,6 @@ impl UpsertResult {
     }
 }
 
-/// The values of `row` when its keys are `keys`, in that order; None when they are not.
-fn in_order(row: &Bound<'_, PyDict>, keys: &[Bound<'_, PyAny>]) -> PyResult<Option<Vec<Param>>> {
-    if row.len() != keys.len() || keys.is_empty() {
-        return Ok(None);
-    }
-    let mut values = Vec::with_capacity(keys.len());
-    for ((k, v), first) in row.iter().zip(keys) {
-        if !(k.is(first) || k.eq(first)?) {
-            return Ok(None);
-        }
-        values.push(Param::from_python(&v)?);
-    }
-    Ok(Some(values))
-}
-
 /// Rows taken apart: the fields of the first row, and every row's values in that order.
 pub(super) struct UpsertArgs {
     table: String,
@@ -84,83 +67,80 @@ pub(super) struct UpsertArgs {
 impl UpsertArgs {
     /// Takes `rows` (an iterable of mappings with the same keys) apart.
     pub(super) fn take(table: &Bound<'_, PyAny>, rows: &Bound<'_, PyAny>) -> PyResult<Self> {
-        let mut fields: Vec<String> = Vec::new();
-        let mut positions: HashMap<String, usize> = HashMap::new();
-        let mut out = Vec::new();
-        // The first row's keys: later rows with the same keys in the same order (rows made
-        // by one dict display) are read without looking each key up.
-        let mut first_keys: Vec<Bound<'_, PyAny>> = Vec::new();
-        for (n, row) in rows.try_iter()?.enumerate() {
-            let row = row?;
-            if n > 0 {
-                if let Ok(d) = row.cast::<PyDict>() {
-                    if let Some(values) = in_order(d, &first_keys)? {
-                        out.push(values);
-                        continue;
-                    }
-                }
-            }
-            let pairs: Vec<(String, Bound<'_, PyAny>)> = match row.cast::<PyDict>() {
-                Ok(d) => d
-                    .iter()
-                    .map(|(k, v)| Ok((k.extract()?, v)))
-                    .collect::<PyResult<_>>()?,
-                Err(_) => row
-                    .cast::<PyMapping>()
-                    .map_err(|_| {
-                        PyTypeError::new_err(format!(
-                            "row {}: a row is a mapping of column name to value",
-                            n + 1
-                        ))
-                    })?
-                    .items()?
-                    .iter()
-                    .map(|p| p.extract())
-                    .collect::<PyResult<_>>()?,
-            };
-            if n == 0 {
-                for (i, (k, _)) in pairs.iter().enumerate() {
-                    positions.insert(k.clone(), i);
-                    fields.push(k.clone());
-                }
-                if let Ok(d) = row.cast::<PyDict>() {
-                    first_keys = d.keys().iter().collect();
-                }
-            }
-            let bad = |message: String| {
-                raise(
-                    "DataError",
-                    format!("rows: row {}: {message}", n + 1),
-                    Details::default(),
-                )
-            };
-            if pairs.len() != fields.len() {
-                let missing: Vec<&String> = fields
-                    .iter()
-                    .filter(|f| !pairs.iter().any(|(k, _)| k == *f))
-                    .collect();
-                return Err(bad(match missing.first() {
-                    Some(m) => format!("no value for {m:?} (every row has the keys of the first)"),
-                    None => format!(
-                        "{} keys where the first row has {}",
-                        pairs.len(),
-                        fields.len()
-                    ),
-                }));
-            }
-            let mut values = vec![Param::Null; fields.len()];
-            for (k, v) in pairs {
-                let at = *positions
-                    .get(&k)
-                    .ok_or_else(|| bad(format!("key {k:?} is not in the first row")))?;
-                values[at] = Param::from_python(&v)?;
-            }
-            out.push(values);
+        let mut rows = rows.try_iter()?;
+        let Some(first) = rows.next() else {
+            return Ok(UpsertArgs {
+                table: table_name(table)?,
+                fields: Vec::new(),
+                rows: Vec::new(),
+            });
+        };
+        let (shape, first) = RowShape::first(&first?)?;
+        let mut out = vec![first];
+        for (n, row) in (2..).zip(rows) {
+            out.push(shape.values(n, &row?)?);
         }
         Ok(UpsertArgs {
             table: table_name(table)?,
-            fields,
+            fields: shape.fields,
             rows: out,
+        })
+    }
+
+    /// `upsert_many`: with `returning`, every row is taken apart first (their keys select
+    /// the rows returned); else only the first one is, and the others as the upsert sends
+    /// them ([`LazyRows`]).
+    pub(super) fn upsert_many<'py>(
+        table: &Bound<'py, PyAny>,
+        rows: &Bound<'py, PyAny>,
+        session: &Session,
+        options: UpsertOptions,
+        returning: bool,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        let py = table.py();
+        if returning {
+            return UpsertArgs::take(table, rows)?.upsert(session, py, options, true);
+        }
+        let mut rest = rows.try_iter()?;
+        let Some(first) = rest.next() else {
+            return UpsertArgs::take(table, rows)?.upsert(session, py, options, false);
+        };
+        let (shape, first) = RowShape::first(&first?)?;
+        let args = UpsertArgs {
+            table: table_name(table)?,
+            fields: shape.fields.clone(),
+            rows: Vec::new(),
+        };
+        let rest = rest.unbind();
+        let (target, _, catalog) = session.parts();
+        future_into_py(py, async move {
+            let mut conn = Conn::of(&target).await?;
+            let lease = conn.lease()?;
+            let table = args.table_of(&catalog, lease).await?;
+            let columns = args
+                .fields
+                .iter()
+                .map(|f| table.column(f).cloned())
+                .collect::<Result<Vec<_>, _>>()
+                .map_err(from_data)?;
+            let raised = Raised::default();
+            let source = LazyRows::new(shape, columns, first, rest, raised.clone());
+            count_statements(1);
+            let summary = upsert(lease.start(), &table, source, "rows", &options, &|_| {}).await;
+            lease.idle_again();
+            let summary = match summary {
+                Ok(summary) => summary,
+                Err(e) => {
+                    let raised = raised.lock().ok().and_then(|mut r| r.take());
+                    return Err(raised.unwrap_or_else(|| from_data(e)));
+                }
+            };
+            let result = UpsertResult {
+                inserted: summary.inserted,
+                updated: summary.updated,
+                unchanged: summary.unchanged,
+            };
+            Python::attach(|py| Ok(Py::new(py, result)?.into_any()))
         })
     }
 
@@ -184,28 +164,12 @@ impl UpsertArgs {
         let columns = self
             .fields
             .iter()
-            .map(|f| table.column(f))
+            .map(|f| table.column(f).cloned())
             .collect::<Result<Vec<_>, _>>()?;
         self.rows
             .par_iter()
             .enumerate()
-            .map(|(n, row)| {
-                row.iter()
-                    .zip(&columns)
-                    .map(|(p, c)| {
-                        to_value(p, c).map_err(|message| DataError::Row {
-                            input: "rows".into(),
-                            error: RowError {
-                                row: n as u64 + 1,
-                                line: 0,
-                                column: Some(c.name.clone()),
-                                message,
-                            },
-                            committed: None,
-                        })
-                    })
-                    .collect()
-            })
+            .map(|(n, row)| typed(n as u64 + 1, row, &columns))
             .collect()
     }
 

@@ -5,7 +5,9 @@ from __future__ import annotations
 import datetime as dt
 import enum
 import uuid
+from collections.abc import Iterator
 from decimal import Decimal
+from types import MappingProxyType
 from typing import Any
 
 import pytest
@@ -242,6 +244,48 @@ async def test_upsert_many_reports_and_returns(blog: db.Pool) -> None:
         returning=True,
     )
     assert [(r["a"], r["b"], r["v"]) for r in back] == [(1, "k", 7), (99, "z", 0)]
+
+
+async def test_upsert_many_reads_rows_batch_by_batch_all_or_nothing(blog: db.Pool) -> None:
+    """Rows after the first are read as the upsert sends them, in batches of 16,384: a bad
+    row in a later batch still fails the whole call, with the error it raised, and writes
+    nothing."""
+    many = 40_000
+
+    def rows(bad: int | None = None, value: object = None) -> Iterator[dict[str, Any]]:
+        for i in range(many):
+            yield {"a": i, "b": "k", "v": value if i == bad else i}
+
+    assert await blog.upsert_many("pairs", rows(), ["a", "b"]) == db.UpsertResult(many, 0, 0)
+    await blog.execute("TRUNCATE pairs")
+    with pytest.raises(TypeError, match="cannot bind a value of type object"):
+        await blog.upsert_many("pairs", rows(30_000, object()), ["a", "b"])
+    with pytest.raises(db.DataError, match=r"row 25001.*column v") as e:
+        await blog.upsert_many("pairs", rows(25_000, "not a number"), ["a", "b"])
+    assert e.value.column == "v"
+
+    def mismatched() -> Iterator[dict[str, Any]]:
+        yield from rows()
+        yield {"a": -1, "b": "k"}
+
+    with pytest.raises(db.DataError, match=f'row {many + 1}: no value for "v"'):
+        await blog.upsert_many("pairs", mismatched(), ["a", "b"])
+    with pytest.raises(TypeError, match="row 3: a row is a mapping"):
+        not_all_rows: list[Any] = [{"a": 1, "b": "k", "v": 1}, {"a": 2, "b": "k", "v": 2}, 5]
+        await blog.upsert_many("pairs", not_all_rows, ["a", "b"])
+    assert await blog.fetch_val("SELECT count(*) FROM pairs") == 0
+    # Keys in another order, or a mapping that is not a dict, are read by name.
+    result = await blog.upsert_many(
+        "pairs",
+        [
+            {"a": 1, "b": "k", "v": 1},
+            {"v": 2, "b": "k", "a": 2},
+            MappingProxyType({"a": 3, "b": "k", "v": 3}),
+        ],
+        ["a", "b"],
+    )
+    assert result == db.UpsertResult(3, 0, 0)
+    assert await blog.fetch_val("SELECT sum(v) FROM pairs") == 6
 
 
 async def test_table_methods_run_inside_transactions_and_savepoints(blog: db.Pool) -> None:
