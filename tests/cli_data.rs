@@ -1663,5 +1663,38 @@ async fn upsert_merges_with_merge_where_it_does_what_on_conflict_does() {
         text(&db, "SELECT email FROM people WHERE id = 9").await,
         "mine@x"
     );
+
+    // NULLS NOT DISTINCT (PostgreSQL 15): ON CONFLICT sees (1, NULL) as the existing row,
+    // the MERGE's join does not and its insert fails; the ON CONFLICT merge updates the row.
+    if merge {
+        db.run(
+            "nulls",
+            "CREATE TABLE slots (a int, b int, v int, UNIQUE NULLS NOT DISTINCT (a, b));
+             INSERT INTO slots VALUES (1, NULL, 1);",
+        )
+        .await
+        .unwrap();
+        let input = write(dir.path(), "s.csv", "a,b,v\n1,,2\n2,,2\n");
+        let r = dbridge(
+            dir.path(),
+            &[
+                "-v", "upsert", "slots", "--url", &url, "--quiet", "--input", &input, "--on",
+                "a,b", "--json",
+            ],
+        );
+        assert_eq!(
+            counts(&summary(&r), &["inserted", "updated"]),
+            [Some(1), Some(1)]
+        );
+        assert!(r.stderr.contains("the MERGE failed"), "{}", r.stderr);
+        assert_eq!(
+            text(
+                &db,
+                "SELECT string_agg(a || ':' || v, ',' ORDER BY a) FROM slots"
+            )
+            .await,
+            "1:2,2:2"
+        );
+    }
     db.drop_db().await;
 }
