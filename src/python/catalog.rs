@@ -92,7 +92,10 @@ impl CatalogCache {
     ) -> PyResult<Rows> {
         let mut decoded = rows::decode(fetched).map_err(data_error)?;
         let mut foreign = Vec::new();
-        foreign_in(decoded.rows.iter_mut().flatten(), &mut foreign);
+        foreign_in(
+            decoded.rows.iter_mut().flat_map(RawRow::cells_mut),
+            &mut foreign,
+        );
         resolve(lease, &self.types, foreign)
             .await
             .map_err(data_error)?;

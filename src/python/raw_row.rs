@@ -36,11 +36,21 @@ fn direct(oid: u32) -> bool {
 }
 
 impl RawRow {
-    /// The values of `row`'s columns `columns`.
+    /// The values of `row`'s columns `columns` (of a fetch's tree).
     pub(super) fn read(row: &PgRow, columns: &Columns<'_>) -> Result<RawRow, String> {
-        let range = columns.range();
+        let raw = RawRow::of(row, columns.range(), columns.size_hint())?;
+        columns.used(raw.bytes.len());
+        Ok(raw)
+    }
+
+    /// The values of `row`'s columns `range`, with room for `size` bytes to begin with.
+    pub(super) fn of(
+        row: &PgRow,
+        range: std::ops::Range<usize>,
+        size: usize,
+    ) -> Result<RawRow, String> {
         let mut slots = Vec::with_capacity(range.len());
-        let mut bytes = Vec::with_capacity(columns.size_hint());
+        let mut bytes = Vec::with_capacity(size);
         for i in range {
             let raw = row.try_get_raw(i).map_err(|e| e.to_string())?;
             let oid = raw.type_info().oid().map_or(0, |o| o.0);
@@ -56,8 +66,12 @@ impl RawRow {
                 end: bytes.len() as u32,
             });
         }
-        columns.used(bytes.len());
         Ok(RawRow { bytes, slots })
+    }
+
+    /// The number of bytes kept.
+    pub(super) fn size(&self) -> usize {
+        self.bytes.len()
     }
 
     /// The decoded values, for [`super::foreign`] to resolve.

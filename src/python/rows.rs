@@ -1,5 +1,6 @@
-//! Result rows: decoded from the server's binary format into [`Cell`]s without the GIL,
-//! then turned into Python objects in one pass, as [`Row`]s.
+//! Result rows: read from the server's binary format without the GIL ([`RawRow`]s, values
+//! of the less common types decoded into [`Cell`]s), then turned into Python objects in one
+//! pass, as [`Row`]s.
 
 use std::sync::Arc;
 
@@ -8,6 +9,7 @@ use pyo3::sync::PyOnceLock;
 use pyo3::types::{PyBytes, PyDict, PyList, PyTuple};
 
 use super::network::{bits_text, hstore_pairs, inet_text, mac_text};
+use super::raw_row::RawRow;
 use super::row::Row;
 use super::temporal::{DateTimeModule, Temporal};
 use sqlx::postgres::{PgRow, PgValueFormat};
@@ -43,20 +45,25 @@ pub(super) enum Cell {
 /// Rows with their column names.
 pub(super) struct Rows {
     pub columns: Arc<[String]>,
-    pub rows: Vec<Vec<Cell>>,
+    pub rows: Vec<RawRow>,
 }
 
-/// Decodes every row; a value of a type this module does not know is left as
+/// Reads every row; a value of a type this module does not know is left as
 /// [`Cell::Foreign`] for [`super::foreign::resolve`].
 pub(super) fn decode(rows: &[PgRow]) -> Result<Rows, String> {
     let columns: Arc<[String]> = match rows.first() {
         Some(r) => r.columns().iter().map(|c| c.name().to_string()).collect(),
         None => Arc::from(Vec::new()),
     };
+    let mut size = 0;
     let rows = rows
         .iter()
-        .map(|r| (0..r.len()).map(|i| decode_value(r, i)).collect())
-        .collect::<Result<_, _>>()?;
+        .map(|r| {
+            let raw = RawRow::of(r, 0..r.len(), size)?;
+            size = raw.size();
+            Ok(raw)
+        })
+        .collect::<Result<_, String>>()?;
     Ok(Rows { columns, rows })
 }
 
@@ -316,11 +323,8 @@ pub(super) fn to_python(py: Python<'_>, rows: Rows) -> PyResult<Py<PyAny>> {
     let out = rows
         .rows
         .into_iter()
-        .map(|cells| {
-            let values = cells
-                .into_iter()
-                .map(|c| conv.cell(py, c))
-                .collect::<PyResult<Vec<_>>>()?;
+        .map(|raw| {
+            let values = raw.into_python(py, &conv).collect::<PyResult<Vec<_>>>()?;
             let row = Row {
                 columns: rows.columns.clone(),
                 values: PyTuple::new(py, values)?.unbind(),
@@ -348,13 +352,11 @@ pub(super) fn first_row(py: Python<'_>, rows: Rows) -> PyResult<Py<PyAny>> {
 /// The first value of the first row, or None.
 pub(super) fn first_value(py: Python<'_>, rows: Rows) -> PyResult<Py<PyAny>> {
     let conv = Converters::new(py)?;
-    match rows
-        .rows
-        .into_iter()
-        .next()
-        .and_then(|r| r.into_iter().next())
-    {
-        Some(cell) => Ok(conv.cell(py, cell)?.unbind()),
+    match rows.rows.into_iter().next() {
+        Some(raw) => match raw.into_python(py, &conv).next() {
+            Some(value) => Ok(value?.unbind()),
+            None => Ok(py.None()),
+        },
         None => Ok(py.None()),
     }
 }

@@ -98,10 +98,10 @@ pub(super) fn rows_to_dicts(py: Python<'_>, rows: Rows) -> PyResult<Bound<'_, Py
     let names: Vec<Bound<'_, PyString>> =
         rows.columns.iter().map(|c| PyString::new(py, c)).collect();
     let list = PyList::empty(py);
-    for cells in rows.rows {
+    for raw in rows.rows {
         let d = PyDict::new(py);
-        for (name, cell) in names.iter().zip(cells) {
-            d.set_item(name, conv.cell(py, cell)?)?;
+        for (name, value) in names.iter().zip(raw.into_python(py, &conv)) {
+            d.set_item(name, value?)?;
         }
         list.append(d)?;
     }
