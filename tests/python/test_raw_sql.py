@@ -259,8 +259,11 @@ async def test_a_connection_the_server_closed_while_idle_is_replaced(database: s
 
 
 SLEEPER = """
-import asyncio, sys
+import asyncio, faulthandler, signal, sys
 import data_bridge as db
+
+# A test that times out sends SIGUSR1 for the Python threads' stacks.
+faulthandler.register(signal.SIGUSR1, all_threads=True)
 
 async def main() -> None:
     pool = await db.connect(sys.argv[1], max_size=1)
@@ -291,7 +294,15 @@ async def test_ctrl_c_interrupts_a_query_and_cancels_it_on_the_server(database: 
             await asyncio.sleep(0.05)
         assert await watcher.fetch_val(running) == 1
         proc.send_signal(signal.SIGINT)
-        _, err = await asyncio.to_thread(proc.communicate, timeout=30)
+        try:
+            _, err = await asyncio.to_thread(proc.communicate, timeout=30)
+        except subprocess.TimeoutExpired:
+            proc.send_signal(signal.SIGUSR1)
+            await asyncio.sleep(1)
+            proc.kill()
+            _, err = await asyncio.to_thread(proc.communicate)
+            message = f"the interrupted process did not exit; its stacks:\n{err}"
+            raise AssertionError(message) from None
         assert proc.returncode != 0
         assert "KeyboardInterrupt" in err
         # The server stops the hour-long query: the process cancelled it before it ended.
