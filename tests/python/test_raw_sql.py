@@ -264,6 +264,9 @@ import data_bridge as db
 
 # A test that times out sends SIGUSR1 for the Python threads' stacks.
 faulthandler.register(signal.SIGUSR1, all_threads=True)
+# Ctrl-C as in a terminal, also when started from a job that ignores SIGINT (a shell's
+# background job without job control), whose children would inherit that.
+signal.signal(signal.SIGINT, signal.default_int_handler)
 
 async def main() -> None:
     pool = await db.connect(sys.argv[1], max_size=1)
