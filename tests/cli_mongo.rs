@@ -1155,7 +1155,17 @@ async fn a_killed_runner_leaves_a_record_that_blocks_the_rerun_once_its_lock_exp
     }
     runner.kill().unwrap(); // SIGKILL
     runner.wait().unwrap();
-    let written = slow.count_documents(doc! {}).await.unwrap();
+    // The server may still finish the insert it was sent just before the kill: wait until
+    // the count holds still.
+    let mut written = slow.count_documents(doc! {}).await.unwrap();
+    loop {
+        tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+        let now = slow.count_documents(doc! {}).await.unwrap();
+        if now == written {
+            break;
+        }
+        written = now;
+    }
     assert!(written < 3_000, "the runner finished before it was killed");
     // The rerun waits for the killed runner's lock to expire, then refuses to run the
     // commands a second time.
