@@ -1532,6 +1532,16 @@ async fn fetch_streams_batches_whose_relations_all_arrive() {
     db.drop_db().await;
 }
 
+/// `dbridge -v upsert TABLE --input INPUT --on ON --json`, with the statements it runs on stderr.
+fn upsert_verbose(dir: &std::path::Path, url: &str, table: &str, input: &str, on: &str) -> Run {
+    dbridge(
+        dir,
+        &[
+            "-v", "upsert", table, "--url", url, "--quiet", "--input", input, "--on", on, "--json",
+        ],
+    )
+}
+
 /// Whether the test server has `MERGE` (PostgreSQL 15 and later).
 async fn has_merge(db: &TestDb) -> bool {
     count(db, "current_setting('server_version_num')::int").await >= 150_000
@@ -1550,15 +1560,7 @@ async fn upsert_merges_with_merge_where_it_does_what_on_conflict_does() {
     let merge = has_merge(&db).await;
     let dir = tempfile::tempdir().unwrap();
     let url = db.url();
-    let run = |input: &str| {
-        dbridge(
-            dir.path(),
-            &[
-                "-v", "upsert", "people", "--url", &url, "--quiet", "--input", input, "--on", "id",
-                "--json",
-            ],
-        )
-    };
+    let run = |input: &str| upsert_verbose(dir.path(), &url, "people", input, "id");
     let input = write(
         dir.path(),
         "p.csv",
@@ -1622,15 +1624,8 @@ async fn upsert_merges_with_merge_where_it_does_what_on_conflict_does() {
         .unwrap();
     let input = write(dir.path(), "r.csv", "id,email,n\n9,mine@x,9\n10,g@x,9\n");
     let (args_dir, args_url) = (dir.path().to_path_buf(), url.clone());
-    let upserting = std::thread::spawn(move || {
-        dbridge(
-            &args_dir,
-            &[
-                "-v", "upsert", "people", "--url", &args_url, "--quiet", "--input", &input, "--on",
-                "id", "--json",
-            ],
-        )
-    });
+    let upserting =
+        std::thread::spawn(move || upsert_verbose(&args_dir, &args_url, "people", &input, "id"));
     // Wait until the upsert waits for the other session's row, then commit it.
     let mut waiting = 0;
     for _ in 0..600 {
@@ -1675,13 +1670,7 @@ async fn upsert_merges_with_merge_where_it_does_what_on_conflict_does() {
         .await
         .unwrap();
         let input = write(dir.path(), "s.csv", "a,b,v\n1,,2\n2,,2\n");
-        let r = dbridge(
-            dir.path(),
-            &[
-                "-v", "upsert", "slots", "--url", &url, "--quiet", "--input", &input, "--on",
-                "a,b", "--json",
-            ],
-        );
+        let r = upsert_verbose(dir.path(), &url, "slots", &input, "a,b");
         assert_eq!(
             counts(&summary(&r), &["inserted", "updated"]),
             [Some(1), Some(1)]

@@ -8,7 +8,7 @@ use pyo3::types::{PyBool, PyBytes, PyFloat, PyInt, PyString};
 use sqlx::postgres::{PgRow, PgValueFormat};
 use sqlx::{Row as _, ValueRef as _};
 
-use super::rows::{decode_value, Cell, Converters};
+use super::rows::{decode_value, fixed, Cell, Converters};
 use crate::engine::data::fetch::Columns;
 
 /// One row's values, in column order.
@@ -100,26 +100,17 @@ impl RawRow {
 
 /// A value of one of the [`direct`] types from its binary form.
 fn direct_value<'py>(py: Python<'py>, oid: u32, b: &[u8]) -> PyResult<Bound<'py, PyAny>> {
-    let wrong = || {
-        pyo3::exceptions::PyValueError::new_err(format!(
-            "a value of type {oid} has {} bytes",
-            b.len()
-        ))
-    };
+    let wrong = pyo3::exceptions::PyValueError::new_err;
     Ok(match oid {
         16 => PyBool::new(py, b.first().is_some_and(|&x| x != 0))
             .to_owned()
             .into_any(),
-        20 => PyInt::new(py, i64::from_be_bytes(b.try_into().map_err(|_| wrong())?)).into_any(),
-        23 => PyInt::new(py, i32::from_be_bytes(b.try_into().map_err(|_| wrong())?)).into_any(),
-        26 => PyInt::new(py, u32::from_be_bytes(b.try_into().map_err(|_| wrong())?)).into_any(),
-        21 => PyInt::new(py, i16::from_be_bytes(b.try_into().map_err(|_| wrong())?)).into_any(),
-        700 => PyFloat::new(
-            py,
-            f64::from(f32::from_be_bytes(b.try_into().map_err(|_| wrong())?)),
-        )
-        .into_any(),
-        701 => PyFloat::new(py, f64::from_be_bytes(b.try_into().map_err(|_| wrong())?)).into_any(),
+        20 => PyInt::new(py, i64::from_be_bytes(fixed(b).map_err(wrong)?)).into_any(),
+        23 => PyInt::new(py, i32::from_be_bytes(fixed(b).map_err(wrong)?)).into_any(),
+        26 => PyInt::new(py, u32::from_be_bytes(fixed(b).map_err(wrong)?)).into_any(),
+        21 => PyInt::new(py, i16::from_be_bytes(fixed(b).map_err(wrong)?)).into_any(),
+        700 => PyFloat::new(py, f64::from(f32::from_be_bytes(fixed(b).map_err(wrong)?))).into_any(),
+        701 => PyFloat::new(py, f64::from_be_bytes(fixed(b).map_err(wrong)?)).into_any(),
         17 => PyBytes::new(py, b).into_any(),
         // text, varchar, bpchar, name: Python checks the UTF-8 as it copies it.
         _ => PyString::from_bytes(py, b)?.into_any(),

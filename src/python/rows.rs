@@ -127,7 +127,7 @@ pub(super) fn binary(oid: u32, b: &[u8]) -> Result<Cell, String> {
     })
 }
 
-fn fixed<const N: usize>(b: &[u8]) -> Result<[u8; N], String> {
+pub(super) fn fixed<const N: usize>(b: &[u8]) -> Result<[u8; N], String> {
     b.try_into()
         .map_err(|_| format!("expected {N} bytes, got {}", b.len()))
 }
