@@ -7,12 +7,12 @@
 use pyo3::exceptions::PyTypeError;
 use pyo3::prelude::*;
 use pyo3::types::{PyList, PyMapping};
-use pyo3_async_runtimes::tokio::future_into_py;
 use sqlx::Executor;
 
 use super::catalog::Conn;
 use super::exceptions::from_sqlx;
 use super::filters::condition_of;
+use super::loop_future::loop_future;
 use super::params::Param;
 use super::session::{bind_for, count_statements, Session};
 use super::tree::{objs_to_python, rows_to_dicts};
@@ -80,7 +80,7 @@ impl Session {
             + 'static,
     ) -> PyResult<Bound<'py, PyAny>> {
         let (target, cache, catalog) = self.parts();
-        future_into_py(py, async move {
+        loop_future(py, async move {
             let mut conn = Conn::of(&target).await?;
             let lease = conn.lease()?;
             let statement = catalog.resolve(lease, |c| build(c.table(&table)?)).await?;
@@ -235,7 +235,7 @@ impl Session {
             ..FetchRequest::default()
         };
         let (target, cache, catalog) = self.parts();
-        future_into_py(py, async move {
+        loop_future(py, async move {
             let mut conn = Conn::of(&target).await?;
             let lease = conn.lease()?;
             let plan = catalog
@@ -273,7 +273,7 @@ impl Session {
     pub(super) fn relations<'py>(&self, table: &Bound<'py, PyAny>) -> PyResult<Bound<'py, PyAny>> {
         let name = table_name(table)?;
         let (target, _, catalog) = self.parts();
-        future_into_py(table.py(), async move {
+        loop_future(table.py(), async move {
             let mut conn = Conn::of(&target).await?;
             let lease = conn.lease()?;
             let found = catalog

@@ -10,6 +10,7 @@ mod crud;
 mod exceptions;
 mod filters;
 mod foreign;
+mod loop_future;
 mod methods;
 mod migrations;
 mod network;

@@ -7,7 +7,6 @@ use std::sync::Arc;
 
 use pyo3::prelude::*;
 use pyo3::types::PyTuple;
-use pyo3_async_runtimes::tokio::future_into_py;
 use sqlx::postgres::{PgArguments, PgRow, PgTypeInfo};
 use sqlx::{Either, Executor, Statement};
 use tokio::sync::Mutex;
@@ -15,6 +14,7 @@ use tokio::sync::Mutex;
 use super::catalog::CatalogCache;
 use super::conns::{ConnPool, Lease};
 use super::exceptions::{from_sqlx, raise, Details};
+use super::loop_future::loop_future;
 use super::params::{arguments_for, Param};
 use super::rows;
 use super::tag::command_tag;
@@ -50,7 +50,7 @@ impl Session {
     ) -> PyResult<Bound<'py, PyAny>> {
         let params = take_params(args)?;
         let (target, cache, catalog) = self.parts();
-        future_into_py(py, async move {
+        loop_future(py, async move {
             let rows = match target {
                 Target::Pool(pool) => {
                     let mut lease = pool.acquire().await?;
@@ -75,7 +75,7 @@ impl Session {
     ) -> PyResult<Bound<'py, PyAny>> {
         let params = take_params(args)?;
         let (target, cache, catalog) = self.parts();
-        future_into_py(py, async move {
+        loop_future(py, async move {
             let decoded = match target {
                 Target::Pool(pool) => {
                     let mut lease = pool.acquire().await?;

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import decimal
+import gc
 import math
 import signal
 import subprocess
@@ -243,6 +244,38 @@ async def test_a_cancelled_task_cancels_its_query_on_the_server(database: str) -
     finally:
         await pool.close()
         await watcher.close()
+
+
+async def test_calls_are_awaited_in_any_order_and_once(database: str) -> None:
+    async with await db.connect(database, max_size=2, default=False) as pool:
+        first = pool.fetch_val("SELECT 1")
+        second = pool.fetch_val("SELECT 2")
+        # The first call's reply comes while nothing waits on it; it is read when awaited.
+        assert await second == 2
+        await asyncio.sleep(0.05)
+        assert await first == 1
+        with pytest.raises(RuntimeError, match="already awaited"):
+            await first
+
+
+async def test_a_call_dropped_unawaited_gives_its_connection_back(database: str) -> None:
+    async with await db.connect(database, max_size=1, acquire_timeout=5, default=False) as pool:
+        call = pool.fetch_val("SELECT pg_sleep(3600)")
+        del call
+        gc.collect()
+        # Cancelled on the server, and the only connection serves the next call.
+        assert await pool.fetch_val("SELECT 42") == 42
+        assert pool.size == 1
+
+
+async def test_a_timed_out_call_is_cancelled_and_the_pool_goes_on(database: str) -> None:
+    async with await db.connect(database, max_size=1, default=False) as pool:
+        with pytest.raises(asyncio.TimeoutError):
+            await asyncio.wait_for(pool.execute("SELECT pg_sleep(3600)"), 0.3)
+        assert await pool.fetch_val("SELECT 7") == 7
+        # Many calls in flight at once on the one connection, each resolved by its own wake-up.
+        values = await asyncio.gather(*(pool.fetch_val("SELECT $1::int", i) for i in range(50)))
+        assert values == list(range(50))
 
 
 async def test_a_connection_the_server_closed_while_idle_is_replaced(database: str) -> None:
