@@ -1,0 +1,94 @@
+"""One kind of call repeated alone in its own process: data_bridge or asyncpg.
+
+    /tmp/pybench/bin/python benchmarks/call_bench.py TOOL CASE [CALLS]
+
+TOOL is `data_bridge` or `asyncpg`; CASE is `one` (`SELECT 1`), `insert` (one row with
+`RETURNING`) or `fetch` (1,000 posts with their author: `fetch_many` against asyncpg's JOIN
+made into dicts). Prints the median wall time and the process CPU per call. Alternating
+tools in one process (fetch_bench.py) measures how each fares after the other has run; this
+measures each on its own, as a service running one of them would. Run the tools in turn
+several times: the machines are shared.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import statistics
+import sys
+import time
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+import asyncpg
+from fetch_bench import JOIN
+from python_bench import SCHEMA, socket_params
+
+import data_bridge as db
+from data_bridge._data_bridge import TestServer
+
+
+async def main(tool: str, case: str, calls: int) -> None:
+    server = TestServer()
+    try:
+        admin = await asyncpg.connect(**socket_params(server.url()))
+        await admin.execute("CREATE DATABASE bench")
+        await admin.close()
+        url = server.url("bench")
+        apg = await asyncpg.connect(**socket_params(url))
+        await apg.execute(SCHEMA)
+        users = [(i, f"u{i}@example.com", f"User {i}") for i in range(200)]
+        await apg.copy_records_to_table("users", records=users)
+        posts = [(i, i % 200, f"post {i}", "x" * 200) for i in range(2000)]
+        await apg.copy_records_to_table("posts", records=posts)
+        await apg.execute("ANALYZE")
+        run: Callable[[], Awaitable[Any]]
+        if tool == "data_bridge":
+            pool = await db.connect(url, max_size=1, default=False)
+            run = {
+                "one": lambda: pool.fetch_val("SELECT 1"),
+                "insert": lambda: pool.insert_one("events", {"name": "x", "n": 1}),
+                "fetch": lambda: pool.fetch_many(
+                    "posts", fetch_links=["author"], order_by="id", limit=1000
+                ),
+            }[case]
+        else:
+
+            async def dicts() -> Any:
+                return [
+                    {
+                        "id": r["id"],
+                        "author_id": r["author_id"],
+                        "title": r["title"],
+                        "body": r["body"],
+                        "author": {"id": r["u_id"], "email": r["email"], "name": r["name"]},
+                    }
+                    for r in await apg.fetch(JOIN)
+                ]
+
+            run = {
+                "one": lambda: apg.fetchval("SELECT 1"),
+                "insert": lambda: apg.fetchrow(
+                    "INSERT INTO events (name, n) VALUES ($1, $2) RETURNING *", "x", 1
+                ),
+                "fetch": dicts,
+            }[case]
+        for _ in range(20):
+            await run()
+        samples = []
+        cpu = time.process_time()
+        for _ in range(calls):
+            started = time.perf_counter()
+            result = await run()
+            samples.append(time.perf_counter() - started)
+            del result
+        cpu_ms = (time.process_time() - cpu) / calls * 1e3
+        print(
+            f"{tool} {case}: median {statistics.median(samples) * 1e3:.3f} ms, "
+            f"CPU {cpu_ms:.3f} ms per call"
+        )
+    finally:
+        server.stop()
+
+
+if __name__ == "__main__":
+    asyncio.run(main(sys.argv[1], sys.argv[2], int(sys.argv[3]) if len(sys.argv) > 3 else 600))
