@@ -20,8 +20,8 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 import asyncpg
-from fetch_bench import JOIN
-from python_bench import SCHEMA, socket_params
+from fetch_bench import join_as_dicts
+from python_bench import bench_database, socket_params
 
 import data_bridge as db
 from data_bridge._data_bridge import TestServer
@@ -30,17 +30,8 @@ from data_bridge._data_bridge import TestServer
 async def main(tool: str, case: str, calls: int) -> None:
     server = TestServer()
     try:
-        admin = await asyncpg.connect(**socket_params(server.url()))
-        await admin.execute("CREATE DATABASE bench")
-        await admin.close()
-        url = server.url("bench")
+        url = await bench_database(server)
         apg = await asyncpg.connect(**socket_params(url))
-        await apg.execute(SCHEMA)
-        users = [(i, f"u{i}@example.com", f"User {i}") for i in range(200)]
-        await apg.copy_records_to_table("users", records=users)
-        posts = [(i, i % 200, f"post {i}", "x" * 200) for i in range(2000)]
-        await apg.copy_records_to_table("posts", records=posts)
-        await apg.execute("ANALYZE")
         run: Callable[[], Awaitable[Any]]
         if tool == "data_bridge":
             pool = await db.connect(url, max_size=1, default=False)
@@ -52,25 +43,12 @@ async def main(tool: str, case: str, calls: int) -> None:
                 ),
             }[case]
         else:
-
-            async def dicts() -> Any:
-                return [
-                    {
-                        "id": r["id"],
-                        "author_id": r["author_id"],
-                        "title": r["title"],
-                        "body": r["body"],
-                        "author": {"id": r["u_id"], "email": r["email"], "name": r["name"]},
-                    }
-                    for r in await apg.fetch(JOIN)
-                ]
-
             run = {
                 "one": lambda: apg.fetchval("SELECT 1"),
                 "insert": lambda: apg.fetchrow(
                     "INSERT INTO events (name, n) VALUES ($1, $2) RETURNING *", "x", 1
                 ),
-                "fetch": dicts,
+                "fetch": lambda: join_as_dicts(apg),
             }[case]
         for _ in range(20):
             await run()

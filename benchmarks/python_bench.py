@@ -279,23 +279,29 @@ class Bench:
         )
 
 
+async def bench_database(server: TestServer) -> str:
+    """Creates database "bench" with SCHEMA, 200 users and 2,000 posts; returns its URL."""
+    admin = await asyncpg.connect(**socket_params(server.url()))
+    await admin.execute("CREATE DATABASE bench")
+    await admin.close()
+    url = server.url("bench")
+    setup = await asyncpg.connect(**socket_params(url))
+    await setup.execute(SCHEMA)
+    await setup.copy_records_to_table(
+        "users", records=[(i, f"u{i}@example.com", f"User {i}") for i in range(200)]
+    )
+    await setup.copy_records_to_table(
+        "posts", records=[(i, i % 200, f"post {i}", "x" * 200) for i in range(2000)]
+    )
+    await setup.execute("ANALYZE")
+    await setup.close()
+    return url
+
+
 async def main() -> None:
     server = TestServer()
     try:
-        admin = await asyncpg.connect(**socket_params(server.url()))
-        await admin.execute("CREATE DATABASE bench")
-        await admin.close()
-        url = server.url("bench")
-        setup = await asyncpg.connect(**socket_params(url))
-        await setup.execute(SCHEMA)
-        await setup.copy_records_to_table(
-            "users", records=[(i, f"u{i}@example.com", f"User {i}") for i in range(200)]
-        )
-        await setup.copy_records_to_table(
-            "posts", records=[(i, i % 200, f"post {i}", "x" * 200) for i in range(2000)]
-        )
-        await setup.execute("ANALYZE")
-        await setup.close()
+        url = await bench_database(server)
         bench = Bench(url)
         await bench.open()
         for _ in range(ROUNDS):
