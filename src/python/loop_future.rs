@@ -103,6 +103,7 @@ impl LoopFuture {
     /// Drops the engine future (cancelling its statement) unless it is done.
     fn close(&self) {
         let state = std::mem::replace(&mut *self.lock(), State::Finished);
+        self.wakeup.lock().waiting = None;
         let _runtime = pyo3_async_runtimes::tokio::get_runtime().enter();
         drop(state);
     }
