@@ -6,8 +6,9 @@
 //! expired while Python did other work). A [`LoopFuture`] instead polls the engine future
 //! where the coroutine runs: at the call, which sends the statement at once, and again each
 //! time the engine wakes it. The only switch left is the one every event loop has: tokio's
-//! I/O driver sees the socket become readable and wakes the loop through
-//! `call_soon_threadsafe`. The GIL is released while the engine future runs.
+//! I/O driver sees the socket become readable and wakes the loop, through the loop's
+//! [`doorbell`](super::doorbell) (no GIL needed), or `call_soon_threadsafe` on a loop that
+//! cannot watch sockets. The GIL is released while the engine future runs.
 //!
 //! For calls that do their work in one burst (a statement and its rows). Bulk calls, which
 //! encode rows for seconds or read them from Python on another thread, keep
@@ -23,6 +24,8 @@ use pyo3::prelude::*;
 use pyo3::sync::PyOnceLock;
 use pyo3::types::PyCFunction;
 use pyo3::IntoPyObjectExt;
+
+use super::doorbell::{self, Bell};
 
 /// What the engine future resolves to: a maker of the Python result, run with the GIL.
 type Made = Box<dyn FnOnce(Python<'_>) -> PyResult<Py<PyAny>> + Send>;
@@ -163,12 +166,16 @@ impl LoopFuture {
         let event_loop = pyo3_async_runtimes::get_running_loop(py)?;
         let waiter = event_loop.call_method0(pyo3::intern!(py, "create_future"))?;
         waiter.setattr(pyo3::intern!(py, "_asyncio_future_blocking"), true)?;
+        let waiting = match doorbell::for_loop(py, &event_loop) {
+            Some(bell) => Waiting::Bell(bell, waiter.clone().unbind()),
+            None => Waiting::Loop(event_loop.unbind(), waiter.clone().unbind()),
+        };
         let mut wakeup = self.wakeup.lock();
         if wakeup.woken {
             drop(wakeup);
             waiter.call_method1(pyo3::intern!(py, "set_result"), (py.None(),))?;
         } else {
-            wakeup.waiting = Some((event_loop.unbind(), waiter.clone().unbind()));
+            wakeup.waiting = Some(waiting);
         }
         Ok(waiter.unbind())
     }
@@ -183,7 +190,15 @@ struct Wakeup {
 #[derive(Default)]
 struct WakeState {
     woken: bool,
-    waiting: Option<(Py<PyAny>, Py<PyAny>)>,
+    waiting: Option<Waiting>,
+}
+
+/// The asyncio future a wake-up resolves, and how it reaches the loop.
+enum Waiting {
+    /// Through the loop's doorbell, without the GIL.
+    Bell(Arc<Bell>, Py<PyAny>),
+    /// Through `call_soon_threadsafe` on the loop.
+    Loop(Py<PyAny>, Py<PyAny>),
 }
 
 impl Wakeup {
@@ -203,15 +218,17 @@ impl Wake for Wakeup {
             state.woken = true;
             state.waiting.take()
         };
-        if let Some((event_loop, waiter)) = waiting {
-            Python::attach(|py| {
+        match waiting {
+            None => {}
+            Some(Waiting::Bell(bell, waiter)) => bell.ring(waiter),
+            Some(Waiting::Loop(event_loop, waiter)) => Python::attach(|py| {
                 // A closed loop has no one left to wake.
                 let _ = event_loop.call_method1(
                     py,
                     pyo3::intern!(py, "call_soon_threadsafe"),
                     (resolver(py), waiter),
                 );
-            });
+            }),
         }
     }
 }

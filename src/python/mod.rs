@@ -7,6 +7,7 @@ mod catalog;
 mod cli;
 mod conns;
 mod crud;
+mod doorbell;
 mod exceptions;
 mod filters;
 mod foreign;

@@ -6,6 +6,7 @@ import asyncio
 import decimal
 import gc
 import math
+import os
 import signal
 import subprocess
 import sys
@@ -276,6 +277,71 @@ async def test_a_timed_out_call_is_cancelled_and_the_pool_goes_on(database: str)
         # Many calls in flight at once on the one connection, each resolved by its own wake-up.
         values = await asyncio.gather(*(pool.fetch_val("SELECT $1::int", i) for i in range(50)))
         assert values == list(range(50))
+
+
+def open_descriptors() -> int:
+    gc.collect()
+    return len(os.listdir("/proc/self/fd"))
+
+
+async def test_every_event_loop_is_woken_and_its_wakeup_line_goes_with_it(database: str) -> None:
+    async with await db.connect(database, max_size=2, default=False) as pool:
+
+        async def calls(first: int) -> list[int]:
+            return list(
+                await asyncio.gather(
+                    *(pool.fetch_val("SELECT $1::int", first + i) for i in range(20))
+                )
+            )
+
+        def loops_one_after_another() -> list[list[int]]:
+            return [asyncio.run(calls(100 * n)) for n in range(25)]
+
+        assert await pool.fetch_val("SELECT 1") == 1
+        await asyncio.to_thread(loops_one_after_another)  # the pool has both connections now
+
+        def descriptors_a_new_loop_opens() -> int:
+            async def one_call() -> int:
+                before = open_descriptors()
+                assert await pool.fetch_val("SELECT 1") == 1
+                return open_descriptors() - before
+
+            return asyncio.run(one_call())
+
+        # Its first call gives the loop a socket pair that the engine wakes it through.
+        assert await asyncio.to_thread(descriptors_a_new_loop_opens) == 2
+        before = open_descriptors()
+        # Loops on another thread while this one makes calls too: each is woken on its own.
+        results, own = await asyncio.gather(asyncio.to_thread(loops_one_after_another), calls(-50))
+        assert results == [list(range(100 * n, 100 * n + 20)) for n in range(25)]
+        assert own == list(range(-50, -30))
+        # Each loop's socket pair was closed with the loop.
+        assert open_descriptors() <= before + 2
+
+
+class LoopWithoutReaders(asyncio.SelectorEventLoop):
+    """A loop that cannot watch file descriptors, as some third-party loops."""
+
+    def add_reader(self, fd: Any, callback: Any, *args: Any) -> None:  # type: ignore[override]
+        raise NotImplementedError
+
+
+async def test_a_loop_that_cannot_watch_sockets_is_woken_all_the_same(database: str) -> None:
+    async def calls() -> list[int]:
+        async with await db.connect(database, max_size=1, default=False) as pool:
+            values = await asyncio.gather(*(pool.fetch_val("SELECT $1::int", i) for i in range(20)))
+            with pytest.raises(asyncio.TimeoutError):
+                await asyncio.wait_for(pool.execute("SELECT pg_sleep(3600)"), 0.2)
+            return [*values, await pool.fetch_val("SELECT 42")]
+
+    def run() -> list[int]:
+        event_loop = LoopWithoutReaders()
+        try:
+            return event_loop.run_until_complete(calls())
+        finally:
+            event_loop.close()
+
+    assert await asyncio.to_thread(run) == [*range(20), 42]
 
 
 async def test_a_connection_the_server_closed_while_idle_is_replaced(database: str) -> None:
