@@ -5,12 +5,11 @@ use rayon::prelude::*;
 use serde::Serialize;
 
 use super::change::{Change, ChangeId};
-use super::differ::DialectDiff;
 use super::differ::{diff, Diff};
 use super::error::Error;
 use super::hazard::{hazards, Hazard};
 use super::model::Database;
-use super::postgres::PostgresDiff;
+use super::postgres::Dependents;
 use super::rename::{RenameCandidate, Renames};
 use super::reverse::NameMap;
 pub use super::sql::Mode;
@@ -107,8 +106,9 @@ impl Plan {
         let names = renames.name_map();
         let (renamed_back, _) = renames.inverse().apply(to, from)?;
         let back_from = renamed_back.as_ref().unwrap_or(to);
+        let dependents = Dependents::new(back_from, from);
         let down = Diff {
-            changes: down_changes(&up.changes, &names, back_from, from),
+            changes: down_changes(&up.changes, &names, &dependents),
             rename_candidates: Vec::new(),
         };
         // Only when the way back needs fix-ups at all is each change asked for its own.
@@ -144,7 +144,7 @@ impl Plan {
                 let data_restored = !h.contains(&Hazard::DataLoss);
                 let (up, up_modes) = order(std::slice::from_ref(up_steps)).into_iter().unzip();
                 let back = match fix_ups {
-                    true => down_changes(std::slice::from_ref(c), &names, back_from, from),
+                    true => down_changes(std::slice::from_ref(c), &names, &dependents),
                     false => vec![names.inverse(c)],
                 };
                 let down_steps: Vec<_> = back.iter().map(|c| render(c, &down_ctx)).collect();
@@ -242,18 +242,13 @@ fn annotate<'a>(
     out
 }
 
-/// The changes that undo `up`, going from `back_from` (the target, renamed back) to
-/// `back_to`: the inverse of every change, plus what the way back has to drop and recreate
-/// around them that the way there did not (an enum that gains a label in place on the way
-/// there is rebuilt on the way back).
-fn down_changes(
-    up: &[Change],
-    names: &NameMap,
-    back_from: &Database,
-    back_to: &Database,
-) -> Vec<Change> {
+/// The changes that undo `up`, going back from the target (renamed back) to the source
+/// (`dependents` indexes the two): the inverse of every change, plus what the way back has
+/// to drop and recreate around them that the way there did not (an enum that gains a label
+/// in place on the way there is rebuilt on the way back).
+fn down_changes(up: &[Change], names: &NameMap, dependents: &Dependents<'_>) -> Vec<Change> {
     let mut down: Vec<Change> = up.iter().map(|c| names.inverse(c)).collect();
-    PostgresDiff.recreate_dependents(&mut down, back_from, back_to);
+    dependents.recreate(&mut down);
     down
 }
 

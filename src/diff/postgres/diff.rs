@@ -3,7 +3,7 @@
 //! (views reading a changed column, foreign keys on a replaced key, indexes and checks that
 //! cast to a rebuilt enum).
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::{BTreeSet, HashMap};
 
 use crate::diff::change::{Change, Object};
 use crate::diff::differ::{add_view, drop_view, DialectDiff};
@@ -19,9 +19,45 @@ impl DialectDiff for PostgresDiff {
     }
 
     fn recreate_dependents(&self, out: &mut Vec<Change>, from: &Database, to: &Database) {
-        recreate_parts_using_recreated_enums(out, from, to);
-        recreate_dependent_foreign_keys(out, from, to);
-        recreate_dependent_views(out, from, to);
+        Dependents::new(from, to).recreate(out);
+    }
+}
+
+/// What finding the dependents of changes from `from` to `to` looks up, indexed once: a
+/// plan asks it of each of its changes on its own (for each change's down script), which
+/// scanning every table and view each time made quadratic.
+pub(crate) struct Dependents<'a> {
+    from: &'a Database,
+    to_tables: HashMap<&'a QualifiedName, &'a Table>,
+    to_views: HashMap<&'a QualifiedName, &'a View>,
+    /// The foreign keys of `from`, by the table they reference: positions of the table in
+    /// `from.tables` and of the key in its constraints.
+    foreign_keys: HashMap<&'a QualifiedName, Vec<(usize, usize)>>,
+}
+
+impl<'a> Dependents<'a> {
+    pub(crate) fn new(from: &'a Database, to: &'a Database) -> Self {
+        let mut foreign_keys: HashMap<&QualifiedName, Vec<(usize, usize)>> = HashMap::new();
+        for (ti, t) in from.tables.iter().enumerate() {
+            for (ci, c) in t.constraints.iter().enumerate() {
+                if let Some(target) = c.references() {
+                    foreign_keys.entry(target).or_default().push((ti, ci));
+                }
+            }
+        }
+        Dependents {
+            from,
+            to_tables: to.tables.iter().map(|t| (&t.name, t)).collect(),
+            to_views: to.views.iter().map(|v| (&v.name, v)).collect(),
+            foreign_keys,
+        }
+    }
+
+    /// Adds to `out` the drops and re-creations that its changes force on dependents.
+    pub(crate) fn recreate(&self, out: &mut Vec<Change>) {
+        recreate_parts_using_recreated_enums(out, self);
+        recreate_dependent_foreign_keys(out, self);
+        recreate_dependent_views(out, self);
     }
 }
 
@@ -123,7 +159,7 @@ fn mentions_type(definition: &str, ty: &str) -> bool {
 
 /// Indexes and checks whose expressions name an enum that is rebuilt (labels removed or
 /// reordered) would keep pointing at the old type: they are dropped first and added after.
-fn recreate_parts_using_recreated_enums(out: &mut Vec<Change>, from: &Database, to: &Database) {
+fn recreate_parts_using_recreated_enums(out: &mut Vec<Change>, index: &Dependents<'_>) {
     let rebuilt: Vec<String> = out
         .iter()
         .filter_map(|c| match c {
@@ -143,11 +179,9 @@ fn recreate_parts_using_recreated_enums(out: &mut Vec<Change>, from: &Database, 
             text.contains("::") && rebuilt.iter().any(|ty| mentions_type(text, ty))
         })
     };
-    let to_tables: std::collections::HashMap<&QualifiedName, &Table> =
-        to.tables.iter().map(|t| (&t.name, t)).collect();
     let mut extra = Vec::new();
-    for f in &from.tables {
-        let Some(t) = to_tables.get(&f.name) else {
+    for f in &index.from.tables {
+        let Some(t) = index.to_tables.get(&f.name) else {
             continue;
         };
         for c in f
@@ -190,21 +224,21 @@ fn recreate_parts_using_recreated_enums(out: &mut Vec<Change>, from: &Database, 
 
 /// Views that stay the same but read something that is dropped or changes type are dropped
 /// before the change and created again after it.
-fn recreate_dependent_views(out: &mut Vec<Change>, from: &Database, to: &Database) {
-    let mut touched = touched_names(out, from);
+fn recreate_dependent_views(out: &mut Vec<Change>, index: &Dependents<'_>) {
+    let mut touched = touched_names(out, index.from);
     if touched.is_empty() {
         return;
     }
     loop {
         let mut grew = false;
-        for v in &from.views {
+        for v in &index.from.views {
             if touched.contains(&v.name) || !v.depends_on.iter().any(|d| touched.contains(d)) {
                 continue;
             }
             touched.insert(v.name.clone());
             grew = true;
             drop_view(out, v);
-            if let Some(t) = to.views.iter().find(|t| t.name == v.name) {
+            if let Some(t) = index.to_views.get(&v.name) {
                 add_view(out, t);
             }
         }
@@ -216,7 +250,7 @@ fn recreate_dependent_views(out: &mut Vec<Change>, from: &Database, to: &Databas
 
 /// Foreign keys that stay the same but point at a unique constraint or index that is
 /// replaced are dropped before it and added again after.
-fn recreate_dependent_foreign_keys(out: &mut Vec<Change>, from: &Database, to: &Database) {
+fn recreate_dependent_foreign_keys(out: &mut Vec<Change>, index: &Dependents<'_>) {
     let replaced: BTreeSet<QualifiedName> = out
         .iter()
         .filter_map(|c| match c {
@@ -245,37 +279,36 @@ fn recreate_dependent_foreign_keys(out: &mut Vec<Change>, from: &Database, to: &
             _ => None,
         })
         .collect();
-    // Built when a foreign key points at a replaced table: the plan asks this of each of
-    // its changes, and few of them have such keys.
-    let to_tables = std::cell::OnceCell::<BTreeMap<&QualifiedName, &Table>>::new();
+    // In the order of `from`'s tables and their constraints.
+    let mut keys: Vec<(usize, usize)> = replaced
+        .iter()
+        .filter_map(|target| index.foreign_keys.get(target))
+        .flatten()
+        .copied()
+        .collect();
+    keys.sort_unstable();
     let mut extra = Vec::new();
-    for t in &from.tables {
-        for fk in &t.constraints {
-            let Some(target) = fk.references() else {
-                continue;
-            };
-            if !replaced.contains(target) {
-                continue;
-            }
-            let kept = to_tables
-                .get_or_init(|| to.tables.iter().map(|t| (&t.name, t)).collect())
-                .get(&t.name)
-                .and_then(|tt| tt.constraints.iter().find(|c| c.name == fk.name))
-                .filter(|c| *c == fk);
-            let already = dropped.contains(&(&t.name, fk.name.as_str()));
-            if let (Some(kept), false) = (kept, already) {
-                drop_and_add(
-                    &mut extra,
-                    Object::Constraint {
-                        table: t.name.clone(),
-                        constraint: fk.clone(),
-                    },
-                    Object::Constraint {
-                        table: t.name.clone(),
-                        constraint: kept.clone(),
-                    },
-                );
-            }
+    for (ti, ci) in keys {
+        let t = &index.from.tables[ti];
+        let fk = &t.constraints[ci];
+        let kept = index
+            .to_tables
+            .get(&t.name)
+            .and_then(|tt| tt.constraints.iter().find(|c| c.name == fk.name))
+            .filter(|c| *c == fk);
+        let already = dropped.contains(&(&t.name, fk.name.as_str()));
+        if let (Some(kept), false) = (kept, already) {
+            drop_and_add(
+                &mut extra,
+                Object::Constraint {
+                    table: t.name.clone(),
+                    constraint: fk.clone(),
+                },
+                Object::Constraint {
+                    table: t.name.clone(),
+                    constraint: kept.clone(),
+                },
+            );
         }
     }
     out.extend(extra);

@@ -4,4 +4,5 @@
 pub mod definitions;
 mod diff;
 
+pub(crate) use diff::Dependents;
 pub use diff::PostgresDiff;
