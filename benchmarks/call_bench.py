@@ -23,8 +23,7 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 import asyncpg
-from fetch_bench import JOIN, join_as_dicts
-from python_bench import bench_database, socket_params
+from python_bench import JOIN, bench_database, join_as_dicts, socket_params
 
 import data_bridge as db
 from data_bridge._data_bridge import TestServer

@@ -19,30 +19,12 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 import asyncpg
-from python_bench import bench_database, socket_params
+from python_bench import JOIN, bench_database, join_as_dicts, socket_params
 
 import data_bridge as db
 from data_bridge._data_bridge import TestServer
 
 CALLS = int(os.environ.get("BENCH_CALLS", "60"))
-JOIN = (
-    "SELECT p.id, p.author_id, p.title, p.body, u.id AS u_id, u.email, u.name "
-    "FROM posts p JOIN users u ON u.id = p.author_id ORDER BY p.id LIMIT 1000"
-)
-
-
-async def join_as_dicts(apg: asyncpg.Connection) -> list[dict[str, Any]]:
-    """asyncpg's best at what fetch_many does: the JOIN, each row made into nested dicts."""
-    return [
-        {
-            "id": r["id"],
-            "author_id": r["author_id"],
-            "title": r["title"],
-            "body": r["body"],
-            "author": {"id": r["u_id"], "email": r["email"], "name": r["name"]},
-        }
-        for r in await apg.fetch(JOIN)
-    ]
 
 
 async def main() -> None:
