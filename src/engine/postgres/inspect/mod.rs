@@ -180,12 +180,13 @@ async fn read(conn: &mut PgConnection, schemas: &[String], scope: Scope) -> Resu
     } else {
         read_definitions(conn, &filter).await?
     };
+    let columns = ColumnNames::with_capacity(by_query["columns"].len());
     let mut rows = Rows {
         by_query,
         definitions,
         server_indexes: HashMap::new(),
         referenced_columns: HashMap::new(),
-        columns: ColumnNames::default(),
+        columns,
         quoter: Quoter::new([]),
         expressions: Default::default(),
     };

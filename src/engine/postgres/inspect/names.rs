@@ -51,6 +51,14 @@ pub(crate) struct ColumnNames {
 }
 
 impl ColumnNames {
+    /// Room for `columns` columns, so that filling it from the `columns` rows (tens of
+    /// thousands in a large schema) never rehashes.
+    pub(crate) fn with_capacity(columns: usize) -> ColumnNames {
+        ColumnNames {
+            columns: HashMap::with_capacity(columns),
+        }
+    }
+
     pub(crate) fn insert(&mut self, table: i64, number: i16, name: String, collation: i64) {
         self.columns.insert((table, number), (name, collation));
     }
