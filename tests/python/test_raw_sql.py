@@ -303,12 +303,14 @@ async def test_every_event_loop_is_woken_and_its_wakeup_line_goes_with_it(databa
         def descriptors_a_new_loop_opens() -> int:
             async def one_call() -> int:
                 before = open_descriptors()
-                assert await pool.fetch_val("SELECT 1") == 1
+                # A call whose answer takes a while: a quick one can be answered before the
+                # coroutine awaits it, and then never waits on the loop.
+                assert await pool.fetch_val("SELECT 1 FROM pg_sleep(0.05)") == 1
                 return open_descriptors() - before
 
             return asyncio.run(one_call())
 
-        # Its first call gives the loop a socket pair that the engine wakes it through.
+        # Its first call that waits gives the loop a socket pair that the engine wakes it through.
         assert await asyncio.to_thread(descriptors_a_new_loop_opens) == 2
         before = open_descriptors()
         # Loops on another thread while this one makes calls too: each is woken on its own.
