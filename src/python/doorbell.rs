@@ -85,19 +85,31 @@ pub(crate) struct Doorbell {
 
 #[pymethods]
 impl Doorbell {
+    /// Resolves every queued waiter, even when one of them raises (a third-party loop's
+    /// future, say): the first error goes to the loop's exception handler after the rest
+    /// were resolved, so that one bad future strands no other call.
     fn __call__(&self, py: Python<'_>) -> PyResult<()> {
+        let mut failed = None;
         for waiter in self.bell.take() {
-            let waiter = waiter.bind(py);
-            // A waiter whose task was cancelled meanwhile is done already.
-            if !waiter
-                .call_method0(pyo3::intern!(py, "done"))?
-                .is_truthy()?
-            {
-                waiter.call_method1(pyo3::intern!(py, "set_result"), (py.None(),))?;
+            if let Err(e) = resolve(waiter.bind(py)) {
+                failed.get_or_insert(e);
             }
         }
-        Ok(())
+        failed.map_or(Ok(()), Err)
     }
+}
+
+/// Marks `waiter` (an asyncio future) done, unless its task was cancelled meanwhile and
+/// it is done already.
+pub(super) fn resolve(waiter: &Bound<'_, PyAny>) -> PyResult<()> {
+    let py = waiter.py();
+    if !waiter
+        .call_method0(pyo3::intern!(py, "done"))?
+        .is_truthy()?
+    {
+        waiter.call_method1(pyo3::intern!(py, "set_result"), (py.None(),))?;
+    }
+    Ok(())
 }
 
 /// The bell of `event_loop`, installed on first use; `None` when the loop cannot watch a

@@ -238,11 +238,7 @@ fn resolver(py: Python<'_>) -> &Py<PyCFunction> {
     static RESOLVE: PyOnceLock<Py<PyCFunction>> = PyOnceLock::new();
     RESOLVE.get_or_init(py, || {
         PyCFunction::new_closure(py, None, None, |args, _| -> PyResult<()> {
-            let waiter = args.get_item(0)?;
-            if !waiter.call_method0("done")?.is_truthy()? {
-                waiter.call_method1("set_result", (args.py().None(),))?;
-            }
-            Ok(())
+            doorbell::resolve(&args.get_item(0)?)
         })
         .expect("a resolver function")
         .unbind()

@@ -10,6 +10,7 @@ import os
 import signal
 import subprocess
 import sys
+import time
 import uuid
 from collections.abc import Mapping
 from typing import Any
@@ -344,6 +345,74 @@ async def test_a_loop_that_cannot_watch_sockets_is_woken_all_the_same(database: 
             event_loop.close()
 
     assert await asyncio.to_thread(run) == [*range(20), 42]
+
+
+class RefusingFuture(asyncio.Future[Any]):
+    """A future whose `set_result` raises when it is marked to, as a broken loop's might."""
+
+    refuses = False
+
+    def set_result(self, result: Any) -> None:
+        if self.refuses:
+            raise RuntimeError("this future refuses its result")
+        super().set_result(result)
+
+
+class LoopWithARefusingFuture(asyncio.SelectorEventLoop):
+    """A loop whose next future, once asked for, refuses its result."""
+
+    refuse_next = False
+
+    def create_future(self) -> asyncio.Future[Any]:
+        future = RefusingFuture(loop=self)
+        if self.refuse_next:
+            future.refuses = True
+            self.refuse_next = False
+        return future
+
+
+async def test_a_future_that_refuses_its_result_strands_no_other_call(database: str) -> None:
+    reported: list[BaseException | None] = []
+
+    async def calls(event_loop: LoopWithARefusingFuture) -> list[int]:
+        def report(_: asyncio.AbstractEventLoop, context: dict[str, Any]) -> None:
+            reported.append(context.get("exception"))
+
+        event_loop.set_exception_handler(report)
+        async with await db.connect(database, max_size=4, default=False) as pool:
+            warm_up = (pool.fetch_val("SELECT 1 FROM pg_sleep(0.01)") for _ in range(4))
+            await asyncio.gather(*warm_up)  # four connections open
+
+            async def call(sql: str) -> int:
+                return int(await pool.fetch_val(sql))
+
+            # The first call waits on a future that refuses its result; its answer comes
+            # first, and the others' while the loop is busy: one wake-up for all of them.
+            event_loop.refuse_next = True
+            doomed = asyncio.ensure_future(call("SELECT 0 FROM pg_sleep(0.01)"))
+            await asyncio.sleep(0)
+            assert not event_loop.refuse_next
+            others = [
+                asyncio.ensure_future(call(f"SELECT {i} FROM pg_sleep(0.1)")) for i in (1, 2, 3)
+            ]
+            await asyncio.sleep(0)
+            time.sleep(0.5)
+            values = await asyncio.wait_for(asyncio.gather(*others), 10)
+            assert not doomed.done()
+            doomed.cancel()
+            with pytest.raises(asyncio.CancelledError):
+                await doomed
+            return [*values, await pool.fetch_val("SELECT 42")]
+
+    def run() -> list[int]:
+        event_loop = LoopWithARefusingFuture()
+        try:
+            return event_loop.run_until_complete(calls(event_loop))
+        finally:
+            event_loop.close()
+
+    assert await asyncio.to_thread(run) == [1, 2, 3, 42]
+    assert [str(e) for e in reported] == ["this future refuses its result"]
 
 
 async def test_a_connection_the_server_closed_while_idle_is_replaced(database: str) -> None:
