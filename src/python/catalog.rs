@@ -4,14 +4,15 @@
 
 use std::sync::Arc;
 
+use futures_util::TryStreamExt;
 use pyo3::prelude::*;
 use tokio::sync::{Mutex, OwnedMutexGuard};
 
 use super::conns::Lease;
-use super::exceptions::{from_data, raise, Details};
+use super::exceptions::{from_data, from_sqlx, raise, Details};
 use super::foreign::{foreign_in, foreign_in_objs, resolve};
 use super::raw_row::RawRow;
-use super::rows::{self, Rows};
+use super::rows::Rows;
 use super::session::{count_statements, Target};
 use super::transaction::TxState;
 use super::tree::CellRows;
@@ -84,13 +85,28 @@ impl Conn {
 }
 
 impl CatalogCache {
-    /// Decodes `fetched`, values of types without a decoder as their text (read on `lease`).
-    pub(super) async fn decode(
+    /// Runs `query` on `lease` and reads its rows as they arrive, while the server is still
+    /// sending the rest; values of types without a decoder come back as their text (read
+    /// on `lease`). A row that cannot be read stops the statement: the lease stays busy, so
+    /// the pool cancels the rest before it reuses the connection.
+    pub(super) async fn fetch_rows(
         &self,
         lease: &mut Lease,
-        fetched: &[sqlx::postgres::PgRow],
+        query: sqlx::query::Query<'_, sqlx::Postgres, sqlx::postgres::PgArguments>,
     ) -> PyResult<Rows> {
-        let mut decoded = rows::decode(fetched).map_err(data_error)?;
+        let mut decoded = Rows::default();
+        let result = {
+            let mut stream = query.fetch(lease.start());
+            loop {
+                match stream.try_next().await {
+                    Ok(Some(row)) => decoded.push(&row).map_err(data_error)?,
+                    Ok(None) => break Ok(()),
+                    Err(e) => break Err(e),
+                }
+            }
+        };
+        lease.done(&result);
+        result.map_err(from_sqlx)?;
         let mut foreign = Vec::new();
         foreign_in(
             decoded.rows.iter_mut().flat_map(RawRow::cells_mut),

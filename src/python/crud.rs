@@ -105,10 +105,7 @@ impl Session {
                     _ => Ok(affected.into_pyobject(py)?.into_any().unbind()),
                 });
             }
-            let result = query.fetch_all(lease.start()).await;
-            lease.done(&result);
-            let fetched = result.map_err(from_sqlx)?;
-            let decoded = catalog.decode(lease, &fetched).await?;
+            let decoded = catalog.fetch_rows(lease, query).await?;
             drop(conn);
             Python::attach(|py| {
                 let list = rows_to_dicts(py, decoded)?;

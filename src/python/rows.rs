@@ -6,7 +6,7 @@ use std::sync::Arc;
 
 use pyo3::prelude::*;
 use pyo3::sync::PyOnceLock;
-use pyo3::types::{PyBytes, PyDict, PyList, PyTuple};
+use pyo3::types::{PyBytes, PyDict, PyList};
 
 use super::network::{bits_text, hstore_pairs, inet_text, mac_text};
 use super::raw_row::RawRow;
@@ -43,28 +43,26 @@ pub(super) enum Cell {
 }
 
 /// Rows with their column names.
+#[derive(Default)]
 pub(super) struct Rows {
     pub columns: Arc<[String]>,
     pub rows: Vec<RawRow>,
 }
 
-/// Reads every row; a value of a type this module does not know is left as
-/// [`Cell::Foreign`] for [`super::foreign::resolve`].
-pub(super) fn decode(rows: &[PgRow]) -> Result<Rows, String> {
-    let columns: Arc<[String]> = match rows.first() {
-        Some(r) => r.columns().iter().map(|c| c.name().to_string()).collect(),
-        None => Arc::from(Vec::new()),
-    };
-    let mut size = 0;
-    let rows = rows
-        .iter()
-        .map(|r| {
-            let raw = RawRow::of(r, 0..r.len(), size)?;
-            size = raw.size();
-            Ok(raw)
-        })
-        .collect::<Result<_, String>>()?;
-    Ok(Rows { columns, rows })
+impl Rows {
+    /// Reads `row` (its columns' names with the first); a value of a type this module
+    /// does not know is left as [`Cell::Foreign`] for [`super::foreign::resolve`].
+    pub(super) fn push(&mut self, row: &PgRow) -> Result<(), String> {
+        let size = match self.rows.last() {
+            Some(last) => last.size(),
+            None => {
+                self.columns = row.columns().iter().map(|c| c.name().to_string()).collect();
+                0
+            }
+        };
+        self.rows.push(RawRow::of(row, 0..row.len(), size)?);
+        Ok(())
+    }
 }
 
 pub(super) fn decode_value(row: &PgRow, i: usize) -> Result<Cell, String> {
@@ -324,10 +322,13 @@ pub(super) fn to_python(py: Python<'_>, rows: Rows) -> PyResult<Py<PyAny>> {
         .rows
         .into_iter()
         .map(|raw| {
-            let values = raw.into_python(py, &conv).collect::<PyResult<Vec<_>>>()?;
+            let values = raw
+                .into_python(py, &conv)
+                .map(|v| v.map(Bound::unbind))
+                .collect::<PyResult<_>>()?;
             let row = Row {
                 columns: rows.columns.clone(),
-                values: PyTuple::new(py, values)?.unbind(),
+                values,
             };
             Py::new(py, row)
         })

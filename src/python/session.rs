@@ -7,7 +7,7 @@ use std::sync::Arc;
 
 use pyo3::prelude::*;
 use pyo3::types::PyTuple;
-use sqlx::postgres::{PgArguments, PgRow, PgTypeInfo};
+use sqlx::postgres::{PgArguments, PgTypeInfo};
 use sqlx::{Either, Executor, Statement};
 use tokio::sync::Mutex;
 
@@ -79,15 +79,11 @@ impl Session {
             let decoded = match target {
                 Target::Pool(pool) => {
                     let mut lease = pool.acquire().await?;
-                    let fetched =
-                        fetch_on(&mut lease, &catalog.types, &sql, &params, cache).await?;
-                    catalog.decode(&mut lease, &fetched).await?
+                    fetch_on(&mut lease, &catalog, &sql, &params, cache).await?
                 }
                 Target::Transaction(tx) => {
                     let mut state = tx.lock().await;
-                    let lease = state.connection()?;
-                    let fetched = fetch_on(lease, &catalog.types, &sql, &params, cache).await?;
-                    catalog.decode(lease, &fetched).await?
+                    fetch_on(state.connection()?, &catalog, &sql, &params, cache).await?
                 }
             };
             Python::attach(|py| finish(py, decoded))
@@ -145,21 +141,18 @@ async fn execute_on(
     Ok(result.map_err(from_sqlx)?.rows_affected())
 }
 
+/// Runs one query on `lease`; its rows, decoded.
 async fn fetch_on(
     lease: &mut Lease,
-    kinds: &TypeKinds,
+    catalog: &CatalogCache,
     sql: &str,
     params: &[Param],
     cache: bool,
-) -> PyResult<Vec<PgRow>> {
+) -> PyResult<rows::Rows> {
     count_statements(1);
-    let args = bind(lease, kinds, sql, params, cache).await?;
-    let result = sqlx::query_with(sql, args)
-        .persistent(cache)
-        .fetch_all(lease.start())
-        .await;
-    lease.done(&result);
-    result.map_err(from_sqlx)
+    let args = bind(lease, &catalog.types, sql, params, cache).await?;
+    let query = sqlx::query_with(sql, args).persistent(cache);
+    catalog.fetch_rows(lease, query).await
 }
 
 fn take_params(args: &Bound<'_, PyTuple>) -> PyResult<Vec<Param>> {
