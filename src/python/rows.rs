@@ -112,16 +112,18 @@ pub(super) fn binary(oid: u32, b: &[u8]) -> Result<Cell, String> {
         1560 | 1562 => Cell::Text(bits_text(b)?),
         // text, varchar, bpchar, name, "char", unknown, xml, pg_node_tree: their text.
         25 | 1043 | 1042 | 19 | 18 | 705 | 142 | 194 => Cell::Text(utf8(b)?),
-        _ if super::shapes::decode(oid, b).is_some() => {
-            super::shapes::decode(oid, b).unwrap_or(Err(String::new()))?
+        _ => {
+            // Each decoder says whether the type is its own, and decodes it at once.
+            if let Some(shape) = super::shapes::decode(oid, b) {
+                shape?
+            } else if let Some(temporal) = Temporal::decode(oid, b) {
+                Cell::Temporal(temporal?)
+            } else if let Some(elem) = array_element(oid) {
+                array(elem, b)?
+            } else {
+                Cell::Foreign(oid, b.to_vec())
+            }
         }
-        _ if Temporal::decode(oid, b).is_some() => {
-            Cell::Temporal(Temporal::decode(oid, b).unwrap_or(Err(String::new()))?)
-        }
-        _ => match array_element(oid) {
-            Some(elem) => array(elem, b)?,
-            None => Cell::Foreign(oid, b.to_vec()),
-        },
     })
 }
 
